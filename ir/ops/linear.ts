@@ -1,0 +1,121 @@
+// Linear layers: full-precision matmul (LM head) and BitLinear (L0), whose reference semantics are
+// defined by the L1 kernels so that L0 and its expansion agree bit for bit.
+import { f32 } from "../numeric.js";
+import { asF32, type Tensor, TernaryArray } from "../tensor.js";
+import type { TensorType } from "../types.js";
+import { expectDimEq, expectDType, expectRank, required } from "./checks.js";
+import { type EvalContext, type InferContext, type OpDef, OpError, stringAttr } from "./opdef.js";
+import { absmeanQuantize, actQuantRows, checkWeightScale, dequantRows, ternaryMatmulF32, ternaryMatmulInt } from "./quant.js";
+
+/** Activation quantization modes of bitlinear (`act_quant` attribute). */
+export const ACT_QUANT_MODES = ["per_token", "none"] as const;
+export type ActQuantMode = (typeof ACT_QUANT_MODES)[number];
+
+/** Shared shape rule of `x[T, k] @ w[n, k]^T -> [T, n]`. */
+function inferLinear(x: TensorType, w: TensorType): TensorType[] {
+  expectRank(x, 2, "x", "[tokens, features]");
+  expectRank(w, 2, "w", "[out, in]");
+  expectDimEq(w.shape[1]!, x.shape[1]!, "weight input features must equal the activation features");
+  return [{ dtype: "f32", shape: [x.shape[0]!, w.shape[0]!] }];
+}
+
+/**
+ * BitLinear semantics on concrete values. A float weight is absmean-quantized first, so
+ * `bitlinear(x, W)` and `bitlinear(x, absmean(W), s)` are the same function.
+ */
+export function bitlinearForward(x: Float32Array, w: Tensor, ws: Float32Array | undefined, mode: ActQuantMode, tokens: number, k: number, n: number): Float32Array {
+  let trits: TernaryArray;
+  let scale: Float32Array;
+  if (w.dtype === "ternary") {
+    trits = w.data as TernaryArray;
+    scale = ws!;
+  } else {
+    const q = absmeanQuantize(asF32(w));
+    trits = q.trits;
+    scale = Float32Array.of(q.scale);
+  }
+  if (mode === "none") return dequantRows(ternaryMatmulF32(x, trits, tokens, k, n), undefined, scale, tokens, n);
+  const { xq, scale: xs } = actQuantRows(x, tokens, k);
+  return dequantRows(ternaryMatmulInt(xq, trits, tokens, k, n), xs, scale, tokens, n);
+}
+
+export const linearOps: OpDef[] = [
+  {
+    name: "matmul",
+    summary: "full-precision x @ w^T (the LM head and other unquantized projections)",
+    description: "y[t, o] = sum_i x[t, i] * w[o, i], each product rounded to f32 and summed in f32 in index order. w is [out, in].",
+    levels: ["L0", "L1", "L2"],
+    operands: [
+      { name: "x", doc: "f32[T, k]" },
+      { name: "w", doc: "f32/f16/bf16 [n, k]" },
+    ],
+    results: ["y"],
+    attrs: [],
+    infer(ctx: InferContext): TensorType[] {
+      const x = required(ctx.operands[0], "x");
+      const w = required(ctx.operands[1], "w");
+      expectDType(x, ["f32"], "x");
+      expectDType(w, ["f32", "f16", "bf16"], "w");
+      return inferLinear(x, w);
+    },
+    evaluate(ctx: EvalContext): Tensor[] {
+      const x = ctx.operands[0]!;
+      const w = ctx.operands[1]!;
+      const [t, k] = x.shape as [number, number];
+      const n = w.shape[0]!;
+      const xd = x.data as Float32Array;
+      const wd = asF32(w);
+      const y = new Float32Array(t * n);
+      for (let r = 0; r < t; r++) {
+        for (let o = 0; o < n; o++) {
+          let s = 0;
+          for (let i = 0; i < k; i++) s = f32(s + f32(xd[r * k + i]! * wd[o * k + i]!));
+          y[r * n + o] = s;
+        }
+      }
+      return [{ dtype: "f32", shape: [t, n], data: y }];
+    },
+  },
+  {
+    name: "bitlinear",
+    summary: "BitNet b1.58 linear layer: int8 activations x ternary weights, rescaled (L0)",
+    description:
+      "With a ternary w and its scale s: act_quant(x) (per_token) -> ternary_matmul -> dequant, exactly as the " +
+      "L1 ops define them. With a float w (no s): w is absmean-quantized first " +
+      "(s = max(mean|w|, 1e-5), wq = clamp(rne(f32(w / s)), -1, 1)). act_quant = \"none\" keeps f32 " +
+      "activations: y = f32(f32(sum of +-x in index order) * s).",
+    levels: ["L0"],
+    operands: [
+      { name: "x", doc: "f32[T, k]" },
+      { name: "w", doc: "ternary[n, k] (with s) or f32/f16/bf16 [n, k] master weight (without s)" },
+      { name: "s", doc: "weight scale f32[] or f32[n]; required with a ternary w", optional: true },
+    ],
+    results: ["y"],
+    attrs: [{ name: "act_quant", kind: "string", doc: "activation quantization", default: "per_token", oneOf: ACT_QUANT_MODES }],
+    infer(ctx: InferContext): TensorType[] {
+      const x = required(ctx.operands[0], "x");
+      const w = required(ctx.operands[1], "w");
+      const s = ctx.operands[2];
+      expectDType(x, ["f32"], "x");
+      expectDType(w, ["ternary", "f32", "f16", "bf16"], "w");
+      const result = inferLinear(x, w);
+      if (w.dtype === "ternary") {
+        if (!s) throw new OpError("a ternary weight needs its scale operand 's' (f32[] or f32[n])");
+        checkWeightScale(s, w.shape[0]!, "s");
+      } else if (s) {
+        throw new OpError("a float weight is absmean-quantized by the op itself and takes no scale operand");
+      }
+      return result;
+    },
+    evaluate(ctx: EvalContext): Tensor[] {
+      const x = ctx.operands[0]!;
+      const w = ctx.operands[1]!;
+      const s = ctx.operands[2];
+      const [t, k] = x.shape as [number, number];
+      const n = w.shape[0]!;
+      const mode = stringAttr(ctx.attrs, "act_quant") as ActQuantMode;
+      const y = bitlinearForward(x.data as Float32Array, w, s ? asF32(s) : undefined, mode, t, k, n);
+      return [{ dtype: "f32", shape: [t, n], data: y }];
+    },
+  },
+];

@@ -1,0 +1,202 @@
+// The L1 quantized ops (act_quant, ternary_matmul, dequant) and the quantization kernels that
+// L0 bitlinear and the absmean pass share, so every level computes the same bits.
+import { dimEquals } from "../dims.js";
+import { clamp, f32, roundHalfEven } from "../numeric.js";
+import { asF32, type Tensor, TernaryArray } from "../tensor.js";
+import { formatType, type TensorType } from "../types.js";
+import { expectDimEq, expectDType, expectRank, required } from "./checks.js";
+import { type EvalContext, type InferContext, type OpDef, OpError } from "./opdef.js";
+
+/** Lower bound of the absmax and absmean scales (DESIGN.md §3), as f32. */
+export const SCALE_EPS = f32(1e-5);
+
+/**
+ * Per-token absmax quantization of x[t, k] to int8: m = max(max|x|, 1e-5), q = f32(127 / m),
+ * xq = clamp(rne(f32(x * q)), -128, 127), and the dequant scale f32(m / 127) per row.
+ */
+export function actQuantRows(x: Float32Array, tokens: number, k: number): { xq: Int8Array; scale: Float32Array } {
+  const xq = new Int8Array(tokens * k);
+  const scale = new Float32Array(tokens);
+  for (let t = 0; t < tokens; t++) {
+    const base = t * k;
+    let m = 0;
+    for (let i = 0; i < k; i++) m = Math.max(m, Math.abs(x[base + i]!));
+    m = Math.max(m, SCALE_EPS);
+    const q = f32(127 / m);
+    for (let i = 0; i < k; i++) xq[base + i] = clamp(roundHalfEven(f32(x[base + i]! * q)), -128, 127);
+    scale[t] = f32(m / 127);
+  }
+  return { xq, scale };
+}
+
+/** Exact int8 x trit product: acc[t, o] = sum_i w[o, i] * xq[t, i], as adds and subtracts. */
+export function ternaryMatmulInt(xq: Int8Array, w: TernaryArray, tokens: number, k: number, n: number): Int32Array {
+  const acc = new Int32Array(tokens * n);
+  for (let t = 0; t < tokens; t++) {
+    for (let o = 0; o < n; o++) {
+      let s = 0;
+      for (let i = 0; i < k; i++) {
+        const v = w.get(o * k + i);
+        if (v === 1) s += xq[t * k + i]!;
+        else if (v === -1) s -= xq[t * k + i]!;
+      }
+      acc[t * n + o] = s;
+    }
+  }
+  return acc;
+}
+
+/** f32 x trit product (activations not quantized): f32 adds and subtracts in index order. */
+export function ternaryMatmulF32(x: Float32Array, w: TernaryArray, tokens: number, k: number, n: number): Float32Array {
+  const acc = new Float32Array(tokens * n);
+  for (let t = 0; t < tokens; t++) {
+    for (let o = 0; o < n; o++) {
+      let s = 0;
+      for (let i = 0; i < k; i++) {
+        const v = w.get(o * k + i);
+        if (v === 1) s = f32(s + x[t * k + i]!);
+        else if (v === -1) s = f32(s - x[t * k + i]!);
+      }
+      acc[t * n + o] = s;
+    }
+  }
+  return acc;
+}
+
+/**
+ * y[t, o] = f32(f32(f32(acc) * ws[o]) * xs[t]); ws has one element (per tensor) or n (per output);
+ * xs undefined means activations were not quantized.
+ */
+export function dequantRows(acc: Int32Array | Float32Array, xs: Float32Array | undefined, ws: Float32Array, tokens: number, n: number): Float32Array {
+  const y = new Float32Array(tokens * n);
+  const perRow = ws.length !== 1;
+  for (let t = 0; t < tokens; t++) {
+    for (let o = 0; o < n; o++) {
+      const v = f32(f32(acc[t * n + o]!) * ws[perRow ? o : 0]!);
+      y[t * n + o] = xs ? f32(v * xs[t]!) : v;
+    }
+  }
+  return y;
+}
+
+/**
+ * Absmean quantization of a float weight (DESIGN.md §3): s = max(mean|W|, 1e-5) with the sum in f64
+ * and the mean rounded to f32; Wq = clamp(rne(f32(W / s)), -1, 1).
+ */
+export function absmeanQuantize(w: Float32Array): { trits: TernaryArray; scale: number } {
+  let sum = 0;
+  for (let i = 0; i < w.length; i++) sum += Math.abs(w[i]!);
+  const scale = Math.max(f32(w.length ? sum / w.length : 0), SCALE_EPS);
+  const trits = new TernaryArray(w.length);
+  for (let i = 0; i < w.length; i++) trits.set(i, clamp(roundHalfEven(f32(w[i]! / scale)), -1, 1));
+  return { trits, scale };
+}
+
+/** Checks a weight scale operand: f32[] (per tensor) or f32[n] (per output row). */
+export function checkWeightScale(s: TensorType, n: TensorType["shape"][number], what: string): void {
+  expectDType(s, ["f32"], what);
+  if (s.shape.length === 0) return;
+  if (s.shape.length === 1 && dimEquals(s.shape[0]!, n)) return;
+  throw new OpError(`operand '${what}' must be f32[] (per tensor) or f32[n] with n = the output features, got ${formatType(s)}`);
+}
+
+export const quantOps: OpDef[] = [
+  {
+    name: "act_quant",
+    summary: "per-token absmax quantization of activations to int8 (L1)",
+    description:
+      "Per row t: m = max(max|x|, 1e-5), q = f32(127 / m), xq = clamp(rne(f32(x * q)), -128, 127) " +
+      "(rne = round half to even), scale[t] = f32(m / 127).",
+    levels: ["L1", "L2"],
+    operands: [{ name: "x", doc: "f32[T, k]" }],
+    results: ["xq", "scale"],
+    attrs: [],
+    infer(ctx: InferContext): TensorType[] {
+      const x = required(ctx.operands[0], "x");
+      expectDType(x, ["f32"], "x");
+      expectRank(x, 2, "x", "[tokens, features]");
+      return [
+        { dtype: "i8", shape: x.shape },
+        { dtype: "f32", shape: [x.shape[0]!] },
+      ];
+    },
+    evaluate(ctx: EvalContext): Tensor[] {
+      const x = ctx.operands[0]!;
+      const [t, k] = x.shape as [number, number];
+      const { xq, scale } = actQuantRows(x.data as Float32Array, t, k);
+      return [
+        { dtype: "i8", shape: [t, k], data: xq },
+        { dtype: "f32", shape: [t], data: scale },
+      ];
+    },
+  },
+  {
+    name: "ternary_matmul",
+    summary: "activations times a ternary weight, with adds and subtracts only (L1)",
+    description:
+      "acc[t, o] = sum_i w[o, i] * x[t, i] with w in {-1, 0, 1}. For int8 x the sum is exact in int32; " +
+      "for f32 x (activations not quantized) it is an f32 sum in index order.",
+    levels: ["L1", "L2"],
+    operands: [
+      { name: "x", doc: "i8[T, k] quantized activations, or f32[T, k]" },
+      { name: "w", doc: "ternary[n, k] weight" },
+    ],
+    results: ["acc"],
+    attrs: [],
+    infer(ctx: InferContext): TensorType[] {
+      const x = required(ctx.operands[0], "x");
+      const w = required(ctx.operands[1], "w");
+      expectDType(x, ["i8", "f32"], "x");
+      expectDType(w, ["ternary"], "w");
+      expectRank(x, 2, "x", "[tokens, features]");
+      expectRank(w, 2, "w", "[out, in]");
+      expectDimEq(w.shape[1]!, x.shape[1]!, "weight input features must equal the activation features");
+      return [{ dtype: x.dtype === "i8" ? "i32" : "f32", shape: [x.shape[0]!, w.shape[0]!] }];
+    },
+    evaluate(ctx: EvalContext): Tensor[] {
+      const x = ctx.operands[0]!;
+      const w = ctx.operands[1]!;
+      const [t, k] = x.shape as [number, number];
+      const n = w.shape[0]!;
+      const wd = w.data as TernaryArray;
+      if (x.dtype === "i8") return [{ dtype: "i32", shape: [t, n], data: ternaryMatmulInt(x.data as Int8Array, wd, t, k, n) }];
+      return [{ dtype: "f32", shape: [t, n], data: ternaryMatmulF32(x.data as Float32Array, wd, t, k, n) }];
+    },
+  },
+  {
+    name: "dequant",
+    summary: "ternary product back to f32: times the weight scale and the activation scale (L1)",
+    description:
+      "y[t, o] = f32(f32(f32(acc[t, o]) * ws[o]) * xs[t]); ws is f32[] (per tensor) or f32[n]; " +
+      "without xs (activations not quantized) y = f32(f32(acc) * ws).",
+    levels: ["L1", "L2"],
+    operands: [
+      { name: "acc", doc: "i32[T, n] (or f32[T, n] from unquantized activations)" },
+      { name: "ws", doc: "weight scale, f32[] or f32[n]" },
+      { name: "xs", doc: "activation scale f32[T] from act_quant", optional: true },
+    ],
+    results: ["y"],
+    attrs: [],
+    infer(ctx: InferContext): TensorType[] {
+      const acc = required(ctx.operands[0], "acc");
+      const ws = required(ctx.operands[1], "ws");
+      const xs = ctx.operands[2];
+      expectDType(acc, xs ? ["i32"] : ["i32", "f32"], "acc");
+      expectRank(acc, 2, "acc", "[tokens, out]");
+      checkWeightScale(ws, acc.shape[1]!, "ws");
+      if (xs) {
+        expectDType(xs, ["f32"], "xs");
+        expectRank(xs, 1, "xs", "f32[T]");
+        expectDimEq(xs.shape[0]!, acc.shape[0]!, "activation scale length must equal the token count");
+      }
+      return [{ dtype: "f32", shape: acc.shape }];
+    },
+    evaluate(ctx: EvalContext): Tensor[] {
+      const acc = ctx.operands[0]!;
+      const [t, n] = acc.shape as [number, number];
+      const xs = ctx.operands[2];
+      const y = dequantRows(acc.data as Int32Array | Float32Array, xs ? asF32(xs) : undefined, asF32(ctx.operands[1]!), t, n);
+      return [{ dtype: "f32", shape: [t, n], data: y }];
+    },
+  },
+];

@@ -1,0 +1,26 @@
+// The library API: load, check, print and run IR files, as the CLI does, for build scripts and tools.
+import { dirname, resolve } from "node:path";
+import { type Graph, interpret, type InterpretOptions, loadTir, parseTir, printGraph, type Tensor } from "../ir/index.js";
+import { fileBlobReader } from "./io/blobs.js";
+import { readText } from "./io/files.js";
+
+/** Reads, parses and verifies a .tir file. Throws `IrError` (with file:line:col) or `UserError`. */
+export function loadIrFile(path: string): Graph {
+  return loadTir(readText(path), path);
+}
+
+/** Parses a .tir file without verifying it. */
+export function parseIrFile(path: string): Graph {
+  return parseTir(readText(path), path);
+}
+
+/** Normalized text of a .tir file (verified, types filled in, ops in topological order). */
+export function printIrFile(path: string): string {
+  return printGraph(loadIrFile(path));
+}
+
+/** Runs a .tir file in the interpreter; `blob<...>` constants are read relative to the file's folder. */
+export function runIrFile(path: string, inputs: Record<string, Tensor>, options: Omit<InterpretOptions, "blobs"> = {}): Record<string, Tensor> {
+  const graph = loadIrFile(path);
+  return interpret(graph, inputs, { ...options, blobs: fileBlobReader(dirname(resolve(path))) });
+}
