@@ -186,6 +186,21 @@ export class Graph {
   }
 
   /**
+   * Replaces `node` by `replacements`, which may define the same result names: users of the old results
+   * then read the new ones, so a lowering keeps the value names a user knows.
+   */
+  replaceOp(node: OpNode, replacements: NewOp[]): OpNode[] {
+    const key = entityKey(node);
+    for (const r of node.results) {
+      if (this.defs.get(r)?.entity !== node) continue;
+      this.defs.delete(r);
+      for (const user of this.users(r)) user.operands.forEach((v, i) => v === r && user !== node && this.connect(user, v, i));
+    }
+    this.dag.removeNode(key);
+    return replacements.map((spec) => this.addOp(spec));
+  }
+
+  /**
    * Ops in a stable topological order: among ops that are ready, the one inserted first runs first,
    * so a graph parsed from printed text keeps its order. Undefined if the graph has a cycle.
    */

@@ -12,9 +12,9 @@ export function roundHalfEven(x: number): number {
   if (!Number.isFinite(x)) return x;
   const floor = Math.floor(x);
   const diff = x - floor;
-  if (diff < 0.5) return floor;
-  if (diff > 0.5) return floor + 1;
-  return floor % 2 === 0 ? floor : floor + 1;
+  const r = diff < 0.5 ? floor : diff > 0.5 ? floor + 1 : floor % 2 === 0 ? floor : floor + 1;
+  // rintf keeps the sign of a negative input that rounds to zero.
+  return r === 0 && x < 0 ? -0 : r;
 }
 
 export function clamp(x: number, lo: number, hi: number): number {

@@ -24,7 +24,13 @@ function alternatives(labels: string[]): string {
 }
 
 const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected, actual }) => `expected ${tokenLabel(expected)} but found ${describe(actual)}`,
+  buildMismatchTokenMessage: ({ expected, actual, ruleName }) => {
+    // The statement loop of a graph ends at anything it cannot start with, so name what could start there.
+    if (ruleName === "graph" && expected === T.RBrace) {
+      return `expected 'input', 'const', 'output', a value name (%name) or '}' but found ${describe(actual)}`;
+    }
+    return `expected ${tokenLabel(expected)} but found ${describe(actual)}`;
+  },
   buildNotAllInputParsedMessage: ({ firstRedundant }) => `unexpected ${describe(firstRedundant)} after the end of the graph`,
   buildNoViableAltMessage: ({ expectedPathsPerAlt, actual }) => {
     const firsts = expectedPathsPerAlt.flatMap((paths) => paths.map((p) => (p[0] ? tokenLabel(p[0]) : "")));

@@ -1,0 +1,32 @@
+// expand-bitlinear (L0 -> L1): each bitlinear with a ternary weight becomes act_quant, ternary_matmul
+// and dequant, which compute the same bits (bitlinear's semantics are defined by those three ops).
+import { type Graph, type OpNode, withDefaults, getOp } from "../../ir/index.js";
+import { UserError } from "../errors.js";
+
+/** Expands every bitlinear; returns how many were expanded. A float weight must be quantized first. */
+export function expandBitlinear(graph: Graph): number {
+  const nodes = graph.ops().filter((n) => n.op === "bitlinear");
+  for (const node of nodes) expandOne(graph, node);
+  return nodes.length;
+}
+
+function expandOne(graph: Graph, node: OpNode): void {
+  const [x, w, s] = node.operands as [string, string, string | undefined];
+  const y = node.results[0]!;
+  if (graph.typeOf(w)?.dtype !== "ternary" || s === undefined) {
+    throw new UserError(`expand-bitlinear: %${y} has a float weight %${w}; run absmean-quantize first`);
+  }
+  const mode = withDefaults(getOp("bitlinear")!, node.attrs).act_quant;
+  if (mode === "none") {
+    graph.replaceOp(node, [
+      { op: "ternary_matmul", operands: [x, w], results: [`${y}.acc`], loc: node.loc },
+      { op: "dequant", operands: [`${y}.acc`, s], results: [y], loc: node.loc },
+    ]);
+    return;
+  }
+  graph.replaceOp(node, [
+    { op: "act_quant", operands: [x], results: [`${y}.xq`, `${y}.xs`], loc: node.loc },
+    { op: "ternary_matmul", operands: [`${y}.xq`, w], results: [`${y}.acc`], loc: node.loc },
+    { op: "dequant", operands: [`${y}.acc`, s, `${y}.xs`], results: [y], loc: node.loc },
+  ]);
+}
