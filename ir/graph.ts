@@ -175,11 +175,12 @@ export class Graph {
     this.outputList = this.outputList.map((o) => (o.name === from ? { ...o, name: to } : o));
   }
 
-  /** Removes an op; its results must have no remaining users. */
+  /** Removes an op; its results must have no remaining users and must not be graph outputs. */
   removeOp(node: OpNode): void {
     for (const r of node.results) {
       const users = this.users(r).filter((u) => u !== node);
       if (users.length) throw new Error(`cannot remove op ${node.op}: %${r} is still used by ${users.map((u) => u.op).join(", ")}`);
+      if (this.outputList.some((o) => o.name === r)) throw new Error(`cannot remove op ${node.op}: %${r} is still used as a graph output`);
       if (this.defs.get(r)?.entity === node) this.defs.delete(r);
     }
     this.dag.removeNode(entityKey(node));

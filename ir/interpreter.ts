@@ -10,8 +10,11 @@ import { verifyGraph } from "./verifier.js";
 
 /** Reads byte ranges of external weight blobs (the IR itself does no file I/O). */
 export interface BlobReader {
-  /** `length` bytes of blob `path` (as written in the IR) from `offset`; throws if they are not there. */
-  read(path: string, offset: number, length: number): Uint8Array;
+  /**
+   * `length` bytes of blob `path` (as written in the IR) from `offset`; throws if they are not there.
+   * `constant` names the constant being loaded, for the error message.
+   */
+  read(path: string, offset: number, length: number, constant: string): Uint8Array;
 }
 
 export interface InterpretOptions {
@@ -66,7 +69,7 @@ function loadConst(c: ConstDecl, blobs: BlobReader | undefined): Tensor {
   if (c.data.kind === "inline") return c.data.tensor;
   if (!blobs) throw new EvalError(`constant %${c.name} refers to blob "${c.data.path}", but no blob reader was given`);
   const shape = c.type.shape as number[];
-  const bytes = blobs.read(c.data.path, c.data.offset, storageBytes(c.type.dtype, elementCount(shape)));
+  const bytes = blobs.read(c.data.path, c.data.offset, storageBytes(c.type.dtype, elementCount(shape)), c.name);
   return tensorFromBytes(c.type.dtype, shape, bytes);
 }
 

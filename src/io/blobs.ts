@@ -7,18 +7,18 @@ import { UserError } from "../errors.js";
 /** A blob reader for files next to `baseDir`; reads only the bytes asked for (no whole-file load). */
 export function fileBlobReader(baseDir: string): BlobReader {
   return {
-    read(path: string, offset: number, length: number): Uint8Array {
+    read(path: string, offset: number, length: number, constant: string): Uint8Array {
       const full = isAbsolute(path) ? path : resolve(baseDir, path);
       let fd: number;
       try {
         fd = openSync(full, "r");
       } catch {
-        throw new UserError(`cannot open weight blob '${full}'`);
+        throw new UserError(`constant %${constant}: cannot open weight blob '${full}'`);
       }
       try {
         const size = fstatSync(fd).size;
         if (offset + length > size) {
-          throw new UserError(`weight blob '${full}' is ${size} bytes, but a constant needs bytes ${offset}..${offset + length}`);
+          throw new UserError(`constant %${constant} needs bytes ${offset}..${offset + length} of weight blob '${full}', which has ${size}`);
         }
         const out = new Uint8Array(length);
         let done = 0;

@@ -1,0 +1,53 @@
+// Verifier checks that text cannot produce on its own: programmatic graphs with bad constants or names.
+import { describe, expect, it } from "vitest";
+import { Graph, sym, TernaryArray, tensorFromValues, verifyGraph } from "../../ir/index.js";
+
+function messages(g: Graph): string[] {
+  return verifyGraph(g).map((d) => d.message);
+}
+
+describe("verifier", () => {
+  it("rejects constants with symbolic shapes, wrong sizes, wrong dtypes and invalid trit codes", () => {
+    const g = new Graph("g");
+    g.addConst("a", { dtype: "f32", shape: [sym("T")] }, { kind: "external", path: "w.bin", offset: 0 });
+    g.addConst("b", { dtype: "f32", shape: [3] }, { kind: "inline", tensor: tensorFromValues("f32", [2], [1, 2]) });
+    g.addConst("c", { dtype: "i8", shape: [2] }, { kind: "inline", tensor: tensorFromValues("f32", [2], [1, 2]) });
+    const bad = new TernaryArray(4, Uint8Array.of(0b11_01_00_10));
+    g.addConst("d", { dtype: "ternary", shape: [4] }, { kind: "inline", tensor: { dtype: "ternary", shape: [4], data: bad } });
+    g.addConst("e", { dtype: "f32", shape: [1] }, { kind: "external", path: "w.bin", offset: -8 });
+    g.setOutputs([{ name: "b" }]);
+    expect(messages(g)).toEqual([
+      "constant %a must have a static shape, got f32[T]",
+      "constant %b: f32[3] needs 3 values, got 2",
+      "constant %c: data is f32, type says i8",
+      "constant %d: element 3 has the invalid ternary code 3",
+      "constant %e: blob offset must be a non-negative integer, got -8",
+    ]);
+  });
+
+  it("a graph needs outputs, listed once", () => {
+    const g = new Graph("g");
+    g.addInput("x", { dtype: "f32", shape: [2] });
+    expect(messages(g)).toEqual(["graph @g has no outputs"]);
+    g.setOutputs([{ name: "x" }, { name: "x" }]);
+    expect(messages(g)).toEqual(["output %x is listed twice"]);
+  });
+
+  it("does not cascade: an op fed by a broken op reports nothing of its own", () => {
+    const g = new Graph("g");
+    g.addInput("x", { dtype: "f32", shape: [2] });
+    g.addOp({ op: "softmax", operands: ["x", "x"], results: ["a"] });
+    g.addOp({ op: "silu", operands: ["a"], results: ["b"] });
+    g.setOutputs([{ name: "b" }]);
+    expect(messages(g)).toEqual(["'softmax': expects 1 operands (x), got 2"]);
+  });
+
+  it("checks grouped-query head counts and widths", () => {
+    const g = new Graph("g");
+    g.addInput("q", { dtype: "f32", shape: [sym("T"), 12] });
+    g.addInput("k", { dtype: "f32", shape: [sym("T"), 8] });
+    g.addOp({ op: "attention", operands: ["q", "k", "k"], results: ["y"], attrs: { heads: 3, kv_heads: 2, head_dim: 4 } });
+    g.setOutputs([{ name: "y" }]);
+    expect(messages(g)).toEqual(["'attention': attribute 'heads' (3) must be a multiple of 'kv_heads' (2)"]);
+  });
+});
