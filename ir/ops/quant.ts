@@ -29,16 +29,18 @@ export function actQuantRows(x: Float32Array, tokens: number, k: number): { xq: 
   return { xq, scale };
 }
 
-/** Exact int8 x trit product: acc[t, o] = sum_i w[o, i] * xq[t, i], as adds and subtracts. */
-export function ternaryMatmulInt(xq: Int8Array, w: TernaryArray, tokens: number, k: number, n: number): Int32Array {
-  const acc = new Int32Array(tokens * n);
+/**
+ * acc[t, o] = sum_i w[o, i] * x[t, i] with additions and subtractions only, in index order; `round`
+ * is applied after each step (the identity for exact integer sums, f32 rounding for float ones).
+ */
+function ternaryProduct<A extends Int32Array | Float32Array>(x: ArrayLike<number>, w: TernaryArray, tokens: number, k: number, n: number, acc: A, round: (v: number) => number): A {
   for (let t = 0; t < tokens; t++) {
     for (let o = 0; o < n; o++) {
       let s = 0;
       for (let i = 0; i < k; i++) {
         const v = w.get(o * k + i);
-        if (v === 1) s += xq[t * k + i]!;
-        else if (v === -1) s -= xq[t * k + i]!;
+        if (v === 1) s = round(s + x[t * k + i]!);
+        else if (v === -1) s = round(s - x[t * k + i]!);
       }
       acc[t * n + o] = s;
     }
@@ -46,21 +48,16 @@ export function ternaryMatmulInt(xq: Int8Array, w: TernaryArray, tokens: number,
   return acc;
 }
 
+const exact = (v: number): number => v;
+
+/** Exact int8 x trit product into int32 (|sum| <= 128 k, so no overflow for any real layer). */
+export function ternaryMatmulInt(xq: Int8Array, w: TernaryArray, tokens: number, k: number, n: number): Int32Array {
+  return ternaryProduct(xq, w, tokens, k, n, new Int32Array(tokens * n), exact);
+}
+
 /** f32 x trit product (activations not quantized): f32 adds and subtracts in index order. */
 export function ternaryMatmulF32(x: Float32Array, w: TernaryArray, tokens: number, k: number, n: number): Float32Array {
-  const acc = new Float32Array(tokens * n);
-  for (let t = 0; t < tokens; t++) {
-    for (let o = 0; o < n; o++) {
-      let s = 0;
-      for (let i = 0; i < k; i++) {
-        const v = w.get(o * k + i);
-        if (v === 1) s = f32(s + x[t * k + i]!);
-        else if (v === -1) s = f32(s - x[t * k + i]!);
-      }
-      acc[t * n + o] = s;
-    }
-  }
-  return acc;
+  return ternaryProduct(x, w, tokens, k, n, new Float32Array(tokens * n), f32);
 }
 
 /**
