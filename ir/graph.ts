@@ -5,9 +5,18 @@ import type { AttrValue } from "./ops/opdef.js";
 import type { Tensor } from "./tensor.js";
 import type { TensorType } from "./types.js";
 
-/** Weight data: inline in the IR, or a byte range of an external blob file (read when needed). */
+/**
+ * Weight data: inline in the IR, a byte range of an external blob file (read when needed), or loaded
+ * lazily from a model file by the frontend (decoded from GGUF/safetensors only when an op needs it).
+ */
 export type ConstData =
   | { readonly kind: "inline"; readonly tensor: Tensor }
+  | {
+      readonly kind: "lazy";
+      /** Where the data comes from, for messages (e.g. `model.gguf: blk.0.attn_q.weight (TQ2_0)`). */
+      readonly source: string;
+      readonly load: () => Tensor;
+    }
   | {
       readonly kind: "external";
       /** Path as written in the IR; resolved against the IR file's folder by the loader. */

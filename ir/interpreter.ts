@@ -67,6 +67,7 @@ function bindSymbols(graph: Graph, inputs: Readonly<Record<string, Tensor>>): Ma
 
 function loadConst(c: ConstDecl, blobs: BlobReader | undefined): Tensor {
   if (c.data.kind === "inline") return c.data.tensor;
+  if (c.data.kind === "lazy") return c.data.load();
   if (!blobs) throw new EvalError(`constant %${c.name} refers to blob "${c.data.path}", but no blob reader was given`);
   const shape = c.type.shape as number[];
   const bytes = blobs.read(c.data.path, c.data.offset, storageBytes(c.type.dtype, elementCount(shape)), c.name);

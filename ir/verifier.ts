@@ -93,7 +93,7 @@ export function verifyGraph(graph: Graph): Diagnostic[] {
       else if (t.data instanceof TernaryArray && t.data.firstInvalid() >= 0) {
         at(c.loc, `constant %${c.name}: element ${t.data.firstInvalid()} has the invalid ternary code 3`);
       }
-    } else if (!Number.isSafeInteger(c.data.offset) || c.data.offset < 0) {
+    } else if (c.data.kind === "external" && (!Number.isSafeInteger(c.data.offset) || c.data.offset < 0)) {
       at(c.loc, `constant %${c.name}: blob offset must be a non-negative integer, got ${c.data.offset}`);
     }
   }

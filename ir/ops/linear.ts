@@ -5,7 +5,7 @@ import { asF32, type Tensor, TernaryArray } from "../tensor.js";
 import type { TensorType } from "../types.js";
 import { expectDimEq, expectDType, expectRank, required } from "./checks.js";
 import { type EvalContext, type InferContext, type OpDef, OpError, stringAttr } from "./opdef.js";
-import { absmeanQuantize, actQuantRows, checkWeightScale, dequantRows, ternaryMatmulF32, ternaryMatmulInt } from "./quant.js";
+import { absmeanQuantize, actQuantRows, checkWeightScale, dequantRows, groupAttr, groupCount, ternaryMatmulF32, ternaryMatmulInt } from "./quant.js";
 
 /** Activation quantization modes of bitlinear (`act_quant` attribute). */
 export const ACT_QUANT_MODES = ["per_token", "none"] as const;
@@ -23,7 +23,7 @@ function inferLinear(x: TensorType, w: TensorType): TensorType[] {
  * BitLinear semantics on concrete values. A float weight is absmean-quantized first, so
  * `bitlinear(x, W)` and `bitlinear(x, absmean(W), s)` are the same function.
  */
-export function bitlinearForward(x: Float32Array, w: Tensor, ws: Float32Array | undefined, mode: ActQuantMode, tokens: number, k: number, n: number): Float32Array {
+export function bitlinearForward(x: Float32Array, w: Tensor, ws: Float32Array | undefined, mode: ActQuantMode, tokens: number, k: number, n: number, group = k): Float32Array {
   let trits: TernaryArray;
   let scale: Float32Array;
   if (w.dtype === "ternary") {
@@ -34,9 +34,10 @@ export function bitlinearForward(x: Float32Array, w: Tensor, ws: Float32Array | 
     trits = q.trits;
     scale = Float32Array.of(q.scale);
   }
-  if (mode === "none") return dequantRows(ternaryMatmulF32(x, trits, tokens, k, n), undefined, scale, tokens, n);
+  const groups = group > 0 ? k / group : 1;
+  if (mode === "none") return dequantRows(ternaryMatmulF32(x, trits, tokens, k, n, group), undefined, scale, tokens, n, groups);
   const { xq, scale: xs } = actQuantRows(x, tokens, k);
-  return dequantRows(ternaryMatmulInt(xq, trits, tokens, k, n), xs, scale, tokens, n);
+  return dequantRows(ternaryMatmulInt(xq, trits, tokens, k, n, group), xs, scale, tokens, n, groups);
 }
 
 export const linearOps: OpDef[] = [
@@ -83,15 +84,17 @@ export const linearOps: OpDef[] = [
       "With a ternary w and its scale s: act_quant(x) (per_token) -> ternary_matmul -> dequant, exactly as the " +
       "L1 ops define them. With a float w (no s): w is absmean-quantized first " +
       "(s = max(mean|w|, 1e-5), wq = clamp(rne(f32(w / s)), -1, 1)). act_quant = \"none\" keeps f32 " +
-      "activations: y = f32(f32(sum of +-x in index order) * s).",
+      "activations: y = f32(f32(sum of +-x in index order) * s). With group = G, s is f32[n, k/G] (block " +
+      "scales that differ along a row) and the product is kept per group of G inputs, as ternary_matmul and " +
+      "dequant define it.",
     levels: ["L0"],
     operands: [
       { name: "x", doc: "f32[T, k]" },
       { name: "w", doc: "ternary[n, k] (with s) or f32/f16/bf16 [n, k] master weight (without s)" },
-      { name: "s", doc: "weight scale f32[] or f32[n]; required with a ternary w", optional: true },
+      { name: "s", doc: "weight scale f32[] or f32[n] (f32[n, k/group] with group); required with a ternary w", optional: true },
     ],
     results: ["y"],
-    attrs: [{ name: "act_quant", kind: "string", doc: "activation quantization", default: "per_token", oneOf: ACT_QUANT_MODES }],
+    attrs: [{ name: "act_quant", kind: "string", doc: "activation quantization", default: "per_token", oneOf: ACT_QUANT_MODES }, groupAttr],
     infer(ctx: InferContext): TensorType[] {
       const x = required(ctx.operands[0], "x");
       const w = required(ctx.operands[1], "w");
@@ -101,9 +104,11 @@ export const linearOps: OpDef[] = [
       const result = inferLinear(x, w);
       if (w.dtype === "ternary") {
         if (!s) throw new OpError("a ternary weight needs its scale operand 's' (f32[] or f32[n])");
-        checkWeightScale(s, w.shape[0]!, "s");
+        checkWeightScale(s, w.shape[0]!, "s", groupCount(w.shape[1]!, ctx.attrs.group as number | undefined, "bitlinear"));
       } else if (s) {
         throw new OpError("a float weight is absmean-quantized by the op itself and takes no scale operand");
+      } else if (ctx.attrs.group !== undefined) {
+        throw new OpError("attribute 'group' needs a ternary weight with group scales");
       }
       return result;
     },
@@ -114,7 +119,7 @@ export const linearOps: OpDef[] = [
       const [t, k] = x.shape as [number, number];
       const n = w.shape[0]!;
       const mode = stringAttr(ctx.attrs, "act_quant") as ActQuantMode;
-      const y = bitlinearForward(x.data as Float32Array, w, s ? asF32(s) : undefined, mode, t, k, n);
+      const y = bitlinearForward(x.data as Float32Array, w, s ? asF32(s) : undefined, mode, t, k, n, (ctx.attrs.group as number | undefined) ?? k);
       return [{ dtype: "f32", shape: [t, n], data: y }];
     },
   },

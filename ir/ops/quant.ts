@@ -1,11 +1,11 @@
 // The L1 quantized ops (act_quant, ternary_matmul, dequant) and the quantization kernels that
 // L0 bitlinear and the absmean pass share, so every level computes the same bits.
-import { dimEquals } from "../dims.js";
+import { type Dim, dimEquals, formatDim } from "../dims.js";
 import { clamp, f32, roundHalfEven } from "../numeric.js";
 import { asF32, type Tensor, TernaryArray } from "../tensor.js";
 import { formatType, type TensorType } from "../types.js";
 import { expectDimEq, expectDType, expectRank, required } from "./checks.js";
-import { type EvalContext, type InferContext, type OpDef, OpError } from "./opdef.js";
+import { type EvalContext, type InferContext, type OpDef, OpError, positive } from "./opdef.js";
 
 /** Lower bound of the absmax and absmean scales (DESIGN.md §3), as f32. */
 export const SCALE_EPS = f32(1e-5);
@@ -30,19 +30,23 @@ export function actQuantRows(x: Float32Array, tokens: number, k: number): { xq: 
 }
 
 /**
- * acc[t, o] = sum_i w[o, i] * x[t, i] with additions and subtractions only, in index order; `round`
- * is applied after each step (the identity for exact integer sums, f32 rounding for float ones).
+ * acc[t, o, g] = sum over i in group g of w[o, i] * x[t, i], with additions and subtractions only, in
+ * index order; `round` is applied after each step (the identity for exact integer sums, f32 rounding for
+ * float ones). `group` = k gives one group, i.e. acc[t, o].
  */
-function ternaryProduct<A extends Int32Array | Float32Array>(x: ArrayLike<number>, w: TernaryArray, tokens: number, k: number, n: number, acc: A, round: (v: number) => number): A {
+function ternaryProduct<A extends Int32Array | Float32Array>(x: ArrayLike<number>, w: TernaryArray, tokens: number, k: number, n: number, group: number, acc: A, round: (v: number) => number): A {
+  const groups = group > 0 ? k / group : 1;
   for (let t = 0; t < tokens; t++) {
     for (let o = 0; o < n; o++) {
-      let s = 0;
-      for (let i = 0; i < k; i++) {
-        const v = w.get(o * k + i);
-        if (v === 1) s = round(s + x[t * k + i]!);
-        else if (v === -1) s = round(s - x[t * k + i]!);
+      for (let g = 0; g < groups; g++) {
+        let s = 0;
+        for (let i = g * group; i < (g + 1) * group; i++) {
+          const v = w.get(o * k + i);
+          if (v === 1) s = round(s + x[t * k + i]!);
+          else if (v === -1) s = round(s - x[t * k + i]!);
+        }
+        acc[(t * n + o) * groups + g] = s;
       }
-      acc[t * n + o] = s;
     }
   }
   return acc;
@@ -50,26 +54,30 @@ function ternaryProduct<A extends Int32Array | Float32Array>(x: ArrayLike<number
 
 const exact = (v: number): number => v;
 
-/** Exact int8 x trit product into int32 (|sum| <= 128 k, so no overflow for any real layer). */
-export function ternaryMatmulInt(xq: Int8Array, w: TernaryArray, tokens: number, k: number, n: number): Int32Array {
-  return ternaryProduct(xq, w, tokens, k, n, new Int32Array(tokens * n), exact);
+/** Exact int8 x trit product into int32 (|sum| <= 128 k, so no overflow for any real layer), per group of inputs. */
+export function ternaryMatmulInt(xq: Int8Array, w: TernaryArray, tokens: number, k: number, n: number, group = k): Int32Array {
+  return ternaryProduct(xq, w, tokens, k, n, group, new Int32Array(tokens * n * (group > 0 ? k / group : 1)), exact);
 }
 
-/** f32 x trit product (activations not quantized): f32 adds and subtracts in index order. */
-export function ternaryMatmulF32(x: Float32Array, w: TernaryArray, tokens: number, k: number, n: number): Float32Array {
-  return ternaryProduct(x, w, tokens, k, n, new Float32Array(tokens * n), f32);
+/** f32 x trit product (activations not quantized): f32 adds and subtracts in index order, per group of inputs. */
+export function ternaryMatmulF32(x: Float32Array, w: TernaryArray, tokens: number, k: number, n: number, group = k): Float32Array {
+  return ternaryProduct(x, w, tokens, k, n, group, new Float32Array(tokens * n * (group > 0 ? k / group : 1)), f32);
 }
 
 /**
- * y[t, o] = f32(f32(f32(acc) * ws[o]) * xs[t]); ws has one element (per tensor) or n (per output);
- * xs undefined means activations were not quantized.
+ * y[t, o] = f32(v * xs[t]) with v = f32(f32(acc[t, o]) * ws[o]); ws has one element (per tensor) or n
+ * (per output). With `groups` > 1 partial sums (acc[t, o, g], ws[o, g]) v sums the scaled groups in order:
+ * v = f32(v + f32(f32(acc[t, o, g]) * ws[o, g])). xs undefined means activations were not quantized.
  */
-export function dequantRows(acc: Int32Array | Float32Array, xs: Float32Array | undefined, ws: Float32Array, tokens: number, n: number): Float32Array {
+export function dequantRows(acc: Int32Array | Float32Array, xs: Float32Array | undefined, ws: Float32Array, tokens: number, n: number, groups = 1): Float32Array {
   const y = new Float32Array(tokens * n);
-  const perRow = ws.length !== 1;
+  const perTensor = ws.length === 1 && groups === 1;
   for (let t = 0; t < tokens; t++) {
     for (let o = 0; o < n; o++) {
-      const v = f32(f32(acc[t * n + o]!) * ws[perRow ? o : 0]!);
+      const base = (t * n + o) * groups;
+      const wbase = perTensor ? 0 : o * groups;
+      let v = f32(f32(acc[base]!) * ws[wbase]!);
+      for (let g = 1; g < groups; g++) v = f32(v + f32(f32(acc[base + g]!) * ws[wbase + g]!));
       y[t * n + o] = xs ? f32(v * xs[t]!) : v;
     }
   }
@@ -89,13 +97,31 @@ export function absmeanQuantize(w: Float32Array): { trits: TernaryArray; scale: 
   return { trits, scale };
 }
 
-/** Checks a weight scale operand: f32[] (per tensor) or f32[n] (per output row). */
-export function checkWeightScale(s: TensorType, n: TensorType["shape"][number], what: string): void {
+/**
+ * Checks a weight scale operand: f32[] (per tensor) or f32[n] (per output row), or f32[n, groups] when the
+ * product is split into `groups` groups of inputs (block scales that differ along a row).
+ */
+export function checkWeightScale(s: TensorType, n: Dim, what: string, groups?: number): void {
   expectDType(s, ["f32"], what);
-  if (s.shape.length === 0) return;
-  if (s.shape.length === 1 && dimEquals(s.shape[0]!, n)) return;
-  throw new OpError(`operand '${what}' must be f32[] (per tensor) or f32[n] with n = the output features, got ${formatType(s)}`);
+  if (groups === undefined) {
+    if (s.shape.length === 0) return;
+    if (s.shape.length === 1 && dimEquals(s.shape[0]!, n)) return;
+    throw new OpError(`operand '${what}' must be f32[] (per tensor) or f32[n] with n = the output features, got ${formatType(s)}`);
+  }
+  if (s.shape.length === 2 && dimEquals(s.shape[0]!, n) && dimEquals(s.shape[1]!, groups)) return;
+  throw new OpError(`operand '${what}' must be f32[${formatDim(n)}, ${groups}] (one scale per output and group), got ${formatType(s)}`);
 }
+
+/** The number of input groups of a grouped product: k / group, checked. */
+export function groupCount(k: Dim, group: number | undefined, what: string): number | undefined {
+  if (group === undefined) return undefined;
+  if (typeof k !== "number") throw new OpError(`attribute 'group' needs a static input width, got ${formatDim(k)} in '${what}'`);
+  if (k % group !== 0) throw new OpError(`attribute 'group' (${group}) must divide the input features (${k})`);
+  return k / group;
+}
+
+const groupAttr = { name: "group", kind: "int", doc: "inputs per scale group (block scales that differ along a row)", optional: true, check: positive } as const;
+export { groupAttr };
 
 export const quantOps: OpDef[] = [
   {
@@ -132,14 +158,15 @@ export const quantOps: OpDef[] = [
     summary: "activations times a ternary weight, with adds and subtracts only (L1)",
     description:
       "acc[t, o] = sum_i w[o, i] * x[t, i] with w in {-1, 0, 1}. For int8 x the sum is exact in int32; " +
-      "for f32 x (activations not quantized) it is an f32 sum in index order.",
+      "for f32 x (activations not quantized) it is an f32 sum in index order. With group = G the sums are " +
+      "kept per group of G inputs: acc[t, o, g] sums i in [g*G, (g+1)*G).",
     levels: ["L1", "L2"],
     operands: [
       { name: "x", doc: "i8[T, k] quantized activations, or f32[T, k]" },
       { name: "w", doc: "ternary[n, k] weight" },
     ],
     results: ["acc"],
-    attrs: [],
+    attrs: [groupAttr],
     infer(ctx: InferContext): TensorType[] {
       const x = required(ctx.operands[0], "x");
       const w = required(ctx.operands[1], "w");
@@ -148,7 +175,9 @@ export const quantOps: OpDef[] = [
       expectRank(x, 2, "x", "[tokens, features]");
       expectRank(w, 2, "w", "[out, in]");
       expectDimEq(w.shape[1]!, x.shape[1]!, "weight input features must equal the activation features");
-      return [{ dtype: x.dtype === "i8" ? "i32" : "f32", shape: [x.shape[0]!, w.shape[0]!] }];
+      const groups = groupCount(w.shape[1]!, ctx.attrs.group as number | undefined, "ternary_matmul");
+      const shape = groups === undefined ? [x.shape[0]!, w.shape[0]!] : [x.shape[0]!, w.shape[0]!, groups];
+      return [{ dtype: x.dtype === "i8" ? "i32" : "f32", shape }];
     },
     evaluate(ctx: EvalContext): Tensor[] {
       const x = ctx.operands[0]!;
@@ -156,8 +185,10 @@ export const quantOps: OpDef[] = [
       const [t, k] = x.shape as [number, number];
       const n = w.shape[0]!;
       const wd = w.data as TernaryArray;
-      if (x.dtype === "i8") return [{ dtype: "i32", shape: [t, n], data: ternaryMatmulInt(x.data as Int8Array, wd, t, k, n) }];
-      return [{ dtype: "f32", shape: [t, n], data: ternaryMatmulF32(x.data as Float32Array, wd, t, k, n) }];
+      const group = (ctx.attrs.group as number | undefined) ?? k;
+      const shape = ctx.attrs.group === undefined ? [t, n] : [t, n, k / group];
+      if (x.dtype === "i8") return [{ dtype: "i32", shape, data: ternaryMatmulInt(x.data as Int8Array, wd, t, k, n, group) }];
+      return [{ dtype: "f32", shape, data: ternaryMatmulF32(x.data as Float32Array, wd, t, k, n, group) }];
     },
   },
   {
@@ -165,11 +196,12 @@ export const quantOps: OpDef[] = [
     summary: "ternary product back to f32: times the weight scale and the activation scale (L1)",
     description:
       "y[t, o] = f32(f32(f32(acc[t, o]) * ws[o]) * xs[t]); ws is f32[] (per tensor) or f32[n]; " +
-      "without xs (activations not quantized) y = f32(f32(acc) * ws).",
+      "without xs (activations not quantized) y = f32(f32(acc) * ws). Grouped partial sums acc[t, o, g] with " +
+      "ws[o, g] are scaled and summed in order of g (f32) before the activation scale.",
     levels: ["L1", "L2"],
     operands: [
-      { name: "acc", doc: "i32[T, n] (or f32[T, n] from unquantized activations)" },
-      { name: "ws", doc: "weight scale, f32[] or f32[n]" },
+      { name: "acc", doc: "i32[T, n] or grouped i32[T, n, groups] (f32 from unquantized activations)" },
+      { name: "ws", doc: "weight scale, f32[] or f32[n], or f32[n, groups]" },
       { name: "xs", doc: "activation scale f32[T] from act_quant", optional: true },
     ],
     results: ["y"],
@@ -179,20 +211,22 @@ export const quantOps: OpDef[] = [
       const ws = required(ctx.operands[1], "ws");
       const xs = ctx.operands[2];
       expectDType(acc, xs ? ["i32"] : ["i32", "f32"], "acc");
-      expectRank(acc, 2, "acc", "[tokens, out]");
-      checkWeightScale(ws, acc.shape[1]!, "ws");
+      if (acc.shape.length !== 2 && acc.shape.length !== 3) throw new OpError(`operand 'acc' must be [tokens, out] or [tokens, out, groups], got ${formatType(acc)}`);
+      const groups = acc.shape.length === 3 ? acc.shape[2]! : undefined;
+      if (groups !== undefined && typeof groups !== "number") throw new OpError(`the group count of 'acc' must be static, got ${formatType(acc)}`);
+      checkWeightScale(ws, acc.shape[1]!, "ws", groups);
       if (xs) {
         expectDType(xs, ["f32"], "xs");
         expectRank(xs, 1, "xs", "f32[T]");
         expectDimEq(xs.shape[0]!, acc.shape[0]!, "activation scale length must equal the token count");
       }
-      return [{ dtype: "f32", shape: acc.shape }];
+      return [{ dtype: "f32", shape: [acc.shape[0]!, acc.shape[1]!] }];
     },
     evaluate(ctx: EvalContext): Tensor[] {
       const acc = ctx.operands[0]!;
-      const [t, n] = acc.shape as [number, number];
+      const [t, n, groups] = acc.shape as [number, number, number | undefined];
       const xs = ctx.operands[2];
-      const y = dequantRows(acc.data as Int32Array | Float32Array, xs ? asF32(xs) : undefined, asF32(ctx.operands[1]!), t, n);
+      const y = dequantRows(acc.data as Int32Array | Float32Array, xs ? asF32(xs) : undefined, asF32(ctx.operands[1]!), t, n, groups ?? 1);
       return [{ dtype: "f32", shape: [t, n], data: y }];
     },
   },

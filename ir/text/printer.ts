@@ -36,6 +36,9 @@ function rowsOf(t: Tensor, cells: string[], separator: string): string[] {
 
 function constText(c: ConstDecl, indent: string): string {
   if (c.data.kind === "external") return `blob<${JSON.stringify(c.data.path)}, offset = ${c.data.offset}>`;
+  if (c.data.kind === "lazy") {
+    throw new Error(`constant %${c.name} is still in its model file (${c.data.source}); write the weights out first (ternc import)`);
+  }
   const t = c.data.tensor;
   if (t.data instanceof TernaryArray) {
     const cells = toNumbers(t).map((v) => (v === 1 ? "+" : v === -1 ? "-" : "0"));

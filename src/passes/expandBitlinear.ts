@@ -1,6 +1,6 @@
 // expand-bitlinear (L0 -> L1): each bitlinear with a ternary weight becomes act_quant, ternary_matmul
 // and dequant, which compute the same bits (bitlinear's semantics are defined by those three ops).
-import { type Graph, type OpNode, withDefaults, getOp } from "../../ir/index.js";
+import { type AttrValue, getOp, type Graph, type OpNode, withDefaults } from "../../ir/index.js";
 import { UserError } from "../errors.js";
 
 /** Expands every bitlinear; returns how many were expanded. A float weight must be quantized first. */
@@ -17,16 +17,17 @@ function expandOne(graph: Graph, node: OpNode): void {
     throw new UserError(`expand-bitlinear: %${y} has a float weight %${w}; run absmean-quantize first`);
   }
   const mode = withDefaults(getOp("bitlinear")!, node.attrs).act_quant;
+  const group: Record<string, AttrValue> = node.attrs.group === undefined ? {} : { group: node.attrs.group };
   if (mode === "none") {
     graph.replaceOp(node, [
-      { op: "ternary_matmul", operands: [x, w], results: [`${y}.acc`], loc: node.loc },
+      { op: "ternary_matmul", operands: [x, w], results: [`${y}.acc`], attrs: group, loc: node.loc },
       { op: "dequant", operands: [`${y}.acc`, s], results: [y], loc: node.loc },
     ]);
     return;
   }
   graph.replaceOp(node, [
     { op: "act_quant", operands: [x], results: [`${y}.xq`, `${y}.xs`], loc: node.loc },
-    { op: "ternary_matmul", operands: [`${y}.xq`, w], results: [`${y}.acc`], loc: node.loc },
+    { op: "ternary_matmul", operands: [`${y}.xq`, w], results: [`${y}.acc`], attrs: group, loc: node.loc },
     { op: "dequant", operands: [`${y}.acc`, s, `${y}.xs`], results: [y], loc: node.loc },
   ]);
 }

@@ -72,7 +72,57 @@ describe("bitlinear, worked by hand", () => {
   });
 });
 
+describe("group-wise weight scales", () => {
+  it("each group of inputs is scaled by its own block scale", () => {
+    // k = 8 in two groups of 4. x = [4, 0, 2, 0, 127, 0, 0, 0] quantizes to itself (max 127).
+    // Row "+0+0+000": group 0 sums 4 + 2 = 6, group 1 sums 127. Scales [0.5, 0.25]: 6*0.5 + 127*0.25 = 34.75.
+    const text = `graph @g {
+  input %x : f32[T, 8]
+  const %w : ternary[1, 8] = trits<"+0+0+000">
+  const %s : f32[1, 2] = dense<[0.5, 0.25]>
+  %y = bitlinear(%x, %w, %s) {group = 4}
+  output %y
+}
+`;
+    expect(run(text, { x: tensorFromValues("f32", [1, 8], [4, 0, 2, 0, 127, 0, 0, 0]) })).toEqual([34.75]);
+  });
+  it("a group scale shape that does not fit is rejected", () => {
+    const text = `graph @g {\n  input %x : f32[T, 8]\n  const %w : ternary[1, 8] = trits<"+0+0+000">\n  const %s : f32[1] = dense<[0.5]>\n  %y = bitlinear(%x, %w, %s) {group = 4}\n  output %y\n}\n`;
+    expect(() => loadTir(text)).toThrow("operand 's' must be f32[1, 2] (one scale per output and group), got f32[1]");
+    expect(() => loadTir(text.replace("group = 4", "group = 3"))).toThrow("attribute 'group' (3) must divide the input features (8)");
+  });
+});
+
 describe("L0 bitlinear and its L1 expansion agree bit for bit", () => {
+  it("with group-wise scales, 20 seeded layers", () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const rng = new Rng(seed * 7 + 3);
+      const group = rng.pick([1, 2, 4, 8]);
+      const k = group * rng.int(1, 6);
+      const n = rng.int(1, 9);
+      const t = rng.int(1, 4);
+      const groups = k / group;
+      const rows = Array.from({ length: n }, () => `"${Array.from({ length: k }, () => "-0+"[rng.trit() + 1]).join("")}"`);
+      const scales = Array.from({ length: n * groups }, () => f32(rng.next()));
+      const mode = rng.pick(["per_token", "none"]);
+      const text = `graph @l0 {
+  input %x : f32[T, ${k}]
+  const %w : ternary[${n}, ${k}] = trits<${rows.join(", ")}>
+  const %s : f32[${n}, ${groups}] = dense<[${scales.join(", ")}]>
+  %y = bitlinear(%x, %w, %s) {act_quant = "${mode}", group = ${group}}
+  output %y
+}
+`;
+      const x = tensorFromValues("f32", [t, k], Array.from({ length: t * k }, () => rng.normal()));
+      const l0 = loadTir(text);
+      const before = interpret(l0, { x }).y!;
+      expandBitlinear(l0);
+      const l1 = loadTir(printGraph(l0));
+      expect(printGraph(l1)).toContain(`ternary_matmul(`);
+      expect(interpret(l1, { x }).y!.data, `seed ${seed}`).toEqual(before.data);
+    }
+  });
+
   for (const mode of ["per_token", "none"] as const) {
     for (const scaleShape of ["[]", "[n]"] as const) {
       it(`act_quant=${mode}, weight scale ${scaleShape}, 20 seeded layers`, () => {
