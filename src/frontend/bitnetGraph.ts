@@ -1,5 +1,22 @@
 // Builds the graph IR of a LLaMA-architecture BitNet b1.58 model from hyper-parameters and weights.
-import { type ActQuantMode, type Dim, Graph, type Tensor, sym } from "../../ir/index.js";
+import { type ActQuantMode, type ConstData, type Dim, Graph, type Tensor, type TensorType, sym } from "../../ir/index.js";
+
+/** A weight still in its model file: its IR type is known, its data is decoded on first use. */
+export interface LazyWeight {
+  type: TensorType;
+  /** Where it comes from, for messages: `model.gguf: blk.0.attn_q.weight (TQ2_0)`. */
+  source: string;
+  load: () => Tensor;
+  /** The data in the external-blob layout, in pieces, without materializing it whole (for import). */
+  chunks?: () => Iterable<Uint8Array>;
+}
+
+/** A weight given as data, or still in its file. */
+export type WeightRef = Tensor | LazyWeight;
+
+function isLazy(w: WeightRef): w is LazyWeight {
+  return "load" in w;
+}
 
 /** The FFN gate activation: SiLU (LLaMA-form BitNet b1.58) or squared ReLU (bitnet-b1.58-2B-4T). */
 export type FfnActivation = "silu" | "relu2";
@@ -23,32 +40,37 @@ export interface BitnetHParams {
   subNorms: boolean;
 }
 
-/** A BitLinear weight: ternary with its scale (f32[] or f32[out]), or a float master weight. */
+/**
+ * A BitLinear weight: ternary with its scale (f32[], f32[out], or f32[out, in/group] with `group`), or a
+ * float master weight. `outScale` is an extra one-element factor on the output (llama.cpp's `.scale`).
+ */
 export interface LinearWeight {
-  weight: Tensor;
-  scale?: Tensor;
+  weight: WeightRef;
+  scale?: WeightRef;
+  group?: number;
+  outScale?: WeightRef;
 }
 
 export interface BitnetBlockWeights {
-  attnNorm: Tensor;
+  attnNorm: WeightRef;
   q: LinearWeight;
   k: LinearWeight;
   v: LinearWeight;
-  attnSubNorm?: Tensor;
+  attnSubNorm?: WeightRef;
   o: LinearWeight;
-  ffnNorm: Tensor;
+  ffnNorm: WeightRef;
   gate: LinearWeight;
   up: LinearWeight;
-  ffnSubNorm?: Tensor;
+  ffnSubNorm?: WeightRef;
   down: LinearWeight;
 }
 
 export interface BitnetWeights {
-  tokenEmbd: Tensor;
+  tokenEmbd: WeightRef;
   blocks: BitnetBlockWeights[];
-  outputNorm: Tensor;
+  outputNorm: WeightRef;
   /** The LM head; absent means tied to tokenEmbd. */
-  output?: Tensor;
+  output?: WeightRef;
 }
 
 export interface BitnetGraphOptions {
@@ -75,8 +97,9 @@ export function buildBitnetGraph(hp: BitnetHParams, w: BitnetWeights, options: B
       g.addInput(`v_cache.${l}`, { dtype: "f32", shape: [sym("P"), kvWidth] });
     }
   }
-  const constant = (name: string, t: Tensor): string => {
-    g.addConst(name, { dtype: t.dtype, shape: t.shape }, { kind: "inline", tensor: t });
+  const constant = (name: string, w: WeightRef): string => {
+    const data: ConstData = isLazy(w) ? { kind: "lazy", source: w.source, load: w.load } : { kind: "inline", tensor: w };
+    g.addConst(name, isLazy(w) ? w.type : { dtype: w.dtype, shape: w.shape }, data);
     return name;
   };
   const op = (result: string, name: string, operands: string[], attrs: Record<string, number | string> = {}): string => {
@@ -87,7 +110,12 @@ export function buildBitnetGraph(hp: BitnetHParams, w: BitnetWeights, options: B
   const linear = (result: string, x: string, name: string, lw: LinearWeight): string => {
     const operands = [x, constant(name, lw.weight)];
     if (lw.scale) operands.push(constant(`${name}.scale`, lw.scale));
-    return op(result, "bitlinear", operands, options.actQuant && options.actQuant !== "per_token" ? { act_quant: options.actQuant } : {});
+    const attrs: Record<string, number | string> = {};
+    if (options.actQuant && options.actQuant !== "per_token") attrs.act_quant = options.actQuant;
+    if (lw.group !== undefined) attrs.group = lw.group;
+    if (!lw.outScale) return op(result, "bitlinear", operands, attrs);
+    op(`${result}.unscaled`, "bitlinear", operands, attrs);
+    return op(result, "mul", [`${result}.unscaled`, constant(`${name}.out_scale`, lw.outScale)]);
   };
   const rope = { head_dim: hp.headDim, base: hp.ropeBase, style: hp.ropeStyle, ...(hp.ropeDims !== undefined && hp.ropeDims !== hp.headDim ? { rot_dims: hp.ropeDims } : {}) };
 

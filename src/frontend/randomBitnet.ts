@@ -1,5 +1,5 @@
 // Seeded random BitNet weights, for examples and tests (model weights cannot be downloaded here).
-import { type Tensor, tensorFromValues } from "../../ir/index.js";
+import { roundToBf16, type Tensor, tensorFromValues } from "../../ir/index.js";
 import { Rng } from "../util/random.js";
 import type { BitnetBlockWeights, BitnetHParams, BitnetWeights, LinearWeight } from "./bitnetGraph.js";
 
@@ -9,16 +9,25 @@ export interface RandomWeightOptions {
   tiedHead?: boolean;
 }
 
+/**
+ * Random values rounded to bf16 precision, and zero below f16's normal range, so every float format
+ * (F32, F16, BF16) stores them exactly.
+ */
 function floats(rng: Rng, shape: number[], scale: number, offset = 0): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tensorFromValues("f32", shape, Array.from({ length: n }, () => offset + scale * rng.normal()));
+  const value = (): number => {
+    const v = roundToBf16(offset + scale * rng.normal());
+    return Math.abs(v) < 2 ** -14 ? 0 : v;
+  };
+  return tensorFromValues("f32", shape, Array.from({ length: n }, value));
 }
 
 function linear(rng: Rng, out: number, inp: number, kind: "ternary" | "float"): LinearWeight {
   if (kind === "float") return { weight: floats(rng, [out, inp], 0.05) };
   const trits = Array.from({ length: out * inp }, () => rng.trit());
-  // A scale near what absmean gives for N(0, 0.05) weights: mean |W| = 0.05 * sqrt(2 / pi).
-  const scale = Math.fround(0.03 + 0.02 * rng.next());
+  // A scale near what absmean gives for N(0, 0.05) weights (mean |W| = 0.05 * sqrt(2 / pi)), with a
+  // 6-bit mantissa so f16, bf16 and f32 files all store it exactly and every format holds the same model.
+  const scale = rng.int(32, 63) / 1024;
   return { weight: tensorFromValues("ternary", [out, inp], trits), scale: tensorFromValues("f32", [], [scale]) };
 }
 

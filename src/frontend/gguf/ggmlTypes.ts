@@ -1,0 +1,255 @@
+// ggml tensor types found in BitNet GGUF files: sizes, and exact decoders/encoders of each block layout.
+// Layouts follow llama.cpp's ggml-quants.c (F16/BF16, Q8_0, Q6_K, TQ1_0, TQ2_0) and bitnet.cpp's
+// ggml-bitnet-mad.cpp (I2_S, x86 layout).
+import { bf16BitsToF32, clamp, f16BitsToF32, f32, f32ToBf16Bits, f32ToF16Bits, roundHalfEven, TernaryArray } from "../../../ir/index.js";
+
+/** How an ggml type is stored: `blockSize` elements in `blockBytes` bytes (I2_S adds a 32-byte tail). */
+export interface GgmlType {
+  id: number;
+  name: string;
+  blockSize: number;
+  blockBytes: number;
+  /** What the IR makes of it. */
+  kind: "float" | "quantized-float" | "ternary";
+}
+
+const TYPES: readonly GgmlType[] = [
+  { id: 0, name: "F32", blockSize: 1, blockBytes: 4, kind: "float" },
+  { id: 1, name: "F16", blockSize: 1, blockBytes: 2, kind: "float" },
+  { id: 8, name: "Q8_0", blockSize: 32, blockBytes: 34, kind: "quantized-float" },
+  { id: 14, name: "Q6_K", blockSize: 256, blockBytes: 210, kind: "quantized-float" },
+  { id: 30, name: "BF16", blockSize: 1, blockBytes: 2, kind: "float" },
+  { id: 34, name: "TQ1_0", blockSize: 256, blockBytes: 54, kind: "ternary" },
+  { id: 35, name: "TQ2_0", blockSize: 256, blockBytes: 66, kind: "ternary" },
+  // bitnet.cpp's fork of ggml: 2 bits per weight plus one f32 scale for the whole tensor.
+  { id: 36, name: "I2_S", blockSize: 128, blockBytes: 32, kind: "ternary" },
+];
+
+export const GGML = Object.fromEntries(TYPES.map((t) => [t.name, t])) as Record<"F32" | "F16" | "Q8_0" | "Q6_K" | "BF16" | "TQ1_0" | "TQ2_0" | "I2_S", GgmlType>;
+
+export function ggmlType(id: number): GgmlType | undefined {
+  return TYPES.find((t) => t.id === id);
+}
+
+/** Well-known ggml type names, so an unsupported type is named in errors rather than numbered. */
+const OTHER_NAMES: Record<number, string> = { 2: "Q4_0", 3: "Q4_1", 6: "Q5_0", 7: "Q5_1", 9: "Q8_1", 10: "Q2_K", 11: "Q3_K", 12: "Q4_K", 13: "Q5_K", 15: "Q8_K", 16: "IQ2_XXS", 17: "IQ2_XS", 18: "IQ3_XXS", 19: "IQ1_S", 20: "IQ4_NL", 21: "IQ3_S", 22: "IQ2_S", 23: "IQ4_XS", 24: "I8", 25: "I16", 26: "I32", 27: "I64", 28: "F64", 29: "IQ1_M", 39: "MXFP4" };
+
+export function ggmlTypeName(id: number): string {
+  return ggmlType(id)?.name ?? OTHER_NAMES[id] ?? `type ${id}`;
+}
+
+export const SUPPORTED_TYPE_NAMES = TYPES.map((t) => t.name);
+
+/** Bytes of a tensor of `count` elements whose rows are `rowLength` long; a message if it cannot be stored. */
+export function tensorBytes(t: GgmlType, count: number, rowLength: number): number | string {
+  if (rowLength % t.blockSize !== 0) return `rows of ${rowLength} elements are not a whole number of ${t.name} blocks of ${t.blockSize}`;
+  const bytes = (count / t.blockSize) * t.blockBytes;
+  return t === GGML.I2_S ? bytes + 32 : bytes;
+}
+
+function f16At(b: Uint8Array, o: number): number {
+  return f16BitsToF32(b[o]! | (b[o + 1]! << 8));
+}
+
+/** F32/F16/BF16/Q8_0/Q6_K data to f32 values, with the runtime's own float operations. */
+export function decodeFloats(t: GgmlType, b: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  switch (t.name) {
+    case "F32":
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+      break;
+    case "F16":
+      for (let i = 0; i < count; i++) out[i] = f16At(b, i * 2);
+      break;
+    case "BF16":
+      for (let i = 0; i < count; i++) out[i] = bf16BitsToF32(view.getUint16(i * 2, true));
+      break;
+    case "Q8_0":
+      for (let blk = 0; blk < count / 32; blk++) {
+        const o = blk * 34;
+        const d = f16At(b, o);
+        for (let j = 0; j < 32; j++) out[blk * 32 + j] = f32(view.getInt8(o + 2 + j) * d);
+      }
+      break;
+    case "Q6_K":
+      for (let blk = 0; blk < count / 256; blk++) {
+        const o = blk * 210;
+        const d = f16At(b, o + 208);
+        for (let half = 0; half < 2; half++) {
+          const ql = o + half * 64;
+          const qh = o + 128 + half * 32;
+          const sc = o + 192 + half * 8;
+          const y = blk * 256 + half * 128;
+          for (let l = 0; l < 32; l++) {
+            const is = l >> 4;
+            const q1 = ((b[ql + l]! & 0xf) | (((b[qh + l]! >> 0) & 3) << 4)) - 32;
+            const q2 = ((b[ql + l + 32]! & 0xf) | (((b[qh + l]! >> 2) & 3) << 4)) - 32;
+            const q3 = ((b[ql + l]! >> 4) | (((b[qh + l]! >> 4) & 3) << 4)) - 32;
+            const q4 = ((b[ql + l + 32]! >> 4) | (((b[qh + l]! >> 6) & 3) << 4)) - 32;
+            out[y + l] = f32(f32(d * view.getInt8(sc + is)) * q1);
+            out[y + l + 32] = f32(f32(d * view.getInt8(sc + is + 2)) * q2);
+            out[y + l + 64] = f32(f32(d * view.getInt8(sc + is + 4)) * q3);
+            out[y + l + 96] = f32(f32(d * view.getInt8(sc + is + 6)) * q4);
+          }
+        }
+      }
+      break;
+    default:
+      throw new Error(`decodeFloats: ${t.name} is not a float type`);
+  }
+  return out;
+}
+
+/** Ternary data: the trits, and one scale per block (TQ1_0/TQ2_0) or for the whole tensor (I2_S). */
+export interface DecodedTernary {
+  trits: TernaryArray;
+  /** Scale of each block of `blockSize` elements (one entry for I2_S). */
+  scales: Float32Array;
+  blockSize: number;
+  /** Index of the first element whose stored code is not a trit, or -1. */
+  invalidAt: number;
+}
+
+const POW3 = [1, 3, 9, 27, 81, 243];
+
+/** Trit n (0 = most significant) of a TQ1_0 byte, exactly as ggml computes it. */
+function tq1Trit(byte: number, n: number): number {
+  const q = (byte * POW3[n]!) & 0xff;
+  return ((q * 3) >> 8) - 1;
+}
+
+export function decodeTernary(t: GgmlType, b: Uint8Array, count: number): DecodedTernary {
+  const trits = new TernaryArray(count);
+  let invalidAt = -1;
+  const put = (i: number, code: number): void => {
+    if (code === 3) {
+      if (invalidAt < 0) invalidAt = i;
+      trits.set(i, 0);
+    } else trits.set(i, code - 1);
+  };
+  if (t.name === "I2_S") {
+    for (let i = 0; i < count; i++) {
+      const inBlock = i % 128;
+      put(i, (b[(i - inBlock) / 4 + (inBlock % 32)]! >> (6 - 2 * Math.floor(inBlock / 32))) & 3);
+    }
+    const scale = new DataView(b.buffer, b.byteOffset + count / 4, 4).getFloat32(0, true);
+    return { trits, scales: Float32Array.of(scale), blockSize: count, invalidAt };
+  }
+  const blocks = count / 256;
+  const scales = new Float32Array(blocks);
+  for (let blk = 0; blk < blocks; blk++) {
+    const base = blk * 256;
+    if (t.name === "TQ2_0") {
+      const o = blk * 66;
+      for (let e = 0; e < 256; e++) {
+        const j = e < 128 ? 0 : 32;
+        const l = (e % 128) >> 5;
+        put(base + e, (b[o + j + (e % 32)]! >> (2 * l)) & 3);
+      }
+      scales[blk] = f16At(b, o + 64);
+    } else {
+      const o = blk * 54;
+      for (let e = 0; e < 256; e++) {
+        let v: number;
+        if (e < 160) v = tq1Trit(b[o + (e % 32)]!, Math.floor(e / 32));
+        else if (e < 240) v = tq1Trit(b[o + 32 + ((e - 160) % 16)]!, Math.floor((e - 160) / 16));
+        else v = tq1Trit(b[o + 48 + ((e - 240) % 4)]!, Math.floor((e - 240) / 4));
+        trits.set(base + e, v);
+      }
+      scales[blk] = f16At(b, o + 52);
+    }
+  }
+  return { trits, scales, blockSize: 256, invalidAt };
+}
+
+/** Encodes ternary values (with one scale per 256-block, or one for I2_S) as TQ1_0, TQ2_0 or I2_S. */
+export function encodeTernary(t: GgmlType, trits: ArrayLike<number>, scales: ArrayLike<number>): Uint8Array {
+  const count = trits.length;
+  if (t.name === "I2_S") {
+    const out = new Uint8Array(count / 4 + 32);
+    for (let i = 0; i < count; i++) {
+      const inBlock = i % 128;
+      out[(i - inBlock) / 4 + (inBlock % 32)]! |= (trits[i]! + 1) << (6 - 2 * Math.floor(inBlock / 32));
+    }
+    new DataView(out.buffer).setFloat32(count / 4, scales[0]!, true);
+    return out;
+  }
+  const blocks = count / 256;
+  const out = new Uint8Array(blocks * t.blockBytes);
+  for (let blk = 0; blk < blocks; blk++) {
+    const x = (e: number): number => trits[blk * 256 + e]! + 1;
+    const o = blk * t.blockBytes;
+    const d = f32ToF16Bits(scales[blk]!);
+    if (t.name === "TQ2_0") {
+      for (let e = 0; e < 256; e++) out[o + (e < 128 ? 0 : 32) + (e % 32)]! |= x(e) << (2 * ((e % 128) >> 5));
+      out[o + 64] = d & 0xff;
+      out[o + 65] = d >> 8;
+    } else {
+      // Five trits per byte, most significant first, stored as ceil(q * 256 / 243).
+      const pack = (digits: number[]): number => Math.floor((digits.reduce((q, v) => q * 3 + v, 0) * 256 + 242) / 243);
+      for (let m = 0; m < 32; m++) out[o + m] = pack([0, 1, 2, 3, 4].map((n) => x(m + 32 * n)));
+      for (let m = 0; m < 16; m++) out[o + 32 + m] = pack([0, 1, 2, 3, 4].map((n) => x(160 + m + 16 * n)));
+      for (let j = 0; j < 4; j++) out[o + 48 + j] = pack([...[0, 1, 2, 3].map((n) => x(240 + j + 4 * n)), 0]);
+      out[o + 52] = d & 0xff;
+      out[o + 53] = d >> 8;
+    }
+  }
+  return out;
+}
+
+/** Encodes f32 values as F32, F16, BF16, Q8_0 or Q6_K (the quantized ones with a simple absmax choice of scales). */
+export function encodeFloats(t: GgmlType, values: Float32Array): Uint8Array {
+  const n = values.length;
+  const out = new Uint8Array(t.name === "I2_S" ? 0 : (n / t.blockSize) * t.blockBytes);
+  const view = new DataView(out.buffer);
+  switch (t.name) {
+    case "F32":
+      values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+      break;
+    case "F16":
+      values.forEach((v, i) => view.setUint16(i * 2, f32ToF16Bits(v), true));
+      break;
+    case "BF16":
+      values.forEach((v, i) => view.setUint16(i * 2, f32ToBf16Bits(v), true));
+      break;
+    case "Q8_0":
+      for (let blk = 0; blk < n / 32; blk++) {
+        const amax = Math.max(...values.subarray(blk * 32, blk * 32 + 32).map(Math.abs));
+        const dBits = f32ToF16Bits(amax / 127);
+        const d = f16BitsToF32(dBits);
+        view.setUint16(blk * 34, dBits, true);
+        for (let j = 0; j < 32; j++) view.setInt8(blk * 34 + 2 + j, d ? clamp(roundHalfEven(values[blk * 32 + j]! / d), -127, 127) : 0);
+      }
+      break;
+    case "Q6_K":
+      for (let blk = 0; blk < n / 256; blk++) encodeQ6K(values.subarray(blk * 256, blk * 256 + 256), out, blk * 210);
+      break;
+    default:
+      throw new Error(`encodeFloats: ${t.name} is not a float type`);
+  }
+  return out;
+}
+
+function encodeQ6K(x: Float32Array, out: Uint8Array, o: number): void {
+  const subScale = Array.from({ length: 16 }, (_, s) => Math.max(...x.subarray(s * 16, s * 16 + 16).map(Math.abs)) / 31);
+  const maxScale = Math.max(...subScale);
+  const dBits = f32ToF16Bits(maxScale / 127);
+  const d = f16BitsToF32(dBits);
+  const sc = subScale.map((s) => (d ? clamp(roundHalfEven(s / d), -128, 127) : 0));
+  const q = Array.from(x, (v, e) => {
+    const step = f32(d * sc[e >> 4]!);
+    return (step ? clamp(roundHalfEven(v / step), -32, 31) : 0) + 32;
+  });
+  for (let half = 0; half < 2; half++) {
+    for (let l = 0; l < 32; l++) {
+      const [q1, q2, q3, q4] = [0, 32, 64, 96].map((j) => q[half * 128 + l + j]!) as [number, number, number, number];
+      out[o + half * 64 + l] = (q1 & 0xf) | ((q3 & 0xf) << 4);
+      out[o + half * 64 + l + 32] = (q2 & 0xf) | ((q4 & 0xf) << 4);
+      out[o + 128 + half * 32 + l] = (q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6);
+    }
+  }
+  sc.forEach((s, i) => (out[o + 192 + i] = s & 0xff));
+  out[o + 208] = dBits & 0xff;
+  out[o + 209] = dBits >> 8;
+}

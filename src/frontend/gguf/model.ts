@@ -1,0 +1,178 @@
+// A BitNet model from a GGUF file, as llama.cpp (`bitnet`, `llama`) and bitnet.cpp (`bitnet-b1.58`,
+// `bitnet-25`) write it: hyper-parameters from the metadata, tensors by name, weights decoded lazily.
+import { type Tensor, tensorFromValues } from "../../../ir/index.js";
+import { UserError } from "../../errors.js";
+import type { BitnetBlockWeights, BitnetHParams, LinearWeight, WeightRef } from "../bitnetGraph.js";
+import type { LoadedModel, TensorSummary } from "../modelInfo.js";
+import { checkFinite, collapseBlockScales, floatLinear, lazyTensor } from "../weights.js";
+import { decodeFloats, decodeTernary, GGML } from "./ggmlTypes.js";
+import { type GgufFile, type GgufTensorInfo, readGguf, readTensorBytes, requireType } from "./gguf.js";
+
+interface ArchRule {
+  ffn: "silu" | "relu2";
+  subNorms: boolean;
+  rope: "neox" | "interleaved";
+}
+
+/** What each architecture computes (see llama.cpp's models/bitnet.cpp and bitnet.cpp's fork). */
+const ARCHITECTURES: Record<string, ArchRule> = {
+  bitnet: { ffn: "silu", subNorms: true, rope: "neox" },
+  "bitnet-b1.58": { ffn: "relu2", subNorms: true, rope: "neox" },
+  "bitnet-25": { ffn: "relu2", subNorms: true, rope: "neox" },
+  // Plain LLaMA with ternary weights: llama.cpp's converter permutes q/k for adjacent-pair RoPE.
+  llama: { ffn: "silu", subNorms: false, rope: "interleaved" },
+};
+
+function irShape(t: GgufTensorInfo): number[] {
+  return [...t.ne].reverse();
+}
+
+/** Reads a model's GGUF header; tensors are decoded only when `weights()` and the graph need them. */
+export function loadGgufModel(path: string): LoadedModel {
+  const file = readGguf(path);
+  const meta = (key: string): unknown => file.metadata.get(key)?.value;
+  const arch = meta("general.architecture");
+  if (typeof arch !== "string") throw new UserError(`${path}: missing metadata key 'general.architecture'`);
+  const rule = ARCHITECTURES[arch];
+  if (!rule) throw new UserError(`${path}: unsupported architecture '${arch}' (ternc reads ${Object.keys(ARCHITECTURES).join(", ")})`);
+  const num = (key: string, fallback?: number): number => {
+    const v = meta(`${arch}.${key}`);
+    if (v === undefined && fallback !== undefined) return fallback;
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new UserError(`${path}: ${v === undefined ? "missing" : "invalid"} metadata key '${arch}.${key}'`);
+    return v;
+  };
+  const hidden = num("embedding_length");
+  const heads = num("attention.head_count");
+  const headDim = num("attention.key_length", hidden / heads);
+  const act = meta(`${arch}.hidden_act`);
+  const embd = file.tensors.find((t) => t.name === "token_embd.weight");
+  if (!embd) throw new UserError(`${path}: missing tensor 'token_embd.weight'`);
+  const hp: BitnetHParams = {
+    vocab: irShape(embd)[0]!,
+    hidden,
+    intermediate: num("feed_forward_length"),
+    layers: num("block_count"),
+    heads,
+    kvHeads: num("attention.head_count_kv", heads),
+    headDim,
+    rmsEps: num("attention.layer_norm_rms_epsilon"),
+    ropeBase: num("rope.freq_base", 10000),
+    ropeStyle: rule.rope,
+    ropeDims: num("rope.dimension_count", headDim),
+    ffnActivation: act === "relu2" || act === "silu" ? act : rule.ffn,
+    subNorms: rule.subNorms,
+  };
+  if (!Number.isInteger(headDim) || hp.heads % hp.kvHeads !== 0) {
+    throw new UserError(`${path}: inconsistent attention metadata: ${hp.heads} heads, ${hp.kvHeads} KV heads, head dim ${headDim}`);
+  }
+  const tensors: TensorSummary[] = file.tensors.map((t) => ({ name: t.name, type: t.type?.name ?? `unsupported (${t.typeId})`, shape: irShape(t), bytes: t.byteSize }));
+  const ctx = meta(`${arch}.context_length`);
+  return {
+    path,
+    format: "gguf",
+    architecture: arch,
+    hparams: hp,
+    contextLength: typeof ctx === "number" ? ctx : undefined,
+    tensors,
+    facts: [
+      ["format", `GGUF v${file.version}`],
+      ["alignment", String(file.alignment)],
+      ["tokenizer", String(meta("tokenizer.ggml.model") ?? "none")],
+      ["file type", String(meta("general.file_type") ?? "unknown")],
+    ],
+    weights: () => ggufWeights(file, hp),
+  };
+}
+
+function ggufWeights(file: GgufFile, hp: BitnetHParams): ReturnType<LoadedModel["weights"]> {
+  const byName = new Map(file.tensors.map((t) => [t.name, t]));
+  const find = (name: string, shape: number[], why: string): GgufTensorInfo => {
+    const t = byName.get(name);
+    if (!t) throw new UserError(`${file.path}: missing tensor '${name}' (${why})`);
+    const actual = irShape(t);
+    if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
+      throw new UserError(`${file.path}: tensor '${name}' has shape [${actual.join(", ")}], but the hyper-parameters need [${shape.join(", ")}] (${why})`);
+    }
+    requireType(file, t);
+    return t;
+  };
+  const source = (t: GgufTensorInfo): string => `${file.path}: tensor '${t.name}' (${t.type!.name})`;
+
+  /** Norm gains and other small float vectors: read now, checked. */
+  const vector = (name: string, n: number, why: string): Tensor => {
+    const t = find(name, [n], why);
+    const values = decodeFloats(t.type!, readTensorBytes(file, t), n);
+    checkFinite(values, source(t));
+    return { dtype: "f32", shape: [n], data: values };
+  };
+
+  /** Embedding and LM head: kept in their stored float type (F16/BF16/F32); Q8_0/Q6_K decode to f32. */
+  const table = (t: GgufTensorInfo): WeightRef => {
+    const [rows, cols] = irShape(t) as [number, number];
+    const type = t.type!;
+    if (type.kind === "ternary") throw new UserError(`${source(t)}: a ternary type is not allowed for the embedding or LM head`);
+    const rowBytes = (cols / type.blockSize) * type.blockBytes;
+    const dtype = type === GGML.F16 ? "f16" : type === GGML.BF16 ? "bf16" : "f32";
+    return lazyTensor(source(t), dtype, [rows, cols], (r0, r1) => {
+      const bytes = readTensorBytes(file, t, r0 * rowBytes, (r1 - r0) * rowBytes);
+      if (dtype !== "f32") {
+        const raw = new Uint16Array(bytes.buffer, bytes.byteOffset, (r1 - r0) * cols).slice();
+        checkFinite(decodeFloats(type, bytes, raw.length), source(t));
+        return { dtype, shape: [r1 - r0, cols], data: raw };
+      }
+      const values = decodeFloats(type, bytes, (r1 - r0) * cols);
+      checkFinite(values, source(t));
+      return { dtype: "f32", shape: [r1 - r0, cols], data: values };
+    });
+  };
+
+  const linear = (name: string, out: number, inp: number, why: string): LinearWeight => {
+    const t = find(`${name}.weight`, [out, inp], why);
+    const type = t.type!;
+    const scaleInfo = byName.get(`${name}.scale`);
+    const outScale = scaleInfo ? vector(`${name}.scale`, 1, "the projection's output scale") : undefined;
+    const withOut = (lw: LinearWeight): LinearWeight => (outScale ? { ...lw, outScale: { ...outScale, shape: [] } } : lw);
+    if (type.kind !== "ternary") {
+      const values = decodeFloats(type, readTensorBytes(file, t), out * inp);
+      const dtype = type === GGML.F16 ? "f16" : type === GGML.BF16 ? "bf16" : "f32";
+      return withOut(floatLinear(values, [out, inp], source(t), dtype, () => tensorFromValues(dtype, [out, inp], values)));
+    }
+    const bytes = readTensorBytes(file, t);
+    const decoded = decodeTernary(type, bytes, out * inp);
+    if (decoded.invalidAt >= 0) throw new UserError(`${source(t)}: element ${decoded.invalidAt} has the invalid 2-bit code 3`);
+    const used = (b: number): boolean => {
+      for (let i = b * decoded.blockSize; i < (b + 1) * decoded.blockSize; i++) if (decoded.trits.get(i) !== 0) return true;
+      return false;
+    };
+    const scales = collapseBlockScales(decoded.scales, used, out, inp, decoded.blockSize, source(t));
+    return withOut({ weight: { dtype: "ternary", shape: [out, inp], data: decoded.trits }, ...scales });
+  };
+
+  const qWidth = hp.heads * hp.headDim;
+  const kvWidth = hp.kvHeads * hp.headDim;
+  const blocks: BitnetBlockWeights[] = [];
+  for (let l = 0; l < hp.layers; l++) {
+    const p = `blk.${l}`;
+    const why = `block ${l} of ${hp.layers}`;
+    blocks.push({
+      attnNorm: vector(`${p}.attn_norm.weight`, hp.hidden, why),
+      q: linear(`${p}.attn_q`, qWidth, hp.hidden, why),
+      k: linear(`${p}.attn_k`, kvWidth, hp.hidden, why),
+      v: linear(`${p}.attn_v`, kvWidth, hp.hidden, why),
+      attnSubNorm: hp.subNorms ? vector(`${p}.attn_sub_norm.weight`, qWidth, why) : undefined,
+      o: linear(`${p}.attn_output`, hp.hidden, qWidth, why),
+      ffnNorm: vector(`${p}.ffn_norm.weight`, hp.hidden, why),
+      gate: linear(`${p}.ffn_gate`, hp.intermediate, hp.hidden, why),
+      up: linear(`${p}.ffn_up`, hp.intermediate, hp.hidden, why),
+      ffnSubNorm: hp.subNorms ? vector(`${p}.ffn_sub_norm.weight`, hp.intermediate, why) : undefined,
+      down: linear(`${p}.ffn_down`, hp.hidden, hp.intermediate, why),
+    });
+  }
+  const output = byName.get("output.weight");
+  return {
+    tokenEmbd: table(find("token_embd.weight", [hp.vocab, hp.hidden], "the token embedding")),
+    blocks,
+    outputNorm: vector("output_norm.weight", hp.hidden, "the final norm"),
+    output: output ? table(find("output.weight", [hp.vocab, hp.hidden], "the LM head")) : undefined,
+  };
+}
