@@ -1,0 +1,212 @@
+// A BitNet model from a Hugging Face folder: config.json plus model.safetensors, or shards listed in
+// model.safetensors.index.json. BitNetForCausalLM (relu2, sub-norms) and the LLaMA-form reproductions
+// (LlamaForCausalLM / BitnetForCausalLM: SiLU, no sub-norms); master weights or the packed checkpoint.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { bf16BitsToF32, f16BitsToF32, f32, type Tensor, TernaryArray, tensorFromValues } from "../../../ir/index.js";
+import { UserError } from "../../errors.js";
+import { readText } from "../../io/files.js";
+import type { BitnetBlockWeights, BitnetHParams, BitnetWeights, LinearWeight, WeightRef } from "../bitnetGraph.js";
+import type { LoadedModel } from "../modelInfo.js";
+import { readSafetensorsBytes, readSafetensorsHeader, type SafetensorsTensor } from "../safetensors/safetensors.js";
+import { checkFinite, floatLinear, lazyTensor } from "../weights.js";
+
+interface ArchRule {
+  subNorms: boolean;
+  ffn: "silu" | "relu2";
+}
+
+const ARCHITECTURES: Record<string, ArchRule> = {
+  BitNetForCausalLM: { subNorms: true, ffn: "relu2" },
+  LlamaForCausalLM: { subNorms: false, ffn: "silu" },
+  BitnetForCausalLM: { subNorms: false, ffn: "silu" },
+};
+
+type Config = Record<string, unknown>;
+
+function readJson(path: string): Config {
+  try {
+    return JSON.parse(readText(path)) as Config;
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${path}: not valid JSON`);
+  }
+}
+
+/** Decodes a float safetensors tensor (F32/F16/BF16) to f32 values. */
+function floatValues(t: SafetensorsTensor, bytes: Uint8Array): Float32Array {
+  const n = bytes.length / (t.dtype === "F32" ? 4 : 2);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = t.dtype === "F32" ? view.getFloat32(i * 4, true) : t.dtype === "F16" ? f16BitsToF32(view.getUint16(i * 2, true)) : bf16BitsToF32(view.getUint16(i * 2, true));
+  }
+  return out;
+}
+
+export function loadHfModel(dir: string): LoadedModel {
+  const configPath = join(dir, "config.json");
+  if (!existsSync(configPath)) throw new UserError(`${dir}: not a Hugging Face model folder (no config.json)`);
+  const config = readJson(configPath);
+  const archs = config.architectures;
+  const arch = Array.isArray(archs) && typeof archs[0] === "string" ? archs[0] : undefined;
+  if (!arch) throw new UserError(`${configPath}: missing 'architectures'`);
+  const rule = ARCHITECTURES[arch];
+  if (!rule) throw new UserError(`${configPath}: unsupported architecture '${arch}' (ternc reads ${Object.keys(ARCHITECTURES).join(", ")})`);
+  const num = (key: string, fallback?: number): number => {
+    const v = config[key];
+    if (v === undefined && fallback !== undefined) return fallback;
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new UserError(`${configPath}: ${v === undefined ? "missing" : "invalid"} '${key}'`);
+    return v;
+  };
+  const hidden = num("hidden_size");
+  const heads = num("num_attention_heads");
+  const act = config.hidden_act;
+  if (act !== undefined && act !== "relu2" && act !== "silu") throw new UserError(`${configPath}: unsupported hidden_act '${String(act)}' (relu2 or silu)`);
+  const headDim = num("head_dim", hidden / heads);
+  const hp: BitnetHParams = {
+    vocab: num("vocab_size"),
+    hidden,
+    intermediate: num("intermediate_size"),
+    layers: num("num_hidden_layers"),
+    heads,
+    kvHeads: num("num_key_value_heads", heads),
+    headDim,
+    rmsEps: num("rms_norm_eps", 1e-6),
+    ropeBase: num("rope_theta", 10000),
+    ropeStyle: "neox",
+    ropeDims: headDim,
+    ffnActivation: (act as "relu2" | "silu" | undefined) ?? rule.ffn,
+    subNorms: rule.subNorms,
+  };
+  if (!Number.isInteger(headDim) || hp.heads % hp.kvHeads !== 0) throw new UserError(`${configPath}: inconsistent attention settings (${heads} heads, ${hp.kvHeads} KV heads, head dim ${headDim})`);
+
+  const indexPath = join(dir, "model.safetensors.index.json");
+  const singlePath = join(dir, "model.safetensors");
+  let files: string[];
+  if (existsSync(indexPath)) {
+    const map = readJson(indexPath).weight_map;
+    if (!map || typeof map !== "object") throw new UserError(`${indexPath}: missing 'weight_map'`);
+    files = [...new Set(Object.values(map as Record<string, string>))].sort().map((f) => join(dir, f));
+  } else if (existsSync(singlePath)) {
+    files = [singlePath];
+  } else {
+    throw new UserError(`${dir}: no model.safetensors or model.safetensors.index.json`);
+  }
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const f of files) for (const t of readSafetensorsHeader(f)) tensors.set(t.name, t);
+
+  const quant = (config.quantization_config ?? {}) as Config;
+  const linearClass = typeof quant.linear_class === "string" ? quant.linear_class : "autobitlinear";
+  const ctx = config.max_position_embeddings;
+  return {
+    path: dir,
+    format: "huggingface",
+    architecture: arch,
+    hparams: hp,
+    contextLength: typeof ctx === "number" ? ctx : undefined,
+    tensors: [...tensors.values()].map((t) => ({ name: t.name, type: t.dtype === "U8" ? "U8 (packed ternary)" : t.dtype, shape: t.shape, bytes: t.byteSize })),
+    facts: [
+      ["format", `Hugging Face safetensors (${files.length} file${files.length === 1 ? "" : "s"})`],
+      ["quantization", quant.quant_method ? `${String(quant.quant_method)}, ${linearClass}` : "none (master weights)"],
+      ["tied embeddings", String(!tensors.has("lm_head.weight"))],
+    ],
+    weights: () => hfWeights(dir, hp, tensors, linearClass),
+  };
+}
+
+function hfWeights(dir: string, hp: BitnetHParams, tensors: Map<string, SafetensorsTensor>, linearClass: string): BitnetWeights {
+  const find = (name: string, shape: number[] | undefined, why: string): SafetensorsTensor => {
+    const t = tensors.get(name);
+    if (!t) throw new UserError(`${dir}: missing tensor '${name}' (${why})`);
+    if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
+      throw new UserError(`${t.path}: tensor '${name}' has shape [${t.shape.join(", ")}], but config.json needs [${shape.join(", ")}] (${why})`);
+    }
+    return t;
+  };
+  const source = (t: SafetensorsTensor): string => `${t.path}: tensor '${t.name}' (${t.dtype})`;
+  const requireFloat = (t: SafetensorsTensor): void => {
+    if (t.dtype !== "F32" && t.dtype !== "F16" && t.dtype !== "BF16") throw new UserError(`${source(t)}: expected F32, F16 or BF16`);
+  };
+  const vector = (name: string, n: number, why: string): Tensor => {
+    const t = find(name, [n], why);
+    requireFloat(t);
+    const v = floatValues(t, readSafetensorsBytes(t));
+    checkFinite(v, source(t));
+    return { dtype: "f32", shape: [n], data: v };
+  };
+  const table = (t: SafetensorsTensor): WeightRef => {
+    requireFloat(t);
+    const [rows, cols] = t.shape as [number, number];
+    const dtype = t.dtype === "F32" ? "f32" : t.dtype === "F16" ? "f16" : "bf16";
+    const elem = dtype === "f32" ? 4 : 2;
+    return lazyTensor(source(t), dtype, [rows, cols], (r0, r1) => {
+      const bytes = readSafetensorsBytes(t, r0 * cols * elem, (r1 - r0) * cols * elem);
+      checkFinite(floatValues(t, bytes), source(t));
+      const data = dtype === "f32" ? new Float32Array(bytes.buffer, bytes.byteOffset, (r1 - r0) * cols).slice() : new Uint16Array(bytes.buffer, bytes.byteOffset, (r1 - r0) * cols).slice();
+      return { dtype, shape: [r1 - r0, cols], data } as Tensor;
+    });
+  };
+  const linear = (name: string, out: number, inp: number, why: string): LinearWeight => {
+    const t = find(`${name}.weight`, undefined, why);
+    if (t.dtype === "U8") {
+      if (out % 4 !== 0 || t.shape.length !== 2 || t.shape[0] !== out / 4 || t.shape[1] !== inp) {
+        throw new UserError(`${source(t)}: packed weight has shape [${t.shape.join(", ")}], config.json needs [${out / 4}, ${inp}] (${why})`);
+      }
+      const packed = readSafetensorsBytes(t);
+      const trits = new TernaryArray(out * inp);
+      const chunk = out / 4;
+      // Row i*chunk + r of the unpacked weight is in bits 2i..2i+1 of packed row r (transformers' unpack_weights).
+      for (let i = 0; i < 4; i++) {
+        for (let r = 0; r < chunk; r++) {
+          for (let c = 0; c < inp; c++) {
+            const code = (packed[r * inp + c]! >> (2 * i)) & 3;
+            if (code === 3) throw new UserError(`${source(t)}: packed element [${r}, ${c}] has the invalid 2-bit code 3`);
+            trits.set((i * chunk + r) * inp + c, code - 1);
+          }
+        }
+      }
+      const st = find(`${name}.weight_scale`, undefined, "the scale of a packed weight");
+      requireFloat(st);
+      const ws = floatValues(st, readSafetensorsBytes(st));
+      if (ws.length !== 1) throw new UserError(`${source(st)}: expected one element, got ${ws.length}`);
+      checkFinite(ws, source(st));
+      // autobitlinear multiplies the output by weight_scale; transformers' BitLinear divides by it.
+      const scale = linearClass === "bitlinear" ? f32(1 / ws[0]!) : ws[0]!;
+      return { weight: { dtype: "ternary", shape: [out, inp], data: trits }, scale: tensorFromValues("f32", [], [scale]) };
+    }
+    find(`${name}.weight`, [out, inp], why);
+    requireFloat(t);
+    const values = floatValues(t, readSafetensorsBytes(t));
+    const dtype = t.dtype === "F32" ? "f32" : t.dtype === "F16" ? "f16" : "bf16";
+    return floatLinear(values, [out, inp], source(t), dtype, () => tensorFromValues(dtype, [out, inp], values));
+  };
+
+  const qWidth = hp.heads * hp.headDim;
+  const kvWidth = hp.kvHeads * hp.headDim;
+  const blocks: BitnetBlockWeights[] = [];
+  for (let l = 0; l < hp.layers; l++) {
+    const p = `model.layers.${l}`;
+    const why = `layer ${l} of ${hp.layers}`;
+    blocks.push({
+      attnNorm: vector(`${p}.input_layernorm.weight`, hp.hidden, why),
+      q: linear(`${p}.self_attn.q_proj`, qWidth, hp.hidden, why),
+      k: linear(`${p}.self_attn.k_proj`, kvWidth, hp.hidden, why),
+      v: linear(`${p}.self_attn.v_proj`, kvWidth, hp.hidden, why),
+      attnSubNorm: hp.subNorms ? vector(`${p}.self_attn.attn_sub_norm.weight`, qWidth, why) : undefined,
+      o: linear(`${p}.self_attn.o_proj`, hp.hidden, qWidth, why),
+      ffnNorm: vector(`${p}.post_attention_layernorm.weight`, hp.hidden, why),
+      gate: linear(`${p}.mlp.gate_proj`, hp.intermediate, hp.hidden, why),
+      up: linear(`${p}.mlp.up_proj`, hp.intermediate, hp.hidden, why),
+      ffnSubNorm: hp.subNorms ? vector(`${p}.mlp.ffn_sub_norm.weight`, hp.intermediate, why) : undefined,
+      down: linear(`${p}.mlp.down_proj`, hp.hidden, hp.intermediate, why),
+    });
+  }
+  const head = tensors.get("lm_head.weight");
+  return {
+    tokenEmbd: table(find("model.embed_tokens.weight", [hp.vocab, hp.hidden], "the token embedding")),
+    blocks,
+    outputNorm: vector("model.norm.weight", hp.hidden, "the final norm"),
+    output: head ? table(find("lm_head.weight", [hp.vocab, hp.hidden], "the LM head")) : undefined,
+  };
+}
