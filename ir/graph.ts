@@ -16,6 +16,8 @@ export type ConstData =
       /** Where the data comes from, for messages (e.g. `model.gguf: blk.0.attn_q.weight (TQ2_0)`). */
       readonly source: string;
       readonly load: () => Tensor;
+      /** The data in the external-blob layout, in pieces, so a huge tensor can be written out without holding it. */
+      readonly chunks?: () => Iterable<Uint8Array>;
     }
   | {
       readonly kind: "external";
@@ -36,7 +38,8 @@ export interface ConstDecl {
   readonly kind: "const";
   readonly name: string;
   readonly type: TensorType;
-  readonly data: ConstData;
+  /** Replaceable: writing weights out to a blob turns inline or lazy data into an external reference. */
+  data: ConstData;
   readonly loc?: SourceLoc;
   readonly seq: number;
 }

@@ -1,5 +1,5 @@
 // The `ternc` command line (commander): commands, exit codes and error reporting.
-import { join } from "node:path";
+import { extname, join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { allOps, f32, formatDiagnostic, IrError, isFloatDType, shortestFloatText, type Tensor, toNumbers } from "../../ir/index.js";
 import { loadIrFile, printIrFile, runIrFile } from "../api.js";
@@ -7,6 +7,7 @@ import { isUserError, UserError } from "../errors.js";
 import { parseInputs } from "../inputs.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
+import { type ActQuantFlag, importCommand, inspectCommand, type RunModelOptions, runModel } from "./modelCommands.js";
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -69,12 +70,20 @@ function buildProgram(io: CliIo): Command {
 
   program
     .command("run")
-    .description("run a .tir file in the reference interpreter and print or save its outputs")
-    .argument("<file>", "textual IR file (.tir)")
-    .option("-i, --input <name=value>", "a graph input: inline JSON (tokens=[1,2,3]) or a .npy / .json file (x=x.npy); repeatable", collect, [])
-    .addOption(new Option("--format <format>", "output format").choices(["json", "npy"]).default("json"))
-    .option("-o, --output <path>", "json: the file to write (default stdout); npy: the folder for one NAME.npy per output")
-    .action((file: string, opts: { input: string[]; format: "json" | "npy"; output?: string }) => {
+    .description("run a model file (GGUF, Hugging Face folder) or a .tir graph in the reference interpreter")
+    .argument("<file>", "a model file or folder, or a textual IR file (.tir)")
+    .option("-i, --input <name=value>", "graph mode: an input as inline JSON (x=[[1,2]]) or a .npy / .json file; repeatable", collect, [])
+    .option("--tokens <ids>", "model mode: the prompt as token ids, e.g. 1,2,3")
+    .option("--prompt <text>", "model mode: the prompt as text (needs a tokenizer in the model file)")
+    .option("--max-tokens <n>", "model mode: tokens to generate greedily", "16")
+    .option("--logits <file.npy>", "model mode: write the logits of every prompt position, float32 [tokens, vocab]")
+    .addOption(new Option("--act-quant <mode>", "model mode: int8 per-token activations (the paper), or none (f32, as llama.cpp with F32/F16 weights)").choices(["per-token", "none"]))
+    .option("--json", "model mode: print the result as JSON")
+    .addOption(new Option("--format <format>", "graph mode: output format").choices(["json", "npy"]).default("json"))
+    .option("-o, --output <path>", "graph mode: json: the file to write (default stdout); npy: the folder for one NAME.npy per output")
+    .action((file: string, opts: RunModelOptions & { input: string[]; format: "json" | "npy"; output?: string }) => {
+      const graphMode = opts.input.length > 0 || (extname(file) === ".tir" && opts.tokens === undefined && opts.prompt === undefined);
+      if (!graphMode) return runModel(file, opts, io);
       const graph = loadIrFile(file);
       const outputs = runIrFile(file, parseInputs(graph, opts.input));
       if (opts.format === "npy") {
@@ -87,6 +96,21 @@ function buildProgram(io: CliIo): Command {
         io.stdout(outputsToJson(outputs));
       }
     });
+
+  program
+    .command("inspect")
+    .description("show a model file's architecture, hyper-parameters and tensor table (reads only the header)")
+    .argument("<model>", "a GGUF file or a Hugging Face folder")
+    .option("--json", "print as JSON")
+    .action((model: string, opts: { json?: boolean }) => inspectCommand(model, opts, io));
+
+  program
+    .command("import")
+    .description("convert a model file to a .tir graph, with its weights in a .bin blob next to it")
+    .argument("<model>", "a GGUF file or a Hugging Face folder")
+    .requiredOption("-o, --output <file.tir>", "the IR file to write (weights go to the same name with .bin)")
+    .addOption(new Option("--act-quant <mode>", "int8 per-token activations, or none").choices(["per-token", "none"]).default("per-token"))
+    .action((model: string, opts: { output: string; actQuant: ActQuantFlag }) => importCommand(model, opts, io));
 
   program
     .command("ops")

@@ -98,7 +98,7 @@ export function buildBitnetGraph(hp: BitnetHParams, w: BitnetWeights, options: B
     }
   }
   const constant = (name: string, w: WeightRef): string => {
-    const data: ConstData = isLazy(w) ? { kind: "lazy", source: w.source, load: w.load } : { kind: "inline", tensor: w };
+    const data: ConstData = isLazy(w) ? { kind: "lazy", source: w.source, load: w.load, chunks: w.chunks } : { kind: "inline", tensor: w };
     g.addConst(name, isLazy(w) ? w.type : { dtype: w.dtype, shape: w.shape }, data);
     return name;
   };
