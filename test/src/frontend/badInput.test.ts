@@ -1,0 +1,169 @@
+// Bad model files: each gives one clear error naming the file and the tensor or key, and exit code 1.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { encodeTernary, GGML } from "../../../src/frontend/gguf/ggmlTypes.js";
+import { type GgufKv, readGguf, writeGguf } from "../../../src/frontend/gguf/gguf.js";
+import { writeBitnetGguf } from "../../../src/frontend/gguf/writeModel.js";
+import { writeBitnetHf } from "../../../src/frontend/huggingface/writeModel.js";
+import { randomBitnetWeights, TINY_BITNET_2B4T_FORM } from "../../../src/frontend/randomBitnet.js";
+import { cli, ternc } from "../../helpers/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ternc-bad-"));
+const hp = { ...TINY_BITNET_2B4T_FORM, hidden: 256, intermediate: 256, headDim: 64 };
+const weights = randomBitnetWeights(hp, 9);
+const good = join(dir, "good.gguf");
+writeBitnetGguf(good, hp, weights, { linearType: "TQ2_0" });
+const bytes = readFileSync(good);
+const info = readGguf(good);
+const tensor = (name: string) => info.tensors.find((t) => t.name === name)!;
+
+function variant(name: string, edit: (b: Buffer) => Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, edit(Buffer.from(bytes)));
+  return p;
+}
+
+/** Rewrites the model with one change to its metadata or tensors. */
+function rewrite(name: string, change: { kvs?: (k: GgufKv[]) => GgufKv[]; drop?: string; retype?: [string, number] }): string {
+  const p = join(dir, name);
+  const kvs = [...info.metadata.values()];
+  const tensors = info.tensors
+    .filter((t) => t.name !== change.drop)
+    .map((t) => {
+      const data = bytes.subarray(t.fileOffset, t.fileOffset + t.byteSize);
+      const type = change.retype && t.name === change.retype[0] ? { ...t.type!, id: change.retype[1] } : t.type!;
+      return { name: t.name, ne: t.ne, type, data };
+    });
+  writeGguf(p, change.kvs ? change.kvs(kvs) : kvs, tensors);
+  return p;
+}
+
+async function expectUserError(path: string, message: string, command = "inspect"): Promise<void> {
+  const r = await cli(command, path, ...(command === "run" ? ["--tokens", "1"] : []));
+  expect(r.stderr).toContain(message);
+  expect(r.code).toBe(1);
+}
+
+describe("bad GGUF files", () => {
+  it("a truncated header", async () => expectUserError(variant("short.gguf", (b) => b.subarray(0, 40)), "short.gguf: truncated file: metadata"));
+  it("truncated tensor data", async () => {
+    const last = info.tensors[info.tensors.length - 1]!;
+    await expectUserError(variant("cut.gguf", (b) => b.subarray(0, last.fileOffset + 10)), `cut.gguf: tensor '${last.name}' data (bytes ${last.fileOffset}..`);
+  });
+  it("a wrong magic number", async () => expectUserError(variant("magic.gguf", (b) => (b.write("GGML", 0), b)), 'magic.gguf: not a GGUF file (wrong magic number; expected "GGUF")'));
+  it("an unsupported version", async () => expectUserError(variant("v1.gguf", (b) => (b.writeUInt32LE(1, 4), b)), "v1.gguf: unsupported GGUF version 1 (ternc reads versions 2 and 3)"));
+  it("an unknown architecture", async () =>
+    expectUserError(
+      rewrite("arch.gguf", { kvs: (k) => k.map((kv) => (kv.key === "general.architecture" ? { ...kv, value: "gpt2" } : kv)) }),
+      "arch.gguf: unsupported architecture 'gpt2' (ternc reads bitnet, bitnet-b1.58, bitnet-25, llama)",
+    ));
+  it("a missing hyper-parameter", async () =>
+    expectUserError(rewrite("nokey.gguf", { kvs: (k) => k.filter((kv) => kv.key !== "bitnet-25.block_count") }), "nokey.gguf: missing metadata key 'bitnet-25.block_count'"));
+  it("a missing tensor", async () => expectUserError(rewrite("missing.gguf", { drop: "blk.0.ffn_up.weight" }), "missing.gguf: missing tensor 'blk.0.ffn_up.weight' (block 0 of 1)", "run"));
+  it("a shape disagreeing with the hyper-parameters", async () =>
+    expectUserError(
+      rewrite("shape.gguf", { kvs: (k) => k.map((kv) => (kv.key === "bitnet-25.feed_forward_length" ? { ...kv, value: 512 } : kv)) }),
+      "shape.gguf: tensor 'blk.0.ffn_gate.weight' has shape [256, 256], but the hyper-parameters need [512, 256] (block 0 of 1)",
+      "run",
+    ));
+  it("an unsupported tensor type names the tensor and the type", async () =>
+    expectUserError(rewrite("q4.gguf", { retype: ["blk.0.attn_v.weight", 2] }), "q4.gguf: tensor 'blk.0.attn_v.weight' has ggml type Q4_0, which ternc does not read", "run"));
+  it("NaN in a weight", async () => {
+    const t = tensor("blk.0.ffn_norm.weight");
+    await expectUserError(variant("nan.gguf", (b) => (b.writeFloatLE(NaN, t.fileOffset + 4 * 3), b)), "nan.gguf: tensor 'blk.0.ffn_norm.weight' (F32): element 3 is NaN (weights must be finite)", "run");
+  });
+  it("Inf in a block scale", async () => {
+    const t = tensor("blk.0.attn_q.weight");
+    await expectUserError(variant("inf.gguf", (b) => (b.writeUInt16LE(0x7c00, t.fileOffset + 64), b)), "inf.gguf: tensor 'blk.0.attn_q.weight' (TQ2_0) (block scales): element 0 is Infinity", "run");
+  });
+  it("an invalid ternary code", async () => {
+    const t = tensor("blk.0.attn_k.weight");
+    await expectUserError(variant("code3.gguf", (b) => (b.writeUInt8(0xff, t.fileOffset + 1), b)), "code3.gguf: tensor 'blk.0.attn_k.weight' (TQ2_0): element 1 has the invalid 2-bit code 3", "run");
+  });
+  it("not a model at all, through the real executable: exit 1, no stack trace", () => {
+    const p = join(dir, "notes.txt");
+    writeFileSync(p, "hello");
+    const r = ternc(["inspect", p]);
+    expect(r).toMatchObject({ code: 1, stdout: "" });
+    expect(r.stderr).toBe(`ternc: error: ${p}: not a model ternc reads (a GGUF file, or a Hugging Face folder with config.json and safetensors)\n`);
+  });
+});
+
+describe("bad Hugging Face folders", () => {
+  const hf = join(dir, "hf");
+  writeBitnetHf(hf, hp, weights, { weights: "packed" });
+  const copy = (name: string): string => {
+    const p = join(dir, name);
+    writeBitnetHf(p, hp, weights, { weights: "packed" });
+    return p;
+  };
+  it("a truncated safetensors file", async () => {
+    const p = copy("hf-cut");
+    const f = join(p, "model.safetensors");
+    writeFileSync(f, readFileSync(f).subarray(0, 5000));
+    await expectUserError(p, `${f}: tensor '`);
+  });
+  it("an unsupported architecture", async () => {
+    const p = copy("hf-arch");
+    const c = JSON.parse(readFileSync(join(p, "config.json"), "utf8"));
+    writeFileSync(join(p, "config.json"), JSON.stringify({ ...c, architectures: ["GPT2LMHeadModel"] }));
+    await expectUserError(p, "config.json: unsupported architecture 'GPT2LMHeadModel'");
+  });
+  it("a missing weight scale of a packed weight", async () => {
+    const p = copy("hf-noscale");
+    const { writeSafetensors, readSafetensorsHeader, readSafetensorsBytes } = await import("../../../src/frontend/safetensors/safetensors.js");
+    const f = join(p, "model.safetensors");
+    const kept = readSafetensorsHeader(f).filter((t) => t.name !== "model.layers.0.mlp.up_proj.weight_scale");
+    const data = kept.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: readSafetensorsBytes(t) }));
+    writeSafetensors(f, data);
+    await expectUserError(p, "missing tensor 'model.layers.0.mlp.up_proj.weight_scale' (the scale of a packed weight)", "run");
+  });
+  it("a config.json that is not JSON", async () => {
+    const p = copy("hf-json");
+    copyFileSync(join(dir, "good.gguf"), join(p, "config.json"));
+    await expectUserError(p, "config.json: not valid JSON");
+  });
+});
+
+describe("block scales", () => {
+  // hidden 512: every attn_q row holds two 256-element blocks.
+  const two = { ...hp, hidden: 512, heads: 8, kvHeads: 4, layers: 1 };
+  const base = randomBitnetWeights(two, 4);
+  /** The model with attn_q's TQ2_0 block scales replaced. */
+  function withScales(name: string, scaleOf: (block: number) => number): string {
+    const p = join(dir, name);
+    writeBitnetGguf(p, two, base, { linearType: "TQ2_0" });
+    const f = readGguf(p);
+    const t = f.tensors.find((x) => x.name === "blk.0.attn_q.weight")!;
+    const w = base.blocks[0]!.q.weight as { data: { get(i: number): number; length: number } };
+    const trits = Array.from({ length: w.data.length }, (_, i) => w.data.get(i));
+    const data = encodeTernary(GGML.TQ2_0, trits, Array.from({ length: trits.length / 256 }, (_, b) => scaleOf(b)));
+    const all = readFileSync(p);
+    all.set(data, t.fileOffset);
+    writeFileSync(p, all);
+    return p;
+  }
+  it("one scale per row when rows differ", async () => {
+    const { loadModel } = await import("../../../src/frontend/loadModel.js");
+    const q = loadModel(withScales("rows.gguf", (b) => 0.25 * (1 + (Math.floor(b / 2) % 64)))).weights().blocks[0]!.q;
+    expect(q.group).toBeUndefined();
+    expect(q.scale).toMatchObject({ shape: [512] });
+  });
+  it("group-wise scales when blocks within a row differ, honoured by the interpreter", async () => {
+    const { loadModel } = await import("../../../src/frontend/loadModel.js");
+    const m = loadModel(withScales("groups.gguf", (b) => (b % 2 ? 0.5 : 0.25)));
+    const q = m.weights().blocks[0]!.q;
+    expect(q.group).toBe(256);
+    expect(q.scale).toMatchObject({ shape: [512, 2] });
+    const imported = join(dir, "groups.tir");
+    expect((await cli("import", m.path, "-o", imported)).code).toBe(0);
+    expect(readFileSync(imported, "utf8")).toContain("{group = 256}");
+    // The same tokens from the model file and from its imported IR.
+    const a = await cli("run", m.path, "--tokens", "1,2", "--max-tokens", "3", "--json");
+    const b = await cli("run", imported, "--tokens", "1,2", "--max-tokens", "3", "--json");
+    expect(a.code).toBe(0);
+    expect(JSON.parse(b.stdout).generated).toEqual(JSON.parse(a.stdout).generated);
+  });
+});
