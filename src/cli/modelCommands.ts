@@ -102,20 +102,23 @@ export function runModel(path: string, opts: RunModelOptions, io: CliIo): void {
     model = loadModel(path);
     graph = modelGraph(model, opts.actQuant);
   }
-  if (opts.prompt !== undefined) throw new UserError(`${path}: --prompt needs a tokenizer, and this model file carries none; pass --tokens`);
-  if (opts.tokens === undefined) throw new UserError("give the prompt as --tokens 1,2,3 (or --prompt \"text\" for a model with a tokenizer)");
-  const prompt = parseTokenList(opts.tokens);
+  const tokenizer = model?.tokenizer;
+  if (opts.prompt !== undefined && !tokenizer) throw new UserError(`${path}: --prompt needs a tokenizer, and ${isTir ? "a .tir graph" : "this model file"} carries none; pass --tokens`);
+  if (opts.tokens === undefined && opts.prompt === undefined) throw new UserError("give the prompt as --tokens 1,2,3 (or --prompt \"text\" for a model with a tokenizer)");
+  const prompt = opts.prompt !== undefined ? tokenizer!.encode(opts.prompt) : parseTokenList(opts.tokens!);
   const vocab = graph.typeOf("logits")?.shape[1];
   const bad = prompt.find((t) => typeof vocab === "number" && t >= vocab);
   if (bad !== undefined) throw new UserError(`--tokens: token id ${bad} is outside the vocabulary (${vocab} tokens)`);
-  const result = generate(graph, prompt, maxTokens, { blobs });
+  const result = generate(graph, prompt, maxTokens, { blobs, stopToken: tokenizer?.eosId });
+  const text = tokenizer?.decode(result.generated);
   if (opts.logits) writeFileAtomic(opts.logits, encodeNpy(result.promptLogits));
   const rate = (n: number, s: number): string => (s > 0 ? `${(n / s).toFixed(1)} tokens/s` : "-");
   if (opts.json) {
-    io.stdout(`${JSON.stringify({ prompt, generated: result.generated, prefillSeconds: result.prefillSeconds, decodeSeconds: result.decodeSeconds })}\n`);
+    io.stdout(`${JSON.stringify({ prompt, generated: result.generated, ...(text !== undefined ? { text } : {}), prefillSeconds: result.prefillSeconds, decodeSeconds: result.decodeSeconds })}\n`);
     return;
   }
   io.stdout(`prompt:    ${prompt.join(" ")}\n`);
   io.stdout(`generated: ${result.generated.join(" ")}\n`);
+  if (text !== undefined) io.stdout(`text:      ${JSON.stringify(text)}\n`);
   io.stderr(`${model ? `${model.architecture}, ` : ""}logits ${formatType(graph.typeOf("logits")!)}; prefill ${prompt.length} tokens in ${result.prefillSeconds.toFixed(3)} s (${rate(prompt.length, result.prefillSeconds)}), decode ${result.generated.length} in ${result.decodeSeconds.toFixed(3)} s (${rate(Math.max(result.generated.length - 1, 0), result.decodeSeconds)}) [interpreter]\n`);
 }

@@ -1,5 +1,6 @@
 // What a frontend reports about a model file: its architecture, hyper-parameters, tensors and weights.
 import type { BitnetHParams, BitnetWeights } from "./bitnetGraph.js";
+import type { Tokenizer } from "./tokenizer/tokenizer.js";
 
 export interface TensorSummary {
   name: string;
@@ -21,6 +22,8 @@ export interface LoadedModel {
   tensors: TensorSummary[];
   /** Key facts shown by `ternc inspect` (file version, quantization config, tokenizer kind, ...). */
   facts: Array<[string, string]>;
+  /** The tokenizer the file carries, if any. */
+  tokenizer?: Tokenizer;
   /** Built on demand: reads every tensor's scales (and float weights, to detect ternary ones). */
   weights(): BitnetWeights;
 }

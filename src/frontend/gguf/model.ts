@@ -6,6 +6,7 @@ import type { BitnetBlockWeights, BitnetHParams, LinearWeight, WeightRef } from 
 import type { LoadedModel, TensorSummary } from "../modelInfo.js";
 import { checkFinite, collapseBlockScales, floatLinear, lazyTensor } from "../weights.js";
 import { decodeFloats, decodeTernary, GGML } from "./ggmlTypes.js";
+import { ggufTokenizer } from "../tokenizer/fromFiles.js";
 import { type GgufFile, type GgufTensorInfo, readGguf, readTensorBytes, requireType } from "./gguf.js";
 
 interface ArchRule {
@@ -67,6 +68,7 @@ export function loadGgufModel(path: string): LoadedModel {
   }
   const tensors: TensorSummary[] = file.tensors.map((t) => ({ name: t.name, type: t.type?.name ?? `unsupported (${t.typeId})`, shape: irShape(t), bytes: t.byteSize }));
   const ctx = meta(`${arch}.context_length`);
+  const tokenizer = ggufTokenizer(file);
   return {
     path,
     format: "gguf",
@@ -77,9 +79,10 @@ export function loadGgufModel(path: string): LoadedModel {
     facts: [
       ["format", `GGUF v${file.version}`],
       ["alignment", String(file.alignment)],
-      ["tokenizer", String(meta("tokenizer.ggml.model") ?? "none")],
+      ["tokenizer", tokenizer ? `${tokenizer.kind} (${String(meta("tokenizer.ggml.model"))}), ${tokenizer.size} tokens` : "none"],
       ["file type", String(meta("general.file_type") ?? "unknown")],
     ],
+    tokenizer,
     weights: () => ggufWeights(file, hp),
   };
 }

@@ -9,6 +9,7 @@ import { readText } from "../../io/files.js";
 import type { BitnetBlockWeights, BitnetHParams, BitnetWeights, LinearWeight, WeightRef } from "../bitnetGraph.js";
 import type { LoadedModel } from "../modelInfo.js";
 import { readSafetensorsBytes, readSafetensorsHeader, type SafetensorsTensor } from "../safetensors/safetensors.js";
+import { hfTokenizer } from "../tokenizer/fromFiles.js";
 import { checkFinite, floatLinear, lazyTensor } from "../weights.js";
 
 interface ArchRule {
@@ -99,6 +100,7 @@ export function loadHfModel(dir: string): LoadedModel {
   const quant = (config.quantization_config ?? {}) as Config;
   const linearClass = typeof quant.linear_class === "string" ? quant.linear_class : "autobitlinear";
   const ctx = config.max_position_embeddings;
+  const tokenizer = hfTokenizer(dir, config);
   return {
     path: dir,
     format: "huggingface",
@@ -110,7 +112,9 @@ export function loadHfModel(dir: string): LoadedModel {
       ["format", `Hugging Face safetensors (${files.length} file${files.length === 1 ? "" : "s"})`],
       ["quantization", quant.quant_method ? `${String(quant.quant_method)}, ${linearClass}` : "none (master weights)"],
       ["tied embeddings", String(!tensors.has("lm_head.weight"))],
+      ["tokenizer", tokenizer ? `${tokenizer.kind} (tokenizer.json), ${tokenizer.size} tokens` : "none"],
     ],
+    tokenizer,
     weights: () => hfWeights(dir, hp, tensors, linearClass),
   };
 }

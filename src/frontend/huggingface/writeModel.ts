@@ -11,6 +11,8 @@ export interface HfModelOptions {
   weights: "bf16" | "f32" | "packed";
   /** Split the tensors over this many shard files with an index (default: one file). */
   shards?: number;
+  /** A tokenizer.json to include, and the BOS/EOS ids config.json names. */
+  tokenizer?: { json: string; bosId: number; eosId: number };
 }
 
 function mat(w: WeightRef): Tensor {
@@ -52,9 +54,11 @@ export function writeBitnetHf(dir: string, hp: BitnetHParams, w: BitnetWeights, 
     rope_theta: hp.ropeBase,
     max_position_embeddings: 4096,
     tie_word_embeddings: w.output === undefined,
+    ...(options.tokenizer ? { bos_token_id: options.tokenizer.bosId, eos_token_id: options.tokenizer.eosId } : {}),
     ...(packed ? { quantization_config: { quant_method: "bitnet", linear_class: "autobitlinear", quantization_mode: "offline" } } : {}),
   };
   writeFileSync(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+  if (options.tokenizer) writeFileSync(join(dir, "tokenizer.json"), options.tokenizer.json);
   const dtype = options.weights === "f32" ? "f32" : "bf16";
   const tensors: SafetensorsToWrite[] = [];
   const linear = (name: string, lw: LinearWeight): void => {

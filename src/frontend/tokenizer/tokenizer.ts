@@ -1,0 +1,190 @@
+// Tokenizers of BitNet model files: byte-level BPE (GGUF `gpt2`, HF tokenizer.json) and SentencePiece
+// BPE with byte fallback (GGUF `llama`), encoding text to ids and decoding ids to text.
+
+/** Encodes and decodes text for one model. */
+export interface Tokenizer {
+  readonly kind: "byte-level BPE" | "SentencePiece";
+  readonly size: number;
+  /** Text to ids; a BOS id is prepended when the model asks for it (and `bos` is not false). */
+  encode(text: string, options?: { bos?: boolean }): number[];
+  /** Ids to text; control tokens (BOS, EOS, ...) are left out. */
+  decode(ids: readonly number[]): string;
+  readonly bosId?: number;
+  readonly eosId?: number;
+}
+
+/** GPT-2's map from bytes to printable characters, so every byte sequence is a string of "characters". */
+function bytesToUnicode(): string[] {
+  const bs: number[] = [];
+  for (let b = 33; b <= 126; b++) bs.push(b);
+  for (let b = 161; b <= 172; b++) bs.push(b);
+  for (let b = 174; b <= 255; b++) bs.push(b);
+  const cs = [...bs];
+  let n = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!bs.includes(b)) {
+      bs.push(b);
+      cs.push(256 + n++);
+    }
+  }
+  const out = new Array<string>(256);
+  bs.forEach((b, i) => (out[b] = String.fromCodePoint(cs[i]!)));
+  return out;
+}
+
+export const BYTE_TO_CHAR = bytesToUnicode();
+const CHAR_TO_BYTE = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
+
+/** Pre-tokenizer patterns by llama.cpp's `tokenizer.ggml.pre` name. */
+export const PRETOKENIZERS: Record<string, string> = {
+  gpt2: "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+  "llama-bpe": "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+};
+
+/**
+ * Compiles a pre-tokenizer regex. Node 20 lacks inline case-insensitive groups, `(?i:...)` (Llama 3's
+ * pattern has one), so their letters are spelled out as [xX] classes instead.
+ */
+export function compilePattern(pattern: string): RegExp {
+  const expanded = pattern.replace(/\(\?i:([^()]*)\)/g, (_, body: string) => `(?:${body.replace(/[a-zA-Z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`)})`);
+  return new RegExp(expanded, "gu");
+}
+
+export interface BpeVocab {
+  tokens: string[];
+  merges: string[];
+  /** Token ids never produced from text (BOS, EOS, ...). */
+  control: Set<number>;
+  bosId?: number;
+  eosId?: number;
+  addBos: boolean;
+  pattern: string;
+}
+
+/** Applies merges in rank order (lowest first) to a list of symbols. */
+function mergeByRank(symbols: string[], rank: (a: string, b: string) => number | undefined): string[] {
+  for (;;) {
+    let best = -1;
+    let bestRank = Infinity;
+    for (let i = 0; i + 1 < symbols.length; i++) {
+      const r = rank(symbols[i]!, symbols[i + 1]!);
+      if (r !== undefined && r < bestRank) {
+        bestRank = r;
+        best = i;
+      }
+    }
+    if (best < 0) return symbols;
+    symbols.splice(best, 2, symbols[best]! + symbols[best + 1]!);
+  }
+}
+
+export function byteLevelBpe(v: BpeVocab): Tokenizer {
+  const ids = new Map(v.tokens.map((t, i) => [t, i]));
+  const ranks = new Map(v.merges.map((m, i) => [m, i]));
+  const split = compilePattern(v.pattern);
+  return {
+    kind: "byte-level BPE",
+    size: v.tokens.length,
+    bosId: v.bosId,
+    eosId: v.eosId,
+    encode(text, options = {}) {
+      const out: number[] = [];
+      if (v.addBos && options.bos !== false && v.bosId !== undefined) out.push(v.bosId);
+      for (const piece of text.match(split) ?? []) {
+        const chars = [...Buffer.from(piece, "utf8")].map((b) => BYTE_TO_CHAR[b]!);
+        for (const sym of mergeByRank(chars, (a, b) => ranks.get(`${a} ${b}`))) {
+          const id = ids.get(sym);
+          if (id !== undefined) out.push(id);
+          else for (const ch of sym) out.push(ids.get(ch)!);
+        }
+      }
+      return out;
+    },
+    decode(list) {
+      const bytes: number[] = [];
+      for (const id of list) {
+        if (v.control.has(id)) continue;
+        for (const ch of v.tokens[id] ?? "") {
+          const b = CHAR_TO_BYTE.get(ch);
+          if (b !== undefined) bytes.push(b);
+        }
+      }
+      return Buffer.from(bytes).toString("utf8");
+    },
+  };
+}
+
+export interface SpmVocab {
+  tokens: string[];
+  scores: number[];
+  /** llama.cpp token types: 1 normal, 2 unknown, 3 control, 6 byte. */
+  types: number[];
+  bosId?: number;
+  eosId?: number;
+  addBos: boolean;
+}
+
+const SPACE = "\u2581";
+
+/** SentencePiece BPE as llama.cpp runs it: merge the highest-scoring pair (leftmost on ties), bytes as fallback. */
+export function sentencePiece(v: SpmVocab): Tokenizer {
+  const ids = new Map<string, number>();
+  v.tokens.forEach((t, i) => {
+    if (v.types[i] !== 3 && !ids.has(t)) ids.set(t, i);
+  });
+  const byteIds = new Map<number, number>();
+  v.tokens.forEach((t, i) => {
+    const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(t);
+    if (m && v.types[i] === 6) byteIds.set(parseInt(m[1]!, 16), i);
+  });
+  return {
+    kind: "SentencePiece",
+    size: v.tokens.length,
+    bosId: v.bosId,
+    eosId: v.eosId,
+    encode(text, options = {}) {
+      const out: number[] = [];
+      if (v.addBos && options.bos !== false && v.bosId !== undefined) out.push(v.bosId);
+      if (text === "") return out;
+      const symbols = [...(SPACE + text.replaceAll(" ", SPACE))];
+      for (;;) {
+        let best = -1;
+        let bestScore = -Infinity;
+        for (let i = 0; i + 1 < symbols.length; i++) {
+          const id = ids.get(symbols[i]! + symbols[i + 1]!);
+          if (id !== undefined && v.scores[id]! > bestScore) {
+            bestScore = v.scores[id]!;
+            best = i;
+          }
+        }
+        if (best < 0) break;
+        symbols.splice(best, 2, symbols[best]! + symbols[best + 1]!);
+      }
+      for (const s of symbols) {
+        const id = ids.get(s);
+        if (id !== undefined) {
+          out.push(id);
+          continue;
+        }
+        for (const b of Buffer.from(s, "utf8")) {
+          const bid = byteIds.get(b);
+          if (bid === undefined) throw new Error(`the vocabulary has no token for '${s}' and no byte fallback for 0x${b.toString(16)}`);
+          out.push(bid);
+        }
+      }
+      return out;
+    },
+    decode(list) {
+      const bytes: number[] = [];
+      for (const id of list) {
+        if (v.types[id] === 3) continue;
+        const t = v.tokens[id] ?? "";
+        const m = v.types[id] === 6 ? /^<0x([0-9A-Fa-f]{2})>$/.exec(t) : null;
+        if (m) bytes.push(parseInt(m[1]!, 16));
+        else bytes.push(...Buffer.from(t.replaceAll(SPACE, " "), "utf8"));
+      }
+      const text = Buffer.from(bytes).toString("utf8");
+      return text.startsWith(" ") ? text.slice(1) : text;
+    },
+  };
+}
