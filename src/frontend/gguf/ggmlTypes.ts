@@ -107,34 +107,50 @@ export interface DecodedTernary {
   /** Scale of each block of `blockSize` elements (one entry for I2_S). */
   scales: Float32Array;
   blockSize: number;
+  /** 1 for each block that holds a non-zero weight (an all-zero block's scale means nothing). */
+  blockUsed: Uint8Array;
   /** Index of the first element whose stored code is not a trit, or -1. */
   invalidAt: number;
 }
 
 const POW3 = [1, 3, 9, 27, 81, 243];
 
-/** Trit n (0 = most significant) of a TQ1_0 byte, exactly as ggml computes it. */
-function tq1Trit(byte: number, n: number): number {
+/** Trit n (0 = most significant) of a TQ1_0 byte as a code 0..2, exactly as ggml computes it. */
+function tq1Code(byte: number, n: number): number {
   const q = (byte * POW3[n]!) & 0xff;
-  return ((q * 3) >> 8) - 1;
+  return (q * 3) >> 8;
 }
 
+/**
+ * Decodes ternary data. Codes (value + 1, as every format stores them) go straight into the packed
+ * TernaryArray, so a 2-billion-weight model decodes in seconds.
+ */
 export function decodeTernary(t: GgmlType, b: Uint8Array, count: number): DecodedTernary {
   const trits = new TernaryArray(count);
+  const codes = trits.codes;
   let invalidAt = -1;
-  const put = (i: number, code: number): void => {
-    if (code === 3) {
-      if (invalidAt < 0) invalidAt = i;
-      trits.set(i, 0);
-    } else trits.set(i, code - 1);
+  const blockSize = t.name === "I2_S" ? count : 256;
+  const blockUsed = new Uint8Array(Math.max(1, count / blockSize));
+  const put = (e: number, code: number): void => {
+    if (code !== 1) {
+      if (code === 3) {
+        if (invalidAt < 0) invalidAt = e;
+        return;
+      }
+      blockUsed[(e / blockSize) | 0] = 1;
+    }
+    codes[e >> 2] = codes[e >> 2]! | (code << ((e & 3) << 1));
   };
   if (t.name === "I2_S") {
-    for (let i = 0; i < count; i++) {
-      const inBlock = i % 128;
-      put(i, (b[(i - inBlock) / 4 + (inBlock % 32)]! >> (6 - 2 * Math.floor(inBlock / 32))) & 3);
+    for (let blk = 0; blk < count / 128; blk++) {
+      const o = blk * 32;
+      for (let m = 0; m < 32; m++) {
+        const byte = b[o + m]!;
+        for (let g = 0; g < 4; g++) put(blk * 128 + g * 32 + m, (byte >> (6 - 2 * g)) & 3);
+      }
     }
     const scale = new DataView(b.buffer, b.byteOffset + count / 4, 4).getFloat32(0, true);
-    return { trits, scales: Float32Array.of(scale), blockSize: count, invalidAt };
+    return { trits, scales: Float32Array.of(scale), blockSize, blockUsed, invalidAt };
   }
   const blocks = count / 256;
   const scales = new Float32Array(blocks);
@@ -142,25 +158,21 @@ export function decodeTernary(t: GgmlType, b: Uint8Array, count: number): Decode
     const base = blk * 256;
     if (t.name === "TQ2_0") {
       const o = blk * 66;
-      for (let e = 0; e < 256; e++) {
-        const j = e < 128 ? 0 : 32;
-        const l = (e % 128) >> 5;
-        put(base + e, (b[o + j + (e % 32)]! >> (2 * l)) & 3);
+      for (let j = 0; j < 64; j++) {
+        const byte = b[o + j]!;
+        const first = base + (j < 32 ? 0 : 128) + (j % 32);
+        for (let l = 0; l < 4; l++) put(first + 32 * l, (byte >> (2 * l)) & 3);
       }
       scales[blk] = f16At(b, o + 64);
     } else {
       const o = blk * 54;
-      for (let e = 0; e < 256; e++) {
-        let v: number;
-        if (e < 160) v = tq1Trit(b[o + (e % 32)]!, Math.floor(e / 32));
-        else if (e < 240) v = tq1Trit(b[o + 32 + ((e - 160) % 16)]!, Math.floor((e - 160) / 16));
-        else v = tq1Trit(b[o + 48 + ((e - 240) % 4)]!, Math.floor((e - 240) / 4));
-        trits.set(base + e, v);
-      }
+      for (let m = 0; m < 32; m++) for (let n = 0; n < 5; n++) put(base + m + 32 * n, tq1Code(b[o + m]!, n));
+      for (let m = 0; m < 16; m++) for (let n = 0; n < 5; n++) put(base + 160 + m + 16 * n, tq1Code(b[o + 32 + m]!, n));
+      for (let j = 0; j < 4; j++) for (let n = 0; n < 4; n++) put(base + 240 + j + 4 * n, tq1Code(b[o + 48 + j]!, n));
       scales[blk] = f16At(b, o + 52);
     }
   }
-  return { trits, scales, blockSize: 256, invalidAt };
+  return { trits, scales, blockSize: 256, blockUsed, invalidAt };
 }
 
 /** Encodes ternary values (with one scale per 256-block, or one for I2_S) as TQ1_0, TQ2_0 or I2_S. */

@@ -143,11 +143,7 @@ function ggufWeights(file: GgufFile, hp: BitnetHParams): ReturnType<LoadedModel[
     const bytes = readTensorBytes(file, t);
     const decoded = decodeTernary(type, bytes, out * inp);
     if (decoded.invalidAt >= 0) throw new UserError(`${source(t)}: element ${decoded.invalidAt} has the invalid 2-bit code 3`);
-    const used = (b: number): boolean => {
-      for (let i = b * decoded.blockSize; i < (b + 1) * decoded.blockSize; i++) if (decoded.trits.get(i) !== 0) return true;
-      return false;
-    };
-    const scales = collapseBlockScales(decoded.scales, used, out, inp, decoded.blockSize, source(t));
+    const scales = collapseBlockScales(decoded.scales, (b) => decoded.blockUsed[b] === 1, out, inp, decoded.blockSize, source(t));
     return withOut({ weight: { dtype: "ternary", shape: [out, inp], data: decoded.trits }, ...scales });
   };
 

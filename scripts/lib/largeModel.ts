@@ -1,0 +1,74 @@
+// A model file with the exact shape of microsoft/bitnet-b1.58-2B-4T (2.4B parameters), random ternary
+// TQ2_0 weights and a Q6_K embedding, for memory and speed checks. Random blocks are tiled, so writing
+// the ~0.8 GB file takes seconds rather than drawing two billion random numbers.
+import { encodeFloats, encodeTernary, GGML } from "../../src/frontend/gguf/ggmlTypes.js";
+import { type GgufKv, GgufType, type GgufTensorToWrite, writeGguf } from "../../src/frontend/gguf/gguf.js";
+import type { BitnetHParams } from "../../src/frontend/bitnetGraph.js";
+import { Rng } from "../../src/util/random.js";
+
+export const BITNET_2B4T_SHAPE: BitnetHParams = {
+  vocab: 128256,
+  hidden: 2560,
+  intermediate: 6912,
+  layers: 30,
+  heads: 20,
+  kvHeads: 5,
+  headDim: 128,
+  rmsEps: 1e-5,
+  ropeBase: 500000,
+  ropeStyle: "neox",
+  ffnActivation: "relu2",
+  subNorms: true,
+};
+
+function tiled(pool: Uint8Array[], blocks: number, rng: Rng): Uint8Array {
+  const size = pool[0]!.length;
+  const out = new Uint8Array(blocks * size);
+  for (let b = 0; b < blocks; b++) out.set(pool[rng.int(0, pool.length - 1)]!, b * size);
+  return out;
+}
+
+/** Writes the model to `path`; returns its size in bytes. */
+export function writeLargeBitnetGguf(path: string, hp: BitnetHParams = BITNET_2B4T_SHAPE, seed = 1): void {
+  const rng = new Rng(seed);
+  const scale = 0.046875;
+  const ternaryPool = Array.from({ length: 64 }, () => encodeTernary(GGML.TQ2_0, Array.from({ length: 256 }, () => rng.trit()), [scale]));
+  const q6Pool = Array.from({ length: 64 }, () => encodeFloats(GGML.Q6_K, Float32Array.from({ length: 256 }, () => rng.normal())));
+  const arch = "bitnet-b1.58";
+  const kv = (key: string, type: GgufKv["type"], value: number | string): GgufKv => ({ key, type, value });
+  const kvs: GgufKv[] = [
+    kv("general.architecture", GgufType.STRING, arch),
+    kv(`${arch}.context_length`, GgufType.U32, 4096),
+    kv(`${arch}.embedding_length`, GgufType.U32, hp.hidden),
+    kv(`${arch}.block_count`, GgufType.U32, hp.layers),
+    kv(`${arch}.feed_forward_length`, GgufType.U32, hp.intermediate),
+    kv(`${arch}.attention.head_count`, GgufType.U32, hp.heads),
+    kv(`${arch}.attention.head_count_kv`, GgufType.U32, hp.kvHeads),
+    kv(`${arch}.attention.layer_norm_rms_epsilon`, GgufType.F32, hp.rmsEps),
+    kv(`${arch}.rope.freq_base`, GgufType.F32, hp.ropeBase),
+    kv(`${arch}.rope.dimension_count`, GgufType.U32, hp.headDim),
+  ];
+  const norm = (name: string, n: number): GgufTensorToWrite => ({ name, ne: [n], type: GGML.F32, data: encodeFloats(GGML.F32, new Float32Array(n).fill(1)) });
+  const ternary = (name: string, out: number, inp: number): GgufTensorToWrite => ({ name, ne: [inp, out], type: GGML.TQ2_0, data: tiled(ternaryPool, (out * inp) / 256, rng) });
+  const q = hp.heads * hp.headDim;
+  const kvw = hp.kvHeads * hp.headDim;
+  const tensors: GgufTensorToWrite[] = [{ name: "token_embd.weight", ne: [hp.hidden, hp.vocab], type: GGML.Q6_K, data: tiled(q6Pool, (hp.vocab * hp.hidden) / 256, rng) }];
+  for (let l = 0; l < hp.layers; l++) {
+    const p = `blk.${l}`;
+    tensors.push(
+      norm(`${p}.attn_norm.weight`, hp.hidden),
+      ternary(`${p}.attn_q.weight`, q, hp.hidden),
+      ternary(`${p}.attn_k.weight`, kvw, hp.hidden),
+      ternary(`${p}.attn_v.weight`, kvw, hp.hidden),
+      norm(`${p}.attn_sub_norm.weight`, q),
+      ternary(`${p}.attn_output.weight`, hp.hidden, q),
+      norm(`${p}.ffn_norm.weight`, hp.hidden),
+      ternary(`${p}.ffn_gate.weight`, hp.intermediate, hp.hidden),
+      ternary(`${p}.ffn_up.weight`, hp.intermediate, hp.hidden),
+      norm(`${p}.ffn_sub_norm.weight`, hp.intermediate),
+      ternary(`${p}.ffn_down.weight`, hp.hidden, hp.intermediate),
+    );
+  }
+  tensors.push(norm("output_norm.weight", hp.hidden));
+  writeGguf(path, kvs, tensors);
+}
