@@ -1,12 +1,22 @@
 // The bundled example models: generated from fixed seeds so they can be re-made and checked.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { printGraph, verifyOrThrow } from "../ir/index.js";
 import { buildBitnetGraph } from "./frontend/bitnetGraph.js";
+import { writeBitnetGguf } from "./frontend/gguf/writeModel.js";
 import { randomBitnetWeights, TINY_BITNET_2B4T_FORM } from "./frontend/randomBitnet.js";
+import { tokenizerKvs, trainByteLevelBpe } from "./frontend/tokenizer/train.js";
 
 const EXAMPLE_SEED = 2;
 
-/** File name -> contents of every generated example. */
-export function exampleFiles(): Record<string, string> {
+/** Text the example tokenizer is learned from. */
+const TOKENIZER_TEXT =
+  "BitNet b1.58 is a large language model whose weights are ternary: every weight is minus one, zero or plus one. " +
+  "A ternary matrix product needs no multiplications; each output is a sum of some inputs minus a sum of others. " +
+  "The model reads the prompt, and then it writes one token at a time.";
+
+function blockExample(): string {
   const hp = TINY_BITNET_2B4T_FORM;
   const graph = buildBitnetGraph(hp, randomBitnetWeights(hp, EXAMPLE_SEED), { name: "bitnet_block" });
   verifyOrThrow(graph);
@@ -18,5 +28,33 @@ export function exampleFiles(): Record<string, string> {
     "// Run it: ternc run examples/bitnet_block.tir --input tokens=[3,1,4,1,5] --input pos=[0,1,2,3,4]",
     "",
   ].join("\n");
-  return { "bitnet_block.tir": header + printGraph(graph) };
+  return header + printGraph(graph);
+}
+
+/**
+ * Writes every example into `dir`: `bitnet_block.tir` (an L0 block in text) and `tiny-bitnet.gguf` (a
+ * two-layer bitnet-b1.58 model with TQ2_0 weights, an F16 embedding and a byte-level BPE tokenizer).
+ */
+export function writeExamples(dir: string): string[] {
+  const written: string[] = [];
+  const tir = join(dir, "bitnet_block.tir");
+  writeFileSync(tir, blockExample(), "utf8");
+  written.push(tir);
+  const vocab = trainByteLevelBpe(TOKENIZER_TEXT, 100);
+  const hp = { ...TINY_BITNET_2B4T_FORM, vocab: vocab.tokens.length, hidden: 256, intermediate: 512, heads: 4, kvHeads: 2, headDim: 64, layers: 2 };
+  const gguf = join(dir, "tiny-bitnet.gguf");
+  writeBitnetGguf(gguf, hp, randomBitnetWeights(hp, EXAMPLE_SEED), { linearType: "TQ2_0", embeddingType: "F16", architecture: "bitnet-b1.58", extra: tokenizerKvs(vocab) });
+  written.push(gguf);
+  return written;
+}
+
+/** Generates the examples into a temporary folder and returns name -> bytes (for the freshness test). */
+export function exampleBytes(): Record<string, Uint8Array> {
+  const dir = mkdtempSync(join(tmpdir(), "ternc-examples-"));
+  try {
+    writeExamples(dir);
+    return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

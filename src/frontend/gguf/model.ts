@@ -80,7 +80,7 @@ export function loadGgufModel(path: string): LoadedModel {
       ["format", `GGUF v${file.version}`],
       ["alignment", String(file.alignment)],
       ["tokenizer", tokenizer ? `${tokenizer.kind} (${String(meta("tokenizer.ggml.model"))}), ${tokenizer.size} tokens` : "none"],
-      ["file type", String(meta("general.file_type") ?? "unknown")],
+      ...(meta("general.file_type") !== undefined ? [["file type", String(meta("general.file_type"))] as [string, string]] : []),
     ],
     tokenizer,
     weights: () => ggufWeights(file, hp),
