@@ -1,7 +1,7 @@
 // Turning decoded model-file tensors into IR weights: float or ternary, with their scales, checked.
 import { type DType, elementCount, type Tensor, TernaryArray, tensorFromValues, tensorToBytes } from "../../ir/index.js";
 import { UserError } from "../errors.js";
-import type { LazyWeight, LinearWeight } from "./bitnetGraph.js";
+import type { BitnetBlockWeights, BitnetHParams, LazyWeight, LinearWeight, WeightRef } from "./bitnetGraph.js";
 
 /** Rows decoded per chunk when a large tensor is streamed (bounded memory for import). */
 const CHUNK_ELEMENTS = 1 << 22;
@@ -94,4 +94,47 @@ export function collapseBlockScales(scales: Float32Array, used: (block: number) 
   if (uniform) return { scale: tensorFromValues("f32", [], [tensorScale ?? 0]) };
   if (rowsUniform) return { scale: { dtype: "f32", shape: [rows], data: rowScale } };
   return { scale: { dtype: "f32", shape: [rows, perRow], data: Float32Array.from(scales) }, group: blockSize };
+}
+
+/** A file format's names for one layer's tensors: norms by full name, linear layers by their prefix. */
+export interface LayerTensorNames {
+  attnNorm: string;
+  q: string;
+  k: string;
+  v: string;
+  attnSubNorm: string;
+  o: string;
+  ffnNorm: string;
+  gate: string;
+  up: string;
+  ffnSubNorm: string;
+  down: string;
+}
+
+/** Reads every layer through a format's `vector` (norm gains) and `linear` readers, with shapes from `hp`. */
+export function readLayers(
+  hp: BitnetHParams,
+  names: (layer: number) => LayerTensorNames,
+  vector: (name: string, n: number, why: string) => WeightRef,
+  linear: (prefix: string, out: number, inp: number, why: string) => LinearWeight,
+): BitnetBlockWeights[] {
+  const q = hp.heads * hp.headDim;
+  const kv = hp.kvHeads * hp.headDim;
+  return Array.from({ length: hp.layers }, (_, l) => {
+    const n = names(l);
+    const why = `block ${l} of ${hp.layers}`;
+    return {
+      attnNorm: vector(n.attnNorm, hp.hidden, why),
+      q: linear(n.q, q, hp.hidden, why),
+      k: linear(n.k, kv, hp.hidden, why),
+      v: linear(n.v, kv, hp.hidden, why),
+      attnSubNorm: hp.subNorms ? vector(n.attnSubNorm, q, why) : undefined,
+      o: linear(n.o, hp.hidden, q, why),
+      ffnNorm: vector(n.ffnNorm, hp.hidden, why),
+      gate: linear(n.gate, hp.intermediate, hp.hidden, why),
+      up: linear(n.up, hp.intermediate, hp.hidden, why),
+      ffnSubNorm: hp.subNorms ? vector(n.ffnSubNorm, hp.intermediate, why) : undefined,
+      down: linear(n.down, hp.hidden, hp.intermediate, why),
+    };
+  });
 }

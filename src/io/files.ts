@@ -1,5 +1,5 @@
 // File access for the driver: readable errors, and writes that never leave a half-written file.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "../errors.js";
 
@@ -33,5 +33,30 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     throw new UserError(`cannot write '${path}': ${reason(e)}`);
+  }
+}
+
+/**
+ * Reads `length` bytes of `path` from `offset` without loading the rest of the file. `what` names the
+ * data for errors (a tensor, a constant); a file that ends early is a user error.
+ */
+export function readFileRange(path: string, offset: number, length: number, what: string): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new UserError(`${what}: cannot open '${path}': ${reason(e)}`);
+  }
+  try {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, out, done, length - done, offset + done);
+      if (n === 0) throw new UserError(`${what}: '${path}' ended at byte ${offset + done}, but bytes ${offset}..${offset + length} are needed`);
+      done += n;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
   }
 }

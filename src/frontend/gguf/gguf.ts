@@ -4,6 +4,7 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { f32, shortestFloatText } from "../../../ir/index.js";
 import { UserError } from "../../errors.js";
+import { readFileRange } from "../../io/files.js";
 import { type GgmlType, ggmlType, ggmlTypeName, SUPPORTED_TYPE_NAMES, tensorBytes } from "./ggmlTypes.js";
 
 const MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
@@ -228,19 +229,7 @@ export function requireType(file: GgufFile, t: GgufTensorInfo): GgmlType {
 
 /** Reads `length` bytes of a tensor's data from `start` (relative to the tensor). */
 export function readTensorBytes(file: GgufFile, t: GgufTensorInfo, start = 0, length = t.byteSize - start): Uint8Array {
-  const out = new Uint8Array(length);
-  const fd = openSync(file.path, "r");
-  try {
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, out, done, length - done, t.fileOffset + start + done);
-      if (n === 0) throw new UserError(`${file.path}: tensor '${t.name}': the file ended while reading its data`);
-      done += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return out;
+  return readFileRange(file.path, t.fileOffset + start, length, `${file.path}: tensor '${t.name}'`);
 }
 
 // ---- writing (for generated test models and examples) ----

@@ -2,9 +2,9 @@
 // `bitnet-25`) write it: hyper-parameters from the metadata, tensors by name, weights decoded lazily.
 import { type Tensor, tensorFromValues } from "../../../ir/index.js";
 import { UserError } from "../../errors.js";
-import type { BitnetBlockWeights, BitnetHParams, LinearWeight, WeightRef } from "../bitnetGraph.js";
+import type { BitnetHParams, LinearWeight, WeightRef } from "../bitnetGraph.js";
 import type { LoadedModel, TensorSummary } from "../modelInfo.js";
-import { checkFinite, collapseBlockScales, floatLinear, lazyTensor } from "../weights.js";
+import { checkFinite, collapseBlockScales, floatLinear, lazyTensor, readLayers } from "../weights.js";
 import { decodeFloats, decodeTernary, GGML } from "./ggmlTypes.js";
 import { ggufTokenizer } from "../tokenizer/fromFiles.js";
 import { type GgufFile, type GgufTensorInfo, readGguf, readTensorBytes, requireType } from "./gguf.js";
@@ -147,26 +147,24 @@ function ggufWeights(file: GgufFile, hp: BitnetHParams): ReturnType<LoadedModel[
     return withOut({ weight: { dtype: "ternary", shape: [out, inp], data: decoded.trits }, ...scales });
   };
 
-  const qWidth = hp.heads * hp.headDim;
-  const kvWidth = hp.kvHeads * hp.headDim;
-  const blocks: BitnetBlockWeights[] = [];
-  for (let l = 0; l < hp.layers; l++) {
-    const p = `blk.${l}`;
-    const why = `block ${l} of ${hp.layers}`;
-    blocks.push({
-      attnNorm: vector(`${p}.attn_norm.weight`, hp.hidden, why),
-      q: linear(`${p}.attn_q`, qWidth, hp.hidden, why),
-      k: linear(`${p}.attn_k`, kvWidth, hp.hidden, why),
-      v: linear(`${p}.attn_v`, kvWidth, hp.hidden, why),
-      attnSubNorm: hp.subNorms ? vector(`${p}.attn_sub_norm.weight`, qWidth, why) : undefined,
-      o: linear(`${p}.attn_output`, hp.hidden, qWidth, why),
-      ffnNorm: vector(`${p}.ffn_norm.weight`, hp.hidden, why),
-      gate: linear(`${p}.ffn_gate`, hp.intermediate, hp.hidden, why),
-      up: linear(`${p}.ffn_up`, hp.intermediate, hp.hidden, why),
-      ffnSubNorm: hp.subNorms ? vector(`${p}.ffn_sub_norm.weight`, hp.intermediate, why) : undefined,
-      down: linear(`${p}.ffn_down`, hp.hidden, hp.intermediate, why),
-    });
-  }
+  const blocks = readLayers(
+    hp,
+    (l) => ({
+      attnNorm: `blk.${l}.attn_norm.weight`,
+      q: `blk.${l}.attn_q`,
+      k: `blk.${l}.attn_k`,
+      v: `blk.${l}.attn_v`,
+      attnSubNorm: `blk.${l}.attn_sub_norm.weight`,
+      o: `blk.${l}.attn_output`,
+      ffnNorm: `blk.${l}.ffn_norm.weight`,
+      gate: `blk.${l}.ffn_gate`,
+      up: `blk.${l}.ffn_up`,
+      ffnSubNorm: `blk.${l}.ffn_sub_norm.weight`,
+      down: `blk.${l}.ffn_down`,
+    }),
+    vector,
+    linear,
+  );
   const output = byName.get("output.weight");
   return {
     tokenEmbd: table(find("token_embd.weight", [hp.vocab, hp.hidden], "the token embedding")),

@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { bf16BitsToF32, f16BitsToF32, f32, type Tensor, TernaryArray, tensorFromValues } from "../../../ir/index.js";
 import { UserError } from "../../errors.js";
 import { readText } from "../../io/files.js";
-import type { BitnetBlockWeights, BitnetHParams, BitnetWeights, LinearWeight, WeightRef } from "../bitnetGraph.js";
+import type { BitnetHParams, BitnetWeights, LinearWeight, WeightRef } from "../bitnetGraph.js";
 import type { LoadedModel } from "../modelInfo.js";
 import { readSafetensorsBytes, readSafetensorsHeader, type SafetensorsTensor } from "../safetensors/safetensors.js";
 import { hfTokenizer } from "../tokenizer/fromFiles.js";
-import { checkFinite, floatLinear, lazyTensor } from "../weights.js";
+import { checkFinite, floatLinear, lazyTensor, readLayers } from "../weights.js";
 
 interface ArchRule {
   subNorms: boolean;
@@ -186,26 +186,24 @@ function hfWeights(dir: string, hp: BitnetHParams, tensors: Map<string, Safetens
     return floatLinear(values, [out, inp], source(t), dtype, () => tensorFromValues(dtype, [out, inp], values));
   };
 
-  const qWidth = hp.heads * hp.headDim;
-  const kvWidth = hp.kvHeads * hp.headDim;
-  const blocks: BitnetBlockWeights[] = [];
-  for (let l = 0; l < hp.layers; l++) {
-    const p = `model.layers.${l}`;
-    const why = `layer ${l} of ${hp.layers}`;
-    blocks.push({
-      attnNorm: vector(`${p}.input_layernorm.weight`, hp.hidden, why),
-      q: linear(`${p}.self_attn.q_proj`, qWidth, hp.hidden, why),
-      k: linear(`${p}.self_attn.k_proj`, kvWidth, hp.hidden, why),
-      v: linear(`${p}.self_attn.v_proj`, kvWidth, hp.hidden, why),
-      attnSubNorm: hp.subNorms ? vector(`${p}.self_attn.attn_sub_norm.weight`, qWidth, why) : undefined,
-      o: linear(`${p}.self_attn.o_proj`, hp.hidden, qWidth, why),
-      ffnNorm: vector(`${p}.post_attention_layernorm.weight`, hp.hidden, why),
-      gate: linear(`${p}.mlp.gate_proj`, hp.intermediate, hp.hidden, why),
-      up: linear(`${p}.mlp.up_proj`, hp.intermediate, hp.hidden, why),
-      ffnSubNorm: hp.subNorms ? vector(`${p}.mlp.ffn_sub_norm.weight`, hp.intermediate, why) : undefined,
-      down: linear(`${p}.mlp.down_proj`, hp.hidden, hp.intermediate, why),
-    });
-  }
+  const blocks = readLayers(
+    hp,
+    (l) => ({
+      attnNorm: `model.layers.${l}.input_layernorm.weight`,
+      q: `model.layers.${l}.self_attn.q_proj`,
+      k: `model.layers.${l}.self_attn.k_proj`,
+      v: `model.layers.${l}.self_attn.v_proj`,
+      attnSubNorm: `model.layers.${l}.self_attn.attn_sub_norm.weight`,
+      o: `model.layers.${l}.self_attn.o_proj`,
+      ffnNorm: `model.layers.${l}.post_attention_layernorm.weight`,
+      gate: `model.layers.${l}.mlp.gate_proj`,
+      up: `model.layers.${l}.mlp.up_proj`,
+      ffnSubNorm: `model.layers.${l}.mlp.ffn_sub_norm.weight`,
+      down: `model.layers.${l}.mlp.down_proj`,
+    }),
+    vector,
+    linear,
+  );
   const head = tensors.get("lm_head.weight");
   return {
     tokenEmbd: table(find("model.embed_tokens.weight", [hp.vocab, hp.hidden], "the token embedding")),

@@ -2,6 +2,7 @@
 // then the data. Reading parses the header only; tensor bytes are read by offset when needed.
 import { closeSync, fstatSync, openSync, readSync, writeFileSync } from "node:fs";
 import { UserError } from "../../errors.js";
+import { readFileRange } from "../../io/files.js";
 
 export const SAFETENSORS_DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, U8: 1, I8: 1, I32: 4, F64: 8, I64: 8, I16: 2, BOOL: 1 };
 
@@ -58,19 +59,7 @@ export function readSafetensorsHeader(path: string): SafetensorsTensor[] {
 }
 
 export function readSafetensorsBytes(t: SafetensorsTensor, start = 0, length = t.byteSize - start): Uint8Array {
-  const out = new Uint8Array(length);
-  const fd = openSync(t.path, "r");
-  try {
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, out, done, length - done, t.fileOffset + start + done);
-      if (n === 0) throw new UserError(`${t.path}: tensor '${t.name}': the file ended while reading its data`);
-      done += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return out;
+  return readFileRange(t.path, t.fileOffset + start, length, `${t.path}: tensor '${t.name}'`);
 }
 
 export interface SafetensorsToWrite {

@@ -146,20 +146,11 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
       const out: number[] = [];
       if (v.addBos && options.bos !== false && v.bosId !== undefined) out.push(v.bosId);
       if (text === "") return out;
-      const symbols = [...(SPACE + text.replaceAll(" ", SPACE))];
-      for (;;) {
-        let best = -1;
-        let bestScore = -Infinity;
-        for (let i = 0; i + 1 < symbols.length; i++) {
-          const id = ids.get(symbols[i]! + symbols[i + 1]!);
-          if (id !== undefined && v.scores[id]! > bestScore) {
-            bestScore = v.scores[id]!;
-            best = i;
-          }
-        }
-        if (best < 0) break;
-        symbols.splice(best, 2, symbols[best]! + symbols[best + 1]!);
-      }
+      // Highest score first is lowest rank first; mergeByRank keeps the leftmost pair on ties, as llama.cpp.
+      const symbols = mergeByRank([...(SPACE + text.replaceAll(" ", SPACE))], (a, b) => {
+        const id = ids.get(a + b);
+        return id === undefined ? undefined : -v.scores[id]!;
+      });
       for (const s of symbols) {
         const id = ids.get(s);
         if (id !== undefined) {
