@@ -1,5 +1,5 @@
 // File access for the driver: readable errors, and writes that never leave a half-written file.
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "../errors.js";
 
@@ -36,18 +36,27 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
+/** Opens `path` for reading, runs `use` with the descriptor and file size, and always closes it. */
+export function withOpenFile<T>(path: string, use: (fd: number, size: number) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new UserError(`cannot open '${path}': ${reason(e)}`);
+  }
+  try {
+    return use(fd, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Reads `length` bytes of `path` from `offset` without loading the rest of the file. `what` names the
  * data for errors (a tensor, a constant); a file that ends early is a user error.
  */
 export function readFileRange(path: string, offset: number, length: number, what: string): Uint8Array {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new UserError(`${what}: cannot open '${path}': ${reason(e)}`);
-  }
-  try {
+  return withOpenFile(path, (fd) => {
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
@@ -56,7 +65,5 @@ export function readFileRange(path: string, offset: number, length: number, what
       done += n;
     }
     return out;
-  } finally {
-    closeSync(fd);
-  }
+  });
 }

@@ -1,10 +1,10 @@
 // GGUF files (versions 2 and 3): the header, every metadata value type, the tensor table and alignment.
 // Reading is incremental and by offset: the header is parsed through a small window and tensor data is
 // read only when asked for, so a multi-gigabyte model is never held in memory whole.
-import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { f32, shortestFloatText } from "../../../ir/index.js";
 import { UserError } from "../../errors.js";
-import { readFileRange } from "../../io/files.js";
+import { readFileRange, withOpenFile } from "../../io/files.js";
 import { type GgmlType, ggmlType, ggmlTypeName, SUPPORTED_TYPE_NAMES, tensorBytes } from "./ggmlTypes.js";
 
 const MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
@@ -143,14 +143,7 @@ function readValue(c: Cursor, type: number): GgufValue {
 
 /** Reads the header and tensor table of a GGUF file (no tensor data). */
 export function readGguf(path: string): GgufFile {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    throw new UserError(`cannot open '${path}'`);
-  }
-  try {
-    const size = fstatSync(fd).size;
+  return withOpenFile(path, (fd, size) => {
     const c = new Cursor(fd, path, size);
     c.context = "the magic number";
     if (size < 4 || c.u32() !== MAGIC) throw new UserError(`${path}: not a GGUF file (wrong magic number; expected "GGUF")`);
@@ -214,9 +207,7 @@ export function readGguf(path: string): GgufFile {
       }
     }
     return { path, version, fileSize: size, alignment, dataStart, metadata, tensors };
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /** The tensor's ggml type, or a user error naming the tensor and its unsupported type. */

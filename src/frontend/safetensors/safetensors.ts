@@ -1,8 +1,8 @@
 // safetensors files: an 8-byte header length, a JSON header of tensor dtypes, shapes and byte ranges,
 // then the data. Reading parses the header only; tensor bytes are read by offset when needed.
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from "node:fs";
+import { readSync, writeFileSync } from "node:fs";
 import { UserError } from "../../errors.js";
-import { readFileRange } from "../../io/files.js";
+import { readFileRange, withOpenFile } from "../../io/files.js";
 
 export const SAFETENSORS_DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, U8: 1, I8: 1, I32: 4, F64: 8, I64: 8, I16: 2, BOOL: 1 };
 
@@ -18,14 +18,7 @@ export interface SafetensorsTensor {
 
 /** Reads the header of one .safetensors file and checks every tensor lies inside it. */
 export function readSafetensorsHeader(path: string): SafetensorsTensor[] {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    throw new UserError(`cannot open '${path}'`);
-  }
-  try {
-    const size = fstatSync(fd).size;
+  return withOpenFile(path, (fd, size) => {
     if (size < 8) throw new UserError(`${path}: truncated safetensors file (${size} bytes, no header)`);
     const lenBuf = new Uint8Array(8);
     readSync(fd, lenBuf, 0, 8, 0);
@@ -53,9 +46,7 @@ export function readSafetensorsHeader(path: string): SafetensorsTensor[] {
       out.push({ name, dtype: info.dtype, shape: info.shape, fileOffset: dataStart + begin, byteSize: end - begin, path });
     }
     return out;
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 export function readSafetensorsBytes(t: SafetensorsTensor, start = 0, length = t.byteSize - start): Uint8Array {
