@@ -1,0 +1,111 @@
+// Model files through the CLI and the GGUF reader's corners: logits files, activation modes, imported IR,
+// GGUF v2, every metadata type, alignment, and llama.cpp's per-projection output scales.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { interpret, type Tensor, tensorFromValues, toNumbers, verifyOrThrow } from "../../../ir/index.js";
+import { buildBitnetGraph } from "../../../src/frontend/bitnetGraph.js";
+import { encodeFloats, GGML } from "../../../src/frontend/gguf/ggmlTypes.js";
+import { type GgufKv, GgufType, readGguf, writeGguf } from "../../../src/frontend/gguf/gguf.js";
+import { writeBitnetGguf } from "../../../src/frontend/gguf/writeModel.js";
+import { loadModel } from "../../../src/frontend/loadModel.js";
+import { randomBitnetWeights, TINY_BITNET_2B4T_FORM } from "../../../src/frontend/randomBitnet.js";
+import { parseNpy } from "../../../src/io/npy.js";
+import { cli } from "../../helpers/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ternc-modelcli-"));
+const hp = { ...TINY_BITNET_2B4T_FORM, hidden: 256, intermediate: 256, headDim: 64, layers: 2 };
+const model = join(dir, "m.gguf");
+writeBitnetGguf(model, hp, randomBitnetWeights(hp, 13), { linearType: "TQ1_0", embeddingType: "F16" });
+const ids = (v: number[]): Tensor => tensorFromValues("i32", [v.length], v);
+
+async function logitsOf(path: string, ...extra: string[]): Promise<{ shape: number[]; values: Float64Array }> {
+  const out = join(dir, `logits-${Math.random().toString(36).slice(2)}.npy`);
+  const r = await cli("run", path, "--tokens", "5,6,7", "--max-tokens", "1", "--logits", out, ...extra);
+  expect(r.stderr).not.toContain("error");
+  expect(r.code).toBe(0);
+  const a = parseNpy(readFileSync(out), out);
+  return { shape: a.shape, values: a.values as Float64Array };
+}
+
+describe("ternc run on a model", () => {
+  it("--logits writes float32 [prompt tokens, vocab], equal to the interpreter's logits", async () => {
+    const { shape, values } = await logitsOf(model);
+    expect(shape).toEqual([3, hp.vocab]);
+    const m = loadModel(model);
+    const g = buildBitnetGraph(m.hparams, m.weights());
+    verifyOrThrow(g);
+    expect(Float32Array.from(values)).toEqual(interpret(g, { tokens: ids([5, 6, 7]), pos: ids([0, 1, 2]) }).logits!.data);
+  });
+  it("--act-quant none keeps f32 activations: different logits, equal to a graph built that way", async () => {
+    const none = await logitsOf(model, "--act-quant", "none");
+    const perToken = await logitsOf(model);
+    expect(none.values).not.toEqual(perToken.values);
+    const m = loadModel(model);
+    const g = buildBitnetGraph(m.hparams, m.weights(), { actQuant: "none" });
+    expect(Float32Array.from(none.values)).toEqual(interpret(g, { tokens: ids([5, 6, 7]), pos: ids([0, 1, 2]) }).logits!.data);
+  });
+  it("an imported .tir gives the model's logits bit for bit", async () => {
+    const tir = join(dir, "imported.tir");
+    expect((await cli("import", model, "-o", tir)).code).toBe(0);
+    expect((await logitsOf(tir)).values).toEqual((await logitsOf(model)).values);
+    expect((await cli("check", tir)).code).toBe(0);
+  });
+  it("bad generation options are user errors", async () => {
+    expect((await cli("run", model, "--tokens", "1,x")).stderr).toContain("--tokens '1,x': expected token ids such as 1,2,3 ('x' is not one)");
+    expect((await cli("run", model, "--tokens", "1", "--max-tokens", "-2")).stderr).toContain("--max-tokens '-2': expected a whole number >= 0");
+    expect((await cli("run", model, "--tokens", "999")).stderr).toContain("token id 999 is outside the vocabulary (48 tokens)");
+    expect((await cli("run", model)).code).toBe(1);
+    expect((await cli("import", model, "-o", join(dir, "x.txt"))).stderr).toContain("the output must be a .tir file");
+  });
+});
+
+describe("GGUF reader corners", () => {
+  it("reads every metadata value type, GGUF v2, and a non-default alignment", () => {
+    const kvs: GgufKv[] = [
+      { key: "u8", type: GgufType.U8, value: 200 },
+      { key: "i8", type: GgufType.I8, value: -100 },
+      { key: "u16", type: GgufType.U16, value: 60000 },
+      { key: "i16", type: GgufType.I16, value: -30000 },
+      { key: "u32", type: GgufType.U32, value: 4000000000 },
+      { key: "i32", type: GgufType.I32, value: -2000000000 },
+      { key: "f32", type: GgufType.F32, value: 0.1 },
+      { key: "bool", type: GgufType.BOOL, value: true },
+      { key: "string", type: GgufType.STRING, value: "ternär ✓" },
+      { key: "u64", type: GgufType.U64, value: 2 ** 40 },
+      { key: "i64", type: GgufType.I64, value: -(2 ** 40) },
+      { key: "f64", type: GgufType.F64, value: Math.PI },
+      { key: "array", type: GgufType.ARRAY, elementType: GgufType.I16, value: [1, -2, 3] },
+      { key: "general.alignment", type: GgufType.U32, value: 64 },
+    ];
+    const p = join(dir, "kv.gguf");
+    const t = { name: "x", ne: [3], type: GGML.F32, data: encodeFloats(GGML.F32, Float32Array.of(1, 2, 3)) };
+    writeGguf(p, kvs, [t, { ...t, name: "y" }], 64);
+    const bytes = readFileSync(p);
+    bytes.writeUInt32LE(2, 4); // the v2 layout is the same as v3's
+    writeFileSync(p, bytes);
+    const f = readGguf(p);
+    expect(f.version).toBe(2);
+    expect(Object.fromEntries([...f.metadata.values()].map((kv) => [kv.key, kv.value]))).toEqual(Object.fromEntries(kvs.map((kv) => [kv.key, kv.value])));
+    expect(f.alignment).toBe(64);
+    expect(f.tensors.map((x) => x.fileOffset % 64)).toEqual([0, 0]);
+    expect(f.tensors[1]!.offset).toBe(64);
+  });
+  it("llama.cpp's one-element .scale tensors multiply their projection's output", async () => {
+    const base = readGguf(model);
+    const withScale = (value: number): string => {
+      const p = join(dir, `scale-${value}.gguf`);
+      const bytes = readFileSync(model);
+      const tensors = base.tensors.map((x) => ({ name: x.name, ne: x.ne, type: x.type!, data: bytes.subarray(x.fileOffset, x.fileOffset + x.byteSize) }));
+      tensors.push({ name: "blk.0.attn_q.scale", ne: [1], type: GGML.F32, data: encodeFloats(GGML.F32, Float32Array.of(value)) });
+      writeGguf(p, [...base.metadata.values()], tensors);
+      return p;
+    };
+    const one = withScale(1);
+    const g = buildBitnetGraph(loadModel(one).hparams, loadModel(one).weights());
+    expect(g.ops().some((n) => n.op === "mul" && n.operands.includes("blk.0.attn_q.out_scale"))).toBe(true);
+    expect((await logitsOf(one)).values).toEqual((await logitsOf(model)).values);
+    expect((await logitsOf(withScale(2))).values).not.toEqual((await logitsOf(model)).values);
+  });
+});
