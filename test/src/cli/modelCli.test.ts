@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { interpret, type Tensor, tensorFromValues, verifyOrThrow } from "../../../ir/index.js";
 import { buildBitnetGraph } from "../../../src/frontend/bitnetGraph.js";
 import { encodeFloats, GGML } from "../../../src/frontend/gguf/ggmlTypes.js";
-import { type GgufKv, GgufType, readGguf, writeGguf } from "../../../src/frontend/gguf/gguf.js";
+import { type GgufKv, type GgufTensorToWrite, GgufType, readGguf, writeGguf } from "../../../src/frontend/gguf/gguf.js";
 import { writeBitnetGguf } from "../../../src/frontend/gguf/writeModel.js";
 import { loadModel } from "../../../src/frontend/loadModel.js";
 import { randomBitnetWeights, TINY_BITNET_2B4T_FORM } from "../../../src/frontend/randomBitnet.js";
@@ -97,7 +97,7 @@ describe("GGUF reader corners", () => {
     const withScale = (value: number): string => {
       const p = join(dir, `scale-${value}.gguf`);
       const bytes = readFileSync(model);
-      const tensors = base.tensors.map((x) => ({ name: x.name, ne: x.ne, type: x.type!, data: new Uint8Array(bytes.subarray(x.fileOffset, x.fileOffset + x.byteSize)) }));
+      const tensors: GgufTensorToWrite[] = base.tensors.map((x) => ({ name: x.name, ne: x.ne, type: x.type!, data: bytes.subarray(x.fileOffset, x.fileOffset + x.byteSize) }));
       tensors.push({ name: "blk.0.attn_q.scale", ne: [1], type: GGML.F32, data: encodeFloats(GGML.F32, Float32Array.of(value)) });
       writeGguf(p, [...base.metadata.values()], tensors);
       return p;
