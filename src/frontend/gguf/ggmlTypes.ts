@@ -213,7 +213,7 @@ export function encodeTernary(t: GgmlType, trits: ArrayLike<number>, scales: Arr
 /** Encodes f32 values as F32, F16, BF16, Q8_0 or Q6_K (the quantized ones with a simple absmax choice of scales). */
 export function encodeFloats(t: GgmlType, values: Float32Array): Uint8Array {
   const n = values.length;
-  const out = new Uint8Array(t.name === "I2_S" ? 0 : (n / t.blockSize) * t.blockBytes);
+  const out = new Uint8Array((n / t.blockSize) * t.blockBytes);
   const view = new DataView(out.buffer);
   switch (t.name) {
     case "F32":
