@@ -187,6 +187,21 @@ export class Graph {
     this.outputList = this.outputList.map((o) => (o.name === from ? { ...o, name: to } : o));
   }
 
+  /** Removes a constant that no op and no output uses. */
+  removeConst(decl: ConstDecl): void {
+    if (this.users(decl.name).length || this.outputList.some((o) => o.name === decl.name)) {
+      throw new Error(`cannot remove constant %${decl.name}: it is still used`);
+    }
+    if (this.defs.get(decl.name)?.entity === decl) this.defs.delete(decl.name);
+    this.dag.removeNode(entityKey(decl));
+  }
+
+  /** A value name not used yet: `base`, or `base.1`, `base.2`, ... */
+  freshName(base: string): string {
+    if (!this.defs.has(base) && !this.pending.has(base)) return base;
+    for (let i = 1; ; i++) if (!this.defs.has(`${base}.${i}`) && !this.pending.has(`${base}.${i}`)) return `${base}.${i}`;
+  }
+
   /** Removes an op; its results must have no remaining users and must not be graph outputs. */
   removeOp(node: OpNode): void {
     for (const r of node.results) {

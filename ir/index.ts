@@ -1,6 +1,7 @@
 // Public surface of the IR package: types, graph, op registry, textual IR, verifier, interpreter.
 export * from "./diagnostics.js";
 export * from "./dims.js";
+export { graphToDot } from "./dot.js";
 export * from "./dtype.js";
 export * from "./graph.js";
 export * from "./interpreter.js";

@@ -4,7 +4,7 @@ import { verifyOrThrow } from "../verifier.js";
 import { buildGraph } from "./builder.js";
 import { parseTirAst } from "./parser.js";
 
-export { printGraph } from "./printer.js";
+export { printGraph, type PrintOptions } from "./printer.js";
 
 /** Parses .tir text into a graph without verifying it (syntax and literal errors throw `IrError`). */
 export function parseTir(text: string, file?: string): Graph {

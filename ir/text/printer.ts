@@ -34,8 +34,14 @@ function rowsOf(t: Tensor, cells: string[], separator: string): string[] {
   return rows;
 }
 
-function constText(c: ConstDecl, indent: string): string {
-  if (c.data.kind === "external") return `blob<${JSON.stringify(c.data.path)}, offset = ${c.data.offset}>`;
+/** How to print a graph. */
+export interface PrintOptions {
+  /** Rewrites blob paths, e.g. to stay correct when the text is written to another folder. */
+  blobPath?: (path: string) => string;
+}
+
+function constText(c: ConstDecl, indent: string, options: PrintOptions): string {
+  if (c.data.kind === "external") return `blob<${JSON.stringify(options.blobPath ? options.blobPath(c.data.path) : c.data.path)}, offset = ${c.data.offset}>`;
   if (c.data.kind === "lazy") {
     throw new Error(`constant %${c.name} is still in its model file (${c.data.source}); write the weights out first (ternc import)`);
   }
@@ -83,11 +89,11 @@ function opText(n: OpNode): string {
 }
 
 /** Prints a graph as .tir text. Ops come in the graph's stable topological order (insertion order if cyclic). */
-export function printGraph(graph: Graph): string {
+export function printGraph(graph: Graph, options: PrintOptions = {}): string {
   const ind = "  ";
   const lines = [`graph @${graph.name} {`];
   for (const i of graph.inputs()) lines.push(`${ind}input ${valueName(i.name)} : ${formatType(i.type)}`);
-  for (const c of graph.consts()) lines.push(`${ind}const ${valueName(c.name)} : ${formatType(c.type)} = ${constText(c, ind)}`);
+  for (const c of graph.consts()) lines.push(`${ind}const ${valueName(c.name)} : ${formatType(c.type)} = ${constText(c, ind, options)}`);
   for (const n of graph.topologicalOrder() ?? graph.ops()) lines.push(`${ind}${opText(n)}`);
   if (graph.outputs.length) lines.push(`${ind}output ${graph.outputs.map((o) => valueName(o.name)).join(", ")}`);
   lines.push("}");

@@ -8,6 +8,7 @@ import { parseInputs } from "../inputs.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
 import { type ActQuantFlag, importCommand, inspectCommand, type RunModelOptions, runModel } from "./modelCommands.js";
+import { optCommand, type OptOptions, passesCommand } from "./optCommand.js";
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -111,6 +112,32 @@ function buildProgram(io: CliIo): Command {
     .requiredOption("-o, --output <file.tir>", "the IR file to write (weights go to the same name with .bin)")
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations, or none").choices(["per-token", "none"]).default("per-token"))
     .action((model: string, opts: { output: string; actQuant: ActQuantFlag }) => importCommand(model, opts, io));
+
+  program
+    .command("opt")
+    .description("run a pass pipeline on a .tir file or a model and write the IR (instrumentation goes to stderr)")
+    .argument("<input>", "a .tir file, or a model file or folder")
+    .option("-o, --output <file.tir>", "where to write the result (default stdout; required for a model, whose weights go to the .bin beside it)")
+    .option("--passes <a,b,c>", "run exactly these passes, in order")
+    .option("--target <name>", "use this target's default pipeline", "interp")
+    .option("--print-before <passes>", "print the IR before these passes")
+    .option("--print-after <passes>", "print the IR after these passes")
+    .option("--print-before-all", "print the IR before every pass")
+    .option("--print-after-all", "print the IR after every pass")
+    .option("--print-after-change", "with the print-after options: print only when the pass changed the IR")
+    .option("--dump-dir <dir>", "write 00-input.tir and one numbered .tir per pass into this folder")
+    .option("--stop-after <pass>", "stop the pipeline after this pass")
+    .option("--verify-each", "verify the IR after every pass (a failure is a bug in that pass)")
+    .option("--time-passes", "print a table of the time each pass took")
+    .option("--emit-dot <dir>", "write a Graphviz .dot of the graph after every pass into this folder")
+    .addOption(new Option("--act-quant <mode>", "for a model: int8 per-token activations, or none").choices(["per-token", "none"]))
+    .action((input: string, opts: OptOptions) => optCommand(input, opts, io));
+
+  program
+    .command("passes")
+    .description("list the passes and the default pipelines")
+    .option("--list", "list them (the default)")
+    .action(() => passesCommand(io));
 
   program
     .command("ops")

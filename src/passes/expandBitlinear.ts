@@ -2,6 +2,7 @@
 // and dequant, which compute the same bits (bitlinear's semantics are defined by those three ops).
 import { type AttrValue, getOp, type Graph, type OpNode, withDefaults } from "../../ir/index.js";
 import { UserError } from "../errors.js";
+import type { Pass } from "./pass.js";
 
 /** Expands every bitlinear; returns how many were expanded. A float weight must be quantized first. */
 export function expandBitlinear(graph: Graph): number {
@@ -31,3 +32,13 @@ function expandOne(graph: Graph, node: OpNode): void {
     { op: "dequant", operands: [`${y}.acc`, s, `${y}.xs`], results: [y], loc: node.loc },
   ]);
 }
+
+export const expandBitlinearPass: Pass = {
+  name: "expand-bitlinear",
+  summary: "L0 -> L1: bitlinear as act_quant + ternary_matmul + dequant",
+  description:
+    "Each bitlinear with a ternary weight becomes per-token int8 activation quantization, the exact int8 x trit " +
+    "product in int32 and the rescale (or, with act_quant = \"none\", an f32 add/sub product and the rescale). " +
+    "Bit-exact: bitlinear is defined by these ops.",
+  run: (graph) => expandBitlinear(graph) > 0,
+};

@@ -1,0 +1,86 @@
+// `ternc opt`: runs a pass pipeline on a .tir file or a model file and writes the resulting IR.
+import { dirname, extname, relative, resolve } from "node:path";
+import { type ConstDecl, type Graph, printGraph, storageBytes, elementCount, type Tensor, tensorFromBytes, verifyOrThrow } from "../../ir/index.js";
+import { loadIrFile } from "../api.js";
+import { UserError } from "../errors.js";
+import { loadModel } from "../frontend/loadModel.js";
+import { writeGraphWithBlob } from "../importModel.js";
+import { fileBlobReader } from "../io/blobs.js";
+import { writeFileAtomic } from "../io/files.js";
+import { runPipeline, timingTable } from "../passes/manager.js";
+import { allPasses, DEFAULT_PIPELINES } from "../passes/registry.js";
+import { type ActQuantFlag, modelGraph } from "./modelCommands.js";
+import type { CliIo } from "./program.js";
+
+export interface OptOptions {
+  output?: string;
+  passes?: string;
+  target: string;
+  printBefore?: string;
+  printAfter?: string;
+  printBeforeAll?: boolean;
+  printAfterAll?: boolean;
+  printAfterChange?: boolean;
+  dumpDir?: string;
+  stopAfter?: string;
+  verifyEach?: boolean;
+  timePasses?: boolean;
+  emitDot?: string;
+  actQuant?: ActQuantFlag;
+}
+
+const list = (s: string | undefined): string[] | undefined => s?.split(",").map((x) => x.trim()).filter(Boolean);
+
+export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
+  const pipeline = list(opts.passes) ?? DEFAULT_PIPELINES[opts.target];
+  if (!pipeline) throw new UserError(`--target ${opts.target}: no default pipeline (targets: ${Object.keys(DEFAULT_PIPELINES).join(", ")}); or give --passes`);
+  if (opts.output && extname(opts.output) !== ".tir") throw new UserError(`-o ${opts.output}: the output must be a .tir file`);
+  let graph: Graph;
+  let blobDir: string;
+  if (extname(input) === ".tir") {
+    graph = loadIrFile(input);
+    blobDir = dirname(resolve(input));
+  } else {
+    if (!opts.output) throw new UserError("a model file needs -o OUT.tir (its weights are written to OUT.bin first)");
+    graph = modelGraph(loadModel(input), opts.actQuant);
+    writeGraphWithBlob(graph, opts.output, `${opts.output.slice(0, -4)}.bin`);
+    blobDir = dirname(resolve(opts.output));
+  }
+  const blobs = fileBlobReader(blobDir);
+  const loadConst = (c: ConstDecl): Tensor => {
+    if (c.data.kind === "inline") return c.data.tensor;
+    if (c.data.kind === "lazy") return c.data.load();
+    const shape = c.type.shape as number[];
+    return tensorFromBytes(c.type.dtype, shape, blobs.read(c.data.path, c.data.offset, storageBytes(c.type.dtype, elementCount(shape)), c.name));
+  };
+  const outDir = opts.output ? dirname(resolve(opts.output)) : process.cwd();
+  const printFor = (g: Graph, dir?: string): string => printGraph(g, { blobPath: (p) => relative(resolve(dir ?? outDir), resolve(blobDir, p)) || p });
+  const records = runPipeline(
+    graph,
+    pipeline,
+    { loadConst },
+    {
+      printBefore: opts.printBeforeAll ? "all" : list(opts.printBefore),
+      printAfter: opts.printAfterAll || opts.printAfterChange ? (list(opts.printAfter) ?? "all") : list(opts.printAfter),
+      printAfterChange: opts.printAfterChange,
+      dumpDir: opts.dumpDir,
+      stopAfter: opts.stopAfter,
+      verifyEach: opts.verifyEach,
+      emitDotDir: opts.emitDot,
+      print: io.stderr,
+      printFor,
+    },
+  );
+  for (const r of records) for (const n of r.notes) io.stderr(`${r.pass}: ${n}\n`);
+  if (opts.timePasses) io.stderr(timingTable(records));
+  verifyOrThrow(graph);
+  const text = printFor(graph);
+  if (opts.output) writeFileAtomic(opts.output, text);
+  else io.stdout(text);
+}
+
+export function passesCommand(io: CliIo): void {
+  for (const p of allPasses()) io.stdout(`${p.name}\n  ${p.summary}\n  ${p.description}\n\n`);
+  io.stdout("default pipelines:\n");
+  for (const [target, names] of Object.entries(DEFAULT_PIPELINES)) io.stdout(`  ${target}: ${names.join(",")}\n`);
+}

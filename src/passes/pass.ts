@@ -1,0 +1,21 @@
+// What a pass is: a named, documented graph transformation that says whether it changed anything.
+import type { ConstDecl, Graph, Tensor } from "../../ir/index.js";
+
+/** What a pass may use besides the graph. */
+export interface PassContext {
+  /** A line for the user about what the pass did (shown by `ternc opt`, kept in the result). */
+  note(line: string): void;
+  /** A constant's data, wherever it lives (inline, in the model file, in a blob). */
+  loadConst(decl: ConstDecl): Tensor;
+}
+
+export interface Pass {
+  /** The name used in pipelines and flags (`absmean-quantize`). */
+  name: string;
+  /** One line, for `ternc passes --list`. */
+  summary: string;
+  /** What it does and why it is exact (or under which flag it is not). */
+  description: string;
+  /** Transforms `graph` in place; returns whether anything changed. */
+  run(graph: Graph, ctx: PassContext): boolean;
+}

@@ -1,0 +1,26 @@
+// Every pass by name, and the default pipeline of each target.
+import { absmeanQuantizePass } from "./absmeanQuantize.js";
+import { constFoldPass } from "./constFold.js";
+import { csePass } from "./cse.js";
+import { dcePass } from "./dce.js";
+import { expandBitlinearPass } from "./expandBitlinear.js";
+import type { Pass } from "./pass.js";
+
+const PASSES: readonly Pass[] = [absmeanQuantizePass, expandBitlinearPass, csePass, constFoldPass, dcePass];
+
+export function getPass(name: string): Pass | undefined {
+  return PASSES.find((p) => p.name === name);
+}
+
+export function allPasses(): readonly Pass[] {
+  return PASSES;
+}
+
+export function passNames(): string[] {
+  return PASSES.map((p) => p.name);
+}
+
+/** Default pipelines: plain lists of pass names, so build scripts can store and edit them. */
+export const DEFAULT_PIPELINES: Readonly<Record<string, readonly string[]>> = {
+  interp: ["absmean-quantize", "expand-bitlinear", "cse", "const-fold", "dce"],
+};
