@@ -1,6 +1,6 @@
 // absmean-quantize: float BitLinear weights become ternary constants plus their scale (DESIGN.md §3).
 // Exact: bitlinear with a float weight is defined as bitlinear with absmean(weight), same kernel.
-import { absmeanQuantize, asF32, type Graph, tensorFromValues } from "../../ir/index.js";
+import { absmeanQuantize, asF32, f32, type Graph, shortestFloatText, tensorFromValues } from "../../ir/index.js";
 import type { Pass, PassContext } from "./pass.js";
 
 function run(graph: Graph, ctx: PassContext): boolean {
@@ -20,7 +20,7 @@ function run(graph: Graph, ctx: PassContext): boolean {
       const counts = [0, 0, 0];
       for (let i = 0; i < trits.length; i++) counts[trits.get(i) + 1]!++;
       const pct = (c: number): string => `${((100 * c) / Math.max(trits.length, 1)).toFixed(1)}%`;
-      ctx.note(`%${w}: scale ${scale}, -1 ${pct(counts[0]!)}, 0 ${pct(counts[1]!)}, +1 ${pct(counts[2]!)}`);
+      ctx.note(`%${w}: scale ${shortestFloatText(scale, f32)}, -1 ${pct(counts[0]!)}, 0 ${pct(counts[1]!)}, +1 ${pct(counts[2]!)}`);
       done.set(w, names);
     }
     graph.replaceOp(node, [{ op: "bitlinear", operands: [node.operands[0]!, names[0], names[1]], results: node.results, attrs: node.attrs, loc: node.loc }]);

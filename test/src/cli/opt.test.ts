@@ -1,0 +1,72 @@
+// ternc opt: pipelines and instrumentation on the bundled models.
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadTir } from "../../../ir/index.js";
+import { fileBlobReader } from "../../../src/io/blobs.js";
+import { interpret, tensorFromValues } from "../../../ir/index.js";
+import { DEFAULT_PIPELINES } from "../../../src/passes/registry.js";
+import { cli, ROOT } from "../../helpers/cli.js";
+
+const BLOCK = join(ROOT, "examples/bitnet_block.tir");
+const GGUF = join(ROOT, "examples/tiny-bitnet.gguf");
+const tmp = (): string => mkdtempSync(join(tmpdir(), "ternc-opt-"));
+
+describe("ternc opt", () => {
+  it("--print-after-all shows the IR after each pass of the default pipeline", async () => {
+    const r = await cli("opt", BLOCK, "--print-after-all", "-o", join(tmp(), "out.tir"));
+    expect(r.code).toBe(0);
+    const headers = [...r.stderr.matchAll(/^\/\/ ----- IR after ([a-z-]+)/gm)].map((m) => m[1]);
+    expect(headers).toEqual([...DEFAULT_PIPELINES.interp!]);
+  });
+  it("--dump-dir writes one numbered file per pass, each of which parses back and verifies", async () => {
+    const dir = tmp();
+    const dump = join(dir, "dump");
+    const r = await cli("opt", GGUF, "--dump-dir", dump, "-o", join(dir, "out.tir"));
+    expect(r.stderr).not.toContain("error");
+    const files = readdirSync(dump).sort();
+    expect(files).toEqual(["00-input", ...DEFAULT_PIPELINES.interp!.map((p, i) => `${String(i + 1).padStart(2, "0")}-${p}`)].map((f) => `${f}.tir`));
+    for (const f of files) {
+      const g = loadTir(readFileSync(join(dump, f), "utf8"), f);
+      // The dumps live in a subfolder, so their blob paths point back up to the weights beside out.tir.
+      expect(g.consts().some((c) => c.data.kind === "external" && c.data.path === "../out.bin")).toBe(true);
+    }
+    const final = loadTir(readFileSync(join(dir, "out.tir"), "utf8"));
+    const out = interpret(final, { tokens: tensorFromValues("i32", [2], [5, 6]), pos: tensorFromValues("i32", [2], [0, 1]), ...Object.fromEntries(final.inputs().filter((i) => i.name.includes("cache")).map((i) => [i.name, tensorFromValues("f32", [0, i.type.shape[1] as number], [])])) }, { blobs: fileBlobReader(dir) });
+    expect(out.logits!.shape).toEqual([2, 303]);
+    expect(final.ops().some((n) => n.op === "bitlinear")).toBe(false);
+  });
+  it("--print-after-change prints only passes that changed the IR; --stop-after stops there", async () => {
+    const r = await cli("opt", BLOCK, "--print-after-change", "--stop-after", "cse");
+    expect([...r.stderr.matchAll(/^\/\/ ----- IR after ([a-z-]+)/gm)].map((m) => m[1])).toEqual(["expand-bitlinear", "cse"]);
+    expect(r.stdout).toContain("act_quant(");
+  });
+  it("--print-before, --passes, --time-passes, --emit-dot and --verify-each", async () => {
+    const dot = join(tmp(), "dot");
+    const r = await cli("opt", BLOCK, "--passes", "expand-bitlinear,dce", "--print-before", "dce", "--time-passes", "--emit-dot", dot, "--verify-each");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("// ----- IR before dce -----");
+    expect(r.stderr).toMatch(/^pass +time \(ms\) +share +graph$/m);
+    expect(r.stderr).toMatch(/^expand-bitlinear +\d+\.\d+ +\d+\.\d%  changed$/m);
+    expect(readdirSync(dot).sort()).toEqual(["00-input.dot", "01-expand-bitlinear.dot", "02-dce.dot"]);
+    expect(readFileSync(join(dot, "01-expand-bitlinear.dot"), "utf8")).toMatch(/^digraph "bitnet_block" \{[\s\S]*label="act_quant\\ni8\[T, 32\], f32\[T\]"/);
+  });
+  it("absmean-quantize reports the share of -1, 0 and +1 per tensor", async () => {
+    const src = join(tmp(), "f.tir");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(src, 'graph @g {\n  input %x : f32[T, 4]\n  const %w : f32[1, 4] = dense<[0.5, -0.5, 0.0, 0.1]>\n  %y = bitlinear(%x, %w)\n  output %y\n}\n');
+    const r = await cli("opt", src, "--passes", "absmean-quantize");
+    expect(r.stderr).toBe("absmean-quantize: %w: scale 0.275, -1 25.0%, 0 50.0%, +1 25.0%\n");
+  });
+  it("unknown passes, a bad --stop-after and a model without -o are user errors", async () => {
+    expect((await cli("opt", BLOCK, "--passes", "cse,frobnicate")).stderr).toContain("unknown pass 'frobnicate' (passes: ");
+    expect((await cli("opt", BLOCK, "--passes", "cse", "--stop-after", "dce")).stderr).toContain("--stop-after dce: that pass is not in the pipeline (cse)");
+    expect((await cli("opt", GGUF)).stderr).toContain("a model file needs -o OUT.tir");
+  });
+  it("passes --list describes every pass and the default pipelines", async () => {
+    const r = await cli("passes", "--list");
+    for (const p of DEFAULT_PIPELINES.interp!) expect(r.stdout).toContain(`${p}\n  `);
+    expect(r.stdout).toContain(`interp: ${DEFAULT_PIPELINES.interp!.join(",")}`);
+  });
+});
