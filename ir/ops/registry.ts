@@ -3,11 +3,12 @@ import { attentionOps } from "./attention.js";
 import { dataOps } from "./data.js";
 import { elementwiseOps } from "./elementwise.js";
 import { linearOps } from "./linear.js";
+import { loweredOps } from "./lowered.js";
 import type { AttrValue, Attrs, OpDef } from "./opdef.js";
 import { normalizationOps } from "./normalization.js";
 import { quantOps } from "./quant.js";
 
-const ALL_OPS: readonly OpDef[] = [...dataOps, ...normalizationOps, ...linearOps, ...quantOps, ...attentionOps, ...elementwiseOps];
+const ALL_OPS: readonly OpDef[] = [...dataOps, ...normalizationOps, ...linearOps, ...quantOps, ...attentionOps, ...elementwiseOps, ...loweredOps];
 
 const REGISTRY: ReadonlyMap<string, OpDef> = new Map(ALL_OPS.map((d) => [d.name, d]));
 

@@ -7,7 +7,7 @@ import { loadModel } from "../frontend/loadModel.js";
 import { writeGraphWithBlob } from "../importModel.js";
 import { fileBlobReader } from "../io/blobs.js";
 import { writeFileAtomic } from "../io/files.js";
-import { runPipeline, timingTable } from "../passes/manager.js";
+import { runPipeline, splitPipeline, timingTable } from "../passes/manager.js";
 import { allPasses, DEFAULT_PIPELINES } from "../passes/registry.js";
 import { type ActQuantFlag, modelGraph } from "./modelCommands.js";
 import type { CliIo } from "./program.js";
@@ -32,7 +32,7 @@ export interface OptOptions {
 const list = (s: string | undefined): string[] | undefined => s?.split(",").map((x) => x.trim()).filter(Boolean);
 
 export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
-  const pipeline = list(opts.passes) ?? DEFAULT_PIPELINES[opts.target];
+  const pipeline = opts.passes !== undefined ? splitPipeline(opts.passes) : DEFAULT_PIPELINES[opts.target];
   if (!pipeline) throw new UserError(`--target ${opts.target}: no default pipeline (targets: ${Object.keys(DEFAULT_PIPELINES).join(", ")}); or give --passes`);
   if (opts.output && extname(opts.output) !== ".tir") throw new UserError(`-o ${opts.output}: the output must be a .tir file`);
   let graph: Graph;
@@ -80,7 +80,11 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
 }
 
 export function passesCommand(io: CliIo): void {
-  for (const p of allPasses()) io.stdout(`${p.name}\n  ${p.summary}\n  ${p.description}\n\n`);
+  for (const p of allPasses()) {
+    io.stdout(`${p.name}\n  ${p.summary}\n  ${p.description}\n`);
+    for (const [k, v] of Object.entries(p.options ?? {})) io.stdout(`  option ${k}: ${v}\n`);
+    io.stdout("\n");
+  }
   io.stdout("default pipelines:\n");
   for (const [target, names] of Object.entries(DEFAULT_PIPELINES)) io.stdout(`  ${target}: ${names.join(",")}\n`);
 }

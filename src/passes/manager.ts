@@ -37,9 +37,48 @@ function selected(list: readonly string[] | "all" | undefined, name: string): bo
   return list === "all" || (list?.includes(name) ?? false);
 }
 
-/** Checks a pipeline's pass names, so a typo fails before any pass runs. */
-export function checkPipeline(names: readonly string[], instrumentation: Instrumentation = {}): void {
+/** A pipeline entry: `name` or `name{key=value,key=value}` (MLIR's syntax for pass options). */
+export function parsePipelineEntry(entry: string): { name: string; options: Record<string, string> } {
+  const m = /^([a-z0-9-]+)(?:\{(.*)\})?$/.exec(entry.trim());
+  if (!m) throw new UserError(`pipeline entry '${entry}': expected name or name{key=value,...}`);
+  const options: Record<string, string> = {};
+  for (const part of (m[2] ?? "").split(/[,\s]+/).filter(Boolean)) {
+    const [k, v] = part.split("=");
+    if (!k || v === undefined) throw new UserError(`pipeline entry '${entry}': option '${part}' is not key=value`);
+    options[k] = v;
+  }
+  return { name: m[1]!, options };
+}
+
+/** Splits a pipeline string at the commas outside braces: `a,b{x=1,y=2},c`. */
+export function splitPipeline(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = "";
+  for (const ch of text) {
+    if (ch === "{") depth++;
+    if (ch === "}") depth--;
+    if (ch === "," && depth === 0) {
+      if (cur.trim()) out.push(cur.trim());
+      cur = "";
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+/** Checks a pipeline's pass names and options, so a typo fails before any pass runs. */
+export function checkPipeline(entries: readonly string[], instrumentation: Instrumentation = {}): void {
   const known = passNames();
+  const names = entries.map((e) => parsePipelineEntry(e).name);
+  for (const e of entries) {
+    const { name, options } = parsePipelineEntry(e);
+    const pass = getPass(name);
+    if (!pass) continue;
+    for (const k of Object.keys(options)) {
+      if (!pass.options || !(k in pass.options)) throw new UserError(`pass '${name}' has no option '${k}'${pass.options ? ` (options: ${Object.keys(pass.options).join(", ")})` : ""}`);
+    }
+  }
   for (const n of [...names, ...(Array.isArray(instrumentation.printAfter) ? instrumentation.printAfter : []), ...(Array.isArray(instrumentation.printBefore) ? instrumentation.printBefore : [])]) {
     if (!known.includes(n)) throw new UserError(`unknown pass '${n}' (passes: ${known.join(", ")})`);
   }
@@ -49,8 +88,8 @@ export function checkPipeline(names: readonly string[], instrumentation: Instrum
 }
 
 /** Runs `names` in order on `graph`; returns what each pass did and how long it took. */
-export function runPipeline(graph: Graph, names: readonly string[], ctx: Omit<PassContext, "note">, instrumentation: Instrumentation = {}): PassRecord[] {
-  checkPipeline(names, instrumentation);
+export function runPipeline(graph: Graph, entries: readonly string[], ctx: Omit<PassContext, "note" | "options">, instrumentation: Instrumentation = {}): PassRecord[] {
+  checkPipeline(entries, instrumentation);
   const print = instrumentation.print ?? ((): void => undefined);
   const text = (dir?: string): string => (instrumentation.printFor ? instrumentation.printFor(graph, dir) : printGraph(graph));
   const dump = (index: number, label: string): void => {
@@ -68,12 +107,13 @@ export function runPipeline(graph: Graph, names: readonly string[], ctx: Omit<Pa
   if (initial.length) throw new UserError(`the input graph is invalid: ${initial[0]!.message}`);
   dump(0, "input");
   const records: PassRecord[] = [];
-  for (const [i, name] of names.entries()) {
+  for (const [i, entry] of entries.entries()) {
+    const { name, options } = parsePipelineEntry(entry);
     const pass = getPass(name)!;
     if (selected(instrumentation.printBefore, name)) print(`// ----- IR before ${name} -----\n${text()}`);
     const notes: string[] = [];
     const t0 = performance.now();
-    const changed = pass.run(graph, { ...ctx, note: (line) => notes.push(line) });
+    const changed = pass.run(graph, { ...ctx, options, note: (line) => notes.push(line) });
     const seconds = (performance.now() - t0) / 1000;
     records.push({ pass: name, seconds, changed, notes });
     // Verifying also infers result types, which the next pass reads; a failure is a bug in this pass.

@@ -7,6 +7,8 @@ export interface PassContext {
   note(line: string): void;
   /** A constant's data, wherever it lives (inline, in the model file, in a blob). */
   loadConst(decl: ConstDecl): Tensor;
+  /** Options given in the pipeline entry, `name{key=value,...}`. */
+  options: Readonly<Record<string, string>>;
 }
 
 export interface Pass {
@@ -16,6 +18,8 @@ export interface Pass {
   summary: string;
   /** What it does and why it is exact (or under which flag it is not). */
   description: string;
+  /** The options the pass takes, with what each means. */
+  options?: Readonly<Record<string, string>>;
   /** Transforms `graph` in place; returns whether anything changed. */
   run(graph: Graph, ctx: PassContext): boolean;
 }

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type ConstDecl, loadTir, printGraph, type Tensor } from "../../../ir/index.js";
-import { runPipeline } from "../../../src/passes/manager.js";
+import { runPipeline, splitPipeline } from "../../../src/passes/manager.js";
 import { fileCheck, parseChecks } from "../../helpers/filecheck.js";
 
 const DIR = join(import.meta.dirname, "golden");
@@ -22,7 +22,7 @@ describe("golden pass tests", () => {
       const checks = parseChecks(text);
       expect(checks.length, `${file} has no CHECK lines`).toBeGreaterThan(0);
       const graph = loadTir(text, file);
-      runPipeline(graph, run![1]!.split(","), { loadConst }, { verifyEach: true });
+      runPipeline(graph, splitPipeline(run![1]!), { loadConst }, { verifyEach: true });
       const failure = fileCheck(printGraph(graph), checks);
       expect(failure, `${file}\n${printGraph(graph)}`).toBeUndefined();
     });
