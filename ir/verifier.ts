@@ -45,6 +45,8 @@ function checkSignature(node: OpNode, report: (m: string) => void): OpDef | unde
     fail(`produces ${def.results.length} result${def.results.length === 1 ? "" : "s"} (${def.results.join(", ")}), but ${node.results.length} ${node.results.length === 1 ? "is" : "are"} named`);
   }
   for (const name of Object.keys(node.attrs)) {
+    // A dotted name (`plan.buffer`) is a discardable annotation of some pass, not part of the op.
+    if (name.includes(".")) continue;
     if (!def.attrs.some((a) => a.name === name)) {
       const known = def.attrs.length ? `it has: ${def.attrs.map((a) => a.name).join(", ")}` : "it has none";
       fail(`unknown attribute '${name}' (${known})`);
