@@ -65,7 +65,8 @@ function bindSymbols(graph: Graph, inputs: Readonly<Record<string, Tensor>>): Ma
   return bindings;
 }
 
-function loadConst(c: ConstDecl, blobs: BlobReader | undefined): Tensor {
+/** A constant's data: inline, loaded from its model file, or read from its blob through `blobs`. */
+export function constTensor(c: ConstDecl, blobs: BlobReader | undefined): Tensor {
   if (c.data.kind === "inline") return c.data.tensor;
   if (c.data.kind === "lazy") return c.data.load();
   if (!blobs) throw new EvalError(`constant %${c.name} refers to blob "${c.data.path}", but no blob reader was given`);
@@ -104,7 +105,7 @@ export function interpret(graph: Graph, inputs: Readonly<Record<string, Tensor>>
     const v = values.get(name);
     if (v) return v;
     const c = consts.get(name)!;
-    const t = loadConst(c, options.blobs);
+    const t = constTensor(c, options.blobs);
     values.set(name, t);
     return t;
   };

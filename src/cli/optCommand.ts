@@ -1,9 +1,11 @@
 // `ternc opt`: runs a pass pipeline on a .tir file or a model file and writes the resulting IR.
 import { dirname, extname, relative, resolve } from "node:path";
-import { type ConstDecl, type Graph, printGraph, storageBytes, elementCount, type Tensor, tensorFromBytes, verifyOrThrow } from "../../ir/index.js";
+import { type ConstDecl, constTensor, type Graph, printGraph, type Tensor, verifyOrThrow } from "../../ir/index.js";
 import { loadIrFile } from "../api.js";
 import { UserError } from "../errors.js";
+import { buildBitnetGraph } from "../frontend/bitnetGraph.js";
 import { loadModel } from "../frontend/loadModel.js";
+import { formatStats, modelStats } from "../stats.js";
 import { writeGraphWithBlob } from "../importModel.js";
 import { fileBlobReader } from "../io/blobs.js";
 import { writeFileAtomic } from "../io/files.js";
@@ -47,12 +49,7 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
     blobDir = dirname(resolve(opts.output));
   }
   const blobs = fileBlobReader(blobDir);
-  const loadConst = (c: ConstDecl): Tensor => {
-    if (c.data.kind === "inline") return c.data.tensor;
-    if (c.data.kind === "lazy") return c.data.load();
-    const shape = c.type.shape as number[];
-    return tensorFromBytes(c.type.dtype, shape, blobs.read(c.data.path, c.data.offset, storageBytes(c.type.dtype, elementCount(shape)), c.name));
-  };
+  const loadConst = (c: ConstDecl): Tensor => constTensor(c, blobs);
   const outDir = opts.output ? dirname(resolve(opts.output)) : process.cwd();
   const printFor = (g: Graph, dir?: string): string => printGraph(g, { blobPath: (p) => relative(resolve(dir ?? outDir), resolve(blobDir, p)) || p });
   const records = runPipeline(
@@ -87,4 +84,32 @@ export function passesCommand(io: CliIo): void {
   }
   io.stdout("default pipelines:\n");
   for (const [target, names] of Object.entries(DEFAULT_PIPELINES)) io.stdout(`  ${target}: ${names.join(",")}\n`);
+}
+
+/** `ternc stats`: the model's graph before and after the pipeline, costed at one decode step. */
+export function statsCommand(input: string, opts: { passes?: string; context: string; json?: boolean }, io: CliIo): void {
+  const context = Number(opts.context);
+  if (!Number.isInteger(context) || context < 0) throw new UserError(`--context '${opts.context}': expected a whole number >= 0`);
+  const pipeline = opts.passes !== undefined ? splitPipeline(opts.passes) : DEFAULT_PIPELINES.interp!;
+  let build: () => Graph;
+  let blobDir: string | undefined;
+  if (extname(input) === ".tir") {
+    build = () => loadIrFile(input);
+    blobDir = dirname(resolve(input));
+  } else {
+    const model = loadModel(input);
+    const weights = model.weights();
+    build = () => {
+      const g = buildBitnetGraph(model.hparams, weights, { kvCache: true });
+      verifyOrThrow(g, input);
+      return g;
+    };
+  }
+  const blobs = blobDir ? fileBlobReader(blobDir) : undefined;
+  const loadConst = (c: ConstDecl): Tensor => constTensor(c, blobs);
+  const before = build();
+  const after = build();
+  runPipeline(after, pipeline, { loadConst });
+  const stats = modelStats(before, after, context, loadConst);
+  io.stdout(opts.json ? `${JSON.stringify(stats, null, 2)}\n` : formatStats(stats));
 }

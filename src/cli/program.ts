@@ -8,7 +8,7 @@ import { parseInputs } from "../inputs.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
 import { type ActQuantFlag, importCommand, inspectCommand, type RunModelOptions, runModel } from "./modelCommands.js";
-import { optCommand, type OptOptions, passesCommand } from "./optCommand.js";
+import { optCommand, type OptOptions, passesCommand, statsCommand } from "./optCommand.js";
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -132,6 +132,15 @@ function buildProgram(io: CliIo): Command {
     .option("--emit-dot <dir>", "write a Graphviz .dot of the graph after every pass into this folder")
     .addOption(new Option("--act-quant <mode>", "for a model: int8 per-token activations, or none").choices(["per-token", "none"]))
     .action((input: string, opts: OptOptions) => optCommand(input, opts, io));
+
+  program
+    .command("stats")
+    .description("arithmetic per token before and after lowering, weight bytes per format, memory and an energy estimate")
+    .argument("<model>", "a model file or folder, or a .tir model graph")
+    .option("--passes <a,b,c>", "the pipeline to lower with (default: the interp target's)")
+    .option("--context <n>", "context length for attention, KV cache and memory figures", "1024")
+    .option("--json", "print as JSON")
+    .action((model: string, opts: { passes?: string; context: string; json?: boolean }) => statsCommand(model, opts, io));
 
   program
     .command("passes")
