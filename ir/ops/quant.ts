@@ -69,9 +69,18 @@ export function ternaryMatmulF32(x: Float32Array, w: TernaryArray, tokens: numbe
  * (per output). With `groups` > 1 partial sums (acc[t, o, g], ws[o, g]) v sums the scaled groups in order:
  * v = f32(v + f32(f32(acc[t, o, g]) * ws[o, g])). xs undefined means activations were not quantized.
  */
-export function dequantRows(acc: Int32Array | Float32Array, xs: Float32Array | undefined, ws: Float32Array, tokens: number, n: number, groups = 1): Float32Array {
+export function dequantRows(acc: Int32Array | Float32Array, xs: Float32Array | undefined, ws: Float32Array, tokens: number, n: number, groups = 1, fused = false): Float32Array {
   const y = new Float32Array(tokens * n);
   const perTensor = ws.length === 1 && groups === 1;
+  if (fused && xs && groups === 1) {
+    // One multiply per output: y = f32(f32(acc) * f32(ws[o] * xs[t])), the scale product formed once per token
+    // (per tensor) or per (token, output).
+    for (let t = 0; t < tokens; t++) {
+      const tokenScale = perTensor ? f32(ws[0]! * xs[t]!) : 0;
+      for (let o = 0; o < n; o++) y[t * n + o] = f32(f32(acc[t * n + o]!) * (perTensor ? tokenScale : f32(ws[o]! * xs[t]!)));
+    }
+    return y;
+  }
   for (let t = 0; t < tokens; t++) {
     for (let o = 0; o < n; o++) {
       const base = (t * n + o) * groups;
@@ -197,7 +206,8 @@ export const quantOps: OpDef[] = [
     description:
       "y[t, o] = f32(f32(f32(acc[t, o]) * ws[o]) * xs[t]); ws is f32[] (per tensor) or f32[n]; " +
       "without xs (activations not quantized) y = f32(f32(acc) * ws). Grouped partial sums acc[t, o, g] with " +
-      "ws[o, g] are scaled and summed in order of g (f32) before the activation scale.",
+      "ws[o, g] are scaled and summed in order of g (f32) before the activation scale. With fused = true (set by " +
+      "fold-scales) the two scales are multiplied first: y = f32(f32(acc) * f32(ws[o] * xs[t])), one multiply per output.",
     levels: ["L1", "L2"],
     operands: [
       { name: "acc", doc: "i32[T, n] or grouped i32[T, n, groups] (f32 from unquantized activations)" },
@@ -205,7 +215,7 @@ export const quantOps: OpDef[] = [
       { name: "xs", doc: "activation scale f32[T] from act_quant", optional: true },
     ],
     results: ["y"],
-    attrs: [],
+    attrs: [{ name: "fused", kind: "bool", doc: "multiply the weight and activation scales first (needs xs, no groups)", default: false }],
     infer(ctx: InferContext): TensorType[] {
       const acc = required(ctx.operands[0], "acc");
       const ws = required(ctx.operands[1], "ws");
@@ -215,6 +225,7 @@ export const quantOps: OpDef[] = [
       const groups = acc.shape.length === 3 ? acc.shape[2]! : undefined;
       if (groups !== undefined && typeof groups !== "number") throw new OpError(`the group count of 'acc' must be static, got ${formatType(acc)}`);
       checkWeightScale(ws, acc.shape[1]!, "ws", groups);
+      if (ctx.attrs.fused === true && (!xs || groups !== undefined)) throw new OpError("attribute 'fused' needs the activation scale 'xs' and no scale groups");
       if (xs) {
         expectDType(xs, ["f32"], "xs");
         expectRank(xs, 1, "xs", "f32[T]");
@@ -226,7 +237,7 @@ export const quantOps: OpDef[] = [
       const acc = ctx.operands[0]!;
       const [t, n, groups] = acc.shape as [number, number, number | undefined];
       const xs = ctx.operands[2];
-      const y = dequantRows(acc.data as Int32Array | Float32Array, xs ? asF32(xs) : undefined, asF32(ctx.operands[1]!), t, n, groups ?? 1);
+      const y = dequantRows(acc.data as Int32Array | Float32Array, xs ? asF32(xs) : undefined, asF32(ctx.operands[1]!), t, n, groups ?? 1, ctx.attrs.fused === true);
       return [{ dtype: "f32", shape: [t, n], data: y }];
     },
   },

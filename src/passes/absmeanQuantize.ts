@@ -32,6 +32,7 @@ function run(graph: Graph, ctx: PassContext): boolean {
 
 export const absmeanQuantizePass: Pass = {
   name: "absmean-quantize",
+  exact: true,
   summary: "float BitLinear weights to ternary constants plus a per-tensor scale",
   description:
     "For every bitlinear whose weight is a float constant: s = max(mean|W|, 1e-5), Wq = clamp(rne(W / s), -1, 1) " +

@@ -25,6 +25,7 @@ function run(graph: Graph, ctx: PassContext): boolean {
 
 export const constFoldPass: Pass = {
   name: "const-fold",
+  exact: true,
   summary: "compute ops whose operands are all constants",
   description:
     "Runs such an op with its reference semantics (so the result is bit-exact) and replaces it by a constant, " +

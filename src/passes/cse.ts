@@ -43,6 +43,7 @@ function run(graph: Graph): boolean {
 
 export const csePass: Pass = {
   name: "cse",
+  exact: true,
   summary: "merge identical ops and identical constants",
   description:
     "Two ops with the same op, operands and attributes compute the same value: the later one's uses move to the " +

@@ -22,6 +22,7 @@ function run(graph: Graph): boolean {
 
 export const dcePass: Pass = {
   name: "dce",
+  exact: true,
   summary: "remove ops and constants no output depends on",
   description: "Walks back from the graph outputs; every op and constant not reached is deleted. Inputs stay (they are the interface).",
   run,

@@ -35,6 +35,7 @@ function expandOne(graph: Graph, node: OpNode): void {
 
 export const expandBitlinearPass: Pass = {
   name: "expand-bitlinear",
+  exact: true,
   summary: "L0 -> L1: bitlinear as act_quant + ternary_matmul + dequant",
   description:
     "Each bitlinear with a ternary weight becomes per-token int8 activation quantization, the exact int8 x trit " +

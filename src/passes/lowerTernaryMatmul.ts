@@ -98,6 +98,7 @@ function run(graph: Graph, ctx: PassContext): boolean {
 
 export const lowerTernaryMatmulPass: Pass = {
   name: "lower-ternary-matmul",
+  exact: true,
   summary: "L1 -> L2: ternary products as additions only (packed kernel, lookup table, or add/sub network)",
   description:
     "Options {form=auto|i2|tq1|lut|addsub, group=G}. auto: layers of up to 4096 weights become an add/sub network " +

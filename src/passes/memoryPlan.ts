@@ -77,6 +77,7 @@ function run(graph: Graph, ctx: PassContext): boolean {
 
 export const planMemoryPass: Pass = {
   name: "plan-memory",
+  exact: true,
   summary: "assign activation buffers by lifetime; report peak activation memory and KV-cache size",
   description:
     "In execution order, each op result takes the smallest free buffer that fits (a new one if none does); a buffer " +

@@ -18,6 +18,8 @@ export interface Pass {
   summary: string;
   /** What it does and why it is exact (or under which flag it is not). */
   description: string;
+  /** False for passes exact only in real arithmetic (float results may differ in rounding). */
+  exact: boolean;
   /** The options the pass takes, with what each means. */
   options?: Readonly<Record<string, string>>;
   /** Transforms `graph` in place; returns whether anything changed. */

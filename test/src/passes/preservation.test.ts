@@ -6,7 +6,7 @@ import { type ConstDecl, type Graph, interpret, loadTir, printGraph, type Tensor
 import { type BitnetHParams, buildBitnetGraph } from "../../../src/frontend/bitnetGraph.js";
 import { randomBitnetWeights, TINY_BITNET_2B4T_FORM, TINY_BITNET_LLAMA_FORM } from "../../../src/frontend/randomBitnet.js";
 import { runPipeline } from "../../../src/passes/manager.js";
-import { DEFAULT_PIPELINES, passNames } from "../../../src/passes/registry.js";
+import { DEFAULT_PIPELINES, getPass, passNames } from "../../../src/passes/registry.js";
 
 const loadConst = (c: ConstDecl): Tensor => {
   if (c.data.kind !== "inline") throw new Error("test graphs are inline");
@@ -24,6 +24,28 @@ function outputs(g: Graph, hp: BitnetHParams): Record<string, Float32Array | Int
   return Object.fromEntries(Object.entries(interpret(g, inputsFor(g, hp))).map(([k, t]) => [k, t.data as Float32Array]));
 }
 
+/** The stated tolerance of passes exact only in real arithmetic: 1e-4 of the largest value, same top-1 tokens. */
+const RELATIVE_TOLERANCE = 1e-4;
+
+function expectPreserved(after: Record<string, Float32Array | Int32Array>, before: Record<string, Float32Array | Int32Array>, pass: string, what: string, vocab: number): void {
+  if (getPass(pass)!.exact) {
+    expect(after, `after ${pass}, ${what}`).toEqual(before);
+    return;
+  }
+  for (const [name, b] of Object.entries(before)) {
+    const a = after[name]!;
+    const scale = Math.max(...Array.from(b, Math.abs), 1e-30);
+    const worst = Math.max(...Array.from(b, (v, i) => Math.abs(v - a[i]!)));
+    expect(worst / scale, `after ${pass}, ${what}: %${name} relative error`).toBeLessThanOrEqual(RELATIVE_TOLERANCE);
+  }
+  const argmax = (l: Float32Array | Int32Array, row: number): number => {
+    let best = 0;
+    for (let i = 1; i < vocab; i++) if (l[row * vocab + i]! > l[row * vocab + best]!) best = i;
+    return best;
+  };
+  for (let row = 0; row < before.logits!.length / vocab; row++) expect(argmax(after.logits!, row), `after ${pass}, ${what}: top-1 token at ${row}`).toBe(argmax(before.logits!, row));
+}
+
 const CASES: Array<[string, BitnetHParams, "float" | "ternary", boolean]> = [
   ["2B-4T form, float master weights", { ...TINY_BITNET_2B4T_FORM, layers: 2 }, "float", false],
   ["2B-4T form, ternary weights, KV cache", { ...TINY_BITNET_2B4T_FORM, layers: 2 }, "ternary", true],
@@ -32,13 +54,13 @@ const CASES: Array<[string, BitnetHParams, "float" | "ternary", boolean]> = [
 ];
 
 describe.each(CASES)("%s", (_label, hp, weights, kvCache) => {
-  it("every pass of the default pipeline keeps the outputs bit for bit", () => {
-    for (let seed = 1; seed <= 2; seed++) {
+  it("every pass of the default pipeline keeps the outputs (bit for bit, or within the stated tolerance)", () => {
+    for (let seed = 1; seed <= 3; seed++) {
       const g = buildBitnetGraph(hp, randomBitnetWeights(hp, seed, { weights }), { kvCache });
-      const reference = outputs(g, hp);
       for (const pass of DEFAULT_PIPELINES.interp!) {
+        const before = outputs(g, hp);
         runPipeline(g, [pass], { loadConst }, { verifyEach: true });
-        expect(outputs(g, hp), `after ${pass}, seed ${seed}`).toEqual(reference);
+        expectPreserved(outputs(g, hp), before, pass, `seed ${seed}`, hp.vocab);
         const reparsed = loadTir(printGraph(g), `after-${pass}.tir`);
         expect(printGraph(reparsed)).toBe(printGraph(g));
       }
@@ -51,9 +73,9 @@ describe("each pass alone", () => {
   for (const pass of passNames()) {
     it(`${pass} keeps the outputs when it is the only pass`, () => {
       const g = buildBitnetGraph(hp, randomBitnetWeights(hp, 3, { weights: pass === "expand-bitlinear" ? "ternary" : "float" }), { kvCache: true });
-      const reference = outputs(g, hp);
+      const before = outputs(g, hp);
       runPipeline(g, [pass], { loadConst }, { verifyEach: true });
-      expect(outputs(g, hp)).toEqual(reference);
+      expectPreserved(outputs(g, hp), before, pass, "alone", hp.vocab);
     });
   }
 });
