@@ -8,6 +8,44 @@ import { type EvalContext, type InferContext, intAttr, type OpDef, OpError, posi
 import { ternaryMatmulF32, ternaryMatmulInt } from "./quant.js";
 
 export const PACKED_FORMATS = ["i2", "tq1"] as const;
+export type PackedFormat = (typeof PACKED_FORMATS)[number];
+
+/** Bytes of one packed row of k weights: 4 codes per byte (i2) or 5 trits per byte in base 3 (tq1). */
+export function packedRowBytes(format: PackedFormat, k: number): number {
+  return Math.ceil(k / (format === "i2" ? 4 : 5));
+}
+
+/**
+ * Packs ternary rows as a kernel reads them, each row starting on a byte: i2 puts code = w + 1 in 2 bits,
+ * least significant first; tq1 puts 5 codes per byte as a base-3 number, the first weight most significant.
+ */
+export function packTernaryRows(w: TernaryArray, n: number, k: number, format: PackedFormat): Int8Array {
+  const rb = packedRowBytes(format, k);
+  const out = new Uint8Array(n * rb);
+  for (let o = 0; o < n; o++) {
+    for (let b = 0; b < rb; b++) {
+      let byte = 0;
+      if (format === "i2") for (let j = 3; j >= 0; j--) byte = (byte << 2) | (b * 4 + j < k ? w.get(o * k + b * 4 + j) + 1 : 1);
+      else for (let j = 0; j < 5; j++) byte = byte * 3 + (b * 5 + j < k ? w.get(o * k + b * 5 + j) + 1 : 1);
+      out[o * rb + b] = byte;
+    }
+  }
+  return new Int8Array(out.buffer);
+}
+
+/** The inverse of packTernaryRows. */
+export function unpackTernaryRows(packed: Int8Array, n: number, k: number, format: PackedFormat): TernaryArray {
+  const rb = packedRowBytes(format, k);
+  const w = new TernaryArray(n * k);
+  for (let o = 0; o < n; o++) {
+    for (let i = 0; i < k; i++) {
+      const byte = packed[o * rb + Math.floor(i / (format === "i2" ? 4 : 5))]! & 0xff;
+      const code = format === "i2" ? (byte >> (2 * (i % 4))) & 3 : Math.floor(byte / 3 ** (4 - (i % 5))) % 3;
+      w.set(o * k + i, code - 1);
+    }
+  }
+  return w;
+}
 
 /** Entries of a lookup table for groups of g activations with the sign trick: patterns v = 0..(3^g-1)/2. */
 export function lutEntries(g: number): number {
@@ -99,11 +137,12 @@ export const loweredOps: OpDef[] = [
     summary: "ternary product with a packed-weight add/sub kernel (2-bit codes or base-3, 5 trits per byte) (L2)",
     description:
       "Computes exactly ternary_matmul (the same sums in the same order, grouped the same way); `format` says which " +
-      "weight layout and kernel a backend uses: \"i2\" (2-bit codes, 4 per byte) or \"tq1\" (base 3, 5 trits per byte).",
+      "weight layout and kernel a backend uses: \"i2\" (2-bit codes, 4 per byte) or \"tq1\" (base 3, 5 trits per byte). " +
+      "The weight is ternary[n, k], or, after pack-weights, i8[n, row bytes] in that layout (see packTernaryRows).",
     levels: ["L2"],
     operands: [
       { name: "x", doc: "i8[T, k] (or f32[T, k])" },
-      { name: "w", doc: "ternary[n, k]" },
+      { name: "w", doc: "ternary[n, k], or i8[n, row bytes] packed in `format`" },
     ],
     results: ["acc"],
     attrs: [
@@ -114,13 +153,15 @@ export const loweredOps: OpDef[] = [
       const x = required(ctx.operands[0], "x");
       const w = required(ctx.operands[1], "w");
       expectDType(x, ["i8", "f32"], "x");
-      expectDType(w, ["ternary"], "w");
+      expectDType(w, ["ternary", "i8"], "w");
       expectRank(x, 2, "x", "[tokens, features]");
       expectRank(w, 2, "w", "[out, in]");
-      expectDimEq(w.shape[1]!, x.shape[1]!, "weight input features must equal the activation features");
+      const k = x.shape[1]!;
+      if (w.dtype === "ternary") expectDimEq(w.shape[1]!, k, "weight input features must equal the activation features");
+      else if (typeof k !== "number") throw new OpError("a packed weight needs a static feature count");
+      else expectDimEq(w.shape[1]!, packedRowBytes(ctx.attrs.format as PackedFormat, k), `packed rows of ${k} weights in ${String(ctx.attrs.format)} take this many bytes`);
       const group = ctx.attrs.group as number | undefined;
       if (group === undefined) return inferProduct(x, w.shape[0]!);
-      const k = w.shape[1]!;
       if (typeof k !== "number" || k % group !== 0) throw new OpError(`attribute 'group' (${group}) must divide the input features`);
       return [{ dtype: x.dtype === "i8" ? "i32" : "f32", shape: [x.shape[0]!, w.shape[0]!, k / group] }];
     },
@@ -129,10 +170,11 @@ export const loweredOps: OpDef[] = [
       const w = ctx.operands[1]!;
       const [t, k] = x.shape as [number, number];
       const n = w.shape[0]!;
+      const trits = w.dtype === "ternary" ? (w.data as TernaryArray) : unpackTernaryRows(w.data as Int8Array, n, k, ctx.attrs.format as PackedFormat);
       const group = (ctx.attrs.group as number | undefined) ?? k;
       const shape = ctx.attrs.group === undefined ? [t, n] : [t, n, k / group];
-      if (x.dtype === "i8") return [{ dtype: "i32", shape, data: ternaryMatmulInt(x.data as Int8Array, w.data as TernaryArray, t, k, n, group) }];
-      return [{ dtype: "f32", shape, data: ternaryMatmulF32(x.data as Float32Array, w.data as TernaryArray, t, k, n, group) }];
+      if (x.dtype === "i8") return [{ dtype: "i32", shape, data: ternaryMatmulInt(x.data as Int8Array, trits, t, k, n, group) }];
+      return [{ dtype: "f32", shape, data: ternaryMatmulF32(x.data as Float32Array, trits, t, k, n, group) }];
     },
   },
   {

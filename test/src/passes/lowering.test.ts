@@ -1,6 +1,6 @@
 // The L2 forms of a ternary product are exact, and the lookup table saves additions on real shapes.
 import { describe, expect, it } from "vitest";
-import { type ConstDecl, interpret, loadTir, lutBuild, lutMatmul, runAddSubNetwork, type Tensor, TernaryArray, tensorFromValues, ternaryMatmulInt } from "../../../ir/index.js";
+import { type ConstDecl, interpret, loadTir, lutBuild, lutMatmul, packTernaryRows, runAddSubNetwork, type Tensor, TernaryArray, tensorFromValues, ternaryMatmulInt, unpackTernaryRows } from "../../../ir/index.js";
 import { buildBitnetGraph } from "../../../src/frontend/bitnetGraph.js";
 import { randomBitnetWeights, TINY_BITNET_2B4T_FORM } from "../../../src/frontend/randomBitnet.js";
 import { buildAddSubNetwork } from "../../../src/passes/addSubNetwork.js";
@@ -42,6 +42,26 @@ describe("L2 forms compute ternary_matmul exactly", () => {
   });
 });
 
+describe("pack-weights layouts", () => {
+  it("pack and unpack every row width, both formats", () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const { w, k, n } = randomCase(seed);
+      for (const format of ["i2", "tq1"] as const) {
+        const packed = packTernaryRows(w, n, k, format);
+        expect(packed.length).toBe(n * Math.ceil(k / (format === "i2" ? 4 : 5)));
+        expect(unpackTernaryRows(packed, n, k, format).codes).toEqual(w.codes);
+      }
+    }
+  });
+  it("the byte layouts, by hand", () => {
+    const w = TernaryArray.from([1, -1, 0, 1, -1]);
+    // i2: codes 2, 0, 1, 2 | 0 (padding code 1): byte 0 = 2 + 0<<2 + 1<<4 + 2<<6 = 0b10_01_00_10; byte 1 = 0 + 1<<2 + 1<<4 + 1<<6
+    expect([...packTernaryRows(w, 1, 5, "i2")].map((b) => b & 0xff)).toEqual([0b10010010, 0b01010100]);
+    // tq1: codes 2, 0, 1, 2, 0 -> 2*81 + 0*27 + 1*9 + 2*3 + 0 = 177
+    expect([...packTernaryRows(w, 1, 5, "tq1")].map((b) => b & 0xff)).toEqual([177]);
+  });
+});
+
 describe("after the default pipeline", () => {
   it("no multiply remains inside any ternary product: only add/sub forms read ternary weights", () => {
     const hp = { ...TINY_BITNET_2B4T_FORM, hidden: 256, intermediate: 512, headDim: 64, layers: 2 };
@@ -51,6 +71,8 @@ describe("after the default pipeline", () => {
       const ternaryReaders = g.ops().filter((n) => n.operands.some((v) => g.typeOf(v)?.dtype === "ternary" || /\.program$|\.outputs$/.test(v)));
       expect(ternaryReaders.length).toBe(7 * hp.layers);
       for (const n of ternaryReaders) expect(["ternary_matmul_packed", "lut_matmul", "addsub_network"], n.op).toContain(n.op);
+      // Packed weights are i8 bytes, read only by the packed kernels.
+      for (const c of g.consts().filter((c) => c.type.dtype === "i8")) expect(g.users(c.name).every((u) => u.op === "ternary_matmul_packed")).toBe(true);
       expect(g.ops().filter((n) => ["bitlinear", "ternary_matmul", "matmul"].includes(n.op)).map((n) => n.op)).toEqual(["matmul"]); // only the full-precision LM head
       // The large layers (256 x 512 and up) took the lookup-table form.
       expect(g.ops().some((n) => n.op === "lut_matmul")).toBe(true);
@@ -62,8 +84,9 @@ describe("after the default pipeline", () => {
     for (const form of ["i2", "tq1", "lut", "addsub"]) {
       const g = loadTir(text);
       const before = interpret(g, { x }).y!.data;
-      runPipeline(g, ["expand-bitlinear", `lower-ternary-matmul{form=${form},group=3}`], { loadConst: (c) => (c.data as { tensor: Tensor }).tensor }, { verifyEach: true });
+      runPipeline(g, ["expand-bitlinear", `lower-ternary-matmul{form=${form},group=3}`, "pack-weights", "dce"], { loadConst: (c) => (c.data as { tensor: Tensor }).tensor }, { verifyEach: true });
       expect(interpret(g, { x }).y!.data, form).toEqual(before);
+      if (form === "i2" || form === "tq1") expect(g.consts().map((c) => c.type.dtype)).not.toContain("ternary");
     }
   });
 });
