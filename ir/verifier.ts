@@ -36,9 +36,9 @@ function checkSignature(node: OpNode, report: (m: string) => void): OpDef | unde
     report(`'${node.op}': ${m}`);
   };
   const min = def.operands.filter((o) => !o.optional).length;
-  const max = def.operands.length;
+  const max = def.variadic ? Infinity : def.operands.length;
   if (node.operands.length < min || node.operands.length > max) {
-    const want = min === max ? `${min}` : `${min} to ${max}`;
+    const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
     fail(`expects ${want} operands (${def.operands.map((o) => o.name).join(", ")}), got ${node.operands.length}`);
   }
   if (node.results.length !== def.results.length) {

@@ -54,6 +54,8 @@ export interface OpDef {
   description: string;
   levels: readonly Level[];
   operands: readonly OperandSpec[];
+  /** The last operand may repeat (any count from one). */
+  variadic?: boolean;
   results: readonly string[];
   attrs: readonly AttrSpec[];
   /**

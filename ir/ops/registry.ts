@@ -2,13 +2,14 @@
 import { attentionOps } from "./attention.js";
 import { dataOps } from "./data.js";
 import { elementwiseOps } from "./elementwise.js";
+import { fusedOps } from "./fused.js";
 import { linearOps } from "./linear.js";
 import { loweredOps } from "./lowered.js";
 import type { AttrValue, Attrs, OpDef } from "./opdef.js";
 import { normalizationOps } from "./normalization.js";
 import { quantOps } from "./quant.js";
 
-const ALL_OPS: readonly OpDef[] = [...dataOps, ...normalizationOps, ...linearOps, ...quantOps, ...attentionOps, ...elementwiseOps, ...loweredOps];
+const ALL_OPS: readonly OpDef[] = [...dataOps, ...normalizationOps, ...linearOps, ...quantOps, ...attentionOps, ...elementwiseOps, ...loweredOps, ...fusedOps];
 
 const REGISTRY: ReadonlyMap<string, OpDef> = new Map(ALL_OPS.map((d) => [d.name, d]));
 

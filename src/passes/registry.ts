@@ -5,12 +5,13 @@ import { csePass } from "./cse.js";
 import { dcePass } from "./dce.js";
 import { expandBitlinearPass } from "./expandBitlinear.js";
 import { foldScalesPass } from "./foldScales.js";
+import { fuseElementwisePass } from "./fuseElementwise.js";
 import { lowerTernaryMatmulPass } from "./lowerTernaryMatmul.js";
 import { planMemoryPass } from "./memoryPlan.js";
 import { packWeightsPass } from "./packWeights.js";
 import type { Pass } from "./pass.js";
 
-const PASSES: readonly Pass[] = [absmeanQuantizePass, expandBitlinearPass, csePass, foldScalesPass, constFoldPass, lowerTernaryMatmulPass, packWeightsPass, dcePass, planMemoryPass];
+const PASSES: readonly Pass[] = [absmeanQuantizePass, expandBitlinearPass, csePass, foldScalesPass, constFoldPass, lowerTernaryMatmulPass, packWeightsPass, fuseElementwisePass, dcePass, planMemoryPass];
 
 export function getPass(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
@@ -26,5 +27,5 @@ export function passNames(): string[] {
 
 /** Default pipelines: plain lists of pass names, so build scripts can store and edit them. */
 export const DEFAULT_PIPELINES: Readonly<Record<string, readonly string[]>> = {
-  interp: ["absmean-quantize", "expand-bitlinear", "cse", "fold-scales", "const-fold", "lower-ternary-matmul", "pack-weights", "dce", "plan-memory"],
+  interp: ["absmean-quantize", "expand-bitlinear", "cse", "fold-scales", "const-fold", "lower-ternary-matmul", "pack-weights", "fuse-elementwise", "dce", "plan-memory"],
 };

@@ -51,3 +51,23 @@ describe("verifier", () => {
     expect(messages(g)).toEqual(["'attention': attribute 'heads' (3) must be a multiple of 'kv_heads' (2)"]);
   });
 });
+
+describe("the fused elementwise op", () => {
+  const program = (expr: string, inputs = 2): string[] => {
+    const g = new Graph("g");
+    for (let i = 0; i < inputs; i++) g.addInput(`x${i}`, { dtype: "f32", shape: [4] });
+    g.addOp({ op: "elementwise", operands: Array.from({ length: inputs }, (_, i) => `x${i}`), results: ["y"], attrs: { expr } });
+    g.setOutputs([{ name: "y" }]);
+    return verifyGraph(g).map((d) => d.message);
+  };
+  it("accepts well-formed programs and any number of inputs", () => {
+    expect(program("$0 relu2 $1 mul")).toEqual([]);
+    expect(program("$0 $1 add $2 mul silu", 3)).toEqual([]);
+  });
+  it("rejects malformed programs with the reason", () => {
+    expect(program("$0 $2 add")).toEqual(["'elementwise': attribute 'expr': '$2' refers to input 2, but there are 2"]);
+    expect(program("$0 add")).toEqual(["'elementwise': attribute 'expr': 'add' needs two operands"]);
+    expect(program("$0 $1")).toEqual(["'elementwise': attribute 'expr': leaves 2 values instead of one"]);
+    expect(program("$0 tanh")).toEqual(["'elementwise': attribute 'expr': unknown step 'tanh' (inputs $0, $1, ...; ops silu, relu2, add, mul)"]);
+  });
+});
