@@ -86,4 +86,43 @@ export const dataOps: OpDef[] = [
       return [out];
     },
   },
+  {
+    name: "slice",
+    summary: "a contiguous range along one axis (e.g. q, k and v out of one merged product)",
+    description: "y = x[..., start : start + size, ...] along `axis`.",
+    levels: ["L0", "L1", "L2"],
+    operands: [{ name: "x", doc: "tensor" }],
+    results: ["y"],
+    attrs: [
+      { name: "axis", kind: "int", doc: "axis to slice", check: nonNegative },
+      { name: "start", kind: "int", doc: "first index", check: nonNegative },
+      { name: "size", kind: "int", doc: "number of indices", check: nonNegative },
+    ],
+    infer(ctx: InferContext): TensorType[] {
+      const x = required(ctx.operands[0], "x");
+      const axis = intAttr(ctx.attrs, "axis");
+      const start = intAttr(ctx.attrs, "start");
+      const size = intAttr(ctx.attrs, "size");
+      if (x.dtype === "ternary") throw new OpError("ternary tensors are weights and cannot be sliced at run time");
+      if (axis >= x.shape.length) throw new OpError(`attribute 'axis' (${axis}) must be < rank ${x.shape.length}`);
+      const d = x.shape[axis]!;
+      if (typeof d !== "number") throw new OpError(`the sliced axis must be static, got ${formatDim(d)}`);
+      if (start + size > d) throw new OpError(`slice [${start}, ${start + size}) is outside the axis of ${d}`);
+      return [{ dtype: x.dtype, shape: x.shape.map((v, i) => (i === axis ? size : v)) }];
+    },
+    evaluate(ctx: EvalContext): Tensor[] {
+      const x = ctx.operands[0]!;
+      const axis = intAttr(ctx.attrs, "axis");
+      const start = intAttr(ctx.attrs, "start");
+      const size = intAttr(ctx.attrs, "size");
+      const shape = x.shape.map((v, i) => (i === axis ? size : v));
+      const out = zeros(x.dtype, shape);
+      const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+      const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+      const src = x.data as Float32Array;
+      const dst = out.data as Float32Array;
+      for (let o = 0; o < outer; o++) dst.set(src.subarray((o * x.shape[axis]! + start) * inner, (o * x.shape[axis]! + start + size) * inner), o * size * inner);
+      return [out];
+    },
+  },
 ];

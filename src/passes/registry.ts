@@ -8,10 +8,11 @@ import { foldScalesPass } from "./foldScales.js";
 import { fuseElementwisePass } from "./fuseElementwise.js";
 import { lowerTernaryMatmulPass } from "./lowerTernaryMatmul.js";
 import { planMemoryPass } from "./memoryPlan.js";
+import { mergeSharedProductsPass } from "./mergeSharedProducts.js";
 import { packWeightsPass } from "./packWeights.js";
 import type { Pass } from "./pass.js";
 
-const PASSES: readonly Pass[] = [absmeanQuantizePass, expandBitlinearPass, csePass, foldScalesPass, constFoldPass, lowerTernaryMatmulPass, packWeightsPass, fuseElementwisePass, dcePass, planMemoryPass];
+const PASSES: readonly Pass[] = [absmeanQuantizePass, expandBitlinearPass, csePass, foldScalesPass, mergeSharedProductsPass, constFoldPass, lowerTernaryMatmulPass, packWeightsPass, fuseElementwisePass, dcePass, planMemoryPass];
 
 export function getPass(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
@@ -27,5 +28,5 @@ export function passNames(): string[] {
 
 /** Default pipelines: plain lists of pass names, so build scripts can store and edit them. */
 export const DEFAULT_PIPELINES: Readonly<Record<string, readonly string[]>> = {
-  interp: ["absmean-quantize", "expand-bitlinear", "cse", "fold-scales", "const-fold", "lower-ternary-matmul", "pack-weights", "fuse-elementwise", "dce", "plan-memory"],
+  interp: ["absmean-quantize", "expand-bitlinear", "cse", "fold-scales", "merge-shared-products", "const-fold", "lower-ternary-matmul", "pack-weights", "fuse-elementwise", "dce", "plan-memory"],
 };
