@@ -8,7 +8,7 @@ export * from "./interpreter.js";
 export * from "./numeric.js";
 export * from "./ops/opdef.js";
 export { allOps, getOp, withDefaults } from "./ops/registry.js";
-export { absmeanQuantize, actQuantRows, dequantRows, ternaryMatmulInt, ternaryMatmulF32 } from "./ops/quant.js";
+export { absmeanQuantize, actQuantRows, dequantRows, fixedPointScale, ternaryMatmulInt, ternaryMatmulF32 } from "./ops/quant.js";
 export { ACT_QUANT_MODES, type ActQuantMode } from "./ops/linear.js";
 export { ROPE_STYLES, defaultAttentionScale } from "./ops/attention.js";
 export { balancedDigits, lutBuild, lutEntries, lutMatmul, PACKED_FORMATS, type PackedFormat, packedRowBytes, packTernaryRows, runAddSubNetwork, unpackTernaryRows } from "./ops/lowered.js";

@@ -79,7 +79,15 @@ export function opCost(n: OpNode, shape: (v: string) => Shape, weight: (v: strin
       return { adds: 0, muls: k + 2 };
     }
     case "dequant":
-      return { adds: 0, muls: 2 * out };
+      return { adds: 0, muls: (n.attrs.fused === true ? 1 : 2) * out };
+    case "dequant_fixed":
+      return { adds: 0, muls: 2 * out }; // an integer multiply and the activation scale (the shift is free)
+    case "elementwise": {
+      const steps = String(n.attrs.expr).split(/\s+/).filter((t) => t && t[0] !== "$");
+      const adds = steps.filter((t) => t === "add" || t === "silu").length;
+      const muls = steps.filter((t) => t !== "add").length;
+      return { adds: adds * out, muls: muls * out };
+    }
     case "bitlinear": {
       // Before lowering a linear layer is what a dense model computes: one multiply-add per weight.
       const [nOut, k] = shape(n.operands[1]!) as [number, number];

@@ -241,4 +241,66 @@ export const quantOps: OpDef[] = [
       return [{ dtype: "f32", shape: [t, n], data: y }];
     },
   },
+  {
+    name: "dequant_fixed",
+    summary: "dequant with the weight scale as a fixed-point multiplier and shift (integer pipeline) (L1)",
+    description:
+      "p = acc[t, o] * mult[o] (exact; mult < 2^15), q = rne(p / 2^(shift[o] - frac_bits)) (round half to even: an " +
+      "integer with frac_bits fractional bits), y = f32(f32(q * 2^-frac_bits) * xs[t]). mult and shift are i32[] or " +
+      "i32[n]; mult * 2^-shift approximates the weight scale.",
+    levels: ["L1", "L2"],
+    operands: [
+      { name: "acc", doc: "i32[T, n]" },
+      { name: "mult", doc: "i32[] or i32[n], below 2^15" },
+      { name: "shift", doc: "i32[] or i32[n]" },
+      { name: "xs", doc: "activation scale f32[T]" },
+    ],
+    results: ["y"],
+    attrs: [{ name: "frac_bits", kind: "int", doc: "fractional bits kept after the shift", default: 16, check: (v) => ((v as number) >= 0 && (v as number) <= 24 ? undefined : "must be 0 to 24") }],
+    infer(ctx: InferContext): TensorType[] {
+      const acc = required(ctx.operands[0], "acc");
+      const mult = required(ctx.operands[1], "mult");
+      const shift = required(ctx.operands[2], "shift");
+      const xs = required(ctx.operands[3], "xs");
+      expectDType(acc, ["i32"], "acc");
+      expectRank(acc, 2, "acc", "[tokens, out]");
+      for (const [t, name] of [[mult, "mult"], [shift, "shift"]] as const) {
+        expectDType(t, ["i32"], name);
+        if (!(t.shape.length === 0 || (t.shape.length === 1 && dimEquals(t.shape[0]!, acc.shape[1]!)))) throw new OpError(`operand '${name}' must be i32[] or i32[n], got ${formatType(t)}`);
+      }
+      expectDType(xs, ["f32"], "xs");
+      expectRank(xs, 1, "xs", "f32[T]");
+      expectDimEq(xs.shape[0]!, acc.shape[0]!, "activation scale length must equal the token count");
+      return [{ dtype: "f32", shape: acc.shape }];
+    },
+    evaluate(ctx: EvalContext): Tensor[] {
+      const [acc, mult, shift, xs] = ctx.operands as [Tensor, Tensor, Tensor, Tensor];
+      const [t, n] = acc.shape as [number, number];
+      const frac = ctx.attrs.frac_bits as number;
+      const a = acc.data as Int32Array;
+      const m = mult.data as Int32Array;
+      const sh = shift.data as Int32Array;
+      const x = xs.data as Float32Array;
+      const y = new Float32Array(t * n);
+      for (let r = 0; r < t; r++) {
+        for (let o = 0; o < n; o++) {
+          const p = a[r * n + o]! * m[m.length === 1 ? 0 : o]!; // exact: |p| < 2^53
+          const q = roundHalfEven(p / 2 ** (sh[sh.length === 1 ? 0 : o]! - frac));
+          y[r * n + o] = f32(f32(q * 2 ** -frac) * x[r]!);
+        }
+      }
+      return [{ dtype: "f32", shape: [t, n], data: y }];
+    },
+  },
 ];
+
+/** A positive scale as mult * 2^-shift with 2^14 <= mult < 2^15 (mult rounded half to even). */
+export function fixedPointScale(scale: number): { mult: number; shift: number } {
+  let shift = 14 - Math.floor(Math.log2(scale));
+  let mult = roundHalfEven(scale * 2 ** shift);
+  if (mult >= 2 ** 15) {
+    mult = roundHalfEven(mult / 2);
+    shift -= 1;
+  }
+  return { mult, shift };
+}

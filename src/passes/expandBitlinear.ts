@@ -1,23 +1,26 @@
 // expand-bitlinear (L0 -> L1): each bitlinear with a ternary weight becomes act_quant, ternary_matmul
 // and dequant, which compute the same bits (bitlinear's semantics are defined by those three ops).
-import { type AttrValue, getOp, type Graph, type OpNode, withDefaults } from "../../ir/index.js";
+import { ACT_QUANT_MODES, type ActQuantMode, type AttrValue, getOp, type Graph, type OpNode, withDefaults } from "../../ir/index.js";
 import { UserError } from "../errors.js";
 import type { Pass } from "./pass.js";
 
-/** Expands every bitlinear; returns how many were expanded. A float weight must be quantized first. */
-export function expandBitlinear(graph: Graph): number {
+/**
+ * Expands every bitlinear; returns how many were expanded. A float weight must be quantized first.
+ * `actQuant` overrides each op's own activation precision.
+ */
+export function expandBitlinear(graph: Graph, actQuant?: ActQuantMode): number {
   const nodes = graph.ops().filter((n) => n.op === "bitlinear");
-  for (const node of nodes) expandOne(graph, node);
+  for (const node of nodes) expandOne(graph, node, actQuant);
   return nodes.length;
 }
 
-function expandOne(graph: Graph, node: OpNode): void {
+function expandOne(graph: Graph, node: OpNode, actQuant: ActQuantMode | undefined): void {
   const [x, w, s] = node.operands as [string, string, string | undefined];
   const y = node.results[0]!;
   if (graph.typeOf(w)?.dtype !== "ternary" || s === undefined) {
     throw new UserError(`expand-bitlinear: %${y} has a float weight %${w}; run absmean-quantize first`);
   }
-  const mode = withDefaults(getOp("bitlinear")!, node.attrs).act_quant;
+  const mode = actQuant ?? withDefaults(getOp("bitlinear")!, node.attrs).act_quant;
   const group: Record<string, AttrValue> = node.attrs.group === undefined ? {} : { group: node.attrs.group };
   if (mode === "none") {
     graph.replaceOp(node, [
@@ -41,5 +44,10 @@ export const expandBitlinearPass: Pass = {
     "Each bitlinear with a ternary weight becomes per-token int8 activation quantization, the exact int8 x trit " +
     "product in int32 and the rescale (or, with act_quant = \"none\", an f32 add/sub product and the rescale). " +
     "Bit-exact: bitlinear is defined by these ops.",
-  run: (graph) => expandBitlinear(graph) > 0,
+  options: { act_quant: "per_token | none: the activation precision of every bitlinear (default: each op's own)" },
+  run: (graph, ctx) => {
+    const mode = ctx.options.act_quant;
+    if (mode !== undefined && !(ACT_QUANT_MODES as readonly string[]).includes(mode)) throw new UserError(`expand-bitlinear: act_quant '${mode}' is not one of ${ACT_QUANT_MODES.join(", ")}`);
+    return expandBitlinear(graph, mode as ActQuantMode | undefined) > 0;
+  },
 };

@@ -3,7 +3,7 @@
 // in real arithmetic (RMSNorm through eps, attention through its score scale) or they must be applied
 // (a residual add, a cache output). Float results change in rounding only, so this pass is exact in real
 // arithmetic, not bit for bit; tests hold it to a stated tolerance.
-import { asF32, defaultAttentionScale, type Graph, type NewOp, type OpNode, tensorFromValues } from "../../ir/index.js";
+import { asF32, defaultAttentionScale, fixedPointScale, type Graph, type NewOp, type OpNode, tensorFromValues } from "../../ir/index.js";
 import type { Pass, PassContext } from "./pass.js";
 
 /** true(value) = c * current(base). */
@@ -150,6 +150,30 @@ function run(graph: Graph, ctx: PassContext): boolean {
   for (const o of graph.outputs) if (get(o.name).c !== 1) graph.replaceAllUses(o.name, materialize(o.name, "graph output"));
   for (const line of absorbed) ctx.note(`folded ${line}`);
   for (const line of applied) ctx.note(`not folded: ${line}`);
+  if (ctx.options.integer === "true") changed = toFixedPoint(graph, ctx) || changed;
+  return changed;
+}
+
+/** The integer pipeline: each constant weight scale left in a dequant becomes a fixed-point multiplier and shift. */
+function toFixedPoint(graph: Graph, ctx: PassContext): boolean {
+  let changed = false;
+  for (const n of graph.ops()) {
+    if (n.op !== "dequant" || n.operands.length < 3 || graph.typeOf(n.operands[0]!)?.shape.length !== 2) continue;
+    const ws = graph.definition(n.operands[1]!)?.entity;
+    if (ws?.kind !== "const") continue;
+    const scales = asF32(ctx.loadConst(ws));
+    if (!scales.every((v) => Number.isFinite(v) && v > 0)) continue;
+    const fixed = Array.from(scales, fixedPointScale);
+    const worst = Math.max(...Array.from(scales, (v, i) => Math.abs(fixed[i]!.mult * 2 ** -fixed[i]!.shift - v) / v));
+    const shape = ws.type.shape.length === 0 ? [] : [scales.length];
+    const mult = graph.freshName(`${ws.name}.mult`);
+    const shift = graph.freshName(`${ws.name}.shift`);
+    graph.addConst(mult, { dtype: "i32", shape }, { kind: "inline", tensor: { dtype: "i32", shape, data: Int32Array.from(fixed, (f) => f.mult) } });
+    graph.addConst(shift, { dtype: "i32", shape }, { kind: "inline", tensor: { dtype: "i32", shape, data: Int32Array.from(fixed, (f) => f.shift) } });
+    graph.replaceOp(n, [{ op: "dequant_fixed", operands: [n.operands[0]!, mult, shift, n.operands[2]!], results: n.results, loc: n.loc }]);
+    ctx.note(`%${n.results[0]}: weight scale as 15-bit multiplier and shift, max relative scale error ${worst.toExponential(2)} (plus 2^-16 output rounding)`);
+    changed = true;
+  }
   return changed;
 }
 
@@ -163,6 +187,9 @@ export const foldScalesPass: Pass = {
     "act_quant) through rope, relu2 (as c^2), products and attention (q/k into its score scale, v to its output) " +
     "until an RMSNorm absorbs them (rmsnorm(c*x, eps) = rmsnorm(x, eps/c^2)) or an op needs the true value, where " +
     "the scale goes back into its dequant or is applied once. Exact in real arithmetic; floats differ in rounding " +
-    "(tested within a stated tolerance). Notes list what was folded and what was not, and why.",
+    "(tested within a stated tolerance). Notes list what was folded and what was not, and why. With " +
+    "{integer=true} (the integer pipeline, for hardware) each remaining constant weight scale becomes a 15-bit " +
+    "fixed-point multiplier and shift (dequant_fixed, round half to even, 16 fractional bits), with its error noted.",
+  options: { integer: "true: turn the remaining weight scales into fixed-point multipliers and shifts (default false)" },
   run,
 };

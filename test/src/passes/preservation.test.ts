@@ -80,3 +80,17 @@ describe("each pass alone", () => {
   }
 });
 
+
+describe("fold-scales{integer=true}: the integer pipeline", () => {
+  for (const [label, hp] of [["2B-4T form", { ...TINY_BITNET_2B4T_FORM, layers: 2 }], ["LLaMA form", { ...TINY_BITNET_LLAMA_FORM, layers: 2 }]] as const) {
+    it(`${label}: fixed-point weight scales stay within the stated tolerance`, () => {
+      const g = buildBitnetGraph(hp, randomBitnetWeights(hp, 5), { kvCache: true });
+      runPipeline(g, ["expand-bitlinear", "cse"], { loadConst }, { verifyEach: true });
+      const before = outputs(g, hp);
+      const records = runPipeline(g, ["fold-scales{integer=true}", "dce"], { loadConst }, { verifyEach: true });
+      expect(g.ops().filter((n) => n.op === "dequant")).toEqual([]);
+      expect(records[0]!.notes.some((l) => l.includes("15-bit multiplier and shift"))).toBe(true);
+      expectPreserved(outputs(g, hp), before, "fold-scales", label, hp.vocab);
+    });
+  }
+});
