@@ -5,7 +5,7 @@ import { type Tensor, TernaryArray, zeros } from "../tensor.js";
 import type { TensorType } from "../types.js";
 import { expectDimEq, expectDType, expectRank, required } from "./checks.js";
 import { type EvalContext, type InferContext, intAttr, type OpDef, OpError, positive } from "./opdef.js";
-import { ternaryMatmulF32, ternaryMatmulInt } from "./quant.js";
+import { evalTernaryProduct, ternaryProductType } from "./quant.js";
 
 export const PACKED_FORMATS = ["i2", "tq1"] as const;
 export type PackedFormat = (typeof PACKED_FORMATS)[number];
@@ -127,10 +127,6 @@ export function runAddSubNetwork(x: ArrayLike<number>, tokens: number, k: number
   return acc;
 }
 
-function inferProduct(x: TensorType, n: TensorType["shape"][number]): TensorType[] {
-  return [{ dtype: x.dtype === "i8" ? "i32" : "f32", shape: [x.shape[0]!, n] }];
-}
-
 export const loweredOps: OpDef[] = [
   {
     name: "ternary_matmul_packed",
@@ -160,21 +156,14 @@ export const loweredOps: OpDef[] = [
       if (w.dtype === "ternary") expectDimEq(w.shape[1]!, k, "weight input features must equal the activation features");
       else if (typeof k !== "number") throw new OpError("a packed weight needs a static feature count");
       else expectDimEq(w.shape[1]!, packedRowBytes(ctx.attrs.format as PackedFormat, k), `packed rows of ${k} weights in ${String(ctx.attrs.format)} take this many bytes`);
-      const group = ctx.attrs.group as number | undefined;
-      if (group === undefined) return inferProduct(x, w.shape[0]!);
-      if (typeof k !== "number" || k % group !== 0) throw new OpError(`attribute 'group' (${group}) must divide the input features`);
-      return [{ dtype: x.dtype === "i8" ? "i32" : "f32", shape: [x.shape[0]!, w.shape[0]!, k / group] }];
+      return [ternaryProductType(x, w.shape[0]!, k, ctx.attrs.group as number | undefined, "ternary_matmul_packed")];
     },
     evaluate(ctx: EvalContext): Tensor[] {
       const x = ctx.operands[0]!;
       const w = ctx.operands[1]!;
-      const [t, k] = x.shape as [number, number];
       const n = w.shape[0]!;
-      const trits = w.dtype === "ternary" ? (w.data as TernaryArray) : unpackTernaryRows(w.data as Int8Array, n, k, ctx.attrs.format as PackedFormat);
-      const group = (ctx.attrs.group as number | undefined) ?? k;
-      const shape = ctx.attrs.group === undefined ? [t, n] : [t, n, k / group];
-      if (x.dtype === "i8") return [{ dtype: "i32", shape, data: ternaryMatmulInt(x.data as Int8Array, trits, t, k, n, group) }];
-      return [{ dtype: "f32", shape, data: ternaryMatmulF32(x.data as Float32Array, trits, t, k, n, group) }];
+      const trits = w.dtype === "ternary" ? (w.data as TernaryArray) : unpackTernaryRows(w.data as Int8Array, n, x.shape[1]!, ctx.attrs.format as PackedFormat);
+      return [evalTernaryProduct(x, trits, n, ctx.attrs.group as number | undefined)];
     },
   },
   {

@@ -129,6 +129,22 @@ export function groupCount(k: Dim, group: number | undefined, what: string): num
   return k / group;
 }
 
+/** Result type of a ternary product of x[T, k] with n outputs, kept per group of `group` inputs if given. */
+export function ternaryProductType(x: TensorType, n: Dim, k: Dim, group: number | undefined, what: string): TensorType {
+  const groups = groupCount(k, group, what);
+  const shape = groups === undefined ? [x.shape[0]!, n] : [x.shape[0]!, n, groups];
+  return { dtype: x.dtype === "i8" ? "i32" : "f32", shape };
+}
+
+/** A ternary product on concrete values: exact int32 for i8 activations, f32 sums in index order otherwise. */
+export function evalTernaryProduct(x: Tensor, trits: TernaryArray, n: number, group: number | undefined): Tensor {
+  const [t, k] = x.shape as [number, number];
+  const g = group ?? k;
+  const shape = group === undefined ? [t, n] : [t, n, k / g];
+  if (x.dtype === "i8") return { dtype: "i32", shape, data: ternaryMatmulInt(x.data as Int8Array, trits, t, k, n, g) };
+  return { dtype: "f32", shape, data: ternaryMatmulF32(x.data as Float32Array, trits, t, k, n, g) };
+}
+
 const groupAttr = { name: "group", kind: "int", doc: "inputs per scale group (block scales that differ along a row)", optional: true, check: positive } as const;
 export { groupAttr };
 
@@ -184,20 +200,11 @@ export const quantOps: OpDef[] = [
       expectRank(x, 2, "x", "[tokens, features]");
       expectRank(w, 2, "w", "[out, in]");
       expectDimEq(w.shape[1]!, x.shape[1]!, "weight input features must equal the activation features");
-      const groups = groupCount(w.shape[1]!, ctx.attrs.group as number | undefined, "ternary_matmul");
-      const shape = groups === undefined ? [x.shape[0]!, w.shape[0]!] : [x.shape[0]!, w.shape[0]!, groups];
-      return [{ dtype: x.dtype === "i8" ? "i32" : "f32", shape }];
+      return [ternaryProductType(x, w.shape[0]!, w.shape[1]!, ctx.attrs.group as number | undefined, "ternary_matmul")];
     },
     evaluate(ctx: EvalContext): Tensor[] {
-      const x = ctx.operands[0]!;
       const w = ctx.operands[1]!;
-      const [t, k] = x.shape as [number, number];
-      const n = w.shape[0]!;
-      const wd = w.data as TernaryArray;
-      const group = (ctx.attrs.group as number | undefined) ?? k;
-      const shape = ctx.attrs.group === undefined ? [t, n] : [t, n, k / group];
-      if (x.dtype === "i8") return [{ dtype: "i32", shape, data: ternaryMatmulInt(x.data as Int8Array, wd, t, k, n, group) }];
-      return [{ dtype: "f32", shape, data: ternaryMatmulF32(x.data as Float32Array, wd, t, k, n, group) }];
+      return [evalTernaryProduct(ctx.operands[0]!, w.data as TernaryArray, w.shape[0]!, ctx.attrs.group as number | undefined)];
     },
   },
   {
