@@ -102,11 +102,12 @@ function run(graph: Graph, ctx: PassContext): boolean {
         continue;
       }
       case "act_quant":
-        if (ops[0]!.c !== 1) {
+        if (ops[0]!.c !== 1 && !n.results.some(isOutput)) {
           rewrite(n, { operands: [ops[0]!.base] });
           repr.set(n.results[1]!, { base: n.results[1]!, c: ops[0]!.c });
+          continue;
         }
-        continue;
+        break;
       case "rope":
         if (ops[0]!.c !== 1 && !isOutput(r)) {
           rewrite(n, { operands: [ops[0]!.base, n.operands[1]!] });
@@ -147,7 +148,8 @@ function run(graph: Graph, ctx: PassContext): boolean {
       if (live && live.kind === "op") rewrite(live, { operands });
     }
   }
-  for (const o of graph.outputs) if (get(o.name).c !== 1) graph.replaceAllUses(o.name, materialize(o.name, "graph output"));
+  // Every rule above leaves graph outputs in true scale, so the interface keeps its meaning.
+  for (const o of graph.outputs) if (get(o.name).c !== 1) throw new Error(`internal: fold-scales left output %${o.name} scaled`);
   for (const line of absorbed) ctx.note(`folded ${line}`);
   for (const line of applied) ctx.note(`not folded: ${line}`);
   if (ctx.options.integer === "true") changed = toFixedPoint(graph, ctx) || changed;
