@@ -5,7 +5,7 @@ import { asF32, type Tensor, TernaryArray } from "../tensor.js";
 import type { TensorType } from "../types.js";
 import { expectDimEq, expectDType, expectRank, required } from "./checks.js";
 import { type EvalContext, type InferContext, type OpDef, OpError, stringAttr } from "./opdef.js";
-import { absmeanQuantize, actQuantRows, checkWeightScale, dequantRows, groupAttr, groupCount, ternaryMatmulF32, ternaryMatmulInt } from "./quant.js";
+import { absmeanQuantize, actQuantRows, checkWeightScale, dequantRows, groupAttr, groupCount, inputGroups, ternaryMatmulF32, ternaryMatmulInt } from "./quant.js";
 
 /** Activation quantization modes of bitlinear (`act_quant` attribute). */
 export const ACT_QUANT_MODES = ["per_token", "none"] as const;
@@ -34,7 +34,7 @@ export function bitlinearForward(x: Float32Array, w: Tensor, ws: Float32Array | 
     trits = q.trits;
     scale = Float32Array.of(q.scale);
   }
-  const groups = group > 0 ? k / group : 1;
+  const groups = inputGroups(k, group);
   if (mode === "none") return dequantRows(ternaryMatmulF32(x, trits, tokens, k, n, group), undefined, scale, tokens, n, groups);
   const { xq, scale: xs } = actQuantRows(x, tokens, k);
   return dequantRows(ternaryMatmulInt(xq, trits, tokens, k, n, group), xs, scale, tokens, n, groups);

@@ -34,8 +34,14 @@ export function actQuantRows(x: Float32Array, tokens: number, k: number): { xq: 
  * index order; `round` is applied after each step (the identity for exact integer sums, f32 rounding for
  * float ones). `group` = k gives one group, i.e. acc[t, o].
  */
-function ternaryProduct<A extends Int32Array | Float32Array>(x: ArrayLike<number>, w: TernaryArray, tokens: number, k: number, n: number, group: number, acc: A, round: (v: number) => number): A {
-  const groups = group > 0 ? k / group : 1;
+/** Groups of `group` inputs among k (one group when k is 0). */
+export function inputGroups(k: number, group: number): number {
+  return group > 0 ? k / group : 1;
+}
+
+function ternaryProduct<A extends Int32Array | Float32Array>(x: ArrayLike<number>, w: TernaryArray, tokens: number, k: number, n: number, group: number, make: (length: number) => A, round: (v: number) => number): A {
+  const groups = inputGroups(k, group);
+  const acc = make(tokens * n * groups);
   for (let t = 0; t < tokens; t++) {
     for (let o = 0; o < n; o++) {
       for (let g = 0; g < groups; g++) {
@@ -56,12 +62,12 @@ const exact = (v: number): number => v;
 
 /** Exact int8 x trit product into int32 (|sum| <= 128 k, so no overflow for any real layer), per group of inputs. */
 export function ternaryMatmulInt(xq: Int8Array, w: TernaryArray, tokens: number, k: number, n: number, group = k): Int32Array {
-  return ternaryProduct(xq, w, tokens, k, n, group, new Int32Array(tokens * n * (group > 0 ? k / group : 1)), exact);
+  return ternaryProduct(xq, w, tokens, k, n, group, (len) => new Int32Array(len), exact);
 }
 
 /** f32 x trit product (activations not quantized): f32 adds and subtracts in index order, per group of inputs. */
 export function ternaryMatmulF32(x: Float32Array, w: TernaryArray, tokens: number, k: number, n: number, group = k): Float32Array {
-  return ternaryProduct(x, w, tokens, k, n, group, new Float32Array(tokens * n * (group > 0 ? k / group : 1)), f32);
+  return ternaryProduct(x, w, tokens, k, n, group, (len) => new Float32Array(len), f32);
 }
 
 /**
@@ -110,15 +116,15 @@ export function absmeanQuantize(w: Float32Array): { trits: TernaryArray; scale: 
  * Checks a weight scale operand: f32[] (per tensor) or f32[n] (per output row), or f32[n, groups] when the
  * product is split into `groups` groups of inputs (block scales that differ along a row).
  */
-export function checkWeightScale(s: TensorType, n: Dim, what: string, groups?: number): void {
-  expectDType(s, ["f32"], what);
+export function checkWeightScale(s: TensorType, n: Dim, what: string, groups?: number, dtype: "f32" | "i32" = "f32"): void {
+  expectDType(s, [dtype], what);
   if (groups === undefined) {
     if (s.shape.length === 0) return;
     if (s.shape.length === 1 && dimEquals(s.shape[0]!, n)) return;
-    throw new OpError(`operand '${what}' must be f32[] (per tensor) or f32[n] with n = the output features, got ${formatType(s)}`);
+    throw new OpError(`operand '${what}' must be ${dtype}[] (per tensor) or ${dtype}[n] with n = the output features, got ${formatType(s)}`);
   }
   if (s.shape.length === 2 && dimEquals(s.shape[0]!, n) && dimEquals(s.shape[1]!, groups)) return;
-  throw new OpError(`operand '${what}' must be f32[${formatDim(n)}, ${groups}] (one scale per output and group), got ${formatType(s)}`);
+  throw new OpError(`operand '${what}' must be ${dtype}[${formatDim(n)}, ${groups}] (one scale per output and group), got ${formatType(s)}`);
 }
 
 /** The number of input groups of a grouped product: k / group, checked. */
@@ -145,8 +151,7 @@ export function evalTernaryProduct(x: Tensor, trits: TernaryArray, n: number, gr
   return { dtype: "f32", shape, data: ternaryMatmulF32(x.data as Float32Array, trits, t, k, n, g) };
 }
 
-const groupAttr = { name: "group", kind: "int", doc: "inputs per scale group (block scales that differ along a row)", optional: true, check: positive } as const;
-export { groupAttr };
+export const groupAttr = { name: "group", kind: "int", doc: "inputs per scale group (block scales that differ along a row)", optional: true, check: positive } as const;
 
 export const quantOps: OpDef[] = [
   {
@@ -271,10 +276,8 @@ export const quantOps: OpDef[] = [
       const xs = required(ctx.operands[3], "xs");
       expectDType(acc, ["i32"], "acc");
       expectRank(acc, 2, "acc", "[tokens, out]");
-      for (const [t, name] of [[mult, "mult"], [shift, "shift"]] as const) {
-        expectDType(t, ["i32"], name);
-        if (!(t.shape.length === 0 || (t.shape.length === 1 && dimEquals(t.shape[0]!, acc.shape[1]!)))) throw new OpError(`operand '${name}' must be i32[] or i32[n], got ${formatType(t)}`);
-      }
+      checkWeightScale(mult, acc.shape[1]!, "mult", undefined, "i32");
+      checkWeightScale(shift, acc.shape[1]!, "shift", undefined, "i32");
       expectDType(xs, ["f32"], "xs");
       expectRank(xs, 1, "xs", "f32[T]");
       expectDimEq(xs.shape[0]!, acc.shape[0]!, "activation scale length must equal the token count");
