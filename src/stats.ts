@@ -1,7 +1,7 @@
 // `ternc stats`: arithmetic per token before and after lowering, weight bytes per storage format, memory,
 // and the arithmetic energy estimate the BitNet papers use, so a user sees the paper's claims for their model.
-import { elementCount, evalDim, type Graph, lutEntries, balancedDigits, type OpNode, type TernaryArray, type Tensor, type ConstDecl } from "../ir/index.js";
-import { additionCounts } from "./passes/lowerTernaryMatmul.js";
+import { elementCount, evalDim, type Graph, type OpNode, type TernaryArray, type Tensor, type ConstDecl } from "../ir/index.js";
+import { additionCounts, lutTableAdditions } from "./passes/lowerTernaryMatmul.js";
 import { planMemory } from "./passes/memoryPlan.js";
 
 /** Arithmetic of one op for one token. */
@@ -99,12 +99,8 @@ export function opCost(n: OpNode, shape: (v: string) => Shape, weight: (v: strin
       const w = weight(n.operands[1]!);
       return { adds: w ? Math.max(nonZeros(w, nOut, k) - nOut, 0) : Math.round((2 / 3) * nOut * k), muls: 0 };
     }
-    case "lut_build": {
-      const g = attr("group");
-      let perGroup = 0;
-      for (let v = 1; v < lutEntries(g); v++) if (balancedDigits(v, g).filter((d) => d !== 0).length >= 2) perGroup++;
-      return { adds: perGroup * shape(n.results[0]!)[1]!, muls: 0 };
-    }
+    case "lut_build":
+      return { adds: lutTableAdditions(attr("group")) * shape(n.results[0]!)[1]!, muls: 0 };
     case "lut_matmul": {
       const [nOut, k] = shape(n.operands[1]!) as [number, number];
       const w = weight(n.operands[1]!);

@@ -33,10 +33,15 @@ export function additionCounts(w: TernaryArray, n: number, k: number, g: number)
     plain += Math.max(nz - 1, 0);
     lut += Math.max(used - 1, 0);
   }
-  // Entries with two or more non-zero digits cost one addition each (from an entry with one digit fewer).
-  let perGroup = 0;
-  for (let v = 1; v < lutEntries(g); v++) if (balancedDigits(v, g).filter((d) => d !== 0).length >= 2) perGroup++;
-  return { plain, lut: lut + perGroup * groups, lutTable: perGroup * groups };
+  const table = lutTableAdditions(g) * groups;
+  return { plain, lut: lut + table, lutTable: table };
+}
+
+/** Additions to build one group's table: entries with two or more non-zero digits cost one each (from an entry with one digit fewer). */
+export function lutTableAdditions(g: number): number {
+  let adds = 0;
+  for (let v = 1; v < lutEntries(g); v++) if (balancedDigits(v, g).filter((d) => d !== 0).length >= 2) adds++;
+  return adds;
 }
 
 function lowerOne(graph: Graph, node: OpNode, ctx: PassContext, form: LoweringForm, g: number): string {
@@ -46,12 +51,15 @@ function lowerOne(graph: Graph, node: OpNode, ctx: PassContext, form: LoweringFo
   const [n, k] = graph.typeOf(w)!.shape as [number, number];
   const integer = xType.dtype === "i8" && node.attrs.group === undefined;
   const weight = wDecl?.kind === "const" ? (ctx.loadConst(wDecl).data as TernaryArray) : undefined;
+  // Counted once: the cost model and the note read the same figures.
+  let counts: ReturnType<typeof additionCounts> | undefined;
+  const countsOf = (wt: TernaryArray): ReturnType<typeof additionCounts> => (counts ??= additionCounts(wt, n, k, g));
   let chosen = form;
   if (form === "auto") {
     if (!integer || !weight) chosen = "i2";
     else if (n * k <= ADDSUB_MAX_WEIGHTS) chosen = "addsub";
     else {
-      const c = additionCounts(weight, n, k, g);
+      const c = countsOf(weight);
       chosen = c.lut < c.plain ? "lut" : "i2";
     }
   }
@@ -80,7 +88,7 @@ function lowerOne(graph: Graph, node: OpNode, ctx: PassContext, form: LoweringFo
     return chosen;
   }
   if (weight) {
-    const c = additionCounts(weight, n, k, g);
+    const c = countsOf(weight);
     ctx.note(`%${acc}: ${chosen}, additions per token: plain ${c.plain}, lookup table (g=${g}) ${c.lut}`);
   }
   return chosen;
