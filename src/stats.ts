@@ -120,19 +120,32 @@ export interface LayerCost {
   after: OpCost;
 }
 
-function graphCosts(g: Graph, bindings: ReadonlyMap<string, number>, loadConst: (c: ConstDecl) => Tensor): Map<string, OpCost> {
-  const shape = (v: string): Shape => (g.typeOf(v)?.shape ?? []).map((d) => evalDim(d, bindings) ?? 0);
-  const weight = (v: string): TernaryArray | undefined => {
-    const d = g.definition(v)?.entity;
-    return d?.kind === "const" && d.type.dtype === "ternary" ? (loadConst(d).data as TernaryArray) : undefined;
+/** Ops whose additions are the ternary matrix products (what the energy estimate counts). */
+const TERNARY_PRODUCT_OPS = new Set(["ternary_matmul", "ternary_matmul_packed", "lut_build", "lut_matmul", "addsub_network"]);
+
+/** Concrete shapes (symbols bound) and ternary weights of a graph's values. */
+function graphView(g: Graph, bindings: ReadonlyMap<string, number>, loadConst: (c: ConstDecl) => Tensor): { shape: (v: string) => Shape; weight: (v: string) => TernaryArray | undefined } {
+  return {
+    shape: (v) => (g.typeOf(v)?.shape ?? []).map((d) => evalDim(d, bindings) ?? 0),
+    weight: (v) => {
+      const d = g.definition(v)?.entity;
+      return d?.kind === "const" && d.type.dtype === "ternary" ? (loadConst(d).data as TernaryArray) : undefined;
+    },
   };
+}
+
+/** Every op costed once: totals per layer, and the additions of the ternary products among them. */
+function graphCosts(g: Graph, bindings: ReadonlyMap<string, number>, loadConst: (c: ConstDecl) => Tensor): { layers: Map<string, OpCost>; ternaryAdds: number } {
+  const { shape, weight } = graphView(g, bindings, loadConst);
   const layers = new Map<string, OpCost>();
+  let ternaryAdds = 0;
   for (const n of g.topologicalOrder() ?? []) {
     const c = opCost(n, shape, weight);
     const l = layers.get(layerOf(n)) ?? { adds: 0, muls: 0 };
     layers.set(layerOf(n), { adds: l.adds + c.adds, muls: l.muls + c.muls });
+    if (TERNARY_PRODUCT_OPS.has(n.op)) ternaryAdds += c.adds;
   }
-  return layers;
+  return { layers, ternaryAdds };
 }
 
 export interface ModelStats {
@@ -157,8 +170,8 @@ export interface ModelStats {
 /** Stats of `before` (the L0 model graph) and `after` (the same graph after the pipeline), at one decode step. */
 export function modelStats(before: Graph, after: Graph, context: number, loadConst: (c: ConstDecl) => Tensor): ModelStats {
   const bindings = new Map([["T", 1], ["P", context]]);
-  const b = graphCosts(before, bindings, loadConst);
-  const a = graphCosts(after, bindings, loadConst);
+  const { layers: b } = graphCosts(before, bindings, loadConst);
+  const { layers: a, ternaryAdds } = graphCosts(after, bindings, loadConst);
   const names = [...new Set([...b.keys(), ...a.keys()])].sort((x, y) => layerRank(x) - layerRank(y));
   const layers = names.map((layer) => ({ layer, before: b.get(layer) ?? { adds: 0, muls: 0 }, after: a.get(layer) ?? { adds: 0, muls: 0 } }));
   const sum = (f: (l: LayerCost) => OpCost): OpCost => layers.reduce((acc, l) => ({ adds: acc.adds + f(l).adds, muls: acc.muls + f(l).muls }), { adds: 0, muls: 0 });
@@ -175,17 +188,8 @@ export function modelStats(before: Graph, after: Graph, context: number, loadCon
   // The matrix products' arithmetic, as the paper estimates it: FP16 multiply-adds for a dense model,
   // INT8 additions for the ternary one (quantization and rescaling are a small per-row cost, left out as there).
   let denseMacs = 0;
-  let ternaryAdds = 0;
-  const shape = (g: Graph, v: string): Shape => (g.typeOf(v)?.shape ?? []).map((d) => evalDim(d, bindings) ?? 0);
-  for (const n of before.ops()) if (n.op === "bitlinear") denseMacs += elementCount(shape(before, n.operands[1]!));
-  for (const n of after.ops()) {
-    if (["ternary_matmul", "ternary_matmul_packed", "lut_build", "lut_matmul", "addsub_network"].includes(n.op)) {
-      ternaryAdds += opCost(n, (v) => shape(after, v), (v) => {
-        const d = after.definition(v)?.entity;
-        return d?.kind === "const" && d.type.dtype === "ternary" ? (loadConst(d).data as TernaryArray) : undefined;
-      }).adds;
-    }
-  }
+  const { shape } = graphView(before, bindings, loadConst);
+  for (const n of before.ops()) if (n.op === "bitlinear") denseMacs += elementCount(shape(n.operands[1]!));
   const energy = Object.fromEntries(
     Object.entries(ENERGY_PJ).map(([tech, e]) => {
       const fp16Baseline = denseMacs * (e.fp16Add + e.fp16Mul);
@@ -194,7 +198,7 @@ export function modelStats(before: Graph, after: Graph, context: number, loadCon
       return [tech, { fp16Baseline, perWeight, ternary, ratio: ternary ? fp16Baseline / ternary : 0, perWeightRatio: perWeight ? fp16Baseline / perWeight : 0 }];
     }),
   ) as ModelStats["energy"];
-  const plan = planMemory(after, new Map([["T", 1], ["P", context]]));
+  const plan = planMemory(after, bindings);
   const byShape = new Map<string, ModelStats["products"][number]>();
   for (const n of before.ops()) {
     if (n.op !== "bitlinear") continue;
