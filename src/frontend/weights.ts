@@ -6,6 +6,11 @@ import type { BitnetBlockWeights, BitnetHParams, LazyWeight, LinearWeight, Weigh
 /** Rows decoded per chunk when a large tensor is streamed (bounded memory for import). */
 const CHUNK_ELEMENTS = 1 << 22;
 
+/** The IR element type of a stored float tensor (GGML and safetensors both name them F32, F16, BF16). */
+export function storedFloatDType(typeName: string): "f32" | "f16" | "bf16" {
+  return typeName === "F16" ? "f16" : typeName === "BF16" ? "bf16" : "f32";
+}
+
 /** Throws a user error naming the tensor if any value is NaN or infinite. */
 export function checkFinite(values: ArrayLike<number>, what: string): void {
   for (let i = 0; i < values.length; i++) {
@@ -56,10 +61,11 @@ export function asTernary(values: Float32Array): { trits: TernaryArray; scale: n
  * A float linear weight: ternary with its exact scale when its values are {-s, 0, +s} (absmean would
  * change s, since mean |W| is s times the non-zero share), else a float master weight for absmean.
  */
-export function floatLinear(values: Float32Array, shape: [number, number], source: string, dtype: DType, keep: () => Tensor): LinearWeight {
+export function floatLinear(values: Float32Array, shape: [number, number], source: string, dtype: DType): LinearWeight {
   checkFinite(values, source);
   const t = asTernary(values);
-  if (!t) return { weight: lazyTensor(source, dtype, shape, () => keep()) };
+  const k = shape[1];
+  if (!t) return { weight: lazyTensor(source, dtype, shape, (r0, r1) => tensorFromValues(dtype, [r1 - r0, k], values.subarray(r0 * k, r1 * k))) };
   return {
     weight: { dtype: "ternary", shape, data: t.trits },
     scale: tensorFromValues("f32", [], [t.scale]),

@@ -1,11 +1,11 @@
 // A BitNet model from a GGUF file, as llama.cpp (`bitnet`, `llama`) and bitnet.cpp (`bitnet-b1.58`,
 // `bitnet-25`) write it: hyper-parameters from the metadata, tensors by name, weights decoded lazily.
-import { type Tensor, tensorFromValues } from "../../../ir/index.js";
+import type { Tensor } from "../../../ir/index.js";
 import { UserError } from "../../errors.js";
 import type { BitnetHParams, LinearWeight, WeightRef } from "../bitnetGraph.js";
 import type { LoadedModel, TensorSummary } from "../modelInfo.js";
-import { checkFinite, collapseBlockScales, floatLinear, lazyTensor, readLayers } from "../weights.js";
-import { decodeFloats, decodeTernary, GGML } from "./ggmlTypes.js";
+import { checkFinite, collapseBlockScales, floatLinear, lazyTensor, readLayers, storedFloatDType } from "../weights.js";
+import { decodeFloats, decodeTernary } from "./ggmlTypes.js";
 import { ggufTokenizer } from "../tokenizer/fromFiles.js";
 import { type GgufFile, type GgufTensorInfo, readGguf, readTensorBytes, requireType } from "./gguf.js";
 
@@ -115,7 +115,7 @@ function ggufWeights(file: GgufFile, hp: BitnetHParams): ReturnType<LoadedModel[
     const type = t.type!;
     if (type.kind === "ternary") throw new UserError(`${source(t)}: a ternary type is not allowed for the embedding or LM head`);
     const rowBytes = (cols / type.blockSize) * type.blockBytes;
-    const dtype = type === GGML.F16 ? "f16" : type === GGML.BF16 ? "bf16" : "f32";
+    const dtype = storedFloatDType(type.name);
     return lazyTensor(source(t), dtype, [rows, cols], (r0, r1) => {
       const bytes = readTensorBytes(file, t, r0 * rowBytes, (r1 - r0) * rowBytes);
       if (dtype !== "f32") {
@@ -137,8 +137,7 @@ function ggufWeights(file: GgufFile, hp: BitnetHParams): ReturnType<LoadedModel[
     const withOut = (lw: LinearWeight): LinearWeight => (outScale ? { ...lw, outScale: { ...outScale, shape: [] } } : lw);
     if (type.kind !== "ternary") {
       const values = decodeFloats(type, readTensorBytes(file, t), out * inp);
-      const dtype = type === GGML.F16 ? "f16" : type === GGML.BF16 ? "bf16" : "f32";
-      return withOut(floatLinear(values, [out, inp], source(t), dtype, () => tensorFromValues(dtype, [out, inp], values)));
+      return withOut(floatLinear(values, [out, inp], source(t), storedFloatDType(type.name)));
     }
     const bytes = readTensorBytes(file, t);
     const decoded = decodeTernary(type, bytes, out * inp);

@@ -10,7 +10,7 @@ import type { BitnetHParams, BitnetWeights, LinearWeight, WeightRef } from "../b
 import type { LoadedModel } from "../modelInfo.js";
 import { readSafetensorsBytes, readSafetensorsHeader, type SafetensorsTensor } from "../safetensors/safetensors.js";
 import { hfTokenizer } from "../tokenizer/fromFiles.js";
-import { checkFinite, floatLinear, lazyTensor, readLayers } from "../weights.js";
+import { checkFinite, floatLinear, lazyTensor, readLayers, storedFloatDType } from "../weights.js";
 
 interface ArchRule {
   subNorms: boolean;
@@ -142,7 +142,7 @@ function hfWeights(dir: string, hp: BitnetHParams, tensors: Map<string, Safetens
   const table = (t: SafetensorsTensor): WeightRef => {
     requireFloat(t);
     const [rows, cols] = t.shape as [number, number];
-    const dtype = t.dtype === "F32" ? "f32" : t.dtype === "F16" ? "f16" : "bf16";
+    const dtype = storedFloatDType(t.dtype);
     const elem = dtype === "f32" ? 4 : 2;
     return lazyTensor(source(t), dtype, [rows, cols], (r0, r1) => {
       const bytes = readSafetensorsBytes(t, r0 * cols * elem, (r1 - r0) * cols * elem);
@@ -181,9 +181,7 @@ function hfWeights(dir: string, hp: BitnetHParams, tensors: Map<string, Safetens
     }
     find(`${name}.weight`, [out, inp], why);
     requireFloat(t);
-    const values = floatValues(t, readSafetensorsBytes(t));
-    const dtype = t.dtype === "F32" ? "f32" : t.dtype === "F16" ? "f16" : "bf16";
-    return floatLinear(values, [out, inp], source(t), dtype, () => tensorFromValues(dtype, [out, inp], values));
+    return floatLinear(floatValues(t, readSafetensorsBytes(t)), [out, inp], source(t), storedFloatDType(t.dtype));
   };
 
   const blocks = readLayers(
