@@ -6,6 +6,11 @@ import { type Graph, printGraph, tensorToBytes } from "../ir/index.js";
 import { UserError } from "./errors.js";
 import { writeFileAtomic } from "./io/files.js";
 
+/** The weight blob written beside an IR file: `model.tir` -> `model.bin`. */
+export function blobPathFor(tirPath: string): string {
+  return `${tirPath.replace(/\.tir$/, "")}.bin`;
+}
+
 /** Moves every constant into `blobPath` (named in the IR by its base name) and writes the IR to `tirPath`. */
 export function writeGraphWithBlob(graph: Graph, tirPath: string, blobPath: string): { bytes: number; constants: number } {
   const tmp = `${blobPath}.tmp-${process.pid}`;

@@ -6,7 +6,7 @@ import { buildBitnetGraph } from "../frontend/bitnetGraph.js";
 import { loadModel } from "../frontend/loadModel.js";
 import type { LoadedModel } from "../frontend/modelInfo.js";
 import { checkModelGraph, generate } from "../generate.js";
-import { writeGraphWithBlob } from "../importModel.js";
+import { blobPathFor, writeGraphWithBlob } from "../importModel.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
 import { loadIrFile } from "../api.js";
@@ -22,9 +22,12 @@ function bytesText(n: number): string {
   return `${n} B`;
 }
 
-/** The model's graph: weights stay lazy, KV cache inputs included (so generation can reuse them). */
-export function modelGraph(model: LoadedModel, actQuant: ActQuantFlag = "per-token"): Graph {
-  const graph = buildBitnetGraph(model.hparams, model.weights(), { name: "model", kvCache: true, actQuant: actQuant === "none" ? "none" : "per_token" });
+/**
+ * The model's graph: weights stay lazy, KV cache inputs included (so generation can reuse them). Pass
+ * `weights` to build several graphs from one read of the file.
+ */
+export function modelGraph(model: LoadedModel, actQuant: ActQuantFlag = "per-token", weights = model.weights()): Graph {
+  const graph = buildBitnetGraph(model.hparams, weights, { name: "model", kvCache: true, actQuant: actQuant === "none" ? "none" : "per_token" });
   verifyOrThrow(graph, model.path);
   return graph;
 }
@@ -62,7 +65,7 @@ export function inspectCommand(path: string, opts: { json?: boolean }, io: CliIo
 export function importCommand(path: string, opts: { output: string; actQuant: ActQuantFlag }, io: CliIo): void {
   if (extname(opts.output) !== ".tir") throw new UserError(`-o ${opts.output}: the output must be a .tir file (weights go next to it, in a .bin file)`);
   const graph = modelGraph(loadModel(path), opts.actQuant);
-  const blob = `${opts.output.slice(0, -4)}.bin`;
+  const blob = blobPathFor(opts.output);
   const { bytes, constants } = writeGraphWithBlob(graph, opts.output, blob);
   io.stdout(`wrote ${opts.output} and ${blob} (${constants} constants, ${bytesText(bytes)})\n`);
 }

@@ -3,10 +3,9 @@ import { dirname, extname, relative, resolve } from "node:path";
 import { type ConstDecl, constTensor, type Graph, printGraph, type Tensor, verifyOrThrow } from "../../ir/index.js";
 import { loadIrFile } from "../api.js";
 import { UserError } from "../errors.js";
-import { buildBitnetGraph } from "../frontend/bitnetGraph.js";
 import { loadModel } from "../frontend/loadModel.js";
 import { formatStats, modelStats } from "../stats.js";
-import { writeGraphWithBlob } from "../importModel.js";
+import { blobPathFor, writeGraphWithBlob } from "../importModel.js";
 import { fileBlobReader } from "../io/blobs.js";
 import { writeFileAtomic } from "../io/files.js";
 import { runPipeline, splitPipeline, timingTable } from "../passes/manager.js";
@@ -45,7 +44,7 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
   } else {
     if (!opts.output) throw new UserError("a model file needs -o OUT.tir (its weights are written to OUT.bin first)");
     graph = modelGraph(loadModel(input), opts.actQuant);
-    writeGraphWithBlob(graph, opts.output, `${opts.output.slice(0, -4)}.bin`);
+    writeGraphWithBlob(graph, opts.output, blobPathFor(opts.output));
     blobDir = dirname(resolve(opts.output));
   }
   const blobs = fileBlobReader(blobDir);
@@ -99,11 +98,7 @@ export function statsCommand(input: string, opts: { passes?: string; context: st
   } else {
     const model = loadModel(input);
     const weights = model.weights();
-    build = () => {
-      const g = buildBitnetGraph(model.hparams, weights, { kvCache: true });
-      verifyOrThrow(g, input);
-      return g;
-    };
+    build = () => modelGraph(model, "per-token", weights);
   }
   const blobs = blobDir ? fileBlobReader(blobDir) : undefined;
   const loadConst = (c: ConstDecl): Tensor => constTensor(c, blobs);
