@@ -13,6 +13,11 @@ export interface Tokenizer {
   readonly eosId?: number;
 }
 
+/** The ids an encoding starts with: BOS when the vocabulary asks for it and the caller did not turn it off. */
+function bosPrefix(v: { addBos: boolean; bosId?: number }, options: { bos?: boolean }): number[] {
+  return v.addBos && options.bos !== false && v.bosId !== undefined ? [v.bosId] : [];
+}
+
 /** GPT-2's map from bytes to printable characters, so every byte sequence is a string of "characters". */
 function bytesToUnicode(): string[] {
   const bs: number[] = [];
@@ -88,8 +93,7 @@ export function byteLevelBpe(v: BpeVocab): Tokenizer {
     bosId: v.bosId,
     eosId: v.eosId,
     encode(text, options = {}) {
-      const out: number[] = [];
-      if (v.addBos && options.bos !== false && v.bosId !== undefined) out.push(v.bosId);
+      const out = bosPrefix(v, options);
       for (const piece of text.match(split) ?? []) {
         const chars = [...Buffer.from(piece, "utf8")].map((b) => BYTE_TO_CHAR[b]!);
         for (const sym of mergeByRank(chars, (a, b) => ranks.get(`${a} ${b}`))) {
@@ -143,8 +147,7 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
     bosId: v.bosId,
     eosId: v.eosId,
     encode(text, options = {}) {
-      const out: number[] = [];
-      if (v.addBos && options.bos !== false && v.bosId !== undefined) out.push(v.bosId);
+      const out = bosPrefix(v, options);
       if (text === "") return out;
       // Highest score first is lowest rank first; mergeByRank keeps the leftmost pair on ties, as llama.cpp.
       const symbols = mergeByRank([...(SPACE + text.replaceAll(" ", SPACE))], (a, b) => {
