@@ -11,7 +11,7 @@ export { allOps, getOp, withDefaults } from "./ops/registry.js";
 export { absmeanQuantize, actQuantRows, dequantRows, fixedPointScale, ternaryMatmulInt, ternaryMatmulF32 } from "./ops/quant.js";
 export { ACT_QUANT_MODES, type ActQuantMode } from "./ops/linear.js";
 export { ROPE_STYLES, defaultAttentionScale } from "./ops/attention.js";
-export { balancedDigits, lutBuild, lutEntries, lutMatmul, PACKED_FORMATS, type PackedFormat, packedRowBytes, packTernaryRows, runAddSubNetwork, unpackTernaryRows } from "./ops/lowered.js";
+export { balancedDigits, lutBuild, lutEntries, lutMatmul, MAX_LUT_GROUP, PACKED_FORMATS, type PackedFormat, packedRowBytes, packTernaryRows, runAddSubNetwork, unpackTernaryRows } from "./ops/lowered.js";
 export * from "./tensor.js";
 export * from "./text/index.js";
 export * from "./types.js";

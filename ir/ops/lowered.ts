@@ -47,6 +47,9 @@ export function unpackTernaryRows(packed: Int8Array, n: number, k: number, forma
   return w;
 }
 
+/** Largest lookup-table group: 3^8 patterns already make a (3^8 + 1) / 2 = 3281-entry table per group. */
+export const MAX_LUT_GROUP = 8;
+
 /** Entries of a lookup table for groups of g activations with the sign trick: patterns v = 0..(3^g-1)/2. */
 export function lutEntries(g: number): number {
   return (3 ** g + 1) / 2;
@@ -176,7 +179,7 @@ export const loweredOps: OpDef[] = [
     levels: ["L2"],
     operands: [{ name: "x", doc: "i8[T, k]" }],
     results: ["table"],
-    attrs: [{ name: "group", kind: "int", doc: "activations per group (g)", check: (v) => ((v as number) >= 1 && (v as number) <= 8 ? undefined : "must be 1 to 8") }],
+    attrs: [{ name: "group", kind: "int", doc: "activations per group (g)", check: (v) => ((v as number) >= 1 && (v as number) <= MAX_LUT_GROUP ? undefined : `must be 1 to ${MAX_LUT_GROUP}`) }],
     infer(ctx: InferContext): TensorType[] {
       const x = required(ctx.operands[0], "x");
       expectDType(x, ["i8"], "x");

@@ -1,7 +1,7 @@
 // lower-ternary-matmul (L1 -> L2): every ternary product becomes additions and subtractions only, in the
 // form a cost model picks per layer (or the one asked for): a packed-weight kernel, the lookup-table form,
 // or, for small constant layers, an explicit add/sub network with shared sums. All are exact.
-import { type Graph, lutEntries, type OpNode, type TernaryArray, balancedDigits } from "../../ir/index.js";
+import { type Graph, lutEntries, MAX_LUT_GROUP, type OpNode, type TernaryArray, balancedDigits } from "../../ir/index.js";
 import { UserError } from "../errors.js";
 import { buildAddSubNetwork } from "./addSubNetwork.js";
 import type { Pass, PassContext } from "./pass.js";
@@ -98,7 +98,7 @@ function run(graph: Graph, ctx: PassContext): boolean {
   const form = (ctx.options.form ?? "auto") as LoweringForm;
   if (!LOWERING_FORMS.includes(form)) throw new UserError(`lower-ternary-matmul: form '${form}' is not one of ${LOWERING_FORMS.join(", ")}`);
   const g = Number(ctx.options.group ?? 4);
-  if (!Number.isInteger(g) || g < 1 || g > 8) throw new UserError(`lower-ternary-matmul: group '${ctx.options.group}' must be 1 to 8`);
+  if (!Number.isInteger(g) || g < 1 || g > MAX_LUT_GROUP) throw new UserError(`lower-ternary-matmul: group '${ctx.options.group}' must be 1 to ${MAX_LUT_GROUP}`);
   const nodes = graph.ops().filter((n) => n.op === "ternary_matmul");
   for (const node of nodes) lowerOne(graph, node, ctx, form, g);
   return nodes.length > 0;
