@@ -37,6 +37,24 @@ export function additionCounts(w: TernaryArray, n: number, k: number, g: number)
   return { plain, lut: lut + table, lutTable: table };
 }
 
+/**
+ * Estimated cycles per token of each form on a SIMD CPU (AVX2 or NEON), the larger of its memory time (weight
+ * bytes at about 5 bytes per cycle per core) and its compute time: the 2-bit kernel spends about 4 cycles per
+ * 32-byte block of 128 weights, the base-3 kernel about 12 per block of 160 (five multiply-and-shift digit
+ * extractions), the lookup-table kernel about 1.5 per group (a scalar read and add) plus building the table.
+ */
+export function cpuCycles(n: number, k: number, g: number): { i2: number; tq1: number; lut: number } {
+  const bytesPerCycle = 5;
+  const i2Blocks = n * Math.ceil(k / 128);
+  const tq1Blocks = n * Math.ceil(k / 160);
+  const groups = Math.ceil(k / g);
+  return {
+    i2: Math.max((i2Blocks * 32) / bytesPerCycle, i2Blocks * 4),
+    tq1: Math.max((tq1Blocks * 32) / bytesPerCycle, tq1Blocks * 12),
+    lut: Math.max((n * groups * 2) / bytesPerCycle, n * groups * 1.5) + groups * lutEntries(g) * g,
+  };
+}
+
 /** Additions to build one group's table: entries with two or more non-zero digits cost one each (from an entry with one digit fewer). */
 export function lutTableAdditions(g: number): number {
   let adds = 0;
@@ -44,7 +62,10 @@ export function lutTableAdditions(g: number): number {
   return adds;
 }
 
-function lowerOne(graph: Graph, node: OpNode, ctx: PassContext, form: LoweringForm, g: number): string {
+export const COST_MODELS = ["additions", "cpu"] as const;
+export type CostModel = (typeof COST_MODELS)[number];
+
+function lowerOne(graph: Graph, node: OpNode, ctx: PassContext, form: LoweringForm, g: number, cost: CostModel): string {
   const [x, w] = node.operands as [string, string];
   const wDecl = graph.definition(w)?.entity;
   const xType = graph.typeOf(x)!;
@@ -58,7 +79,11 @@ function lowerOne(graph: Graph, node: OpNode, ctx: PassContext, form: LoweringFo
   if (form === "auto") {
     if (!integer || !weight) chosen = "i2";
     else if (n * k <= ADDSUB_MAX_WEIGHTS) chosen = "addsub";
-    else {
+    else if (cost === "cpu") {
+      const c = cpuCycles(n, k, g);
+      chosen = c.lut < Math.min(c.i2, c.tq1) ? "lut" : c.tq1 < c.i2 ? "tq1" : "i2";
+      ctx.note(`%${node.results[0]}: ${chosen}, estimated cycles per token: i2 ${Math.round(c.i2)}, tq1 ${Math.round(c.tq1)}, lut (g=${g}) ${Math.round(c.lut)}`);
+    } else {
       const c = countsOf(weight);
       chosen = c.lut < c.plain ? "lut" : "i2";
     }
@@ -87,7 +112,7 @@ function lowerOne(graph: Graph, node: OpNode, ctx: PassContext, form: LoweringFo
     ctx.note(`%${acc}: add/sub network, ${net.additions} additions per token (${net.plainAdditions} without shared sums)`);
     return chosen;
   }
-  if (weight) {
+  if (weight && !(form === "auto" && cost === "cpu")) {
     const c = countsOf(weight);
     ctx.note(`%${acc}: ${chosen}, additions per token: plain ${c.plain}, lookup table (g=${g}) ${c.lut}`);
   }
@@ -99,8 +124,10 @@ function run(graph: Graph, ctx: PassContext): boolean {
   if (!LOWERING_FORMS.includes(form)) throw new UserError(`lower-ternary-matmul: form '${form}' is not one of ${LOWERING_FORMS.join(", ")}`);
   const g = Number(ctx.options.group ?? 4);
   if (!Number.isInteger(g) || g < 1 || g > MAX_LUT_GROUP) throw new UserError(`lower-ternary-matmul: group '${ctx.options.group}' must be 1 to ${MAX_LUT_GROUP}`);
+  const cost = (ctx.options.cost ?? "additions") as CostModel;
+  if (!COST_MODELS.includes(cost)) throw new UserError(`lower-ternary-matmul: cost '${cost}' is not one of ${COST_MODELS.join(", ")}`);
   const nodes = graph.ops().filter((n) => n.op === "ternary_matmul");
-  for (const node of nodes) lowerOne(graph, node, ctx, form, g);
+  for (const node of nodes) lowerOne(graph, node, ctx, form, g, cost);
   return nodes.length > 0;
 }
 
@@ -114,6 +141,10 @@ export const lowerTernaryMatmulPass: Pass = {
     "group of G activations per token, then one read and add per group per output) when it needs fewer additions " +
     "than one per non-zero weight, else the 2-bit packed kernel. f32 and grouped products use packed kernels, which " +
     "keep the summation order. Notes give the additions per token of each form. All forms are exact.",
-  options: { form: "auto | i2 | tq1 | lut | addsub (default auto)", group: "activations per lookup-table group, 1 to 8 (default 4)" },
+  options: {
+    form: "auto | i2 | tq1 | lut | addsub (default auto)",
+    group: "activations per lookup-table group, 1 to 8 (default 4)",
+    cost: "additions | cpu: what form=auto minimizes, additions per token (default) or estimated SIMD CPU cycles (cpuCycles)",
+  },
   run,
 };

@@ -29,4 +29,6 @@ export function passNames(): string[] {
 /** Default pipelines: plain lists of pass names, so build scripts can store and edit them. */
 export const DEFAULT_PIPELINES: Readonly<Record<string, readonly string[]>> = {
   interp: ["absmean-quantize", "expand-bitlinear", "cse", "fold-scales", "merge-shared-products", "const-fold", "lower-ternary-matmul", "pack-weights", "fuse-elementwise", "dce", "plan-memory"],
+  // The C backend: each product's form by the SIMD cycle estimate (cpuCycles) rather than by additions.
+  c: ["absmean-quantize", "expand-bitlinear", "cse", "fold-scales", "merge-shared-products", "const-fold", "lower-ternary-matmul{cost=cpu}", "pack-weights", "fuse-elementwise", "dce", "plan-memory"],
 };

@@ -1,0 +1,85 @@
+// How the C backend lays out each kind of weight in weights.bin: the SIMD block layouts of the packed ternary
+// kernels, the signed patterns of the lookup-table kernel, and 8-row interleaving of float matrices.
+import { type Tensor, TernaryArray } from "../../ir/index.js";
+
+/** Weights per 32-byte block of the packed kernels (runtime.c: TC_I2_BLOCK, TC_TQ1_BLOCK). */
+export const PACKED_BLOCK = { i2: 128, tq1: 160 } as const;
+export type CPackedFormat = keyof typeof PACKED_BLOCK;
+
+/** Bytes of one packed row of k weights in the C layout (whole 32-byte blocks). */
+export function cPackedRowBytes(format: CPackedFormat, k: number): number {
+  return Math.ceil(k / PACKED_BLOCK[format]) * 32;
+}
+
+/**
+ * Packs ternary rows in the C kernels' block layout (see runtime.c): in block b, byte j holds the codes
+ * (w + 1) of weights b*B + j + 32p for planes p; i2 puts plane p in bits 2p, tq1 stores the five codes as a
+ * base-3 number v (plane 0 most significant) in the form ceil(v * 256 / 243). Padding weights are 0.
+ */
+export function packCBlocks(w: TernaryArray, n: number, k: number, format: CPackedFormat): Uint8Array {
+  const rb = cPackedRowBytes(format, k);
+  const block = PACKED_BLOCK[format];
+  const planes = block / 32;
+  const out = new Uint8Array(n * rb);
+  const code = (o: number, i: number): number => (i < k ? w.get(o * k + i) + 1 : 1);
+  for (let o = 0; o < n; o++) {
+    for (let b = 0; b < rb / 32; b++) {
+      for (let j = 0; j < 32; j++) {
+        let byte = 0;
+        if (format === "i2") for (let p = 0; p < planes; p++) byte |= code(o, b * block + j + 32 * p) << (2 * p);
+        else {
+          let v = 0;
+          for (let p = 0; p < planes; p++) v = v * 3 + code(o, b * block + j + 32 * p);
+          byte = Math.floor((v * 256 + 242) / 243);
+        }
+        out[o * rb + b * 32 + j] = byte;
+      }
+    }
+  }
+  return out;
+}
+
+/** The code of weight i of a row packed by packCBlocks, read back as the kernels read it. */
+export function cBlockCode(row: Uint8Array, format: CPackedFormat, i: number): number {
+  const block = PACKED_BLOCK[format];
+  const byte = row[Math.floor(i / block) * 32 + (i % block) % 32]!;
+  const p = Math.floor((i % block) / 32);
+  if (format === "i2") return (byte >> (2 * p)) & 3;
+  const m = (byte * 3 ** p) & 0xff;
+  return (m * 3) >> 8;
+}
+
+/** Signed weight pattern of each (row, group of g) as the lookup-table kernel reads it: v = sum_i w[j*g+i] 3^i. */
+export function lutPatterns(w: TernaryArray, n: number, k: number, g: number): Int16Array {
+  const groups = Math.ceil(k / g);
+  const out = new Int16Array(n * groups);
+  for (let o = 0; o < n; o++) {
+    for (let j = 0; j < groups; j++) {
+      let v = 0;
+      for (let i = g - 1; i >= 0; i--) v = v * 3 + (j * g + i < k ? w.get(o * k + j * g + i) : 0);
+      out[o * groups + j] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * A float matrix [rows, cols] (f32, f16 or bf16 storage) as blocks of 8 rows interleaved by column: element
+ * (r, c) at (r/8)*8*cols + c*8 + r%8, rows padded to a multiple of 8 with zeros.
+ */
+export function interleaveRows8(t: Tensor): Uint8Array {
+  const [rows, cols] = t.shape as [number, number];
+  const src = t.data as Float32Array | Uint16Array;
+  const padded = Math.ceil(rows / 8) * 8;
+  const dst = src instanceof Float32Array ? new Float32Array(padded * cols) : new Uint16Array(padded * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = Math.floor(r / 8) * 8 * cols + (r % 8);
+    for (let c = 0; c < cols; c++) dst[base + c * 8] = src[r * cols + c]!;
+  }
+  return new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength);
+}
+
+/** Trits of a ternary weight, from its ternary tensor or its packed i8 rows. */
+export function tritsOf(t: Tensor, unpack: (packed: Int8Array) => TernaryArray): TernaryArray {
+  return t.data instanceof TernaryArray ? t.data : unpack(t.data as Int8Array);
+}

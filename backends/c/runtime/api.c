@@ -1,0 +1,201 @@
+/* The public API (model.h): opening a weight blob, buffers, and running tokens through the forward function. */
+
+#define TC_BLOB_MAGIC "TERNCW01"
+
+static uint32_t tc_crc32(const uint8_t *p, size_t n) {
+  static uint32_t table[256];
+  static atomic_int ready;
+  if (!atomic_load(&ready)) { /* computing it twice from two threads writes the same values */
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; k++) c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+      table[i] = c;
+    }
+    atomic_store(&ready, 1);
+  }
+  uint32_t c = 0xffffffffu;
+  for (size_t i = 0; i < n; i++) c = table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+  return c ^ 0xffffffffu;
+}
+
+static uint32_t tc_u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+
+ternc_params ternc_default_params(void) {
+  ternc_params p;
+  memset(&p, 0, sizeof p);
+  p.verify_checksum = 1;
+  return p;
+}
+
+static void tc_set_err(char *err, size_t size, const char *msg, const char *detail) {
+  if (err && size) snprintf(err, size, "%s%s%s", msg, detail ? ": " : "", detail ? detail : "");
+}
+
+static int tc_check_blob(const uint8_t *blob, size_t size, int verify, char *err, size_t err_size) {
+  char detail[160];
+  if (size < 64 || memcmp(blob, TC_BLOB_MAGIC, 8) != 0) {
+    tc_set_err(err, err_size, "not a ternc weight blob", "bad magic");
+    return TERNC_ERR_FORMAT;
+  }
+  uint64_t total = tc_read_u64(blob + 8);
+  if (total != size || size != TC_BLOB_BYTES) {
+    snprintf(detail, sizeof detail, "%zu bytes, the header says %llu and this model.c expects %llu", size, (unsigned long long)total, (unsigned long long)TC_BLOB_BYTES);
+    tc_set_err(err, err_size, "weight blob has the wrong size (truncated, or from another compile)", detail);
+    return TERNC_ERR_FORMAT;
+  }
+  if (tc_u32(blob + 20) != TC_LAYOUT_ID) {
+    snprintf(detail, sizeof detail, "layout %08x, this model.c was generated for %08x", tc_u32(blob + 20), TC_LAYOUT_ID);
+    tc_set_err(err, err_size, "weight blob is from another compile", detail);
+    return TERNC_ERR_FORMAT;
+  }
+  if (verify && tc_crc32(blob + 64, size - 64) != tc_u32(blob + 16)) {
+    tc_set_err(err, err_size, "weight blob is damaged", "CRC-32 mismatch");
+    return TERNC_ERR_FORMAT;
+  }
+  return TERNC_OK;
+}
+
+static int tc_online_cores(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+static int tc_create(ternc_model **out, const uint8_t *blob, size_t size, void *mapping, const ternc_params *params, char *err, size_t err_size) {
+  ternc_params p = params ? *params : ternc_default_params();
+  *out = NULL;
+  int rc = tc_check_blob(blob, size, p.verify_checksum, err, err_size);
+  if (rc != TERNC_OK) return rc;
+  if (p.n_ctx < 0 || p.n_batch < 0 || p.n_threads < 0) {
+    tc_set_err(err, err_size, "bad parameters", "n_ctx, n_batch and n_threads must be >= 0");
+    return TERNC_ERR_INPUT;
+  }
+  ternc_model *m = (ternc_model *)calloc(1, sizeof(ternc_model));
+  if (!m) {
+    tc_set_err(err, err_size, "out of memory", NULL);
+    return TERNC_ERR_MEMORY;
+  }
+  m->blob = blob;
+  m->blob_size = size;
+  m->mapping = mapping;
+  m->mapping_size = mapping ? size : 0;
+  m->n_ctx = p.n_ctx ? p.n_ctx : TC_DEFAULT_CONTEXT;
+  m->n_batch = p.n_batch ? p.n_batch : 64;
+  if (m->n_batch > m->n_ctx) m->n_batch = m->n_ctx;
+  m->n_threads = p.n_threads ? p.n_threads : tc_online_cores();
+  m->trace = p.trace;
+  m->trace_user = p.trace_user;
+  int ok = 1;
+  for (int i = 0; i < TC_N_BUFFERS; i++) ok = ok && (m->buf[i] = tc_alloc((size_t)(TC_BUFFER_PER_TOKEN[i] * m->n_batch + TC_BUFFER_FIXED[i])));
+  int64_t widest = 1;
+  for (int i = 0; i < TC_N_CACHES && TC_HAS_CACHES; i++) {
+    ok = ok && (m->cache[i] = (float *)tc_alloc((size_t)(TC_CACHE_WIDTH[i] * m->n_ctx) * sizeof(float)));
+    if (TC_CACHE_WIDTH[i] > widest) widest = TC_CACHE_WIDTH[i];
+  }
+  ok = ok && (m->scratch = tc_alloc((size_t)(TC_SCRATCH_PER_TOKEN * m->n_batch + TC_SCRATCH_FIXED)));
+  ok = ok && (m->attn_scratch = (float *)tc_alloc((size_t)m->n_threads * (size_t)(m->n_ctx > m->n_batch ? m->n_ctx : m->n_batch) * sizeof(float)));
+  ok = ok && (m->pos = (int32_t *)tc_alloc((size_t)m->n_batch * sizeof(int32_t)));
+  if (ok && m->trace) ok = (m->trace_buf = (float *)tc_alloc((size_t)(widest * m->n_ctx) * sizeof(float))) != NULL;
+  ok = ok && (m->pool = tc_pool_create(m->n_threads));
+  if (!ok) {
+    m->mapping = NULL; /* the caller unmaps */
+    ternc_model_free(m);
+    tc_set_err(err, err_size, "out of memory", "buffers for the context and batch");
+    return TERNC_ERR_MEMORY;
+  }
+  m->n_threads = m->pool->n;
+  *out = m;
+  return TERNC_OK;
+}
+
+int ternc_model_open_blob(ternc_model **out, const void *blob, size_t size, const ternc_params *params, char *err, size_t err_size) {
+  if (!out || !blob || ((uintptr_t)blob % TC_ALIGN) != 0) {
+    tc_set_err(err, err_size, "bad arguments", "the blob must be non-NULL and 64-byte aligned");
+    return TERNC_ERR_INPUT;
+  }
+  return tc_create(out, (const uint8_t *)blob, size, NULL, params, err, err_size);
+}
+
+int ternc_model_open(ternc_model **out, const char *path, const ternc_params *params, char *err, size_t err_size) {
+  char detail[320];
+  if (!out || !path) {
+    tc_set_err(err, err_size, "bad arguments", NULL);
+    return TERNC_ERR_INPUT;
+  }
+  *out = NULL;
+  int fd = open(path, O_RDONLY);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    snprintf(detail, sizeof detail, "%s: %s", path, strerror(errno));
+    if (fd >= 0) close(fd);
+    tc_set_err(err, err_size, "cannot open the weights", detail);
+    return TERNC_ERR_IO;
+  }
+  size_t size = (size_t)st.st_size;
+  void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  close(fd);
+  if (map == MAP_FAILED) {
+    snprintf(detail, sizeof detail, "%s: %s", path, size ? strerror(errno) : "empty file");
+    tc_set_err(err, err_size, "cannot map the weights", detail);
+    return size ? TERNC_ERR_IO : TERNC_ERR_FORMAT;
+  }
+  int rc = tc_create(out, (const uint8_t *)map, size, map, params, err, err_size);
+  if (rc != TERNC_OK) {
+    munmap(map, size);
+    if (err && err_size) {
+      snprintf(detail, sizeof detail, "%s", err);
+      snprintf(err, err_size, "%s: %s", path, detail);
+    }
+  }
+  return rc;
+}
+
+int ternc_model_eval(ternc_model *m, const int32_t *tokens, int32_t n, float *logits_out) {
+  if (!m || (!tokens && n > 0) || n < 0) return m ? tc_fail(m, TERNC_ERR_INPUT, "bad arguments to ternc_model_eval") : TERNC_ERR_INPUT;
+  if ((int64_t)m->n_past + n > m->n_ctx) return tc_fail(m, TERNC_ERR_CONTEXT, "%d tokens after %d do not fit in the context of %d", (int)n, (int)m->n_past, (int)m->n_ctx);
+  for (int32_t i = 0; i < n; i++)
+    if (tokens[i] < 0 || tokens[i] >= TC_VOCAB) return tc_fail(m, TERNC_ERR_INPUT, "token %d is %d, outside the vocabulary of %d", (int)i, (int)tokens[i], TC_VOCAB);
+  const int32_t start = m->n_past;
+  for (int32_t done = 0; done < n;) {
+    int32_t chunk = n - done < m->n_batch ? n - done : m->n_batch;
+    m->all_logits = logits_out != NULL || m->trace != NULL;
+    int rc = tc_forward(m, tokens + done, chunk);
+    if (rc != TERNC_OK) {
+      m->n_past = start;
+      return rc;
+    }
+    if (logits_out) memcpy(logits_out + (size_t)done * TC_VOCAB, m->logits, (size_t)chunk * TC_VOCAB * sizeof(float));
+    m->logits += (size_t)(chunk - 1) * TC_VOCAB;
+    m->n_past += chunk;
+    done += chunk;
+  }
+  return TERNC_OK;
+}
+
+const float *ternc_model_logits(const ternc_model *m) { return m->logits; }
+int32_t ternc_model_n_past(const ternc_model *m) { return m->n_past; }
+int32_t ternc_model_n_ctx(const ternc_model *m) { return m->n_ctx; }
+int ternc_model_n_threads(const ternc_model *m) { return m->n_threads; }
+void ternc_model_reset(ternc_model *m) { m->n_past = 0; }
+const char *ternc_model_error(const ternc_model *m) { return m->error; }
+int32_t ternc_model_vocab(void) { return TC_VOCAB; }
+const char *ternc_model_isa(void) { return TC_ISA; }
+
+int32_t ternc_argmax(const float *v, int32_t n) {
+  int32_t best = 0;
+  for (int32_t i = 1; i < n; i++)
+    if (v[i] > v[best]) best = i;
+  return best;
+}
+
+void ternc_model_free(ternc_model *m) {
+  if (!m) return;
+  tc_pool_free(m->pool);
+  for (int i = 0; i < TC_N_BUFFERS; i++) free(m->buf[i]);
+  for (int i = 0; i < TC_N_CACHES; i++) free(m->cache[i]);
+  free(m->scratch);
+  free(m->attn_scratch);
+  free(m->trace_buf);
+  free(m->pos);
+  if (m->mapping) munmap(m->mapping, m->mapping_size);
+  free(m);
+}

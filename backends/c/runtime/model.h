@@ -1,0 +1,104 @@
+/* A BitNet model compiled by ternc: load its weights, feed tokens, read logits.
+ *
+ * Typical use:
+ *
+ *   ternc_params p = ternc_default_params();
+ *   p.n_threads = 4;
+ *   ternc_model *m;
+ *   char err[256];
+ *   if (ternc_model_open(&m, "weights.bin", &p, err, sizeof err) != TERNC_OK) { fputs(err, stderr); ... }
+ *   ternc_model_eval(m, prompt, n_prompt, NULL);          // prefill: appends to the KV cache
+ *   int32_t next = ternc_argmax(ternc_model_logits(m), ternc_model_vocab());
+ *   ternc_model_eval(m, &next, 1, NULL);                  // one decode step
+ *   ternc_model_free(m);
+ *
+ * The model keeps no global state: any number of models (or instances of one model) may live in a process.
+ * One model must not be used from two threads at once; it runs its own thread pool inside each call.
+ */
+#ifndef TERNC_MODEL_H
+#define TERNC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Return codes. */
+enum {
+  TERNC_OK = 0,
+  TERNC_ERR_IO = 1,      /* the weight file cannot be read or mapped */
+  TERNC_ERR_FORMAT = 2,  /* the weight blob is not the one this model.c was generated with, or is damaged */
+  TERNC_ERR_MEMORY = 3,  /* an allocation failed */
+  TERNC_ERR_INPUT = 4,   /* a token id outside the vocabulary, or a bad argument */
+  TERNC_ERR_CONTEXT = 5  /* the tokens do not fit in the context */
+};
+
+/** Element types passed to a trace callback. */
+enum { TERNC_F32 = 0, TERNC_F16 = 1, TERNC_BF16 = 2, TERNC_I8 = 3, TERNC_I32 = 4 };
+
+/** Called after each op with each result (for validation against the ternc interpreter). */
+typedef void (*ternc_trace_fn)(void *user, const char *name, int dtype, int rank, const int64_t *shape, const void *data);
+
+typedef struct ternc_params {
+  int n_threads;          /* threads for the kernels, including the caller; 0: all online cores */
+  int32_t n_ctx;          /* context length (KV cache rows); 0: the model's default */
+  int32_t n_batch;        /* most tokens per forward pass; longer inputs run in chunks; 0: 64 */
+  int verify_checksum;    /* check the blob's CRC-32 when opening (reads every byte once) */
+  ternc_trace_fn trace;   /* optional; tracing computes the logits of every token */
+  void *trace_user;
+} ternc_params;
+
+typedef struct ternc_model ternc_model;
+
+/** Defaults: all cores, the model's context, batches of 64, checksum verified, no trace. */
+ternc_params ternc_default_params(void);
+
+/** Maps `path` (weights.bin) read-only and creates a model; on failure writes a message to err. */
+int ternc_model_open(ternc_model **out, const char *path, const ternc_params *params, char *err, size_t err_size);
+
+/** Creates a model over a weight blob in memory (64-byte aligned, kept alive by the caller until free). */
+int ternc_model_open_blob(ternc_model **out, const void *blob, size_t size, const ternc_params *params, char *err, size_t err_size);
+
+/**
+ * Runs `n` tokens after the ones already in the context (prefill or decode: the same call). With `logits_out`
+ * non-NULL, the logits of every token are written there (n * vocab floats); otherwise only the last token's are
+ * kept (ternc_model_logits). On error the context is unchanged and ternc_model_error says why.
+ */
+int ternc_model_eval(ternc_model *m, const int32_t *tokens, int32_t n, float *logits_out);
+
+/** Logits of the last token evaluated (vocab floats), valid until the next eval. */
+const float *ternc_model_logits(const ternc_model *m);
+
+/** Tokens in the context so far. */
+int32_t ternc_model_n_past(const ternc_model *m);
+
+/** Context length (as opened). */
+int32_t ternc_model_n_ctx(const ternc_model *m);
+
+/** Threads the model runs with. */
+int ternc_model_n_threads(const ternc_model *m);
+
+/** Forgets the context (the KV cache), keeping the weights and buffers. */
+void ternc_model_reset(ternc_model *m);
+
+/** The message of the last failed call on this model. */
+const char *ternc_model_error(const ternc_model *m);
+
+void ternc_model_free(ternc_model *m);
+
+/** Vocabulary size (logits per token). */
+int32_t ternc_model_vocab(void);
+
+/** Which kernels were compiled in: "avx2", "neon-dotprod", "neon" or "portable". */
+const char *ternc_model_isa(void);
+
+/** Index of the largest value (the first on ties), as the interpreter's greedy decoding. */
+int32_t ternc_argmax(const float *v, int32_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

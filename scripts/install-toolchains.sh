@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs the system tools the backend tests run (C compilers, the AArch64 cross compiler and qemu-user for
+# the NEON kernels). Skips what is already there; needs root (or sudo) only when something is missing.
+set -e
+need=""
+command -v gcc >/dev/null 2>&1 || need="$need gcc libc6-dev"
+command -v clang >/dev/null 2>&1 || need="$need clang"
+command -v make >/dev/null 2>&1 || need="$need make"
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need="$need gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
+command -v qemu-aarch64 >/dev/null 2>&1 || need="$need qemu-user"
+[ -z "$need" ] && exit 0
+echo "install-toolchains: installing$need" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
