@@ -1,11 +1,12 @@
 // Writes a compiled model's files: model.h, model.c, weights.bin (streamed, checksummed), main.c, a Makefile,
 // a CMake snippet and manifest.json, into a fresh directory that replaces the output only when complete.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
 import type { Graph } from "../../ir/index.js";
-import { BLOB_HEADER_BYTES, type CEmitOptions, type CProgram, emitModel } from "./emit.js";
+import { BLOB_HEADER_BYTES, CBackendError, type CEmitOptions, type CProgram, emitModel } from "./emit.js";
 
 /** The runtime sources next to this module (source tree) or at the package root (compiled into dist/). */
 function runtimeDir(): string {
@@ -72,6 +73,15 @@ target_compile_options(ternc_model PRIVATE -ffp-contract=off $<$<NOT:$<BOOL:\${T
 target_link_libraries(ternc_model PUBLIC Threads::Threads m)
 `;
 
+/** A hash of the backend's code and runtime sources: compiled outputs cached under it go stale with them. */
+export function backendFingerprint(): string {
+  const h = createHash("sha256");
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const f of ["runtime.c", "core.c", "api.c", "main.c", "model.h"]) h.update(runtimeFile(f));
+  for (const f of readdirSync(here).sort()) if (/\.(js|ts)$/.test(f)) h.update(readFileSync(join(here, f)));
+  return h.digest("hex").slice(0, 16);
+}
+
 /** The whole model.c: runtime kernels, generated sizes, the model struct, the forward function, the API. */
 export function assembleModelC(program: CProgram): string {
   return ['#include "model.h"', runtimeFile("runtime.c"), program.constants, runtimeFile("core.c"), program.forward, runtimeFile("api.c")].join("\n");
@@ -128,6 +138,9 @@ export interface CompiledC {
 export function compileToDirectory(graph: Graph, out: string, opts: CompileCOptions): CompiledC {
   const program = emitModel(graph, opts);
   const target = resolve(out);
+  if (existsSync(target) && readdirSync(target).length > 0 && !existsSync(join(target, "manifest.json"))) {
+    throw new CBackendError(out, "exists and is not an earlier C output (no manifest.json); refusing to replace it");
+  }
   mkdirSync(dirname(target), { recursive: true });
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });

@@ -1,10 +1,11 @@
 // The model commands of the CLI: inspect, import, and running a model (generation) rather than a graph.
 import { dirname, extname, resolve } from "node:path";
-import { formatType, type Graph, verifyOrThrow } from "../../ir/index.js";
+import { type BlobReader, formatType, type Graph, verifyOrThrow } from "../../ir/index.js";
 import { UserError } from "../errors.js";
 import { buildBitnetGraph } from "../frontend/bitnetGraph.js";
 import { loadModel } from "../frontend/loadModel.js";
 import type { LoadedModel } from "../frontend/modelInfo.js";
+import type { Tokenizer } from "../frontend/tokenizer/tokenizer.js";
 import { checkModelGraph, generate } from "../generate.js";
 import { blobPathFor, writeGraphWithBlob } from "../importModel.js";
 import { writeFileAtomic } from "../io/files.js";
@@ -79,7 +80,7 @@ export interface RunModelOptions {
   json?: boolean;
 }
 
-function parseTokenList(text: string): number[] {
+export function parseTokenList(text: string): number[] {
   const parts = text.split(/[\s,]+/).filter(Boolean);
   const ids = parts.map(Number);
   const bad = ids.findIndex((id) => !Number.isInteger(id) || id < 0);
@@ -87,15 +88,26 @@ function parseTokenList(text: string): number[] {
   return ids;
 }
 
-/** Runs a model (file, or a .tir with the model interface): prompt in, greedy tokens out. */
-export function runModel(path: string, opts: RunModelOptions, io: CliIo): void {
+/** A model run's inputs, checked: the graph, the prompt as tokens, and the tokenizer if the file has one. */
+export interface PreparedRun {
+  graph: Graph;
+  blobs?: BlobReader;
+  model?: LoadedModel;
+  tokenizer?: Tokenizer;
+  prompt: number[];
+  maxTokens: number;
+  vocab: number;
+}
+
+/** Checks a model run's options against the model (prompt, token ids, --act-quant) for any backend. */
+export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRun {
   const maxTokens = Number(opts.maxTokens);
   if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new UserError(`--max-tokens '${opts.maxTokens}': expected a whole number >= 0`);
   if (opts.tokens !== undefined && opts.prompt !== undefined) throw new UserError("give either --tokens or --prompt, not both");
   const isTir = extname(path) === ".tir";
   if (isTir && opts.actQuant) throw new UserError("--act-quant applies when ternc builds the graph from a model file; a .tir graph already fixes it");
   let graph: Graph;
-  let blobs;
+  let blobs: BlobReader | undefined;
   let model: LoadedModel | undefined;
   if (isTir) {
     graph = loadIrFile(path);
@@ -109,9 +121,15 @@ export function runModel(path: string, opts: RunModelOptions, io: CliIo): void {
   if (opts.prompt !== undefined && !tokenizer) throw new UserError(`${path}: --prompt needs a tokenizer, and ${isTir ? "a .tir graph" : "this model file"} carries none; pass --tokens`);
   if (opts.tokens === undefined && opts.prompt === undefined) throw new UserError("give the prompt as --tokens 1,2,3 (or --prompt \"text\" for a model with a tokenizer)");
   const prompt = opts.prompt !== undefined ? tokenizer!.encode(opts.prompt) : parseTokenList(opts.tokens!);
-  const vocab = graph.typeOf("logits")?.shape[1];
-  const bad = prompt.find((t) => typeof vocab === "number" && t >= vocab);
+  const vocab = graph.typeOf("logits")?.shape[1] as number;
+  const bad = prompt.find((t) => t >= vocab);
   if (bad !== undefined) throw new UserError(`--tokens: token id ${bad} is outside the vocabulary (${vocab} tokens)`);
+  return { graph, blobs, model, tokenizer, prompt, maxTokens, vocab };
+}
+
+/** Runs a model (file, or a .tir with the model interface) in the interpreter: prompt in, greedy tokens out. */
+export function runModel(path: string, opts: RunModelOptions, io: CliIo): void {
+  const { graph, blobs, model, tokenizer, prompt, maxTokens } = prepareModelRun(path, opts);
   const result = generate(graph, prompt, maxTokens, { blobs, stopToken: tokenizer?.eosId });
   const text = tokenizer?.decode(result.generated);
   if (opts.logits) writeFileAtomic(opts.logits, encodeNpy(result.promptLogits));

@@ -7,8 +7,9 @@ import { isUserError, UserError } from "../errors.js";
 import { parseInputs } from "../inputs.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
-import { type ActQuantFlag, importCommand, inspectCommand, type RunModelOptions, runModel } from "./modelCommands.js";
+import { type ActQuantFlag, importCommand, inspectCommand, runModel } from "./modelCommands.js";
 import { optCommand, type OptOptions, passesCommand, statsCommand } from "./optCommand.js";
+import { compileCommand, type CompileOptions, type RunCOptions, runWithC, validateCommand, type ValidateOptions } from "./cCommands.js";
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -80,10 +81,19 @@ function buildProgram(io: CliIo): Command {
     .option("--logits <file.npy>", "model mode: write the logits of every prompt position, float32 [tokens, vocab]")
     .addOption(new Option("--act-quant <mode>", "model mode: int8 per-token activations (the paper), or none (f32, as llama.cpp with F32/F16 weights)").choices(["per-token", "none"]))
     .option("--json", "model mode: print the result as JSON")
+    .addOption(new Option("--backend <name>", "model mode: run in the reference interpreter or as compiled C (built once into a cache folder)").choices(["interp", "c"]).default("interp"))
+    .option("--threads <n>", "model mode, C backend: threads (default: all cores)")
+    .addOption(new Option("--kernel <kind>", "model mode, C backend: ternary kernel (auto: a cost model per layer)").choices(["auto", "i2", "tq1", "lut"]).default("auto"))
+    .addOption(new Option("--isa <isa>", "model mode, C backend: instruction set of the kernels").choices(["native", "avx2", "portable", "neon", "neon-nodot"]).default("native"))
     .addOption(new Option("--format <format>", "graph mode: output format").choices(["json", "npy"]).default("json"))
     .option("-o, --output <path>", "graph mode: json: the file to write (default stdout); npy: the folder for one NAME.npy per output")
-    .action((file: string, opts: RunModelOptions & { input: string[]; format: "json" | "npy"; output?: string }) => {
+    .action((file: string, opts: RunCOptions & { input: string[]; format: "json" | "npy"; output?: string; backend: "interp" | "c" }) => {
       const graphMode = opts.input.length > 0 || (extname(file) === ".tir" && opts.tokens === undefined && opts.prompt === undefined);
+      if (!graphMode && opts.backend === "c") return runWithC(file, opts, io);
+      if (opts.threads !== undefined || opts.kernel !== "auto" || opts.isa !== "native") {
+        if (opts.backend !== "c") throw new UserError("--threads, --kernel and --isa apply to --backend c");
+      }
+      if (graphMode && opts.backend === "c") throw new UserError("--backend c runs models (--tokens or --prompt); a plain graph runs in the interpreter");
       if (!graphMode) return runModel(file, opts, io);
       const graph = loadIrFile(file);
       const outputs = runIrFile(file, parseInputs(graph, opts.input));
@@ -147,6 +157,34 @@ function buildProgram(io: CliIo): Command {
     .description("list the passes and the default pipelines")
     .option("--list", "list them (the default)")
     .action(() => passesCommand(io));
+
+  program
+    .command("compile")
+    .description("compile a model (GGUF, Hugging Face folder, or a .tir model graph) to a target's code")
+    .argument("<model>", "a model file or folder, or a .tir graph with the model interface")
+    .addOption(new Option("--target <name>", "the backend").choices(["c"]).default("c"))
+    .option("-o, --output <dir>", "the folder to write (replaced as a whole once complete)")
+    .addOption(new Option("--kernel <kind>", "ternary kernel for every layer; auto picks per layer by a cost model").choices(["auto", "i2", "tq1", "lut"]).default("auto"))
+    .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
+    .option("--context <n>", "default context length of the compiled model (default: the model's, at most 4096)")
+    .action((model: string, opts: CompileOptions) => compileCommand(model, opts, io));
+
+  program
+    .command("validate")
+    .description("compile, build and run a model's target code on seeded tokens and compare it with the interpreter (exit 1 on a mismatch)")
+    .argument("<model>", "a model file or folder, or a .tir graph with the model interface")
+    .addOption(new Option("--target <name>", "the backend").choices(["c"]).default("c"))
+    .addOption(new Option("--kernel <kind>", "ternary kernel (auto: a cost model per layer)").choices(["auto", "i2", "tq1", "lut"]).default("auto"))
+    .addOption(new Option("--isa <isa>", "kernels to build: native, avx2, portable, or neon / neon-nodot (cross-compiled, run under qemu-aarch64)").choices(["native", "avx2", "portable", "neon", "neon-nodot"]).default("native"))
+    .option("--cc <compiler>", "C compiler (default cc, or aarch64-linux-gnu-gcc for neon)")
+    .option("--threads <n>", "threads of the compiled model", "2")
+    .option("--steps <n>", "greedy tokens compared", "32")
+    .option("--tokens <ids>", "the prompt (default: seeded random tokens)")
+    .option("--seed <n>", "seed of the random prompt", "1")
+    .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
+    .option("--keep <dir>", "keep the generated sources, build and trace in this folder")
+    .option("--json", "print the report as JSON")
+    .action((model: string, opts: ValidateOptions) => validateCommand(model, opts, io));
 
   program
     .command("ops")

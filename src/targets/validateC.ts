@@ -10,9 +10,8 @@ import { UserError } from "../errors.js";
 import { generate } from "../generate.js";
 import { Rng } from "../util/random.js";
 import { compileToDirectory } from "../../backends/c/artifacts.js";
-import { CBackendError } from "../../backends/c/emit.js";
 import { type ActQuantFlag } from "../cli/modelCommands.js";
-import { buildC, type CIsa, type CKernel, loadModelGraph, lowerForC, readTrace, runnerCommand, runRunner, type TraceRecord } from "./cTarget.js";
+import { buildC, type CIsa, type CKernel, loadModelGraph, lowerForC, readTrace, runnerCommand, runRunner, type TraceRecord, withCBackendErrors } from "./cTarget.js";
 
 /** Float results of one op, recomputed from the same operands, may differ by this much (abs + rel * |x|). */
 export const OP_TOLERANCE = { abs: 1e-6, rel: 1e-5 };
@@ -137,13 +136,9 @@ export function validateC(path: string, o: ValidateCOptions): ValidationReport {
   if (bad !== undefined) throw new UserError(`--tokens: token id ${bad} is outside the vocabulary (${vocab} tokens)`);
   const dir = o.keepDir ?? mkdtempSync(join(tmpdir(), "ternc-validate-"));
   try {
-    let program;
-    try {
-      program = compileToDirectory(graph, join(dir, "model"), { loadConst: loaded.loadConst, banner: `/* ternc validate: ${path} */`, defaultContext: prompt.length + o.steps + 8, manifest: { source: path, kernel: o.kernel } }).program;
-    } catch (e) {
-      if (e instanceof CBackendError) throw new UserError(`${path}: C backend: ${e.message}`);
-      throw e;
-    }
+    const { program } = withCBackendErrors(path, () =>
+      compileToDirectory(graph, join(dir, "model"), { loadConst: loaded.loadConst, banner: `/* ternc validate: ${path} */`, defaultContext: prompt.length + o.steps + 8, manifest: { source: path, kernel: o.kernel } }),
+    );
     log(`compiled ${path} (kernel ${o.kernel}); building for ${o.isa}`);
     const bin = buildC(join(dir, "model"), { isa: o.isa, cc: o.cc, cflags: o.cflags ?? "-O2 -Wall -Wextra -Werror", ldflags: o.ldflags });
     const traceFile = join(dir, "trace.bin");

@@ -138,13 +138,15 @@ static TC_MAYBE_UNUSED tc_pool *tc_pool_create(int n) {
   }
   for (int i = 1; i < p->n; i++) {
     tc_worker_arg *a = (tc_worker_arg *)malloc(sizeof(tc_worker_arg));
+    if (a) {
+      a->pool = p;
+      a->index = i;
+    }
     if (!a || pthread_create(&p->threads[i], NULL, tc_worker, a) != 0) {
       free(a);
       p->n = i; /* run with the threads we got */
       break;
     }
-    a->pool = p;
-    a->index = i;
   }
   return p;
 }

@@ -1,0 +1,29 @@
+// Small seeded models for the C backend tests: odd shapes as .tir model graphs (any size), and real files.
+import { join } from "node:path";
+import { verifyOrThrow } from "../../ir/index.js";
+import { type BitnetHParams, buildBitnetGraph } from "../../src/frontend/bitnetGraph.js";
+import { writeBitnetHf } from "../../src/frontend/huggingface/writeModel.js";
+import { randomBitnetWeights, TINY_BITNET_2B4T_FORM, TINY_BITNET_LLAMA_FORM } from "../../src/frontend/randomBitnet.js";
+import { writeGraphWithBlob } from "../../src/importModel.js";
+
+/** 2B4T form with no dimension a multiple of a SIMD width or block: hidden 40, FFN 200, 5 heads on 1 KV head, vocab 53. */
+export const ODD_2B4T: BitnetHParams = { ...TINY_BITNET_2B4T_FORM, hidden: 40, intermediate: 200, heads: 5, kvHeads: 1, headDim: 8, vocab: 53, layers: 2 };
+/** LLaMA form (SiLU, no sub-norms, untied head): hidden 168 (one tq1 block and a bit), FFN 300, vocab 67. */
+export const ODD_LLAMA: BitnetHParams = { ...TINY_BITNET_LLAMA_FORM, hidden: 168, intermediate: 300, heads: 4, kvHeads: 4, headDim: 42, vocab: 67, layers: 2 };
+
+/** Writes a seeded model as a .tir model graph (weights in the .bin beside it); returns the .tir path. */
+export function writeTirModel(dir: string, name: string, hp: BitnetHParams, seed: number, opts: { tiedHead?: boolean; actQuant?: "per_token" | "none" } = {}): string {
+  const g = buildBitnetGraph(hp, randomBitnetWeights(hp, seed, { tiedHead: opts.tiedHead }), { name: "model", kvCache: true, actQuant: opts.actQuant ?? "per_token" });
+  verifyOrThrow(g);
+  const tir = join(dir, `${name}.tir`);
+  writeGraphWithBlob(g, tir, join(dir, `${name}.bin`));
+  return tir;
+}
+
+/** A Hugging Face folder (LLaMA form, packed uint8 weights, BF16 embedding and untied head), hidden 256. */
+export function writeHfLlama(dir: string, seed: number): string {
+  const hp: BitnetHParams = { ...TINY_BITNET_LLAMA_FORM, hidden: 256, intermediate: 384, headDim: 64, layers: 2, vocab: 96 };
+  const path = join(dir, "hf-llama");
+  writeBitnetHf(path, hp, randomBitnetWeights(hp, seed, { tiedHead: false }), { weights: "packed" });
+  return path;
+}

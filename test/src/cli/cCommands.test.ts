@@ -1,0 +1,165 @@
+// The C target from the command line: compile (files, Makefile with gcc and clang, the runner, two models in one
+// process), validate, run --backend c against the interpreter, and bad input.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseNpy } from "../../../src/io/npy.js";
+import { ROOT, ternc } from "../../helpers/cli.js";
+import { ODD_2B4T, writeTirModel } from "../../helpers/cModels.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ternc-c-cli-"));
+const example = join(ROOT, "examples/tiny-bitnet.gguf");
+const env = { ...process.env, TERNC_CACHE_DIR: join(dir, "cache") };
+
+function make(out: string, cc: string): ReturnType<typeof spawnSync> {
+  return spawnSync("make", ["-C", out, "-B", `CC=${cc}`, "CFLAGS=-O2 -Wall -Wextra -Werror"], { encoding: "utf8" });
+}
+
+describe("ternc compile --target c", () => {
+  const out = join(dir, "tiny-c");
+  it("writes the library, the runner, build files and a manifest", () => {
+    const r = ternc(["compile", example, "--target", "c", "-o", out]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("ternary products: i2 x8");
+    for (const f of ["model.h", "model.c", "main.c", "Makefile", "ternc_model.cmake", "weights.bin", "manifest.json"]) expect(existsSync(join(out, f))).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    expect(manifest.target).toBe("c");
+    expect(manifest.weights.bytes).toBe(readFileSync(join(out, "weights.bin")).length);
+    expect(manifest.weights.constants.every((c: { offset: number }) => c.offset % 64 === 0)).toBe(true);
+    expect(readFileSync(join(out, "model.c"), "utf8")).not.toMatch(/ternc\/|TODO/);
+  });
+
+  it.each(["gcc", "clang"])("the generated Makefile builds warning-free with %s and the runner generates tokens", (cc) => {
+    const b = make(out, cc);
+    expect(b.stderr).toBe("");
+    expect(b.status).toBe(0);
+    const run = spawnSync(join(out, "ternc-run"), ["--weights", join(out, "weights.bin"), "--tokens", "1,2,3", "--max-tokens", "6", "--threads", "2"], { encoding: "utf8" });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^generated:( \d+){6}\n$/);
+    expect(run.stderr).toMatch(/decode 6 in .* tokens\/s/);
+  });
+
+  it("holds no global state: two models in one process compute the same logits, interleaved", () => {
+    writeFileSync(
+      join(out, "two.c"),
+      `#include <stdio.h>
+#include <string.h>
+#include "model.h"
+int main(void) {
+  ternc_params p = ternc_default_params();
+  p.n_threads = 2;
+  ternc_model *a, *b;
+  char err[256];
+  if (ternc_model_open(&a, "weights.bin", &p, err, sizeof err) || ternc_model_open(&b, "weights.bin", &p, err, sizeof err)) return puts(err), 1;
+  int32_t ta[3] = {5, 6, 7}, tb[2] = {9, 1};
+  if (ternc_model_eval(a, ta, 3, NULL) || ternc_model_eval(b, tb, 2, NULL)) return 2;
+  ternc_model_reset(b);
+  if (ternc_model_eval(b, ta, 1, NULL) || ternc_model_eval(b, ta + 1, 2, NULL)) return 3;
+  int same = memcmp(ternc_model_logits(a), ternc_model_logits(b), sizeof(float) * (size_t)ternc_model_vocab()) == 0;
+  printf("%s %d %d\\n", same ? "same" : "different", ternc_model_n_past(a), ternc_model_n_past(b));
+  ternc_model_free(a);
+  ternc_model_free(b);
+  return 0;
+}
+`,
+    );
+    const cc = spawnSync("cc", ["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-ffp-contract=off", "-march=native", "two.c", "model.c", "-o", "two", "-lm"], { cwd: out, encoding: "utf8" });
+    expect(cc.stderr).toBe("");
+    const r = spawnSync("./two", { cwd: out, encoding: "utf8" });
+    expect(r.stdout).toBe("same 3 3\n");
+  });
+
+  it("rejects a damaged or foreign weight blob with a clear message", () => {
+    const bad = join(dir, "damaged.bin");
+    const bytes = readFileSync(join(out, "weights.bin"));
+    bytes[bytes.length - 100] ^= 0xff;
+    writeFileSync(bad, bytes);
+    const r = spawnSync(join(out, "ternc-run"), ["--weights", bad, "--tokens", "1"], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("damaged.bin: weight blob is damaged: CRC-32 mismatch");
+    writeFileSync(bad, bytes.subarray(0, 1000));
+    const t = spawnSync(join(out, "ternc-run"), ["--weights", bad, "--tokens", "1"], { encoding: "utf8" });
+    expect(t.status).toBe(1);
+    expect(t.stderr).toContain("wrong size");
+    const oob = spawnSync(join(out, "ternc-run"), ["--weights", join(out, "weights.bin"), "--tokens", "1,999"], { encoding: "utf8" });
+    expect(oob.status).toBe(1);
+    expect(oob.stderr).toContain("token 1 is 999, outside the vocabulary of 303");
+  });
+
+  it("fails cleanly on a truncated model and leaves no output behind", () => {
+    const truncated = join(dir, "truncated.gguf");
+    writeFileSync(truncated, readFileSync(example).subarray(0, 5000));
+    const o = join(dir, "never");
+    const r = ternc(["compile", truncated, "-o", o]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ternc: error: .*truncated\.gguf/);
+    expect(existsSync(o)).toBe(false);
+  });
+
+  it("refuses to replace a folder that is not a C output", () => {
+    const mine = join(dir, "mine");
+    mkdirSync(mine);
+    writeFileSync(join(mine, "notes.txt"), "keep me");
+    const r = ternc(["compile", example, "-o", mine]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("refusing to replace it");
+    expect(readFileSync(join(mine, "notes.txt"), "utf8")).toBe("keep me");
+  });
+});
+
+describe("ternc validate --target c", () => {
+  it("passes on the example and reports the comparison", () => {
+    const r = ternc(["validate", example, "--target", "c", "--kernel", "tq1", "--threads", "1"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^PASS: .* on C \(avx2, 1 thread\(s\), kernels tq1\)/);
+    expect(r.stdout).toContain("32 greedy steps identical");
+  });
+  it("passes on a model graph without a KV cache (the bundled .tir block: keys transposed per call)", () => {
+    const r = ternc(["validate", join(ROOT, "examples/bitnet_block.tir"), "--steps", "4"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+  it("exits 1 on a graph that is not a model, naming the file", () => {
+    const plain = join(dir, "plain.tir");
+    writeFileSync(plain, "graph @g {\n  input %x : f32[T, 4]\n  %y = relu2(%x) : f32[T, 4]\n  output %y\n}\n");
+    const r = ternc(["validate", plain]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ternc: error: .*plain\.tir: not a model graph/);
+  });
+});
+
+describe("ternc run --backend c", () => {
+  const model = writeTirModel(dir, "odd", ODD_2B4T, 3);
+  it("gives the interpreter's tokens and logits", () => {
+    const interp = ternc(["run", model, "--tokens", "4,8,15,16", "--max-tokens", "12", "--json", "--logits", join(dir, "i.npy")]);
+    const c = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "run", model, "--backend", "c", "--threads", "2", "--tokens", "4,8,15,16", "--max-tokens", "12", "--json", "--logits", join(dir, "c.npy")], { encoding: "utf8", env });
+    expect(c.status).toBe(0);
+    expect(JSON.parse(c.stdout).generated).toEqual(JSON.parse(interp.stdout).generated);
+    const a = parseNpy(readFileSync(join(dir, "i.npy")), "i.npy");
+    const b = parseNpy(readFileSync(join(dir, "c.npy")), "c.npy");
+    expect(b.shape).toEqual(a.shape);
+    // The interpreter runs the model as written; C runs it after fold-scales, which may round differently (1e-4).
+    const scale = Math.max(...[...a.values].map(Math.abs));
+    [...b.values].forEach((v, i) => expect(Math.abs(v - a.values[i]!)).toBeLessThanOrEqual(1e-4 * scale));
+    // Second run: served from the cache folder, no recompilation.
+    const again = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "run", model, "--backend", "c", "--tokens", "4,8", "--max-tokens", "2"], { encoding: "utf8", env });
+    expect(again.status).toBe(0);
+    expect(again.stderr).not.toContain("compiling");
+  });
+  it("says which options need the C backend", () => {
+    const r = ternc(["run", model, "--tokens", "1", "--threads", "2"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--threads, --kernel and --isa apply to --backend c");
+  });
+  it("copies of a model file compile into their own cache entries", () => {
+    const copy = join(dir, "copy.tir");
+    copyFileSync(model, copy);
+    copyFileSync(model.replace(/\.tir$/, ".bin"), join(dir, "copy.bin"));
+    const r = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "run", copy, "--backend", "c", "--tokens", "1", "--max-tokens", "1"], { encoding: "utf8", env });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("compiling");
+  });
+});
