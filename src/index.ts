@@ -1,4 +1,4 @@
-// ternc's public library API: the IR, model loading, passes, generation and stats, as the CLI uses them.
+// ternc's public library API: the IR, model loading, passes, generation, stats and the C target, as the CLI uses them.
 export * from "../ir/index.js";
 export { loadIrFile, parseIrFile, printIrFile, runIrFile } from "./api.js";
 export { UserError, isUserError } from "./errors.js";
@@ -16,3 +16,7 @@ export { runPipeline, splitPipeline, type Instrumentation, type PassRecord } fro
 export { allPasses, DEFAULT_PIPELINES, getPass } from "./passes/registry.js";
 export type { Pass, PassContext } from "./passes/pass.js";
 export { formatStats, modelStats, type ModelStats } from "./stats.js";
+export { buildC, C_ISAS, C_KERNELS, type CIsa, type CKernel, compileModelToC, cPipeline, readTrace, runnerCommand, runRunner, type RunnerResult } from "./targets/cTarget.js";
+export { formatValidation, validateC, type ValidateCOptions, type ValidationReport } from "./targets/validateC.js";
+export { compileToDirectory, type CompiledC } from "../backends/c/artifacts.js";
+export { emitModel, CBackendError, type CProgram } from "../backends/c/emit.js";

@@ -545,7 +545,6 @@ class Emitter {
     const vc = this.caches.get(v);
     const qRows = cDim(this.type(q).shape[0]!, where);
     const s = cDim(this.type(k).shape[0]!, where);
-    this.scratch(0, 0);
     this.emit(`{`);
     if (kc) this.emit(`  const float *kt = m->cache[${kc.index}];`, `  const int64_t cap = m->n_ctx;`);
     else {

@@ -29,12 +29,17 @@ function tiled(pool: Uint8Array[], blocks: number, rng: Rng): Uint8Array {
 }
 
 /** Writes the model to `path`; returns its size in bytes. */
-export function writeLargeBitnetGguf(path: string, hp: BitnetHParams = BITNET_2B4T_SHAPE, seed = 1): void {
+/** The shapes of 1bitLLM/bitnet_b1_58-large (LLaMA-style, SiLU; llama.cpp reads it as its bitnet arch). */
+export const BITNET_LARGE_SHAPE: BitnetHParams = { ...BITNET_2B4T_SHAPE, vocab: 32000, hidden: 1536, intermediate: 4096, layers: 24, heads: 16, kvHeads: 16, headDim: 96, ropeBase: 10000, ffnActivation: "silu" };
+
+export function writeLargeBitnetGguf(path: string, hp: BitnetHParams = BITNET_2B4T_SHAPE, seed = 1, embedding: "Q6_K" | "F16" = "Q6_K"): void {
   const rng = new Rng(seed);
   const scale = 0.046875;
   const ternaryPool = Array.from({ length: 64 }, () => encodeTernary(GGML.TQ2_0, Array.from({ length: 256 }, () => rng.trit()), [scale]));
   const q6Pool = Array.from({ length: 64 }, () => encodeFloats(GGML.Q6_K, Float32Array.from({ length: 256 }, () => rng.normal())));
-  const arch = "bitnet-b1.58";
+  const f16Pool = Array.from({ length: 64 }, () => encodeFloats(GGML.F16, Float32Array.from({ length: 256 }, () => rng.normal())));
+  // bitnet-b1.58 (bitnet.cpp's name): squared ReLU; llama.cpp's bitnet: SiLU; both with sub-norms.
+  const arch = hp.ffnActivation === "relu2" ? "bitnet-b1.58" : "bitnet";
   const kv = (key: string, type: GgufKv["type"], value: number | string): GgufKv => ({ key, type, value });
   const kvs: GgufKv[] = [
     kv("general.architecture", GgufType.STRING, arch),
@@ -52,7 +57,8 @@ export function writeLargeBitnetGguf(path: string, hp: BitnetHParams = BITNET_2B
   const ternary = (name: string, out: number, inp: number): GgufTensorToWrite => ({ name, ne: [inp, out], type: GGML.TQ2_0, data: tiled(ternaryPool, (out * inp) / 256, rng) });
   const q = hp.heads * hp.headDim;
   const kvw = hp.kvHeads * hp.headDim;
-  const tensors: GgufTensorToWrite[] = [{ name: "token_embd.weight", ne: [hp.hidden, hp.vocab], type: GGML.Q6_K, data: tiled(q6Pool, (hp.vocab * hp.hidden) / 256, rng) }];
+  const embd = embedding === "Q6_K" ? { type: GGML.Q6_K, data: tiled(q6Pool, (hp.vocab * hp.hidden) / 256, rng) } : { type: GGML.F16, data: tiled(f16Pool, (hp.vocab * hp.hidden) / 256, rng) };
+  const tensors: GgufTensorToWrite[] = [{ name: "token_embd.weight", ne: [hp.hidden, hp.vocab], ...embd }];
   for (let l = 0; l < hp.layers; l++) {
     const p = `blk.${l}`;
     tensors.push(

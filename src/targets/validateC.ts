@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Graph, getOp, type OpNode, type Tensor, tensorFromValues, withDefaults, zeros } from "../../ir/index.js";
+import { type ConstDecl, type Graph, getOp, type OpNode, type Tensor, tensorFromValues, withDefaults, zeros } from "../../ir/index.js";
 import { UserError } from "../errors.js";
 import { generate } from "../generate.js";
 import { Rng } from "../util/random.js";
@@ -150,7 +150,7 @@ export function validateC(path: string, o: ValidateCOptions): ValidationReport {
     const constCache = new Map<string, Tensor>();
     const loadConst = (name: string): Tensor => {
       let t = constCache.get(name);
-      if (!t) constCache.set(name, (t = loaded.loadConst(graph.definition(name)!.entity as never)));
+      if (!t) constCache.set(name, (t = loaded.loadConst(graph.definition(name)!.entity as ConstDecl)));
       return t;
     };
     const checks = checkOps(graph, trace, prompt, run.generated, loadConst);

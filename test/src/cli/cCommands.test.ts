@@ -142,8 +142,8 @@ describe("ternc run --backend c", () => {
     const b = parseNpy(readFileSync(join(dir, "c.npy")), "c.npy");
     expect(b.shape).toEqual(a.shape);
     // The interpreter runs the model as written; C runs it after fold-scales, which may round differently (1e-4).
-    const scale = Math.max(...[...a.values].map(Math.abs));
-    [...b.values].forEach((v, i) => expect(Math.abs(v - a.values[i]!)).toBeLessThanOrEqual(1e-4 * scale));
+    const scale = Math.max(...Array.from(a.values, Math.abs));
+    Array.from(b.values).forEach((v, i) => expect(Math.abs(v - a.values[i]!)).toBeLessThanOrEqual(1e-4 * scale));
     // Second run: served from the cache folder, no recompilation.
     const again = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "run", model, "--backend", "c", "--tokens", "4,8", "--max-tokens", "2"], { encoding: "utf8", env });
     expect(again.status).toBe(0);

@@ -1,0 +1,119 @@
+// `npm run bench:c`: random-weight models with the exact shapes of bitnet_b1_58-large and bitnet-b1.58-2B-4T
+// (TQ2_0 GGUF; F16 or Q6_K embedding), compiled to C and run: decode tokens/s (32 tokens after an 8-token
+// prompt) and prefill tokens/s (64 tokens) with 1 and 2 threads, the bytes a decode step reads, and the share
+// of the machine's read bandwidth (a STREAM-style read kernel measured in the same run) that decode reaches.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildC, compileModelToC, runnerCommand, runRunner } from "../src/targets/cTarget.js";
+import { BITNET_2B4T_SHAPE, BITNET_LARGE_SHAPE, writeLargeBitnetGguf } from "./lib/largeModel.js";
+
+const READ_KERNEL = `#define _POSIX_C_SOURCE 200809L
+#include <immintrin.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#define BYTES (1ull << 30)
+static const char *buf;
+static int nthreads;
+static double sums[64];
+static void *reader(void *arg) {
+  long id = (long)arg;
+  size_t part = BYTES / (size_t)nthreads;
+  const __m256 *p = (const __m256 *)(buf + part * (size_t)id), *end = (const __m256 *)(buf + part * (size_t)(id + 1));
+  __m256 a = _mm256_setzero_ps(), b = a, c = a, d = a;
+  for (; p < end; p += 4) { a = _mm256_add_ps(a, p[0]); b = _mm256_add_ps(b, p[1]); c = _mm256_add_ps(c, p[2]); d = _mm256_add_ps(d, p[3]); }
+  float out[8];
+  _mm256_storeu_ps(out, _mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d)));
+  sums[id] = out[0];
+  return NULL;
+}
+int main(int argc, char **argv) {
+  nthreads = atoi(argv[1]);
+  char *m = aligned_alloc(64, BYTES);
+  memset(m, 1, BYTES);
+  buf = m;
+  double best = 0;
+  for (int rep = 0; rep < 5; rep++) {
+    struct timespec t0, t1;
+    pthread_t th[64];
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long i = 0; i < nthreads; i++) pthread_create(&th[i], NULL, reader, (void *)i);
+    for (int i = 0; i < nthreads; i++) pthread_join(th[i], NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (BYTES / s > best) best = BYTES / s;
+  }
+  printf("%.3f %f\\n", best / 1e9, sums[0]);
+  return 0;
+}
+`;
+
+function readBandwidth(dir: string, threads: number): number {
+  const src = join(dir, "read.c");
+  writeFileSync(src, READ_KERNEL);
+  const bin = join(dir, "read");
+  const cc = spawnSync("cc", ["-O2", "-mavx2", "-pthread", src, "-o", bin], { encoding: "utf8" });
+  if (cc.status !== 0) throw new Error(cc.stderr);
+  return Number(spawnSync(bin, [String(threads)], { encoding: "utf8" }).stdout.split(" ")[0]);
+}
+
+interface Variant {
+  name: string;
+  shape: typeof BITNET_2B4T_SHAPE;
+  embedding: "F16" | "Q6_K";
+  llamaCpp: { decode: number; prefill: number };
+}
+
+const VARIANTS: Variant[] = [
+  { name: "bitnet_b1_58-large shape, F16 embedding", shape: BITNET_LARGE_SHAPE, embedding: "F16", llamaCpp: { decode: 62, prefill: 127 } },
+  { name: "bitnet-b1.58-2B-4T shape, F16 embedding", shape: BITNET_2B4T_SHAPE, embedding: "F16", llamaCpp: { decode: 22, prefill: 50 } },
+  { name: "bitnet-b1.58-2B-4T shape, Q6_K embedding", shape: BITNET_2B4T_SHAPE, embedding: "Q6_K", llamaCpp: { decode: 22, prefill: 50 } },
+];
+
+const only = process.argv[2];
+const dir = mkdtempSync(join(tmpdir(), "ternc-bench-c-"));
+const rows: string[] = [];
+try {
+  const bw = { 1: readBandwidth(dir, 1), 2: readBandwidth(dir, 2) } as Record<number, number>;
+  console.error(`read bandwidth: ${bw[1]!.toFixed(1)} GB/s (1 thread), ${bw[2]!.toFixed(1)} GB/s (2 threads)`);
+  for (const v of VARIANTS.filter((x) => !only || x.name.includes(only))) {
+    const gguf = join(dir, "model.gguf");
+    let t = performance.now();
+    writeLargeBitnetGguf(gguf, v.shape, 1, v.embedding);
+    console.error(`${v.name}: wrote ${(statSync(gguf).size / 1e6).toFixed(0)} MB GGUF in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    t = performance.now();
+    const out = join(dir, "c");
+    const compiled = compileModelToC(gguf, out, { kernel: "auto", context: 128 });
+    rmSync(gguf);
+    const bin = buildC(out, { isa: "native" });
+    console.error(`  compiled and built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const weights = join(out, "weights.bin");
+    // Bytes one decode step reads: every weight once (the embedding row itself is negligible unless tied).
+    const perToken = compiled.program.blob.filter((e) => e.layout !== "raw" || e.bytes > 1 << 20).reduce((a, e) => a + e.bytes, 0);
+    for (const threads of [1, 2].filter((n) => n <= cpus().length)) {
+      const cmd = runnerCommand(bin, "native");
+      const decode = runRunner(cmd, weights, { tokens: Array.from({ length: 8 }, (_, i) => i + 1), maxTokens: 33, threads, verify: false, context: 128 });
+      const prefill = runRunner(cmd, weights, { tokens: Array.from({ length: 64 }, (_, i) => i + 1), maxTokens: 1, threads, verify: false, context: 128 });
+      const decodeRate = 32 / decode.decodeSeconds;
+      const prefillRate = 64 / prefill.prefillSeconds;
+      const share = (decodeRate * perToken) / (bw[threads]! * 1e9);
+      const vs = threads === 2 ? ` | ${(decodeRate / v.llamaCpp.decode).toFixed(2)}x | ${(prefillRate / v.llamaCpp.prefill).toFixed(2)}x` : " | | ";
+      rows.push(`| ${v.name} | ${threads} | ${decodeRate.toFixed(1)} | ${prefillRate.toFixed(1)} | ${(compiled.program.blobBytes / 1e6).toFixed(0)} MB | ${(perToken / 1e6).toFixed(0)} MB | ${(share * 100).toFixed(0)}% of ${bw[threads]!.toFixed(1)} GB/s${vs} |`);
+      console.error(rows[rows.length - 1]);
+    }
+    rmSync(out, { recursive: true, force: true });
+  }
+  const header = [
+    `C backend, ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}; kernel auto (cost model), ISA native`,
+    "",
+    "| model | threads | decode tok/s | prefill tok/s | weights.bin | read per token | decode bandwidth | decode vs llama.cpp TQ2_0 | prefill vs llama.cpp |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  console.log([...header, ...rows].join("\n"));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
