@@ -3,7 +3,7 @@
 # the NEON kernels). Skips what is already there; needs root (or sudo) only when something is missing.
 set -e
 need=""
-command -v gcc >/dev/null 2>&1 || need="$need gcc libc6-dev"
+{ command -v gcc && command -v cc && [ -f /usr/include/stdio.h ]; } >/dev/null 2>&1 || need="$need gcc libc6-dev"
 command -v clang >/dev/null 2>&1 || need="$need clang"
 command -v make >/dev/null 2>&1 || need="$need make"
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need="$need gcc-aarch64-linux-gnu libc6-dev-arm64-cross"

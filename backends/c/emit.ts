@@ -15,6 +15,8 @@ import {
   unpackTernaryRows,
   withDefaults,
   getOp,
+  storageBytes,
+  elementCount,
 } from "../../ir/index.js";
 import { cPackedRowBytes, interleaveRows8, lutPatterns, packCBlocks, PACKED_BLOCK, tritsOf } from "./layout.js";
 
@@ -70,9 +72,8 @@ const C_TYPE: Record<Exclude<DType, "ternary">, string> = { f32: "float", f16: "
 const TRACE_DTYPE: Record<Exclude<DType, "ternary">, number> = { f32: 0, f16: 1, bf16: 2, i8: 3, i32: 4 };
 const FMAT_TYPE: Partial<Record<DType, string>> = { f32: "TC_F32", f16: "TC_F16", bf16: "TC_BF16" };
 
-function elemBytes(d: DType): number {
-  return d === "f32" || d === "i32" ? 4 : d === "i8" ? 1 : 2;
-}
+/** Bytes of one element of a value (never ternary: those are weights in a packed layout). */
+const elemBytes = (d: DType): number => storageBytes(d, 1);
 
 /** An f32 value as a C float literal that reads back to the same bits. */
 export function cFloat(v: number): string {
@@ -135,8 +136,8 @@ function fnv1a(text: string): number {
 class Emitter {
   private readonly lines: string[] = [];
   private readonly caches = new Map<string, CacheInfo>(); // by input and by append result
-  private readonly layouts = new Map<string, ConstLayout>();
-  private readonly layoutArg = new Map<string, number>(); // lut group, or k of a packed weight
+  /** Each constant's layout, with the lut group or the k of a packed weight. */
+  private readonly layouts = new Map<string, { layout: ConstLayout; arg?: number }>();
   private readonly entries = new Map<string, BlobEntry>();
   private readonly statics: string[] = [];
   private readonly kernels: Record<string, string> = {};
@@ -157,6 +158,8 @@ class Emitter {
     this.planConstLayouts();
     const order = g.topologicalOrder()!;
     for (const node of order) this.planBuffers(node);
+    // A buffer id no value uses (plans need not be dense) still gets a slot.
+    for (let i = 0; i < this.buffers.length; i++) this.buffers[i] ??= { perToken: 0, fixed: ALIGN };
     for (const node of order) this.emitOp(node);
     const vocab = g.typeOf("logits")!.shape[1] as number;
     const blob = [...this.entries.values()];
@@ -258,11 +261,10 @@ class Emitter {
       const decl = g.definition(name)?.entity;
       if (!decl || decl.kind !== "const") throw new CBackendError(`%${node.results[0]}`, `operand %${name} of ${node.op} must be a constant for the C backend`);
       const prev = this.layouts.get(name);
-      if (prev !== undefined && (prev !== layout || this.layoutArg.get(name) !== arg)) {
-        throw new CBackendError(`%${name}`, `the constant is read in two layouts (${prev} and ${layout})`);
+      if (prev !== undefined && (prev.layout !== layout || prev.arg !== arg)) {
+        throw new CBackendError(`%${name}`, `the constant is read in two layouts (${prev.layout} and ${layout})`);
       }
-      this.layouts.set(name, layout);
-      if (arg !== undefined) this.layoutArg.set(name, arg);
+      this.layouts.set(name, { layout, arg });
     };
     for (const n of g.ops()) {
       if (n.op === "ternary_matmul_packed") want(n.operands[1]!, n.attrs.format as PackedFormat, g.typeOf(n.operands[0]!)!.shape[1] as number, n);
@@ -272,7 +274,7 @@ class Emitter {
     for (const c of g.consts()) {
       if (!this.layouts.has(c.name)) {
         if (c.type.dtype === "ternary") throw new CBackendError(`%${c.name}`, "a ternary constant outside a lowered product (run the c pipeline first)");
-        this.layouts.set(c.name, "raw");
+        this.layouts.set(c.name, { layout: "raw" });
       }
     }
   }
@@ -280,10 +282,9 @@ class Emitter {
   private entry(c: ConstDecl): BlobEntry {
     const existing = this.entries.get(c.name);
     if (existing) return existing;
-    const layout = this.layouts.get(c.name)!;
+    const { layout, arg } = this.layouts.get(c.name)!;
     const shape = c.type.shape as number[];
     const [n, k] = shape as [number, number];
-    const arg = this.layoutArg.get(c.name);
     let bytes: number;
     let produce: () => Uint8Array;
     const load = (): Tensor => this.opts.loadConst(c);
@@ -306,7 +307,7 @@ class Emitter {
         produce = () => interleaveRows8(load());
         break;
       default:
-        bytes = shape.reduce((a, b) => a * b, 1) * elemBytes(c.type.dtype);
+        bytes = storageBytes(c.type.dtype, elementCount(shape));
         produce = () => tensorToBytes(load());
     }
     const offset = this.blobEnd;
@@ -325,7 +326,6 @@ class Emitter {
       cur.perToken = Math.max(cur.perToken, Math.ceil(terms.perToken / ALIGN) * ALIGN);
       cur.fixed = Math.max(cur.fixed, terms.fixed + ALIGN);
     });
-    for (let i = 0; i < this.buffers.length; i++) this.buffers[i] ??= { perToken: 0, fixed: ALIGN };
   }
 
   private bufferOf(node: OpNode, i: number): number {
@@ -371,13 +371,13 @@ class Emitter {
   }
 
   private trace(node: OpNode): void {
-    node.results.forEach((r) => {
+    node.results.forEach((r, i) => {
       const cache = this.caches.get(r);
       if (cache) {
         this.emit(`if (m->trace) tc_trace_cache(m, ${cString(r)}, ${cache.index}, P + T);`);
         return;
       }
-      const t = node.resultTypes[node.results.indexOf(r)]!;
+      const t = node.resultTypes[i]!;
       const dtype = t.dtype as Exclude<DType, "ternary">;
       const dims = t.shape.map((d) => cDim(d, `%${r}`));
       this.emit(`if (m->trace) { const int64_t sh[] = {${dims.join(", ") || "0"}}; m->trace(m->trace_user, ${cString(r)}, ${TRACE_DTYPE[dtype]}, ${t.shape.length}, sh, ${this.ref(r, C_TYPE[dtype])}); }`);
@@ -395,7 +395,7 @@ class Emitter {
         const table = this.graph.definition(x!)?.entity;
         if (!table || table.kind !== "const" || !FMAT_TYPE[table.type.dtype]) throw new CBackendError(where, "the embedding table must be a float constant");
         const [rows, cols] = table.type.shape as [number, number];
-        this.emit(`{`, `  const tc_fmat tab = {${this.ref(x!, "uint8_t")}, ${FMAT_TYPE[table.type.dtype]}, ${this.layouts.get(x!) === "rows8" ? 1 : 0}, ${rows}, ${cols}};`);
+        this.emit(`{`, `  const tc_fmat tab = {${this.ref(x!, "uint8_t")}, ${FMAT_TYPE[table.type.dtype]}, ${this.layouts.get(x!)!.layout === "rows8" ? 1 : 0}, ${rows}, ${cols}};`);
         this.emit(`  int64_t bad = tc_embedding(&tab, ${this.ref(y!, "int32_t")}, ${cCount(this.type(y!).shape, where)}, ${this.ref(out, "float")});`);
         this.emit(`  if (bad) return tc_fail(m, TERNC_ERR_INPUT, "token %ld is %ld, outside the vocabulary of ${rows}", (long)(bad - 1), (long)${this.ref(y!, "int32_t")}[bad - 1]);`, `}`);
         break;
@@ -460,7 +460,7 @@ class Emitter {
         const at = this.type(x!);
         const n = at.shape[1] as number;
         const groups = at.shape.length === 3 ? (at.shape[2] as number) : 1;
-        const wsLen = this.type(y!).shape.reduce<number>((p, d) => p * (d as number), 1);
+        const wsLen = elementCount(this.type(y!).shape as number[]);
         const xs = node.operands[2];
         const acc = at.dtype === "i32" ? `${this.ref(x!, "int32_t")}, NULL` : `NULL, ${this.ref(x!, "float")}`;
         this.emit(`tc_dequant(${acc}, ${this.ref(y!, "float")}, ${wsLen}, ${xs ? this.ref(xs, "float") : "NULL"}, ${cDim(at.shape[0]!, where)}, ${n}, ${groups}, ${a.fused === true ? 1 : 0}, ${this.ref(out, "float")});`);
@@ -469,7 +469,7 @@ class Emitter {
       case "dequant_fixed": {
         const [, mult, shift, xs] = node.operands as [string, string, string, string];
         const at = this.type(x!);
-        const len = (v: string): number => this.type(v).shape.reduce<number>((p, d) => p * (d as number), 1);
+        const len = (v: string): number => elementCount(this.type(v).shape as number[]);
         this.emit(`tc_dequant_fixed(${this.ref(x!, "int32_t")}, ${this.ref(mult, "int32_t")}, ${len(mult)}, ${this.ref(shift, "int32_t")}, ${len(shift)}, ${this.ref(xs, "float")}, ${cDim(at.shape[0]!, where)}, ${at.shape[1] as number}, ${a.frac_bits as number}, ${this.ref(out, "float")});`);
         break;
       }

@@ -1,52 +1,33 @@
 // The CLI's compiled-backend commands: `compile --target c`, `validate --target c`, and `run --backend c`.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { backendFingerprint } from "../../backends/c/artifacts.js";
 import { UserError } from "../errors.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
-import { buildC, C_ISAS, C_KERNELS, type CIsa, type CKernel, compileModelToC, isCompiledC, runnerCommand, runRunner } from "../targets/cTarget.js";
+import { tensorFromBytes } from "../../ir/index.js";
+import { buildC, type CIsa, type CKernel, compileModelToC, isCompiledC, runnerCommand, runRunner } from "../targets/cTarget.js";
 import { formatValidation, validateC } from "../targets/validateC.js";
-import { type ActQuantFlag, parseTokenList, prepareModelRun, type RunModelOptions } from "./modelCommands.js";
+import { type ActQuantFlag, parseTokenList, prepareModelRun, printRun, type RunModelOptions, wholeNumber } from "./modelCommands.js";
 import type { CliIo } from "./program.js";
 
-export const TARGETS = ["c"] as const;
+/** An optional whole-number option. */
+const optionalWholeNumber = (text: string | undefined, flag: string, min: number): number | undefined => (text === undefined ? undefined : wholeNumber(text, flag, min));
 
-function checkTarget(target: string): void {
-  if (!(TARGETS as readonly string[]).includes(target)) throw new UserError(`--target ${target}: expected one of ${TARGETS.join(", ")} (the WGSL and Verilog backends are not built yet)`);
-}
-
-function checkKernel(kernel: string): CKernel {
-  if (!(C_KERNELS as readonly string[]).includes(kernel)) throw new UserError(`--kernel ${kernel}: expected one of ${C_KERNELS.join(", ")}`);
-  return kernel as CKernel;
-}
-
-function checkIsa(isa: string): CIsa {
-  if (!(C_ISAS as readonly string[]).includes(isa)) throw new UserError(`--isa ${isa}: expected one of ${C_ISAS.join(", ")}`);
-  return isa as CIsa;
-}
-
-function wholeNumber(text: string | undefined, flag: string, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} '${text}': expected a whole number >= ${min}`);
-  return n;
-}
-
+// --target, --kernel and --isa arrive checked: the commands declare their choices (C_KERNELS, C_ISAS).
 export interface CompileOptions {
-  target: string;
+  target: "c";
   output?: string;
-  kernel: string;
+  kernel: CKernel;
   actQuant?: ActQuantFlag;
   context?: string;
 }
 
 export function compileCommand(model: string, o: CompileOptions, io: CliIo): void {
-  checkTarget(o.target);
   if (!o.output) throw new UserError("give the output folder with -o DIR");
-  const compiled = compileModelToC(model, o.output, { kernel: checkKernel(o.kernel), actQuant: o.actQuant, context: wholeNumber(o.context, "--context", 1) });
+  const compiled = compileModelToC(model, o.output, { kernel: o.kernel, actQuant: o.actQuant, context: optionalWholeNumber(o.context, "--context", 1) });
   const counts = new Map<string, number>();
   for (const k of Object.values(compiled.program.kernels)) counts.set(k, (counts.get(k) ?? 0) + 1);
   const kernels = [...counts].map(([k, n]) => `${k} x${n}`).join(", ") || "none";
@@ -56,9 +37,9 @@ export function compileCommand(model: string, o: CompileOptions, io: CliIo): voi
 }
 
 export interface ValidateOptions {
-  target: string;
-  kernel: string;
-  isa: string;
+  target: "c";
+  kernel: CKernel;
+  isa: CIsa;
   cc?: string;
   threads: string;
   steps: string;
@@ -71,13 +52,12 @@ export interface ValidateOptions {
 
 /** Exit status 1 (a user-facing failure) when the C output disagrees with the interpreter. */
 export function validateCommand(model: string, o: ValidateOptions, io: CliIo): void {
-  checkTarget(o.target);
   const report = validateC(model, {
-    kernel: checkKernel(o.kernel),
-    isa: checkIsa(o.isa),
+    kernel: o.kernel,
+    isa: o.isa,
     cc: o.cc,
-    threads: wholeNumber(o.threads, "--threads", 1)!,
-    steps: wholeNumber(o.steps, "--steps", 1)!,
+    threads: wholeNumber(o.threads, "--threads", 1),
+    steps: wholeNumber(o.steps, "--steps", 1),
     tokens: o.tokens !== undefined ? parseTokenList(o.tokens) : undefined,
     seed: wholeNumber(o.seed, "--seed", 0),
     actQuant: o.actQuant,
@@ -93,16 +73,15 @@ export function cacheRoot(): string {
 }
 
 export interface RunCOptions extends RunModelOptions {
-  kernel: string;
-  isa: string;
+  kernel: CKernel;
+  isa: CIsa;
   threads?: string;
 }
 
 /** `ternc run MODEL --backend c`: compile once into the cache, build, and run the runner. */
 export function runWithC(path: string, o: RunCOptions, io: CliIo): void {
-  const kernel = checkKernel(o.kernel);
-  const isa = checkIsa(o.isa);
-  const threads = wholeNumber(o.threads, "--threads", 1);
+  const { kernel, isa } = o;
+  const threads = optionalWholeNumber(o.threads, "--threads", 1);
   const { prompt, maxTokens, tokenizer, vocab } = prepareModelRun(path, o);
   const st = statSync(path);
   const key = createHash("sha256").update(JSON.stringify([resolve(path), st.size, st.mtimeMs, kernel, isa, o.actQuant ?? "", backendFingerprint()])).digest("hex").slice(0, 20);
@@ -116,17 +95,10 @@ export function runWithC(path: string, o: RunCOptions, io: CliIo): void {
   const logitsFile = o.logits ? join(dir, `logits-${process.pid}.bin`) : undefined;
   const r = runRunner(runnerCommand(join(dir, "ternc-run"), isa), join(dir, "weights.bin"), { tokens: prompt, maxTokens, threads, logitsFile, stopToken: tokenizer?.eosId, context: Math.max(prompt.length + maxTokens, 1) });
   if (o.logits && logitsFile) {
-    const data = new Float32Array(new Uint8Array(readFileSync(logitsFile)).buffer);
-    writeFileAtomic(o.logits, encodeNpy({ dtype: "f32", shape: [prompt.length, vocab], data }));
+    const logits = tensorFromBytes("f32", [prompt.length, vocab], readFileSync(logitsFile));
+    rmSync(logitsFile);
+    writeFileAtomic(o.logits, encodeNpy(logits));
   }
-  const text = tokenizer?.decode(r.generated);
-  if (o.json) {
-    io.stdout(`${JSON.stringify({ prompt, generated: r.generated, ...(text !== undefined ? { text } : {}), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, backend: "c", isa: r.isa, threads: r.threads })}\n`);
-    return;
-  }
-  io.stdout(`prompt:    ${prompt.join(" ")}\n`);
-  io.stdout(`generated: ${r.generated.join(" ")}\n`);
-  if (text !== undefined) io.stdout(`text:      ${JSON.stringify(text)}\n`);
-  const rate = (n: number, s: number): string => (s > 0 ? `${(n / s).toFixed(1)} tokens/s` : "-");
-  io.stderr(`prefill ${prompt.length} tokens in ${r.prefillSeconds.toFixed(3)} s (${rate(prompt.length, r.prefillSeconds)}), decode ${r.generated.length} in ${r.decodeSeconds.toFixed(3)} s (${rate(Math.max(r.generated.length - 1, 0), r.decodeSeconds)}) [C, ${r.isa}, ${r.threads} threads]\n`);
+  const report = { prompt, generated: r.generated, text: tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds };
+  printRun(io, report, { json: o.json, jsonExtra: { backend: "c", isa: r.isa, threads: r.threads }, engine: `C, ${r.isa}, ${r.threads} threads` });
 }

@@ -1,6 +1,6 @@
 // The model commands of the CLI: inspect, import, and running a model (generation) rather than a graph.
 import { dirname, extname, resolve } from "node:path";
-import { type BlobReader, formatType, type Graph, verifyOrThrow } from "../../ir/index.js";
+import { type BlobReader, type ConstDecl, constTensor, formatType, type Graph, type Tensor, verifyOrThrow } from "../../ir/index.js";
 import { UserError } from "../errors.js";
 import { buildBitnetGraph } from "../frontend/bitnetGraph.js";
 import { loadModel } from "../frontend/loadModel.js";
@@ -88,6 +88,34 @@ export function parseTokenList(text: string): number[] {
   return ids;
 }
 
+/** A model (file or .tir with the model interface) as a graph, its constants' reader, and the file's facts. */
+export interface LoadedGraph {
+  graph: Graph;
+  loadConst: (c: ConstDecl) => Tensor;
+  /** The weight blob of a .tir graph (model files load their weights lazily). */
+  blobs?: BlobReader;
+  model?: LoadedModel;
+}
+
+export function loadModelGraph(path: string, actQuant?: ActQuantFlag): LoadedGraph {
+  if (extname(path) === ".tir") {
+    if (actQuant) throw new UserError("--act-quant applies when ternc builds the graph from a model file; a .tir graph already fixes it");
+    const graph = loadIrFile(path);
+    checkModelGraph(graph, path);
+    const blobs = fileBlobReader(dirname(resolve(path)));
+    return { graph, loadConst: (c) => constTensor(c, blobs), blobs };
+  }
+  const model = loadModel(path);
+  return { graph: modelGraph(model, actQuant), loadConst: (c) => constTensor(c, undefined), model };
+}
+
+/** A whole-number option at least `min`, or a user error naming the flag. */
+export function wholeNumber(text: string, flag: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} '${text}': expected a whole number >= ${min}`);
+  return n;
+}
+
 /** A model run's inputs, checked: the graph, the prompt as tokens, and the tokenizer if the file has one. */
 export interface PreparedRun {
   graph: Graph;
@@ -101,22 +129,10 @@ export interface PreparedRun {
 
 /** Checks a model run's options against the model (prompt, token ids, --act-quant) for any backend. */
 export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRun {
-  const maxTokens = Number(opts.maxTokens);
-  if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new UserError(`--max-tokens '${opts.maxTokens}': expected a whole number >= 0`);
+  const maxTokens = wholeNumber(opts.maxTokens, "--max-tokens", 0);
   if (opts.tokens !== undefined && opts.prompt !== undefined) throw new UserError("give either --tokens or --prompt, not both");
   const isTir = extname(path) === ".tir";
-  if (isTir && opts.actQuant) throw new UserError("--act-quant applies when ternc builds the graph from a model file; a .tir graph already fixes it");
-  let graph: Graph;
-  let blobs: BlobReader | undefined;
-  let model: LoadedModel | undefined;
-  if (isTir) {
-    graph = loadIrFile(path);
-    checkModelGraph(graph, path);
-    blobs = fileBlobReader(dirname(resolve(path)));
-  } else {
-    model = loadModel(path);
-    graph = modelGraph(model, opts.actQuant);
-  }
+  const { graph, blobs, model } = loadModelGraph(path, opts.actQuant);
   const tokenizer = model?.tokenizer;
   if (opts.prompt !== undefined && !tokenizer) throw new UserError(`${path}: --prompt needs a tokenizer, and ${isTir ? "a .tir graph" : "this model file"} carries none; pass --tokens`);
   if (opts.tokens === undefined && opts.prompt === undefined) throw new UserError("give the prompt as --tokens 1,2,3 (or --prompt \"text\" for a model with a tokenizer)");
@@ -127,19 +143,36 @@ export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRu
   return { graph, blobs, model, tokenizer, prompt, maxTokens, vocab };
 }
 
+/** What a model run produced, as every backend reports it. */
+export interface RunReport {
+  prompt: number[];
+  generated: number[];
+  text?: string;
+  prefillSeconds: number;
+  decodeSeconds: number;
+}
+
+/**
+ * Prints a run: JSON (with `jsonExtra` fields) on stdout, or the tokens on stdout and the timings on stderr,
+ * `context` before them and `engine` (which backend ran it) after.
+ */
+export function printRun(io: CliIo, r: RunReport, how: { json?: boolean; jsonExtra?: Record<string, unknown>; context?: string; engine: string }): void {
+  if (how.json) {
+    io.stdout(`${JSON.stringify({ prompt: r.prompt, generated: r.generated, ...(r.text !== undefined ? { text: r.text } : {}), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, ...how.jsonExtra })}\n`);
+    return;
+  }
+  io.stdout(`prompt:    ${r.prompt.join(" ")}\n`);
+  io.stdout(`generated: ${r.generated.join(" ")}\n`);
+  if (r.text !== undefined) io.stdout(`text:      ${JSON.stringify(r.text)}\n`);
+  const rate = (n: number, s: number): string => (s > 0 ? `${(n / s).toFixed(1)} tokens/s` : "-");
+  io.stderr(`${how.context ?? ""}prefill ${r.prompt.length} tokens in ${r.prefillSeconds.toFixed(3)} s (${rate(r.prompt.length, r.prefillSeconds)}), decode ${r.generated.length} in ${r.decodeSeconds.toFixed(3)} s (${rate(Math.max(r.generated.length - 1, 0), r.decodeSeconds)}) [${how.engine}]\n`);
+}
+
 /** Runs a model (file, or a .tir with the model interface) in the interpreter: prompt in, greedy tokens out. */
 export function runModel(path: string, opts: RunModelOptions, io: CliIo): void {
   const { graph, blobs, model, tokenizer, prompt, maxTokens } = prepareModelRun(path, opts);
   const result = generate(graph, prompt, maxTokens, { blobs, stopToken: tokenizer?.eosId });
-  const text = tokenizer?.decode(result.generated);
   if (opts.logits) writeFileAtomic(opts.logits, encodeNpy(result.promptLogits));
-  const rate = (n: number, s: number): string => (s > 0 ? `${(n / s).toFixed(1)} tokens/s` : "-");
-  if (opts.json) {
-    io.stdout(`${JSON.stringify({ prompt, generated: result.generated, ...(text !== undefined ? { text } : {}), prefillSeconds: result.prefillSeconds, decodeSeconds: result.decodeSeconds })}\n`);
-    return;
-  }
-  io.stdout(`prompt:    ${prompt.join(" ")}\n`);
-  io.stdout(`generated: ${result.generated.join(" ")}\n`);
-  if (text !== undefined) io.stdout(`text:      ${JSON.stringify(text)}\n`);
-  io.stderr(`${model ? `${model.architecture}, ` : ""}logits ${formatType(graph.typeOf("logits")!)}; prefill ${prompt.length} tokens in ${result.prefillSeconds.toFixed(3)} s (${rate(prompt.length, result.prefillSeconds)}), decode ${result.generated.length} in ${result.decodeSeconds.toFixed(3)} s (${rate(Math.max(result.generated.length - 1, 0), result.decodeSeconds)}) [interpreter]\n`);
+  const context = `${model ? `${model.architecture}, ` : ""}logits ${formatType(graph.typeOf("logits")!)}; `;
+  printRun(io, { prompt, generated: result.generated, text: tokenizer?.decode(result.generated), prefillSeconds: result.prefillSeconds, decodeSeconds: result.decodeSeconds }, { json: opts.json, context, engine: "interpreter" });
 }

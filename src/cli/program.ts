@@ -9,6 +9,7 @@ import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
 import { type ActQuantFlag, importCommand, inspectCommand, runModel } from "./modelCommands.js";
 import { optCommand, type OptOptions, passesCommand, statsCommand } from "./optCommand.js";
+import { C_ISAS, C_KERNELS } from "../targets/cTarget.js";
 import { compileCommand, type CompileOptions, type RunCOptions, runWithC, validateCommand, type ValidateOptions } from "./cCommands.js";
 
 /** Where the CLI writes; tests pass their own to capture output. */
@@ -83,8 +84,8 @@ function buildProgram(io: CliIo): Command {
     .option("--json", "model mode: print the result as JSON")
     .addOption(new Option("--backend <name>", "model mode: run in the reference interpreter or as compiled C (built once into a cache folder)").choices(["interp", "c"]).default("interp"))
     .option("--threads <n>", "model mode, C backend: threads (default: all cores)")
-    .addOption(new Option("--kernel <kind>", "model mode, C backend: ternary kernel (auto: a cost model per layer)").choices(["auto", "i2", "tq1", "lut"]).default("auto"))
-    .addOption(new Option("--isa <isa>", "model mode, C backend: instruction set of the kernels").choices(["native", "avx2", "portable", "neon", "neon-nodot"]).default("native"))
+    .addOption(new Option("--kernel <kind>", "model mode, C backend: ternary kernel (auto: a cost model per layer)").choices(C_KERNELS).default("auto"))
+    .addOption(new Option("--isa <isa>", "model mode, C backend: instruction set of the kernels").choices(C_ISAS).default("native"))
     .addOption(new Option("--format <format>", "graph mode: output format").choices(["json", "npy"]).default("json"))
     .option("-o, --output <path>", "graph mode: json: the file to write (default stdout); npy: the folder for one NAME.npy per output")
     .action((file: string, opts: RunCOptions & { input: string[]; format: "json" | "npy"; output?: string; backend: "interp" | "c" }) => {
@@ -164,7 +165,7 @@ function buildProgram(io: CliIo): Command {
     .argument("<model>", "a model file or folder, or a .tir graph with the model interface")
     .addOption(new Option("--target <name>", "the backend").choices(["c"]).default("c"))
     .option("-o, --output <dir>", "the folder to write (replaced as a whole once complete)")
-    .addOption(new Option("--kernel <kind>", "ternary kernel for every layer; auto picks per layer by a cost model").choices(["auto", "i2", "tq1", "lut"]).default("auto"))
+    .addOption(new Option("--kernel <kind>", "ternary kernel for every layer; auto picks per layer by a cost model").choices(C_KERNELS).default("auto"))
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
     .option("--context <n>", "default context length of the compiled model (default: the model's, at most 4096)")
     .action((model: string, opts: CompileOptions) => compileCommand(model, opts, io));
@@ -174,8 +175,8 @@ function buildProgram(io: CliIo): Command {
     .description("compile, build and run a model's target code on seeded tokens and compare it with the interpreter (exit 1 on a mismatch)")
     .argument("<model>", "a model file or folder, or a .tir graph with the model interface")
     .addOption(new Option("--target <name>", "the backend").choices(["c"]).default("c"))
-    .addOption(new Option("--kernel <kind>", "ternary kernel (auto: a cost model per layer)").choices(["auto", "i2", "tq1", "lut"]).default("auto"))
-    .addOption(new Option("--isa <isa>", "kernels to build: native, avx2, portable, or neon / neon-nodot (cross-compiled, run under qemu-aarch64)").choices(["native", "avx2", "portable", "neon", "neon-nodot"]).default("native"))
+    .addOption(new Option("--kernel <kind>", "ternary kernel (auto: a cost model per layer)").choices(C_KERNELS).default("auto"))
+    .addOption(new Option("--isa <isa>", "kernels to build: native, avx2, portable, or neon / neon-nodot (cross-compiled, run under qemu-aarch64)").choices(C_ISAS).default("native"))
     .option("--cc <compiler>", "C compiler (default cc, or aarch64-linux-gnu-gcc for neon)")
     .option("--threads <n>", "threads of the compiled model", "2")
     .option("--steps <n>", "greedy tokens compared", "32")

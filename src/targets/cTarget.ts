@@ -1,20 +1,15 @@
 // The C target from the driver's side: lower a model with the `c` pipeline, write the C artifacts, build them
 // with the generated Makefile (natively, or cross-compiled for AArch64 and run under qemu), and run the runner.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, extname, join, resolve } from "node:path";
-import { type BlobReader, type ConstDecl, constTensor, type Graph, type Tensor, verifyOrThrow } from "../../ir/index.js";
+import { join } from "node:path";
+import { type Tensor, tensorFromBytes, verifyOrThrow } from "../../ir/index.js";
 import { CBackendError } from "../../backends/c/emit.js";
 import { type CompiledC, compileToDirectory } from "../../backends/c/artifacts.js";
-import { loadIrFile } from "../api.js";
 import { UserError } from "../errors.js";
-import { loadModel } from "../frontend/loadModel.js";
-import type { LoadedModel } from "../frontend/modelInfo.js";
-import { checkModelGraph } from "../generate.js";
-import { fileBlobReader } from "../io/blobs.js";
 import { runPipeline } from "../passes/manager.js";
 import { DEFAULT_PIPELINES } from "../passes/registry.js";
-import { type ActQuantFlag, modelGraph } from "../cli/modelCommands.js";
+import { type ActQuantFlag, type LoadedGraph, loadModelGraph } from "../cli/modelCommands.js";
 
 export const C_KERNELS = ["auto", "i2", "tq1", "lut"] as const;
 export type CKernel = (typeof C_KERNELS)[number];
@@ -26,27 +21,6 @@ export type CIsa = (typeof C_ISAS)[number];
 export function cPipeline(kernel: CKernel): string[] {
   if (!C_KERNELS.includes(kernel)) throw new UserError(`--kernel ${kernel}: expected one of ${C_KERNELS.join(", ")}`);
   return DEFAULT_PIPELINES.c!.map((e) => (kernel !== "auto" && e.startsWith("lower-ternary-matmul") ? `lower-ternary-matmul{form=${kernel}}` : e));
-}
-
-/** A model (file or .tir with the model interface) as a graph, its constants' reader, and the file's facts. */
-export interface LoadedGraph {
-  graph: Graph;
-  loadConst: (c: ConstDecl) => Tensor;
-  /** The weight blob of a .tir graph (model files load their weights lazily). */
-  blobs?: BlobReader;
-  model?: LoadedModel;
-}
-
-export function loadModelGraph(path: string, actQuant?: ActQuantFlag): LoadedGraph {
-  if (extname(path) === ".tir") {
-    if (actQuant) throw new UserError("--act-quant applies when ternc builds the graph from a model file; a .tir graph already fixes it");
-    const graph = loadIrFile(path);
-    checkModelGraph(graph, path);
-    const blobs = fileBlobReader(dirname(resolve(path)));
-    return { graph, loadConst: (c) => constTensor(c, blobs), blobs };
-  }
-  const model = loadModel(path);
-  return { graph: modelGraph(model, actQuant), loadConst: (c) => constTensor(c, undefined), model };
 }
 
 /** Runs the `c` pipeline in place; returns the pass notes. */
@@ -199,10 +173,9 @@ export function readTrace(path: string): TraceRecord[] {
     at += 8 * rank;
     const bytes = Number(view.getBigUint64(at, true));
     at += 8;
-    const data = new Uint8Array(buf.subarray(at, at + bytes));
+    const tensor = tensorFromBytes(dtype, shape, buf.subarray(at, at + bytes));
     at += bytes;
-    const typed = dtype === "f32" ? new Float32Array(data.buffer) : dtype === "i32" ? new Int32Array(data.buffer) : dtype === "i8" ? new Int8Array(data.buffer) : new Uint16Array(data.buffer);
-    out.push({ name, step, tensor: { dtype, shape, data: typed } as Tensor });
+    out.push({ name, step, tensor });
   }
   return out;
 }
@@ -210,12 +183,4 @@ export function readTrace(path: string): TraceRecord[] {
 /** True if a compiled output directory looks complete. */
 export function isCompiledC(dir: string): boolean {
   return existsSync(join(dir, "manifest.json")) && existsSync(join(dir, "weights.bin")) && existsSync(join(dir, "model.c"));
-}
-
-export function compilerVersion(cc: string): string {
-  try {
-    return execFileSync(cc, ["--version"], { encoding: "utf8" }).split("\n")[0]!;
-  } catch {
-    return cc;
-  }
 }

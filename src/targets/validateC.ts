@@ -5,13 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ConstDecl, type Graph, getOp, type OpNode, type Tensor, tensorFromValues, withDefaults, zeros } from "../../ir/index.js";
+import { type ConstDecl, type Graph, getOp, type OpNode, type Tensor, tensorFromBytes, tensorFromValues, withDefaults, zeros } from "../../ir/index.js";
 import { UserError } from "../errors.js";
 import { generate } from "../generate.js";
 import { Rng } from "../util/random.js";
 import { compileToDirectory } from "../../backends/c/artifacts.js";
-import { type ActQuantFlag } from "../cli/modelCommands.js";
-import { buildC, type CIsa, type CKernel, loadModelGraph, lowerForC, readTrace, runnerCommand, runRunner, type TraceRecord, withCBackendErrors } from "./cTarget.js";
+import { type ActQuantFlag, loadModelGraph } from "../cli/modelCommands.js";
+import { buildC, type CIsa, type CKernel, lowerForC, readTrace, runnerCommand, runRunner, type TraceRecord, withCBackendErrors } from "./cTarget.js";
 
 /** Float results of one op, recomputed from the same operands, may differ by this much (abs + rel * |x|). */
 export const OP_TOLERANCE = { abs: 1e-6, rel: 1e-5 };
@@ -177,8 +177,9 @@ export function validateC(path: string, o: ValidateCOptions): ValidationReport {
       if (compare(r.tensor, want).ok) equal++;
       else firstDifferent ??= `%${r.name} at step ${r.step}`;
     }
-    const cLogits = new Float32Array(new Uint8Array(readFileSync(logitsFile)).buffer);
     const iLogits = ref.promptLogits.data as Float32Array;
+    const cBytes = readFileSync(logitsFile);
+    const cLogits = cBytes.length === iLogits.length * 4 ? (tensorFromBytes("f32", ref.promptLogits.shape, cBytes).data as Float32Array) : new Float32Array(0);
     let maxAbs = 0;
     let scale = 1;
     for (let i = 0; i < iLogits.length; i++) scale = Math.max(scale, Math.abs(iLogits[i]!));
