@@ -21,7 +21,7 @@ function runtimeFile(name: string): string {
 
 export const MAKEFILE = `# Builds a ternc-compiled model: libternc_model.a and the ternc-run runner.
 #   make                      # the best kernels for this machine (-march=native)
-#   make ISA=avx2|neon|neon-nodot|portable CC=clang CFLAGS="-O2 -Wall -Wextra -Werror"
+#   make ISA=avx2|avx512|neon|neon-nodot|portable CC=clang CFLAGS="-O2 -Wall -Wextra -Werror"
 CC ?= cc
 AR ?= ar
 ISA ?= native
@@ -30,6 +30,8 @@ ifeq ($(ISA),native)
 ARCHFLAGS := -march=native
 else ifeq ($(ISA),avx2)
 ARCHFLAGS := -mavx2 -mf16c
+else ifeq ($(ISA),avx512)
+ARCHFLAGS := -mavx2 -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512vnni
 else ifeq ($(ISA),neon)
 ARCHFLAGS := -march=armv8.2-a+dotprod
 else ifeq ($(ISA),neon-nodot)
@@ -37,7 +39,7 @@ ARCHFLAGS := -march=armv8-a
 else ifeq ($(ISA),portable)
 ARCHFLAGS := -DTERNC_PORTABLE
 else
-$(error ISA must be native, avx2, neon, neon-nodot or portable)
+$(error ISA must be native, avx2, avx512, neon, neon-nodot or portable)
 endif
 # The kernels keep the interpreter's float operation order: no FMA contraction, no fast-math.
 REQUIRED := -std=c11 -D_POSIX_C_SOURCE=200809L -ffp-contract=off -pthread
@@ -84,7 +86,8 @@ export function backendFingerprint(): string {
 
 /** The whole model.c: runtime kernels, generated sizes, the model struct, the forward function, the API. */
 export function assembleModelC(program: CProgram): string {
-  return ['#include "model.h"', runtimeFile("runtime.c"), program.constants, runtimeFile("core.c"), program.forward, runtimeFile("api.c")].join("\n");
+  // _DEFAULT_SOURCE before any system header: madvise(MADV_HUGEPAGE) for the weights.
+  return ["#define _DEFAULT_SOURCE 1", '#include "model.h"', runtimeFile("runtime.c"), program.constants, runtimeFile("core.c"), program.forward, runtimeFile("api.c")].join("\n");
 }
 
 /**

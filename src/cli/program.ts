@@ -176,7 +176,7 @@ function buildProgram(io: CliIo): Command {
     .argument("<model>", "a model file or folder, or a .tir graph with the model interface")
     .addOption(new Option("--target <name>", "the backend").choices(["c"]).default("c"))
     .addOption(new Option("--kernel <kind>", "ternary kernel (auto: a cost model per layer)").choices(C_KERNELS).default("auto"))
-    .addOption(new Option("--isa <isa>", "kernels to build: native, avx2, portable, or neon / neon-nodot (cross-compiled, run under qemu-aarch64)").choices(C_ISAS).default("native"))
+    .addOption(new Option("--isa <isa>", "kernels to build: native, avx2, avx512 (with VNNI), portable, or neon / neon-nodot (cross-compiled, run under qemu-aarch64)").choices(C_ISAS).default("native"))
     .option("--cc <compiler>", "C compiler (default cc, or aarch64-linux-gnu-gcc for neon)")
     .option("--threads <n>", "threads of the compiled model", "2")
     .option("--steps <n>", "greedy tokens compared", "32")

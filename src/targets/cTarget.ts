@@ -14,7 +14,7 @@ import { type ActQuantFlag, type LoadedGraph, loadModelGraph } from "../cli/mode
 export const C_KERNELS = ["auto", "i2", "tq1", "lut"] as const;
 export type CKernel = (typeof C_KERNELS)[number];
 
-export const C_ISAS = ["native", "avx2", "portable", "neon", "neon-nodot"] as const;
+export const C_ISAS = ["native", "avx2", "avx512", "portable", "neon", "neon-nodot"] as const;
 export type CIsa = (typeof C_ISAS)[number];
 
 /** The `c` pipeline, with every ternary product forced to one kernel unless `kernel` is auto. */
@@ -121,6 +121,8 @@ export interface RunnerOptions {
   traceSteps?: number;
   stopToken?: number;
   verify?: boolean;
+  /** Map weights.bin instead of reading it into (huge-page) memory. */
+  mmap?: boolean;
   timeoutMs?: number;
 }
 
@@ -134,6 +136,7 @@ export function runRunner(command: string[], weights: string, o: RunnerOptions):
   if (o.traceFile) args.push("--trace", o.traceFile, "--trace-steps", String(o.traceSteps ?? 1));
   if (o.stopToken !== undefined) args.push("--stop", String(o.stopToken));
   if (o.verify === false) args.push("--no-verify");
+  if (o.mmap) args.push("--mmap");
   const r = spawnSync(command[0]!, args, { encoding: "utf8", timeout: o.timeoutMs ?? 600_000, maxBuffer: 1 << 26 });
   if (r.error) throw new UserError(`running ${command.join(" ")}: ${r.error.message}`);
   if (r.status !== 0) throw new UserError(`the compiled model failed: ${(r.stderr || r.stdout || `exit ${r.status}, signal ${r.signal}`).trim()}`);

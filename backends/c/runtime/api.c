@@ -60,7 +60,7 @@ static int tc_online_cores(void) {
   return n > 0 ? (int)n : 1;
 }
 
-static int tc_create(ternc_model **out, const uint8_t *blob, size_t size, void *mapping, const ternc_params *params, char *err, size_t err_size) {
+static int tc_create(ternc_model **out, const uint8_t *blob, size_t size, void *owned, int mapped, const ternc_params *params, char *err, size_t err_size) {
   ternc_params p = params ? *params : ternc_default_params();
   *out = NULL;
   int rc = tc_check_blob(blob, size, p.verify_checksum, err, err_size);
@@ -76,8 +76,9 @@ static int tc_create(ternc_model **out, const uint8_t *blob, size_t size, void *
   }
   m->blob = blob;
   m->blob_size = size;
-  m->mapping = mapping;
-  m->mapping_size = mapping ? size : 0;
+  m->owned = owned;
+  m->owned_size = size;
+  m->owned_mapped = mapped;
   m->n_ctx = p.n_ctx ? p.n_ctx : TC_DEFAULT_CONTEXT;
   m->n_batch = p.n_batch ? p.n_batch : 64;
   if (m->n_batch > m->n_ctx) m->n_batch = m->n_ctx;
@@ -97,7 +98,7 @@ static int tc_create(ternc_model **out, const uint8_t *blob, size_t size, void *
   if (ok && m->trace) ok = (m->trace_buf = (float *)tc_alloc((size_t)(widest * m->n_ctx) * sizeof(float))) != NULL;
   ok = ok && (m->pool = tc_pool_create(m->n_threads));
   if (!ok) {
-    m->mapping = NULL; /* the caller unmaps */
+    m->owned = NULL; /* the caller releases the weights */
     ternc_model_free(m);
     tc_set_err(err, err_size, "out of memory", "buffers for the context and batch");
     return TERNC_ERR_MEMORY;
@@ -112,11 +113,35 @@ int ternc_model_open_blob(ternc_model **out, const void *blob, size_t size, cons
     tc_set_err(err, err_size, "bad arguments", "the blob must be non-NULL and 64-byte aligned");
     return TERNC_ERR_INPUT;
   }
-  return tc_create(out, (const uint8_t *)blob, size, NULL, params, err, err_size);
+  return tc_create(out, (const uint8_t *)blob, size, NULL, 0, params, err, err_size);
+}
+
+/* Reads the file into anonymous memory, 2 MB aligned and marked for transparent huge pages where the system
+ * has them: decode walks every weight once per token, and 4 KB pages cost a TLB miss every 4 KB. */
+static void *tc_read_file(int fd, size_t size, char *detail, size_t detail_size) {
+  const size_t huge = (size_t)1 << 21;
+  void *mem = NULL;
+  if (posix_memalign(&mem, huge, (size + huge - 1) / huge * huge) != 0) {
+    snprintf(detail, detail_size, "%zu bytes for the weights", size);
+    return NULL;
+  }
+#if defined(MADV_HUGEPAGE)
+  madvise(mem, (size + huge - 1) / huge * huge, MADV_HUGEPAGE);
+#endif
+  for (size_t done = 0; done < size;) {
+    ssize_t got = pread(fd, (char *)mem + done, size - done < huge * 16 ? size - done : huge * 16, (off_t)done);
+    if (got <= 0) {
+      snprintf(detail, detail_size, "%s", got < 0 ? strerror(errno) : "the file shrank while reading");
+      free(mem);
+      return NULL;
+    }
+    done += (size_t)got;
+  }
+  return mem;
 }
 
 int ternc_model_open(ternc_model **out, const char *path, const ternc_params *params, char *err, size_t err_size) {
-  char detail[320];
+  char detail[512];
   if (!out || !path) {
     tc_set_err(err, err_size, "bad arguments", NULL);
     return TERNC_ERR_INPUT;
@@ -131,16 +156,34 @@ int ternc_model_open(ternc_model **out, const char *path, const ternc_params *pa
     return TERNC_ERR_IO;
   }
   size_t size = (size_t)st.st_size;
-  void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-  close(fd);
-  if (map == MAP_FAILED) {
-    snprintf(detail, sizeof detail, "%s: %s", path, size ? strerror(errno) : "empty file");
-    tc_set_err(err, err_size, "cannot map the weights", detail);
-    return size ? TERNC_ERR_IO : TERNC_ERR_FORMAT;
+  const int use_mmap = params && params->use_mmap;
+  void *mem;
+  if (size == 0) {
+    close(fd);
+    snprintf(detail, sizeof detail, "%s: empty file", path);
+    tc_set_err(err, err_size, "cannot read the weights", detail);
+    return TERNC_ERR_FORMAT;
   }
-  int rc = tc_create(out, (const uint8_t *)map, size, map, params, err, err_size);
+  if (use_mmap) {
+    mem = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (mem == MAP_FAILED) {
+      mem = NULL;
+      snprintf(detail, sizeof detail, "%s: %s", path, strerror(errno));
+    }
+  } else {
+    char why[256];
+    mem = tc_read_file(fd, size, why, sizeof why);
+    if (!mem) snprintf(detail, sizeof detail, "%s: %s", path, why);
+  }
+  close(fd);
+  if (!mem) {
+    tc_set_err(err, err_size, use_mmap ? "cannot map the weights" : "cannot read the weights", detail);
+    return TERNC_ERR_IO;
+  }
+  int rc = tc_create(out, (const uint8_t *)mem, size, mem, use_mmap, params, err, err_size);
   if (rc != TERNC_OK) {
-    munmap(map, size);
+    if (use_mmap) munmap(mem, size);
+    else free(mem);
     if (err && err_size) {
       snprintf(detail, sizeof detail, "%s", err);
       snprintf(err, err_size, "%s: %s", path, detail);
@@ -196,6 +239,7 @@ void ternc_model_free(ternc_model *m) {
   free(m->attn_scratch);
   free(m->trace_buf);
   free(m->pos);
-  if (m->mapping) munmap(m->mapping, m->mapping_size);
+  if (m->owned && m->owned_mapped) munmap(m->owned, m->owned_size);
+  else free(m->owned);
   free(m);
 }

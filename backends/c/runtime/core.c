@@ -3,8 +3,9 @@
 struct ternc_model {
   const uint8_t *blob;
   size_t blob_size;
-  void *mapping; /* mmap'ed file, or NULL */
-  size_t mapping_size;
+  void *owned; /* the weights when ternc_model_open loaded them (read into memory, or mapped), else NULL */
+  size_t owned_size;
+  int owned_mapped;
   tc_pool *pool;
   int n_threads;
   int32_t n_ctx, n_batch, n_past;

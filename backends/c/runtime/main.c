@@ -1,7 +1,7 @@
 /* A tiny runner for a ternc-compiled model: token ids in, greedy tokens and tokens/s out.
  *
  *   ./ternc-run --tokens 1,2,3 [--max-tokens 32] [--threads N] [--weights weights.bin] [--ctx N] [--batch N]
- *               [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--json]
+ *               [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json]
  *
  * --logits writes the prompt's logits (f32, [prompt tokens, vocab], little-endian); --trace writes every op's
  * results for the first K steps (the prefill is step 0) in the format ternc validate reads.
@@ -41,7 +41,7 @@ static double now_seconds(void) {
 }
 
 static int usage(const char *msg) {
-  fprintf(stderr, "ternc-run: %s\nusage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--ctx N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--json]\n", msg);
+  fprintf(stderr, "ternc-run: %s\nusage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--ctx N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json]\n", msg);
   return 2;
 }
 
@@ -56,7 +56,7 @@ static int parse_int(const char *text, long lo, long hi, long *out) {
 int main(int argc, char **argv) {
   const char *weights = "weights.bin", *tokens_text = NULL, *logits_path = NULL, *trace_path = NULL;
   long max_tokens = 32, threads = 0, ctx = 0, batch = 0, trace_steps = 1, stop = -1;
-  int verify = 1, json = 0;
+  int verify = 1, json = 0, use_mmap = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -64,6 +64,7 @@ int main(int argc, char **argv) {
     long lo = 0, hi = 1L << 30;
     if (!strcmp(a, "--no-verify")) verify = 0;
     else if (!strcmp(a, "--json")) json = 1;
+    else if (!strcmp(a, "--mmap")) use_mmap = 1;
     else if (!v) return usage("missing value after an option");
     else if (!strcmp(a, "--weights")) weights = v, i++;
     else if (!strcmp(a, "--tokens")) tokens_text = v, i++;
@@ -101,6 +102,7 @@ int main(int argc, char **argv) {
   params.n_ctx = (int32_t)(ctx ? ctx : 0);
   params.n_batch = (int32_t)batch;
   params.verify_checksum = verify;
+  params.use_mmap = use_mmap;
   if (trace_path) {
     sink.f = fopen(trace_path, "wb");
     if (!sink.f) return fprintf(stderr, "ternc-run: cannot write %s\n", trace_path), 1;

@@ -46,6 +46,8 @@ typedef struct ternc_params {
   int32_t n_ctx;          /* context length (KV cache rows); 0: the model's default */
   int32_t n_batch;        /* most tokens per forward pass; longer inputs run in chunks; 0: 64 */
   int verify_checksum;    /* check the blob's CRC-32 when opening (reads every byte once) */
+  int use_mmap;           /* ternc_model_open: map the file (shares the page cache, no copy) instead of reading it
+                             into huge-page memory (the default: faster decode, one private copy) */
   ternc_trace_fn trace;   /* optional; tracing computes the logits of every token */
   void *trace_user;
 } ternc_params;
@@ -55,7 +57,8 @@ typedef struct ternc_model ternc_model;
 /** Defaults: all cores, the model's context, batches of 64, checksum verified, no trace. */
 ternc_params ternc_default_params(void);
 
-/** Maps `path` (weights.bin) read-only and creates a model; on failure writes a message to err. */
+/** Loads `path` (weights.bin; read into memory, or mapped with use_mmap) and creates a model; on failure writes
+ *  a message to err. */
 int ternc_model_open(ternc_model **out, const char *path, const ternc_params *params, char *err, size_t err_size);
 
 /** Creates a model over a weight blob in memory (64-byte aligned, kept alive by the caller until free). */

@@ -1,9 +1,11 @@
-// The C output under other toolchains: NEON kernels cross-compiled for AArch64 and run under qemu-user, clang
-// with warnings as errors, and AddressSanitizer + UndefinedBehaviorSanitizer.
-import { mkdtempSync } from "node:fs";
+// The C output under other toolchains: NEON kernels cross-compiled for AArch64 and run under qemu-user, the
+// x86 kernel sets one by one, clang with warnings as errors, AddressSanitizer + UndefinedBehaviorSanitizer, and
+// the runner's two ways of loading weights.
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { buildC, compileModelToC, runnerCommand, runRunner } from "../../../src/targets/cTarget.js";
 import { validateC } from "../../../src/targets/validateC.js";
 import { ROOT } from "../../helpers/cli.js";
 import { ODD_2B4T, ODD_LLAMA, writeTirModel } from "../../helpers/cModels.js";
@@ -33,6 +35,46 @@ describe("NEON (aarch64-linux-gnu-gcc, qemu-aarch64)", () => {
       expect(r.isa).toBe("neon");
       ok(r);
     }
+  });
+});
+
+// AVX-512 code can be built anywhere but only run on a CPU that has it (no emulator runs it): where this CPU
+// lacks it, the test still builds that code with warnings as errors and says so in its name.
+const cpuFlags = new Set((process.arch === "x64" ? readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1] ?? "" : "").trim().split(/\s+/));
+const hasAvx512Vnni = ["avx512f", "avx512bw", "avx512vl", "avx512_vnni"].every((f) => cpuFlags.has(f));
+
+describe.runIf(process.arch === "x64")("x86 kernel sets", () => {
+  it("AVX2 without AVX-512: i2 on odd LLaMA shapes (2 threads), auto on the example (1 thread)", () => {
+    for (const [model, kernel, threads] of [[oddLlama, "i2", 2], [example, "auto", 1]] as const) {
+      const r = validateC(model, { kernel, isa: "avx2", threads, steps: 32, promptLength: 6 });
+      expect(r.isa).toBe("avx2");
+      ok(r);
+    }
+  });
+  it(`AVX-512 VNNI: i2 on odd 2B4T and odd LLaMA shapes${hasAvx512Vnni ? "" : " (built only: this CPU lacks AVX-512 VNNI)"}`, () => {
+    if (!hasAvx512Vnni) {
+      const out = join(dir, "avx512");
+      compileModelToC(oddLlama, out, { kernel: "i2" });
+      expect(buildC(out, { isa: "avx512", cflags: "-O2 -Wall -Wextra -Werror" })).toMatch(/ternc-run$/);
+      return;
+    }
+    for (const model of [odd2b4t, oddLlama]) {
+      const r = validateC(model, { kernel: "i2", isa: "avx512", threads: 2, steps: 32, promptLength: 6 });
+      expect(r.isa).toBe("avx512-vnni");
+      ok(r);
+    }
+  });
+});
+
+describe("loading the weights", () => {
+  it("mapped (--mmap) and read into memory give the same tokens", () => {
+    const out = join(dir, "load");
+    compileModelToC(example, out, { kernel: "auto" });
+    const cmd = runnerCommand(buildC(out, { isa: "native" }), "native");
+    const run = (mmap: boolean) => runRunner(cmd, join(out, "weights.bin"), { tokens: [1, 2, 3], maxTokens: 12, threads: 2, mmap });
+    const mapped = run(true);
+    expect(mapped.generated).toHaveLength(12);
+    expect(run(false).generated).toEqual(mapped.generated);
   });
 });
 
