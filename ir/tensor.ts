@@ -1,6 +1,7 @@
 // Concrete tensors: typed, compact storage for constants and for the interpreter's values.
+import { blockQuantElement, decodeBlockQuant } from "./blockQuant.js";
 import type { DType } from "./dtype.js";
-import { storageBytes } from "./dtype.js";
+import { isBlockQuantDType, storageBytes } from "./dtype.js";
 import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from "./numeric.js";
 import { elementCount } from "./types.js";
 
@@ -45,8 +46,8 @@ export class TernaryArray {
   }
 }
 
-/** Storage for each element type: f16/bf16 keep their raw 16-bit patterns. */
-export type Storage = Float32Array | Uint16Array | Int8Array | Int32Array | TernaryArray;
+/** Storage for each element type: f16/bf16 keep their raw 16-bit patterns, q8_0/q6_k their raw blocks. */
+export type Storage = Float32Array | Uint16Array | Int8Array | Int32Array | TernaryArray | Uint8Array;
 
 export interface StorageOf {
   f32: Float32Array;
@@ -55,6 +56,8 @@ export interface StorageOf {
   i8: Int8Array;
   i32: Int32Array;
   ternary: TernaryArray;
+  q8_0: Uint8Array;
+  q6_k: Uint8Array;
 }
 
 /** A tensor with a concrete shape. */
@@ -72,6 +75,8 @@ export function allocStorage<D extends DType>(dtype: D, count: number): StorageO
     i8: (n) => new Int8Array(n),
     i32: (n) => new Int32Array(n),
     ternary: (n) => new TernaryArray(n),
+    q8_0: (n) => new Uint8Array(storageBytes("q8_0", n)),
+    q6_k: (n) => new Uint8Array(storageBytes("q6_k", n)),
   };
   return make[dtype](count);
 }
@@ -91,6 +96,7 @@ export function tensorFromValues<D extends DType>(dtype: D, shape: readonly numb
 }
 
 function setElement(dtype: DType, d: Storage, i: number, v: number): void {
+  if (isBlockQuantDType(dtype)) throw new RangeError(`${dtype} tensors are made from their raw blocks (tensorFromBytes), not from values`);
   if (d instanceof TernaryArray) d.set(i, v);
   else if (dtype === "f16") d[i] = f32ToF16Bits(v);
   else if (dtype === "bf16") d[i] = f32ToBf16Bits(v);
@@ -101,10 +107,11 @@ export function elementCountOf(t: Tensor): number {
   return elementCount(t.shape);
 }
 
-/** Element i as a number (f16/bf16 decoded). */
+/** Element i as a number (f16/bf16/q8_0/q6_k decoded). */
 export function getElement(t: Tensor, i: number): number {
   const d = t.data as Storage;
   if (d instanceof TernaryArray) return d.get(i);
+  if (isBlockQuantDType(t.dtype)) return blockQuantElement(t.dtype, d as Uint8Array, i);
   if (t.dtype === "f16") return f16BitsToF32(d[i]!);
   if (t.dtype === "bf16") return bf16BitsToF32(d[i]!);
   return d[i]!;
@@ -112,15 +119,17 @@ export function getElement(t: Tensor, i: number): number {
 
 /** All elements as plain numbers. */
 export function toNumbers(t: Tensor): number[] {
+  if (isBlockQuantDType(t.dtype)) return Array.from(asF32(t));
   const n = elementCountOf(t);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) out[i] = getElement(t, i);
   return out;
 }
 
-/** A float tensor's values as f32 (decoding f16/bf16); shares storage when already f32. */
+/** A float tensor's values as f32 (decoding f16/bf16/q8_0/q6_k); shares storage when already f32. */
 export function asF32(t: Tensor): Float32Array {
   if (t.dtype === "f32") return t.data as Float32Array;
+  if (isBlockQuantDType(t.dtype)) return decodeBlockQuant(t.dtype, t.data as Uint8Array, elementCountOf(t));
   const n = elementCountOf(t);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = getElement(t, i);

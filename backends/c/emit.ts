@@ -3,7 +3,9 @@
 import {
   type ConstDecl,
   type Dim,
+  type BlockQuantDType,
   type DType,
+  isBlockQuantDType,
   formatDim,
   type Graph,
   lutEntries,
@@ -18,7 +20,7 @@ import {
   storageBytes,
   elementCount,
 } from "../../ir/index.js";
-import { cPackedRowBytes, interleaveRows8, lutPatterns, packCBlocks, PACKED_BLOCK, tritsOf } from "./layout.js";
+import { cPackedRowBytes, interleaveRows8, lutPatterns, packCBlocks, PACKED_BLOCK, Q8R_GROUP, q8rBytes, q8rRows8, tritsOf } from "./layout.js";
 
 /** A problem with the graph that the C backend cannot compile; `where` names the value or op. */
 export class CBackendError extends Error {
@@ -68,9 +70,11 @@ export interface CEmitOptions {
 export const BLOB_HEADER_BYTES = 64;
 const ALIGN = 64;
 
-const C_TYPE: Record<Exclude<DType, "ternary">, string> = { f32: "float", f16: "uint16_t", bf16: "uint16_t", i8: "int8_t", i32: "int32_t" };
-const TRACE_DTYPE: Record<Exclude<DType, "ternary">, number> = { f32: 0, f16: 1, bf16: 2, i8: 3, i32: 4 };
-const FMAT_TYPE: Partial<Record<DType, string>> = { f32: "TC_F32", f16: "TC_F16", bf16: "TC_BF16" };
+/** Element types of op results (weights alone are ternary or block-quantized). */
+type ValueDType = Exclude<DType, "ternary" | BlockQuantDType>;
+const C_TYPE: Record<ValueDType, string> = { f32: "float", f16: "uint16_t", bf16: "uint16_t", i8: "int8_t", i32: "int32_t" };
+const TRACE_DTYPE: Record<ValueDType, number> = { f32: 0, f16: 1, bf16: 2, i8: 3, i32: 4 };
+const FMAT_TYPE: Partial<Record<DType, string>> = { f32: "TC_F32", f16: "TC_F16", bf16: "TC_BF16", q8_0: "TC_Q8R", q6_k: "TC_Q8R" };
 
 /** Bytes of one element of a value (never ternary: those are weights in a packed layout). */
 const elemBytes = (d: DType): number => storageBytes(d, 1);
@@ -254,6 +258,13 @@ class Emitter {
     }
   }
 
+  /** The runtime's tc_fmat initializer for a float or block-quantized matrix constant in its planned layout. */
+  private fmat(c: ConstDecl): string {
+    const [rows, cols] = c.type.shape as [number, number];
+    const group = isBlockQuantDType(c.type.dtype) ? Q8R_GROUP[c.type.dtype] : 0;
+    return `{${this.ref(c.name, "uint8_t")}, ${FMAT_TYPE[c.type.dtype]}, ${this.layouts.get(c.name)!.layout === "rows8" ? 1 : 0}, ${rows}, ${cols}, ${group}}`;
+  }
+
   /** Decides each constant's layout from how the kernels read it. */
   private planConstLayouts(): void {
     const g = this.graph;
@@ -270,6 +281,8 @@ class Emitter {
       if (n.op === "ternary_matmul_packed") want(n.operands[1]!, n.attrs.format as PackedFormat, g.typeOf(n.operands[0]!)!.shape[1] as number, n);
       else if (n.op === "lut_matmul") want(n.operands[1]!, "lut", n.attrs.group as number, n);
       else if (n.op === "matmul") want(n.operands[1]!, "rows8", undefined, n);
+      // Block-quantized tables have one C form (codes and multipliers, 8 rows interleaved), tied to a head or not.
+      else if (n.op === "embedding" && isBlockQuantDType(g.typeOf(n.operands[0]!)!.dtype)) want(n.operands[0]!, "rows8", undefined, n);
     }
     for (const c of g.consts()) {
       if (!this.layouts.has(c.name)) {
@@ -303,8 +316,13 @@ class Emitter {
         };
         break;
       case "rows8":
-        bytes = Math.ceil(n / 8) * 8 * k * elemBytes(c.type.dtype);
-        produce = () => interleaveRows8(load());
+        if (isBlockQuantDType(c.type.dtype)) {
+          bytes = q8rBytes(c.type.dtype, n, k);
+          produce = () => q8rRows8(load());
+        } else {
+          bytes = Math.ceil(n / 8) * 8 * k * elemBytes(c.type.dtype);
+          produce = () => interleaveRows8(load());
+        }
         break;
       default:
         bytes = storageBytes(c.type.dtype, elementCount(shape));
@@ -378,7 +396,7 @@ class Emitter {
         return;
       }
       const t = node.resultTypes[i]!;
-      const dtype = t.dtype as Exclude<DType, "ternary">;
+      const dtype = t.dtype as ValueDType;
       const dims = t.shape.map((d) => cDim(d, `%${r}`));
       this.emit(`if (m->trace) { const int64_t sh[] = {${dims.join(", ") || "0"}}; m->trace(m->trace_user, ${cString(r)}, ${TRACE_DTYPE[dtype]}, ${t.shape.length}, sh, ${this.ref(r, C_TYPE[dtype])}); }`);
     });
@@ -394,8 +412,8 @@ class Emitter {
       case "embedding": {
         const table = this.graph.definition(x!)?.entity;
         if (!table || table.kind !== "const" || !FMAT_TYPE[table.type.dtype]) throw new CBackendError(where, "the embedding table must be a float constant");
-        const [rows, cols] = table.type.shape as [number, number];
-        this.emit(`{`, `  const tc_fmat tab = {${this.ref(x!, "uint8_t")}, ${FMAT_TYPE[table.type.dtype]}, ${this.layouts.get(x!)!.layout === "rows8" ? 1 : 0}, ${rows}, ${cols}};`);
+        const [rows] = table.type.shape as [number];
+        this.emit(`{`, `  const tc_fmat tab = ${this.fmat(table)};`);
         this.emit(`  int64_t bad = tc_embedding(&tab, ${this.ref(y!, "int32_t")}, ${cCount(this.type(y!).shape, where)}, ${this.ref(out, "float")});`);
         this.emit(`  if (bad) return tc_fail(m, TERNC_ERR_INPUT, "token %ld is %ld, outside the vocabulary of ${rows}", (long)(bad - 1), (long)${this.ref(y!, "int32_t")}[bad - 1]);`, `}`);
         break;
@@ -509,12 +527,12 @@ class Emitter {
         break;
       case "matmul": {
         const w = this.graph.definition(y!)?.entity as ConstDecl;
-        if (!FMAT_TYPE[w.type.dtype]) throw new CBackendError(where, `a ${w.type.dtype} weight is not supported by the C matmul kernel (f32, f16, bf16)`);
+        if (!FMAT_TYPE[w.type.dtype]) throw new CBackendError(where, `a ${w.type.dtype} weight is not supported by the C matmul kernel (f32, f16, bf16, q8_0, q6_k)`);
         const [rows, k] = this.rowsAndWidth(x!, where);
         const [n] = w.type.shape as [number];
         // The logits of earlier tokens are only needed on request: decode and prefill read the last row.
         const first = out === "logits" ? `(m->all_logits ? 0 : ${rows} - 1)` : "0";
-        this.emit(`{`, `  const tc_fmat wm = {${this.ref(y!, "uint8_t")}, ${FMAT_TYPE[w.type.dtype]}, 1, ${n}, ${k}};`, `  const int64_t r0 = ${first};`);
+        this.emit(`{`, `  const tc_fmat wm = ${this.fmat(w)};`, `  const int64_t r0 = ${first};`);
         this.emit(`  tc_matmul(m->pool, ${this.ref(x!, "float")} + r0 * ${k}, ${rows} - r0, &wm, ${this.ref(out, "float")} + r0 * ${n});`, `}`);
         break;
       }

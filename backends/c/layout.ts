@@ -1,6 +1,7 @@
 // How the C backend lays out each kind of weight in weights.bin: the SIMD block layouts of the packed ternary
-// kernels, the signed patterns of the lookup-table kernel, and 8-row interleaving of float matrices.
-import { type Tensor, TernaryArray } from "../../ir/index.js";
+// kernels, the signed patterns of the lookup-table kernel, and 8-row interleaving of float matrices (block-quantized
+// ones as their codes and multipliers).
+import { BLOCK_QUANT, type BlockQuantDType, forEachBlockCode, type Tensor, TernaryArray } from "../../ir/index.js";
 
 /** Weights per 32-byte block of the packed kernels (runtime.c: TC_I2_BLOCK, TC_TQ1_BLOCK). */
 export const PACKED_BLOCK = { i2: 128, tq1: 160 } as const;
@@ -77,6 +78,43 @@ export function interleaveRows8(t: Tensor): Uint8Array {
     for (let c = 0; c < cols; c++) dst[base + c * 8] = src[r * cols + c]!;
   }
   return new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength);
+}
+
+/** Columns per record of the C layout of a block-quantized matrix (one multiplier per row and record). */
+export const Q8R_GROUP: Record<BlockQuantDType, number> = { q8_0: 32, q6_k: 16 };
+
+/** Bytes of the C layout of a block-quantized [rows, cols] matrix (see q8rRows8). */
+export function q8rBytes(dtype: BlockQuantDType, rows: number, cols: number): number {
+  const g = Q8R_GROUP[dtype];
+  return Math.ceil(rows / 8) * (cols / g) * (32 + 8 * g);
+}
+
+/**
+ * A q8_0/q6_k matrix as the runtime's TC_Q8R layout: its exact int8 codes and f32 multipliers (value = f32(m * q)),
+ * per block of 8 rows one record per group of columns: 8 multipliers (f32, one per row), then the codes column
+ * by column (8 per column). Rows are padded to a multiple of 8 with zeros.
+ */
+export function q8rRows8(t: Tensor): Uint8Array {
+  const dtype = t.dtype as BlockQuantDType;
+  const [rows, cols] = t.shape as [number, number];
+  const g = Q8R_GROUP[dtype];
+  const { block, bytes: blockBytes } = BLOCK_QUANT[dtype];
+  const rec = 32 + 8 * g;
+  const out = new Uint8Array(q8rBytes(dtype, rows, cols));
+  const view = new DataView(out.buffer);
+  const src = t.data as Uint8Array;
+  for (let r = 0; r < rows; r++) {
+    const blockBase = Math.floor(r / 8) * (cols / g) * rec;
+    for (let b = 0; b < cols / block; b++) {
+      forEachBlockCode(dtype, src, (r * cols + b * block) / block * blockBytes, (e, m, q) => {
+        const c = b * block + e;
+        const at = blockBase + Math.floor(c / g) * rec;
+        view.setFloat32(at + 4 * (r % 8), m, true);
+        view.setInt8(at + 32 + (c % g) * 8 + (r % 8), q);
+      });
+    }
+  }
+  return out;
 }
 
 /** Trits of a ternary weight, from its ternary tensor or its packed i8 rows. */

@@ -1,6 +1,7 @@
 // Small helpers shared by the ops' shape rules, so their messages read the same everywhere.
 import { type Dim, dimEquals, formatDim } from "../dims.js";
-import type { DType } from "../dtype.js";
+import { BLOCK_QUANT } from "../blockQuant.js";
+import { type DType, isBlockQuantDType } from "../dtype.js";
 import { formatType, type TensorType } from "../types.js";
 import { OpError } from "./opdef.js";
 
@@ -14,6 +15,14 @@ export function expectDType(t: TensorType, allowed: readonly DType[], what: stri
     const list = allowed.length === 1 ? allowed[0] : `one of ${allowed.join(", ")}`;
     throw new OpError(`operand '${what}' must have element type ${list}, got ${formatType(t)}`);
   }
+}
+
+/** Float element types a weight matrix or table may be stored in (the block-quantized ones decode to f32). */
+export const STORED_FLOAT_DTYPES: readonly DType[] = ["f32", "f16", "bf16", "q8_0", "q6_k"];
+
+/** A block-quantized matrix's rows must hold whole blocks. */
+export function expectWholeBlocks(t: TensorType, what: string): void {
+  if (isBlockQuantDType(t.dtype)) expectMultiple(t.shape[t.shape.length - 1]!, BLOCK_QUANT[t.dtype].block, `operand '${what}': ${t.dtype} rows are whole blocks`);
 }
 
 export function expectRank(t: TensorType, rank: number, what: string, shapeHint: string): void {

@@ -3,7 +3,7 @@ import { addDims, dimEquals, formatDim } from "../dims.js";
 import { EvalError } from "../diagnostics.js";
 import { asF32, type Tensor, zeros } from "../tensor.js";
 import { formatType, type TensorType } from "../types.js";
-import { expectDType, expectRank, required } from "./checks.js";
+import { expectDType, expectRank, expectWholeBlocks, required, STORED_FLOAT_DTYPES } from "./checks.js";
 import { type EvalContext, type InferContext, intAttr, nonNegative, type OpDef, OpError } from "./opdef.js";
 
 export const dataOps: OpDef[] = [
@@ -13,7 +13,7 @@ export const dataOps: OpDef[] = [
     description: "y[t, :] = table[ids[t], :] decoded to f32. An id outside [0, vocab) is a run-time error.",
     levels: ["L0", "L1", "L2"],
     operands: [
-      { name: "table", doc: "f32/f16/bf16 [vocab, d]" },
+      { name: "table", doc: "f32/f16/bf16/q8_0/q6_k [vocab, d]" },
       { name: "ids", doc: "i32[T] token ids" },
     ],
     results: ["y"],
@@ -21,9 +21,10 @@ export const dataOps: OpDef[] = [
     infer(ctx: InferContext): TensorType[] {
       const table = required(ctx.operands[0], "table");
       const ids = required(ctx.operands[1], "ids");
-      expectDType(table, ["f32", "f16", "bf16"], "table");
+      expectDType(table, STORED_FLOAT_DTYPES, "table");
       expectDType(ids, ["i32"], "ids");
       expectRank(table, 2, "table", "[vocab, d]");
+      expectWholeBlocks(table, "table");
       expectRank(ids, 1, "ids", "i32[T]");
       return [{ dtype: "f32", shape: [ids.shape[0]!, table.shape[1]!] }];
     },

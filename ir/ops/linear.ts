@@ -3,7 +3,7 @@
 import { f32 } from "../numeric.js";
 import { asF32, type Tensor, TernaryArray } from "../tensor.js";
 import type { TensorType } from "../types.js";
-import { expectDimEq, expectDType, expectRank, required } from "./checks.js";
+import { expectDimEq, expectDType, expectRank, expectWholeBlocks, required, STORED_FLOAT_DTYPES } from "./checks.js";
 import { type EvalContext, type InferContext, type OpDef, OpError, stringAttr } from "./opdef.js";
 import { absmeanQuantize, actQuantRows, checkWeightScale, dequantRows, groupAttr, groupCount, inputGroups, ternaryMatmulF32, ternaryMatmulInt } from "./quant.js";
 
@@ -48,7 +48,7 @@ export const linearOps: OpDef[] = [
     levels: ["L0", "L1", "L2"],
     operands: [
       { name: "x", doc: "f32[T, k]" },
-      { name: "w", doc: "f32/f16/bf16 [n, k]" },
+      { name: "w", doc: "f32/f16/bf16/q8_0/q6_k [n, k]" },
     ],
     results: ["y"],
     attrs: [],
@@ -56,7 +56,8 @@ export const linearOps: OpDef[] = [
       const x = required(ctx.operands[0], "x");
       const w = required(ctx.operands[1], "w");
       expectDType(x, ["f32"], "x");
-      expectDType(w, ["f32", "f16", "bf16"], "w");
+      expectDType(w, STORED_FLOAT_DTYPES, "w");
+      expectWholeBlocks(w, "w");
       return inferLinear(x, w);
     },
     evaluate(ctx: EvalContext): Tensor[] {

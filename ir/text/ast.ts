@@ -27,6 +27,7 @@ export interface AstNumber {
 export type AstConstValue =
   | { kind: "dense"; splat: boolean; values: AstNumber[]; pos: Pos }
   | { kind: "trits"; rows: Array<{ text: string; pos: Pos }>; pos: Pos }
+  | { kind: "blocks"; hex: string; hexPos: Pos; pos: Pos }
   | { kind: "blob"; path: string; offset: AstNumber; pos: Pos };
 
 export type AstAttrValue =

@@ -2,12 +2,13 @@
 // literal kinds and constant data, each error at its own line and column.
 import { dimFromTerms, type Dim } from "../dims.js";
 import { type Diagnostic, IrError, type SourceLoc } from "../diagnostics.js";
-import { DTYPES, isDType, isFloatDType, type DType } from "../dtype.js";
+import { BLOCK_QUANT } from "../blockQuant.js";
+import { DTYPES, isBlockQuantDType, isDType, isFloatDType, type DType, storageBytes } from "../dtype.js";
 import { type ConstData, Graph } from "../graph.js";
 import { roundToBf16, roundToF16 } from "../numeric.js";
 import type { AttrValue } from "../ops/opdef.js";
 import { getOp } from "../ops/registry.js";
-import { TernaryArray, type Tensor, tensorFromValues } from "../tensor.js";
+import { TernaryArray, type Tensor, tensorFromBytes, tensorFromValues } from "../tensor.js";
 import { elementCount, type TensorType } from "../types.js";
 import type { AstConstValue, AstGraph, AstType, Pos } from "./ast.js";
 
@@ -55,8 +56,26 @@ class Builder {
     }
     const shape = type.shape as number[];
     const count = elementCount(shape);
-    const tensor = v.kind === "trits" ? this.trits(type.dtype, shape, count, v) : this.dense(type.dtype, shape, count, v);
+    const tensor = v.kind === "trits" ? this.trits(type.dtype, shape, count, v) : v.kind === "blocks" ? this.blocks(type.dtype, shape, v) : this.dense(type.dtype, shape, count, v);
     return tensor && { kind: "inline", tensor };
+  }
+
+  private blocks(dtype: DType, shape: number[], v: Extract<AstConstValue, { kind: "blocks" }>): Tensor | undefined {
+    if (!isBlockQuantDType(dtype)) {
+      this.error(v.pos, `blocks<...> holds q8_0/q6_k blocks, but the constant's type is ${dtype}`);
+      return undefined;
+    }
+    const { block } = BLOCK_QUANT[dtype];
+    if (shape.length === 0 || shape[shape.length - 1]! % block !== 0) {
+      this.error(v.pos, `${dtype} rows are whole blocks of ${block}, but the shape is [${shape.join(", ")}]`);
+      return undefined;
+    }
+    const need = storageBytes(dtype, elementCount(shape));
+    if (!/^(?:[0-9a-f]{2})*$/.test(v.hex) || v.hex.length !== 2 * need) {
+      this.error(v.hexPos, `blocks<...> must hold ${need} bytes as ${2 * need} lowercase hex digits, got ${v.hex.length} characters`);
+      return undefined;
+    }
+    return tensorFromBytes(dtype, shape, Uint8Array.from(v.hex.match(/../g) ?? [], (h) => parseInt(h, 16)));
   }
 
   private trits(dtype: DType, shape: number[], count: number, v: Extract<AstConstValue, { kind: "trits" }>): Tensor | undefined {
@@ -92,6 +111,10 @@ class Builder {
   private dense(dtype: DType, shape: number[], count: number, v: Extract<AstConstValue, { kind: "dense" }>): Tensor | undefined {
     if (dtype === "ternary") {
       this.error(v.pos, "ternary constants are written as trits<\"+0-...\">, not dense<...>");
+      return undefined;
+    }
+    if (isBlockQuantDType(dtype)) {
+      this.error(v.pos, `${dtype} constants are written as their raw blocks, blocks<"hex..."> or blob<...>, not dense<...>`);
       return undefined;
     }
     if (!v.splat && v.values.length !== count) {

@@ -18,6 +18,7 @@ export const KwOutput = keyword("output");
 export const KwDense = keyword("dense");
 export const KwTrits = keyword("trits");
 export const KwBlob = keyword("blob");
+export const KwBlocks = keyword("blocks");
 export const KwOffset = keyword("offset");
 export const KwTrue = keyword("true");
 export const KwFalse = keyword("false");
@@ -62,6 +63,7 @@ export const ALL_TOKENS: TokenType[] = [
   KwOutput,
   KwDense,
   KwTrits,
+  KwBlocks,
   KwBlob,
   KwOffset,
   KwTrue,

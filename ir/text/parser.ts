@@ -169,6 +169,7 @@ class TirParser extends EmbeddedActionsParser {
     return this.OR([
       { ALT: () => this.SUBRULE(this.denseValue) },
       { ALT: () => this.SUBRULE(this.tritsValue) },
+      { ALT: () => this.SUBRULE(this.blocksValue) },
       { ALT: () => this.SUBRULE(this.blobValue) },
     ]);
   });
@@ -211,6 +212,14 @@ class TirParser extends EmbeddedActionsParser {
     });
     this.CONSUME(T.RAngle);
     return { kind: "trits", rows, pos: pos(kw) };
+  });
+
+  private readonly blocksValue = this.RULE("blocksValue", (): AstConstValue => {
+    const kw = this.CONSUME(T.KwBlocks);
+    this.CONSUME(T.LAngle);
+    const tok = this.CONSUME(T.StringLiteral);
+    this.CONSUME(T.RAngle);
+    return { kind: "blocks", hex: tok.image.slice(1, -1), hexPos: pos(tok), pos: pos(kw) };
   });
 
   private readonly blobValue = this.RULE("blobValue", (): AstConstValue => {

@@ -1,11 +1,11 @@
 // The .tir printer: a graph to canonical text (inputs, constants, ops in stable topological order,
 // outputs). Parsing the text back gives an equal graph, and printing that gives the same text.
-import type { DType } from "../dtype.js";
+import { type DType, isBlockQuantDType } from "../dtype.js";
 import type { ConstDecl, Graph, OpNode } from "../graph.js";
 import { f32, roundToBf16, roundToF16, shortestFloatText } from "../numeric.js";
 import type { AttrValue } from "../ops/opdef.js";
 import { getOp } from "../ops/registry.js";
-import { type Tensor, TernaryArray, toNumbers } from "../tensor.js";
+import { type Tensor, TernaryArray, tensorToBytes, toNumbers } from "../tensor.js";
 import { formatType } from "../types.js";
 
 const VALUE_NAME = /^[A-Za-z0-9_.]+$/;
@@ -53,6 +53,7 @@ function constText(c: ConstDecl, indent: string, options: PrintOptions): string 
     if (rows.length === 1) return `trits<${rows[0]}>`;
     return `trits<\n${rows.map((r) => `${indent}  ${r}`).join(",\n")}\n${indent}>`;
   }
+  if (isBlockQuantDType(t.dtype)) return `blocks<"${Array.from(tensorToBytes(t), (b) => b.toString(16).padStart(2, "0")).join("")}">`;
   const values = toNumbers(t);
   if (values.length > 0 && values.every((v) => sameValue(v, values[0]!))) return `dense<${numberText(t.dtype, values[0]!)}>`;
   const cells = values.map((v) => numberText(t.dtype, v));

@@ -11,6 +11,11 @@ export function storedFloatDType(typeName: string): "f32" | "f16" | "bf16" {
   return typeName === "F16" ? "f16" : typeName === "BF16" ? "bf16" : "f32";
 }
 
+/** The IR element type an embedding table or LM head keeps: its stored type, block-quantized ones included. */
+export function storedTableDType(typeName: string): "f32" | "f16" | "bf16" | "q8_0" | "q6_k" {
+  return typeName === "Q8_0" ? "q8_0" : typeName === "Q6_K" ? "q6_k" : storedFloatDType(typeName);
+}
+
 /** Throws a user error naming the tensor if any value is NaN or infinite. */
 export function checkFinite(values: ArrayLike<number>, what: string): void {
   for (let i = 0; i < values.length; i++) {

@@ -58,6 +58,8 @@ const WRITERS: Record<DType, { descr: string; size: number; write: (v: DataView,
   i32: { descr: "<i4", size: 4, write: (v, o, x) => v.setInt32(o, x, true) },
   i8: { descr: "|i1", size: 1, write: (v, o, x) => v.setInt8(o, x) },
   ternary: { descr: "|i1", size: 1, write: (v, o, x) => v.setInt8(o, x) },
+  q8_0: { descr: "<f4", size: 4, write: (v, o, x) => v.setFloat32(o, x, true) },
+  q6_k: { descr: "<f4", size: 4, write: (v, o, x) => v.setFloat32(o, x, true) },
 };
 
 /** Encodes a tensor as .npy (version 1.0). */

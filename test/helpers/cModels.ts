@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { verifyOrThrow } from "../../ir/index.js";
 import { type BitnetHParams, buildBitnetGraph } from "../../src/frontend/bitnetGraph.js";
+import { writeBitnetGguf } from "../../src/frontend/gguf/writeModel.js";
 import { writeBitnetHf } from "../../src/frontend/huggingface/writeModel.js";
 import { randomBitnetWeights, TINY_BITNET_2B4T_FORM, TINY_BITNET_LLAMA_FORM } from "../../src/frontend/randomBitnet.js";
 import { writeGraphWithBlob } from "../../src/importModel.js";
@@ -25,5 +26,16 @@ export function writeHfLlama(dir: string, seed: number): string {
   const hp: BitnetHParams = { ...TINY_BITNET_LLAMA_FORM, hidden: 256, intermediate: 384, headDim: 64, layers: 2, vocab: 96 };
   const path = join(dir, "hf-llama");
   writeBitnetHf(path, hp, randomBitnetWeights(hp, seed, { tiedHead: false }), { weights: "packed" });
+  return path;
+}
+
+/**
+ * A GGUF file (TQ2_0 weights) whose embedding, and untied head, are stored as `embeddingType`: hidden 256 (one
+ * Q6_K block per row), vocab 75 (not a multiple of 8 rows).
+ */
+export function writeGgufModel(dir: string, name: string, seed: number, opts: { embeddingType: "Q8_0" | "Q6_K"; tiedHead: boolean }): string {
+  const hp: BitnetHParams = { ...TINY_BITNET_2B4T_FORM, hidden: 256, intermediate: 512, headDim: 64, heads: 4, kvHeads: 2, layers: 2, vocab: 75 };
+  const path = join(dir, `${name}.gguf`);
+  writeBitnetGguf(path, hp, randomBitnetWeights(hp, seed, { tiedHead: opts.tiedHead }), { linearType: "TQ2_0", embeddingType: opts.embeddingType });
   return path;
 }

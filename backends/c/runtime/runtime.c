@@ -242,18 +242,34 @@ static inline TC_MAYBE_UNUSED float tc_relu2(float x) {
 
 /* ---------------------------------------------------------------- float ops ------------------------ */
 
-enum { TC_F32 = 0, TC_F16 = 1, TC_BF16 = 2 };
+enum { TC_F32 = 0, TC_F16 = 1, TC_BF16 = 2, TC_Q8R = 3 };
 
 /* A float matrix [rows, cols] stored either row by row or, for the matmul kernels, as blocks of 8 rows
- * interleaved by column (element (r, c) at (r/8)*8*cols + c*8 + r%8) so 8 outputs load as one vector. */
+ * interleaved by column (element (r, c) at (r/8)*8*cols + c*8 + r%8) so 8 outputs load as one vector.
+ * TC_Q8R holds block-quantized weights (Q8_0, Q6_K) exactly as int8 codes and f32 multipliers, value =
+ * f32(m * q): each 8-row block is a run of records, one per `group` columns: 8 multipliers (one per row), then
+ * group x 8 codes (column by column). Always interleaved. */
 typedef struct {
   const void *data;
-  int type;        /* TC_F32, TC_F16, TC_BF16 */
+  int type;        /* TC_F32, TC_F16, TC_BF16, TC_Q8R */
   int interleaved; /* 8-row blocks */
   int64_t rows, cols;
+  int64_t group;   /* TC_Q8R: columns per record (32 for Q8_0, 16 for Q6_K) */
 } tc_fmat;
 
+/* TC_Q8R: the record of columns [j*group, (j+1)*group) of 8-row block rb. */
+static inline TC_MAYBE_UNUSED const uint8_t *tc_q8r_record(const tc_fmat *m, int64_t rb, int64_t j) {
+  const int64_t rec = 32 + 8 * m->group;
+  return (const uint8_t *)m->data + (rb * (m->cols / m->group) + j) * rec;
+}
+
 static inline TC_MAYBE_UNUSED float tc_fmat_get(const tc_fmat *m, int64_t r, int64_t c) {
+  if (m->type == TC_Q8R) {
+    const uint8_t *rec = tc_q8r_record(m, r / 8, c / m->group);
+    float mult;
+    memcpy(&mult, rec + 4 * (r % 8), sizeof mult);
+    return mult * (float)(int8_t)rec[32 + (c % m->group) * 8 + r % 8];
+  }
   int64_t i = m->interleaved ? (r / 8) * 8 * m->cols + c * 8 + r % 8 : r * m->cols + c;
   switch (m->type) {
   case TC_F16: return tc_f16_to_f32(((const uint16_t *)m->data)[i]);
@@ -343,51 +359,70 @@ enum { TC_MM_CHAINS = 8 };
 
 /* Called with constant nb, nt and type so each call site becomes one unrolled, register-resident kernel. */
 TC_INLINE void tc_matmul_tile(const tc_matmul_ctx *c, int64_t blk, int nb, int64_t t0, int nt, int type) {
-  const int64_t K = c->w->cols, N = c->w->rows;
+  const int64_t K = c->w->cols, N = c->w->rows, G = type == TC_Q8R ? c->w->group : K;
   const float *x = c->x + t0 * K;
   float acc[TC_MM_CHAINS][8];
 #if defined(TC_AVX2)
-  __m256 a[TC_MM_CHAINS];
+  __m256 a[TC_MM_CHAINS], mult[TC_MM_CHAINS];
   for (int j = 0; j < nb * nt; j++) a[j] = _mm256_setzero_ps();
-  for (int64_t i = 0; i < K; i++) {
-    __m256 w[TC_MM_CHAINS];
-    for (int b = 0; b < nb; b++) {
-      int64_t at = ((blk + b) * K + i) * 8;
-      if (type == TC_F16) w[b] = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)((const uint16_t *)c->w->data + at)));
-      else if (type == TC_BF16) w[b] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_load_si128((const __m128i *)((const uint16_t *)c->w->data + at))), 16));
-      else w[b] = _mm256_load_ps((const float *)c->w->data + at);
-    }
-    for (int t = 0; t < nt; t++) {
-      __m256 xv = _mm256_set1_ps(x[t * K + i]);
-      for (int b = 0; b < nb; b++) a[b * nt + t] = _mm256_add_ps(a[b * nt + t], _mm256_mul_ps(xv, w[b]));
+  for (int64_t j0 = 0; j0 < K; j0 += G) {
+    if (type == TC_Q8R)
+      for (int b = 0; b < nb; b++) mult[b] = _mm256_loadu_ps((const float *)tc_q8r_record(c->w, blk + b, j0 / G));
+    for (int64_t i = j0; i < j0 + G; i++) {
+      __m256 w[TC_MM_CHAINS];
+      for (int b = 0; b < nb; b++) {
+        int64_t at = ((blk + b) * K + i) * 8;
+        if (type == TC_F16) w[b] = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)((const uint16_t *)c->w->data + at)));
+        else if (type == TC_BF16) w[b] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_load_si128((const __m128i *)((const uint16_t *)c->w->data + at))), 16));
+        else if (type == TC_Q8R) {
+          const uint8_t *codes = tc_q8r_record(c->w, blk + b, j0 / G) + 32 + (i - j0) * 8;
+          w[b] = _mm256_mul_ps(mult[b], _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)codes))));
+        } else w[b] = _mm256_load_ps((const float *)c->w->data + at);
+      }
+      for (int t = 0; t < nt; t++) {
+        __m256 xv = _mm256_set1_ps(x[t * K + i]);
+        for (int b = 0; b < nb; b++) a[b * nt + t] = _mm256_add_ps(a[b * nt + t], _mm256_mul_ps(xv, w[b]));
+      }
     }
   }
   for (int j = 0; j < nb * nt; j++) _mm256_storeu_ps(acc[j], a[j]);
 #elif defined(TC_NEON)
-  float32x4_t a[TC_MM_CHAINS][2];
+  float32x4_t a[TC_MM_CHAINS][2], mult[TC_MM_CHAINS][2];
   for (int j = 0; j < nb * nt; j++) a[j][0] = a[j][1] = vdupq_n_f32(0.0f);
-  for (int64_t i = 0; i < K; i++) {
-    float32x4_t w[TC_MM_CHAINS][2];
-    for (int b = 0; b < nb; b++) {
-      int64_t at = ((blk + b) * K + i) * 8;
-      if (type == TC_F16) {
-        float16x8_t h = vreinterpretq_f16_u16(vld1q_u16((const uint16_t *)c->w->data + at));
-        w[b][0] = vcvt_f32_f16(vget_low_f16(h));
-        w[b][1] = vcvt_f32_f16(vget_high_f16(h));
-      } else if (type == TC_BF16) {
-        uint16x8_t h = vld1q_u16((const uint16_t *)c->w->data + at);
-        w[b][0] = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(h), 16));
-        w[b][1] = vreinterpretq_f32_u32(vshll_n_u16(vget_high_u16(h), 16));
-      } else {
-        w[b][0] = vld1q_f32((const float *)c->w->data + at);
-        w[b][1] = vld1q_f32((const float *)c->w->data + at + 4);
-      }
-    }
-    for (int t = 0; t < nt; t++) {
-      float32x4_t xv = vdupq_n_f32(x[t * K + i]);
+  for (int64_t j0 = 0; j0 < K; j0 += G) {
+    if (type == TC_Q8R)
       for (int b = 0; b < nb; b++) {
-        a[b * nt + t][0] = vaddq_f32(a[b * nt + t][0], vmulq_f32(xv, w[b][0]));
-        a[b * nt + t][1] = vaddq_f32(a[b * nt + t][1], vmulq_f32(xv, w[b][1]));
+        const float *m = (const float *)tc_q8r_record(c->w, blk + b, j0 / G);
+        mult[b][0] = vld1q_f32(m);
+        mult[b][1] = vld1q_f32(m + 4);
+      }
+    for (int64_t i = j0; i < j0 + G; i++) {
+      float32x4_t w[TC_MM_CHAINS][2];
+      for (int b = 0; b < nb; b++) {
+        int64_t at = ((blk + b) * K + i) * 8;
+        if (type == TC_F16) {
+          float16x8_t h = vreinterpretq_f16_u16(vld1q_u16((const uint16_t *)c->w->data + at));
+          w[b][0] = vcvt_f32_f16(vget_low_f16(h));
+          w[b][1] = vcvt_f32_f16(vget_high_f16(h));
+        } else if (type == TC_BF16) {
+          uint16x8_t h = vld1q_u16((const uint16_t *)c->w->data + at);
+          w[b][0] = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(h), 16));
+          w[b][1] = vreinterpretq_f32_u32(vshll_n_u16(vget_high_u16(h), 16));
+        } else if (type == TC_Q8R) {
+          int16x8_t q = vmovl_s8(vld1_s8((const int8_t *)tc_q8r_record(c->w, blk + b, j0 / G) + 32 + (i - j0) * 8));
+          w[b][0] = vmulq_f32(mult[b][0], vcvtq_f32_s32(vmovl_s16(vget_low_s16(q))));
+          w[b][1] = vmulq_f32(mult[b][1], vcvtq_f32_s32(vmovl_s16(vget_high_s16(q))));
+        } else {
+          w[b][0] = vld1q_f32((const float *)c->w->data + at);
+          w[b][1] = vld1q_f32((const float *)c->w->data + at + 4);
+        }
+      }
+      for (int t = 0; t < nt; t++) {
+        float32x4_t xv = vdupq_n_f32(x[t * K + i]);
+        for (int b = 0; b < nb; b++) {
+          a[b * nt + t][0] = vaddq_f32(a[b * nt + t][0], vmulq_f32(xv, w[b][0]));
+          a[b * nt + t][1] = vaddq_f32(a[b * nt + t][1], vmulq_f32(xv, w[b][1]));
+        }
       }
     }
   }
@@ -396,7 +431,7 @@ TC_INLINE void tc_matmul_tile(const tc_matmul_ctx *c, int64_t blk, int nb, int64
     vst1q_f32(acc[j] + 4, a[j][1]);
   }
 #else
-  TC_UNUSED(type);
+  TC_UNUSED(type), TC_UNUSED(G);
   for (int j = 0; j < nb * nt; j++)
     for (int r = 0; r < 8; r++) acc[j][r] = 0.0f;
   for (int64_t i = 0; i < K; i++)
@@ -432,6 +467,7 @@ static TC_MAYBE_UNUSED void tc_matmul_task(void *ctxp, int64_t b, int64_t e, int
   TC_UNUSED(thread);
   switch (c->w->type) {
   case TC_F16: tc_matmul_blocks(c, b, e, TC_F16); break;
+  case TC_Q8R: tc_matmul_blocks(c, b, e, TC_Q8R); break;
   case TC_BF16: tc_matmul_blocks(c, b, e, TC_BF16); break;
   default: tc_matmul_blocks(c, b, e, TC_F32); break;
   }

@@ -1,7 +1,7 @@
 // ggml tensor types found in BitNet GGUF files: sizes, and exact decoders/encoders of each block layout.
 // Layouts follow llama.cpp's ggml-quants.c (F16/BF16, Q8_0, Q6_K, TQ1_0, TQ2_0) and bitnet.cpp's
 // ggml-bitnet-mad.cpp (I2_S, x86 layout).
-import { bf16BitsToF32, clamp, f16BitsToF32, f32, f32ToBf16Bits, f32ToF16Bits, roundHalfEven, TernaryArray } from "../../../ir/index.js";
+import { bf16BitsToF32, clamp, decodeBlockQuant, f16BitsToF32, f32, f32ToBf16Bits, f32ToF16Bits, roundHalfEven, TernaryArray } from "../../../ir/index.js";
 
 /** How an ggml type is stored: `blockSize` elements in `blockBytes` bytes (I2_S adds a 32-byte tail). */
 export interface GgmlType {
@@ -66,35 +66,9 @@ export function decodeFloats(t: GgmlType, b: Uint8Array, count: number): Float32
       for (let i = 0; i < count; i++) out[i] = bf16BitsToF32(view.getUint16(i * 2, true));
       break;
     case "Q8_0":
-      for (let blk = 0; blk < count / 32; blk++) {
-        const o = blk * 34;
-        const d = f16At(b, o);
-        for (let j = 0; j < 32; j++) out[blk * 32 + j] = f32(view.getInt8(o + 2 + j) * d);
-      }
-      break;
+      return decodeBlockQuant("q8_0", b, count, out);
     case "Q6_K":
-      for (let blk = 0; blk < count / 256; blk++) {
-        const o = blk * 210;
-        const d = f16At(b, o + 208);
-        for (let half = 0; half < 2; half++) {
-          const ql = o + half * 64;
-          const qh = o + 128 + half * 32;
-          const sc = o + 192 + half * 8;
-          const y = blk * 256 + half * 128;
-          for (let l = 0; l < 32; l++) {
-            const is = l >> 4;
-            const q1 = ((b[ql + l]! & 0xf) | (((b[qh + l]! >> 0) & 3) << 4)) - 32;
-            const q2 = ((b[ql + l + 32]! & 0xf) | (((b[qh + l]! >> 2) & 3) << 4)) - 32;
-            const q3 = ((b[ql + l]! >> 4) | (((b[qh + l]! >> 4) & 3) << 4)) - 32;
-            const q4 = ((b[ql + l + 32]! >> 4) | (((b[qh + l]! >> 6) & 3) << 4)) - 32;
-            out[y + l] = f32(f32(d * view.getInt8(sc + is)) * q1);
-            out[y + l + 32] = f32(f32(d * view.getInt8(sc + is + 2)) * q2);
-            out[y + l + 64] = f32(f32(d * view.getInt8(sc + is + 4)) * q3);
-            out[y + l + 96] = f32(f32(d * view.getInt8(sc + is + 6)) * q4);
-          }
-        }
-      }
-      break;
+      return decodeBlockQuant("q6_k", b, count, out);
     default:
       throw new Error(`decodeFloats: ${t.name} is not a float type`);
   }

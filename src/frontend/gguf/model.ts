@@ -1,10 +1,10 @@
 // A BitNet model from a GGUF file, as llama.cpp (`bitnet`, `llama`) and bitnet.cpp (`bitnet-b1.58`,
 // `bitnet-25`) write it: hyper-parameters from the metadata, tensors by name, weights decoded lazily.
-import type { Tensor } from "../../../ir/index.js";
+import { type Tensor, tensorFromBytes } from "../../../ir/index.js";
 import { UserError } from "../../errors.js";
 import type { BitnetHParams, LinearWeight, WeightRef } from "../bitnetGraph.js";
 import type { LoadedModel, TensorSummary } from "../modelInfo.js";
-import { checkFinite, collapseBlockScales, floatLinear, lazyTensor, readLayers, storedFloatDType } from "../weights.js";
+import { checkFinite, collapseBlockScales, floatLinear, lazyTensor, readLayers, storedFloatDType, storedTableDType } from "../weights.js";
 import { decodeFloats, decodeTernary } from "./ggmlTypes.js";
 import { ggufTokenizer } from "../tokenizer/fromFiles.js";
 import { type GgufFile, type GgufTensorInfo, readGguf, readTensorBytes, requireType } from "./gguf.js";
@@ -109,15 +109,19 @@ function ggufWeights(file: GgufFile, hp: BitnetHParams): ReturnType<LoadedModel[
     return { dtype: "f32", shape: [n], data: values };
   };
 
-  /** Embedding and LM head: kept in their stored float type (F16/BF16/F32); Q8_0/Q6_K decode to f32. */
+  /** Embedding and LM head: kept in their stored type (F32, F16, BF16, Q8_0, Q6_K), checked finite. */
   const table = (t: GgufTensorInfo): WeightRef => {
     const [rows, cols] = irShape(t) as [number, number];
     const type = t.type!;
     if (type.kind === "ternary") throw new UserError(`${source(t)}: a ternary type is not allowed for the embedding or LM head`);
     const rowBytes = (cols / type.blockSize) * type.blockBytes;
-    const dtype = storedFloatDType(type.name);
+    const dtype = storedTableDType(type.name);
     return lazyTensor(source(t), dtype, [rows, cols], (r0, r1) => {
       const bytes = readTensorBytes(file, t, r0 * rowBytes, (r1 - r0) * rowBytes);
+      if (dtype === "q8_0" || dtype === "q6_k") {
+        checkFinite(decodeFloats(type, bytes, (r1 - r0) * cols), source(t));
+        return tensorFromBytes(dtype, [r1 - r0, cols], bytes);
+      }
       if (dtype !== "f32") {
         const raw = new Uint16Array(bytes.buffer, bytes.byteOffset, (r1 - r0) * cols).slice();
         checkFinite(decodeFloats(type, bytes, raw.length), source(t));

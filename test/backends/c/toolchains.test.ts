@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { buildC, compileModelToC, runnerCommand, runRunner } from "../../../src/targets/cTarget.js";
 import { validateC } from "../../../src/targets/validateC.js";
 import { ROOT } from "../../helpers/cli.js";
-import { ODD_2B4T, ODD_LLAMA, writeTirModel } from "../../helpers/cModels.js";
+import { ODD_2B4T, ODD_LLAMA, writeGgufModel, writeTirModel } from "../../helpers/cModels.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ternc-c-toolchains-"));
 const example = join(ROOT, "examples/tiny-bitnet.gguf");
@@ -28,6 +28,10 @@ describe("NEON (aarch64-linux-gnu-gcc, qemu-aarch64)", () => {
       expect(r.isa).toBe("neon-dotprod");
       ok(r);
     }
+  });
+  it("a Q6_K tied embedding and head (8-row codes and multipliers)", () => {
+    const r = validateC(writeGgufModel(dir, "q6k", 15, { embeddingType: "Q6_K", tiedHead: true }), { kernel: "i2", isa: "neon", threads: 2, steps: 32, promptLength: 5 });
+    ok(r);
   });
   it("without the dot-product extension: i2 and tq1 on odd 2B4T shapes", () => {
     for (const kernel of ["i2", "tq1"] as const) {

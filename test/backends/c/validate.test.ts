@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import type { CIsa, CKernel } from "../../../src/targets/cTarget.js";
 import { validateC } from "../../../src/targets/validateC.js";
 import { ROOT } from "../../helpers/cli.js";
-import { ODD_2B4T, ODD_LLAMA, writeHfLlama, writeTirModel } from "../../helpers/cModels.js";
+import { ODD_2B4T, ODD_LLAMA, writeGgufModel, writeHfLlama, writeTirModel } from "../../helpers/cModels.js";
+import { loadModelGraph } from "../../../src/cli/modelCommands.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ternc-c-validate-"));
 const MODELS: Record<string, string> = {
@@ -51,4 +52,19 @@ describe("unquantized activations (f32 ternary sums in index order)", () => {
     expectPass(model, "i2", "native", 2, false);
     expectPass(model, "tq1", "portable", 1, false);
   });
+});
+
+describe("block-quantized embedding and head, read in their stored form", () => {
+  const q6Tied = writeGgufModel(dir, "q6k-tied", 13, { embeddingType: "Q6_K", tiedHead: true });
+  const q8Untied = writeGgufModel(dir, "q8-untied", 14, { embeddingType: "Q8_0", tiedHead: false });
+  it("the GGUF frontend keeps Q6_K and Q8_0 tables as q6_k and q8_0 constants", () => {
+    const dtypes = (path: string) => new Set(loadModelGraph(path).graph.consts().map((c) => c.type.dtype));
+    expect(dtypes(q6Tied)).toContain("q6_k");
+    expect(dtypes(q8Untied)).toContain("q8_0");
+  });
+  it.each([
+    ["Q6_K tied", "native", 2],
+    ["Q8_0 untied", "native", 1],
+    ["Q6_K tied", "portable", 2],
+  ] as Array<[string, CIsa, number]>)("%s, %s kernels, %i thread(s)", (which, isa, threads) => expectPass(which.startsWith("Q6_K") ? q6Tied : q8Untied, "i2", isa, threads));
 });
