@@ -130,6 +130,7 @@ static void *tc_read_file(int fd, size_t size, char *detail, size_t detail_size)
 #endif
   for (size_t done = 0; done < size;) {
     ssize_t got = pread(fd, (char *)mem + done, size - done < huge * 16 ? size - done : huge * 16, (off_t)done);
+    if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
       snprintf(detail, detail_size, "%s", got < 0 ? strerror(errno) : "the file shrank while reading");
       free(mem);

@@ -54,7 +54,7 @@ typedef struct ternc_params {
 
 typedef struct ternc_model ternc_model;
 
-/** Defaults: all cores, the model's context, batches of 64, checksum verified, no trace. */
+/** Defaults: all cores, the model's context, batches of 64, checksum verified, weights read (not mapped), no trace. */
 ternc_params ternc_default_params(void);
 
 /** Loads `path` (weights.bin; read into memory, or mapped with use_mmap) and creates a model; on failure writes
