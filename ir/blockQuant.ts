@@ -1,7 +1,7 @@
 // Block-quantized float storage (llama.cpp's Q8_0 and Q6_K, as ggml-quants.c lays them out): the IR keeps an
 // embedding table or LM head in these blocks, and every reader decodes them to the same f32 values ggml's
 // dequantize_row_* computes.
-import { f16BitsToF32, f32 } from "./numeric.js";
+import { clamp, f16BitsToF32, f32, f32ToF16Bits, roundHalfEven } from "./numeric.js";
 
 /** Block-quantized element types: `block` elements in `bytes` bytes. */
 export const BLOCK_QUANT = {
@@ -69,4 +69,22 @@ export function blockQuantElement(dtype: BlockQuantDType, bytes: Uint8Array, i: 
   const one = new Float32Array(block);
   decodeBlockQuant(dtype, bytes.subarray(blk * per, (blk + 1) * per), block, one);
   return one[i - blk * block]!;
+}
+
+/**
+ * Quantizes f32 values (whole blocks of 32) to Q8_0: per block d = f16(max|x| / 127) and q = clamp(rne(x / d),
+ * -127, 127), the stored d being the one the codes are rounded against.
+ */
+export function encodeQ8_0(values: Float32Array): Uint8Array {
+  const out = new Uint8Array((values.length / 32) * 34);
+  const view = new DataView(out.buffer);
+  for (let blk = 0; blk < values.length / 32; blk++) {
+    let amax = 0;
+    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(values[blk * 32 + j]!));
+    const dBits = f32ToF16Bits(amax / 127);
+    const d = f16BitsToF32(dBits);
+    view.setUint16(blk * 34, dBits, true);
+    for (let j = 0; j < 32; j++) view.setInt8(blk * 34 + 2 + j, d ? clamp(roundHalfEven(values[blk * 32 + j]! / d), -127, 127) : 0);
+  }
+  return out;
 }

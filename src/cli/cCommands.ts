@@ -23,11 +23,13 @@ export interface CompileOptions {
   kernel: CKernel;
   actQuant?: ActQuantFlag;
   context?: string;
+  int8Head?: boolean;
 }
 
 export function compileCommand(model: string, o: CompileOptions, io: CliIo): void {
   if (!o.output) throw new UserError("give the output folder with -o DIR");
-  const compiled = compileModelToC(model, o.output, { kernel: o.kernel, actQuant: o.actQuant, context: optionalWholeNumber(o.context, "--context", 1) });
+  const compiled = compileModelToC(model, o.output, { kernel: o.kernel, actQuant: o.actQuant, context: optionalWholeNumber(o.context, "--context", 1), int8Head: o.int8Head });
+  for (const note of compiled.notes.filter((n) => n.startsWith("quantize-head"))) io.stderr(`${note}\n`);
   const counts = new Map<string, number>();
   for (const k of Object.values(compiled.program.kernels)) counts.set(k, (counts.get(k) ?? 0) + 1);
   const kernels = [...counts].map(([k, n]) => `${k} x${n}`).join(", ") || "none";
@@ -40,6 +42,7 @@ export interface ValidateOptions {
   target: "c";
   kernel: CKernel;
   isa: CIsa;
+  int8Head?: boolean;
   cc?: string;
   threads: string;
   steps: string;
@@ -55,6 +58,7 @@ export function validateCommand(model: string, o: ValidateOptions, io: CliIo): v
   const report = validateC(model, {
     kernel: o.kernel,
     isa: o.isa,
+    int8Head: o.int8Head,
     cc: o.cc,
     threads: wholeNumber(o.threads, "--threads", 1),
     steps: wholeNumber(o.steps, "--steps", 1),
@@ -75,21 +79,24 @@ export function cacheRoot(): string {
 export interface RunCOptions extends RunModelOptions {
   kernel: CKernel;
   isa: CIsa;
+  int8Head?: boolean;
   threads?: string;
 }
 
 /** `ternc run MODEL --backend c`: compile once into the cache, build, and run the runner. */
 export function runWithC(path: string, o: RunCOptions, io: CliIo): void {
   const { kernel, isa } = o;
+  const int8Head = o.int8Head ?? false;
   const threads = optionalWholeNumber(o.threads, "--threads", 1);
   const { prompt, maxTokens, tokenizer, vocab } = prepareModelRun(path, o);
   const st = statSync(path);
-  const key = createHash("sha256").update(JSON.stringify([resolve(path), st.size, st.mtimeMs, kernel, isa, o.actQuant ?? "", backendFingerprint()])).digest("hex").slice(0, 20);
+  const key = createHash("sha256").update(JSON.stringify([resolve(path), st.size, st.mtimeMs, kernel, isa, int8Head, o.actQuant ?? "", backendFingerprint()])).digest("hex").slice(0, 20);
   const dir = join(cacheRoot(), key);
   mkdirSync(cacheRoot(), { recursive: true });
   if (!isCompiledC(dir) || !existsSync(join(dir, "ternc-run"))) {
-    io.stderr(`compiling ${path} for C (${kernel}, ${isa}) into ${dir}\n`);
-    compileModelToC(path, dir, { kernel, actQuant: o.actQuant });
+    io.stderr(`compiling ${path} for C (${kernel}, ${isa}${int8Head ? ", int8 head: lossy" : ""}) into ${dir}\n`);
+    const { notes } = compileModelToC(path, dir, { kernel, actQuant: o.actQuant, int8Head });
+    for (const note of notes.filter((n) => n.startsWith("quantize-head"))) io.stderr(`${note}\n`);
     buildC(dir, { isa });
   }
   const logitsFile = o.logits ? join(dir, `logits-${process.pid}.bin`) : undefined;

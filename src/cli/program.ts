@@ -86,13 +86,14 @@ function buildProgram(io: CliIo): Command {
     .option("--threads <n>", "model mode, C backend: threads (default: all cores)")
     .addOption(new Option("--kernel <kind>", "model mode, C backend: ternary kernel (auto: a cost model per layer)").choices(C_KERNELS).default("auto"))
     .addOption(new Option("--isa <isa>", "model mode, C backend: instruction set of the kernels").choices(C_ISAS).default("native"))
+    .option("--int8-head", "model mode, C backend, opt-in, LOSSY: store the LM head (and a tied embedding) as q8_0, int8 with a scale per 32 weights")
     .addOption(new Option("--format <format>", "graph mode: output format").choices(["json", "npy"]).default("json"))
     .option("-o, --output <path>", "graph mode: json: the file to write (default stdout); npy: the folder for one NAME.npy per output")
     .action((file: string, opts: RunCOptions & { input: string[]; format: "json" | "npy"; output?: string; backend: "interp" | "c" }) => {
       const graphMode = opts.input.length > 0 || (extname(file) === ".tir" && opts.tokens === undefined && opts.prompt === undefined);
       if (!graphMode && opts.backend === "c") return runWithC(file, opts, io);
-      if (opts.threads !== undefined || opts.kernel !== "auto" || opts.isa !== "native") {
-        if (opts.backend !== "c") throw new UserError("--threads, --kernel and --isa apply to --backend c");
+      if (opts.threads !== undefined || opts.kernel !== "auto" || opts.isa !== "native" || opts.int8Head) {
+        if (opts.backend !== "c") throw new UserError("--threads, --kernel, --isa and --int8-head apply to --backend c");
       }
       if (graphMode && opts.backend === "c") throw new UserError("--backend c runs models (--tokens or --prompt); a plain graph runs in the interpreter");
       if (!graphMode) return runModel(file, opts, io);
@@ -168,6 +169,7 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option("--kernel <kind>", "ternary kernel for every layer; auto picks per layer by a cost model").choices(C_KERNELS).default("auto"))
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
     .option("--context <n>", "default context length of the compiled model (default: the model's, at most 4096)")
+    .option("--int8-head", "opt-in, LOSSY: store the LM head (and a tied embedding) as q8_0, int8 with a scale per 32 weights")
     .action((model: string, opts: CompileOptions) => compileCommand(model, opts, io));
 
   program
@@ -177,6 +179,7 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option("--target <name>", "the backend").choices(["c"]).default("c"))
     .addOption(new Option("--kernel <kind>", "ternary kernel (auto: a cost model per layer)").choices(C_KERNELS).default("auto"))
     .addOption(new Option("--isa <isa>", "kernels to build: native, avx2, avx512 (with VNNI), portable, or neon / neon-nodot (cross-compiled, run under qemu-aarch64)").choices(C_ISAS).default("native"))
+    .option("--int8-head", "opt-in, LOSSY: store the LM head (and a tied embedding) as q8_0, int8 with a scale per 32 weights")
     .option("--cc <compiler>", "C compiler (default cc, or aarch64-linux-gnu-gcc for neon)")
     .option("--threads <n>", "threads of the compiled model", "2")
     .option("--steps <n>", "greedy tokens compared", "32")

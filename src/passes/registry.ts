@@ -11,8 +11,9 @@ import { planMemoryPass } from "./memoryPlan.js";
 import { mergeSharedProductsPass } from "./mergeSharedProducts.js";
 import { packWeightsPass } from "./packWeights.js";
 import type { Pass } from "./pass.js";
+import { quantizeHeadPass } from "./quantizeHead.js";
 
-const PASSES: readonly Pass[] = [absmeanQuantizePass, expandBitlinearPass, csePass, foldScalesPass, mergeSharedProductsPass, constFoldPass, lowerTernaryMatmulPass, packWeightsPass, fuseElementwisePass, dcePass, planMemoryPass];
+const PASSES: readonly Pass[] = [absmeanQuantizePass, expandBitlinearPass, csePass, foldScalesPass, mergeSharedProductsPass, constFoldPass, lowerTernaryMatmulPass, packWeightsPass, fuseElementwisePass, dcePass, planMemoryPass, quantizeHeadPass];
 
 export function getPass(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);

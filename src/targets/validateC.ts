@@ -20,6 +20,8 @@ export const LOGITS_TOLERANCE = { rel: 1e-3 };
 
 export interface ValidateCOptions {
   kernel: CKernel;
+  /** Opt-in, lossy LM head (q8_0); the interpreter runs the same lowered graph, so the comparison stays exact. */
+  int8Head?: boolean;
   isa: CIsa;
   cc?: string;
   cflags?: string;
@@ -127,7 +129,7 @@ function describeOp(graph: Graph, check: TensorCheck): string {
 export function validateC(path: string, o: ValidateCOptions): ValidationReport {
   const log = o.log ?? (() => {});
   const loaded = loadModelGraph(path, o.actQuant);
-  lowerForC(loaded, o.kernel);
+  lowerForC(loaded, o.kernel, o.int8Head);
   const graph = loaded.graph;
   const vocab = graph.typeOf("logits")!.shape[1] as number;
   const rng = new Rng(o.seed ?? 1);

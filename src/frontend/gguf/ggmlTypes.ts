@@ -1,7 +1,7 @@
 // ggml tensor types found in BitNet GGUF files: sizes, and exact decoders/encoders of each block layout.
 // Layouts follow llama.cpp's ggml-quants.c (F16/BF16, Q8_0, Q6_K, TQ1_0, TQ2_0) and bitnet.cpp's
 // ggml-bitnet-mad.cpp (I2_S, x86 layout).
-import { bf16BitsToF32, clamp, decodeBlockQuant, f16BitsToF32, f32, f32ToBf16Bits, f32ToF16Bits, roundHalfEven, TernaryArray } from "../../../ir/index.js";
+import { bf16BitsToF32, clamp, decodeBlockQuant, encodeQ8_0, f16BitsToF32, f32, f32ToBf16Bits, f32ToF16Bits, roundHalfEven, TernaryArray } from "../../../ir/index.js";
 
 /** How an ggml type is stored: `blockSize` elements in `blockBytes` bytes (I2_S adds a 32-byte tail). */
 export interface GgmlType {
@@ -200,14 +200,7 @@ export function encodeFloats(t: GgmlType, values: Float32Array): Uint8Array {
       values.forEach((v, i) => view.setUint16(i * 2, f32ToBf16Bits(v), true));
       break;
     case "Q8_0":
-      for (let blk = 0; blk < n / 32; blk++) {
-        const amax = Math.max(...values.subarray(blk * 32, blk * 32 + 32).map(Math.abs));
-        const dBits = f32ToF16Bits(amax / 127);
-        const d = f16BitsToF32(dBits);
-        view.setUint16(blk * 34, dBits, true);
-        for (let j = 0; j < 32; j++) view.setInt8(blk * 34 + 2 + j, d ? clamp(roundHalfEven(values[blk * 32 + j]! / d), -127, 127) : 0);
-      }
-      break;
+      return encodeQ8_0(values);
     case "Q6_K":
       for (let blk = 0; blk < n / 256; blk++) encodeQ6K(values.subarray(blk * 256, blk * 256 + 256), out, blk * 210);
       break;

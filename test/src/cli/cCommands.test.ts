@@ -110,6 +110,27 @@ int main(void) {
   });
 });
 
+describe("--int8-head (opt-in, lossy)", () => {
+  it("compile stores the tied F16 head as q8_0, says it is lossy, and the output is smaller", () => {
+    const out = join(dir, "tiny-int8");
+    const r = ternc(["compile", example, "--target", "c", "--int8-head", "-o", out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/quantize-head: %token_embd \(embedding and matmul\): f16 -> q8_0, LOSSY: largest weight error \S+ \(\d+\.\d+% of the largest \|w\|\)/);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    expect(manifest.pipeline[0]).toBe("quantize-head");
+    expect(manifest.lossy).toHaveLength(1);
+    expect(ternc(["compile", example, "--target", "c", "-o", join(dir, "tiny-plain")]).code).toBe(0);
+    const plain = JSON.parse(readFileSync(join(dir, "tiny-plain", "manifest.json"), "utf8"));
+    expect(manifest.weights.bytes).toBeLessThan(plain.weights.bytes);
+  });
+  it("validate compares the C output with the interpreter on the same (quantized) graph", () => {
+    const r = ternc(["validate", example, "--int8-head", "--steps", "8"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("8 greedy steps identical");
+  });
+});
+
 describe("ternc validate --target c", () => {
   it("passes on the example and reports the comparison", () => {
     const r = ternc(["validate", example, "--target", "c", "--kernel", "tq1", "--threads", "1"]);
@@ -152,7 +173,7 @@ describe("ternc run --backend c", () => {
   it("says which options need the C backend", () => {
     const r = ternc(["run", model, "--tokens", "1", "--threads", "2"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("--threads, --kernel and --isa apply to --backend c");
+    expect(r.stderr).toContain("--threads, --kernel, --isa and --int8-head apply to --backend c");
   });
   it("copies of a model file compile into their own cache entries", () => {
     const copy = join(dir, "copy.tir");
