@@ -31,10 +31,10 @@ export function writeHfLlama(dir: string, seed: number): string {
 
 /**
  * A GGUF file (TQ2_0 weights) whose embedding, and untied head, are stored as `embeddingType`: hidden 256 (one
- * Q6_K block per row), vocab 75 (not a multiple of 8 rows).
+ * Q6_K block per row), vocab 93 (12 blocks of 8 rows, the last one padded).
  */
 export function writeGgufModel(dir: string, name: string, seed: number, opts: { embeddingType: "Q8_0" | "Q6_K"; tiedHead: boolean }): string {
-  const hp: BitnetHParams = { ...TINY_BITNET_2B4T_FORM, hidden: 256, intermediate: 512, headDim: 64, heads: 4, kvHeads: 2, layers: 2, vocab: 75 };
+  const hp: BitnetHParams = { ...TINY_BITNET_2B4T_FORM, hidden: 256, intermediate: 512, headDim: 64, heads: 4, kvHeads: 2, layers: 2, vocab: 93 };
   const path = join(dir, `${name}.gguf`);
   writeBitnetGguf(path, hp, randomBitnetWeights(hp, seed, { tiedHead: opts.tiedHead }), { linearType: "TQ2_0", embeddingType: opts.embeddingType });
   return path;

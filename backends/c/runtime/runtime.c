@@ -447,16 +447,73 @@ TC_INLINE void tc_matmul_tile(const tc_matmul_ctx *c, int64_t blk, int nb, int64
       for (int64_t r = 0; r < 8 && (blk + b) * 8 + r < N; r++) c->y[(t0 + t) * c->ystride + (blk + b) * 8 + r] = acc[b * nt + t][r];
 }
 
-/* Row blocks [b, e) for every token: 2 blocks x 4 tokens while 4 tokens remain, then 8 blocks x 1 token. */
+#if defined(TC_AVX512)
+/* AVX-512: two 8-row blocks side by side in one 16-lane vector; the lanes are still independent outputs, each
+ * summed in index order. Returns column i of blocks blk and blk + 1 (mult: their Q8R multipliers). */
+TC_INLINE __m512 tc_matmul_w16(const tc_matmul_ctx *c, int64_t blk, int64_t i, int64_t j0, int type, __m512 mult) {
+  const int64_t K = c->w->cols, a0 = (blk * K + i) * 8, a1 = ((blk + 1) * K + i) * 8;
+  if (type == TC_F16 || type == TC_BF16) {
+    const uint16_t *d = (const uint16_t *)c->w->data;
+    __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_load_si128((const __m128i *)(d + a0))), _mm_load_si128((const __m128i *)(d + a1)), 1);
+    return type == TC_F16 ? _mm512_cvtph_ps(h) : _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
+  if (type == TC_Q8R) {
+    const int64_t g = j0 / c->w->group, at = 32 + (i - j0) * 8;
+    __m128i q = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(tc_q8r_record(c->w, blk, g) + at)), _mm_loadl_epi64((const __m128i *)(tc_q8r_record(c->w, blk + 1, g) + at)));
+    return _mm512_mul_ps(mult, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)));
+  }
+  const float *f = (const float *)c->w->data;
+  return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_load_ps(f + a0))), _mm256_castps_pd(_mm256_load_ps(f + a1)), 1));
+}
+
+/* np pairs of 8-row blocks from blk, for nt tokens from t0 (np * nt <= 8 sums in flight). */
+TC_INLINE void tc_matmul_pairs512(const tc_matmul_ctx *c, int64_t blk, int np, int64_t t0, int nt, int type) {
+  const int64_t K = c->w->cols, N = c->w->rows, G = type == TC_Q8R ? c->w->group : K;
+  const float *x = c->x + t0 * K;
+  __m512 a[TC_MM_CHAINS], mult[TC_MM_CHAINS];
+  for (int j = 0; j < np * nt; j++) a[j] = _mm512_setzero_ps();
+  for (int p = 0; p < np; p++) mult[p] = _mm512_setzero_ps();
+  for (int64_t j0 = 0; j0 < K; j0 += G) {
+    if (type == TC_Q8R)
+      for (int p = 0; p < np; p++) {
+        __m256 m0 = _mm256_loadu_ps((const float *)tc_q8r_record(c->w, blk + 2 * p, j0 / G)), m1 = _mm256_loadu_ps((const float *)tc_q8r_record(c->w, blk + 2 * p + 1, j0 / G));
+        mult[p] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(m0)), _mm256_castps_pd(m1), 1));
+      }
+    for (int64_t i = j0; i < j0 + G; i++) {
+      __m512 w[TC_MM_CHAINS];
+      for (int p = 0; p < np; p++) w[p] = tc_matmul_w16(c, blk + 2 * p, i, j0, type, mult[p]);
+      for (int t = 0; t < nt; t++) {
+        __m512 xv = _mm512_set1_ps(x[t * K + i]);
+        for (int p = 0; p < np; p++) a[p * nt + t] = _mm512_add_ps(a[p * nt + t], _mm512_mul_ps(xv, w[p]));
+      }
+    }
+  }
+  float acc[16];
+  for (int p = 0; p < np; p++)
+    for (int t = 0; t < nt; t++) {
+      _mm512_storeu_ps(acc, a[p * nt + t]);
+      for (int64_t r = 0; r < 16 && (blk + 2 * p) * 8 + r < N; r++) c->y[(t0 + t) * c->ystride + (blk + 2 * p) * 8 + r] = acc[r];
+    }
+}
+#endif
+
+/* Row blocks [b, e) for every token: 2 blocks x 4 tokens while 4 tokens remain, then 8 blocks x 1 token (with
+ * AVX-512: 4 blocks x 4 tokens and 16 blocks x 1 token, as pairs). */
 TC_INLINE void tc_matmul_blocks(const tc_matmul_ctx *c, int64_t b, int64_t e, int type) {
   int64_t t0 = 0;
   for (; t0 + 4 <= c->T; t0 += 4) {
     int64_t blk = b;
+#if defined(TC_AVX512)
+    for (; blk + 4 <= e; blk += 4) tc_matmul_pairs512(c, blk, 2, t0, 4, type);
+#endif
     for (; blk + 2 <= e; blk += 2) tc_matmul_tile(c, blk, 2, t0, 4, type);
     for (; blk < e; blk++) tc_matmul_tile(c, blk, 1, t0, 4, type);
   }
   for (; t0 < c->T; t0++) {
     int64_t blk = b;
+#if defined(TC_AVX512)
+    for (; blk + 8 <= e; blk += 8) tc_matmul_pairs512(c, blk, 4, t0, 1, type);
+#endif
     for (; blk + 8 <= e; blk += 8) tc_matmul_tile(c, blk, 8, t0, 1, type);
     for (; blk < e; blk++) tc_matmul_tile(c, blk, 1, t0, 1, type);
   }
@@ -475,7 +532,7 @@ static TC_MAYBE_UNUSED void tc_matmul_task(void *ctxp, int64_t b, int64_t e, int
 
 static TC_MAYBE_UNUSED void tc_matmul(tc_pool *pool, const float *x, int64_t T, const tc_fmat *w, float *y) {
   tc_matmul_ctx c = {x, w, y, T, w->rows};
-  tc_parallel(pool, (w->rows + 7) / 8, 8, tc_matmul_task, &c);
+  tc_parallel(pool, (w->rows + 7) / 8, 16, tc_matmul_task, &c);
 }
 
 /* ---- attention: the K cache is stored transposed per kv head ([kv_heads*head_dim][cap]) so the scores of
