@@ -41,8 +41,24 @@ export class TernaryArray {
 
   /** Index of the first element whose 2-bit code is 3 (not a trit), or -1. */
   firstInvalid(): number {
-    for (let i = 0; i < this.length; i++) if (((this.codes[i >> 2]! >> ((i & 3) * 2)) & 3) === 3) return i;
+    // A byte holds a code 3 exactly when some pair of bits is 11: b & (b >> 1) & 0b01010101.
+    const whole = this.length >> 2;
+    let b = 0;
+    while (b < whole && (this.codes[b]! & (this.codes[b]! >> 1) & 0x55) === 0) b++;
+    for (let i = b * 4; i < this.length; i++) if (((this.codes[i >> 2]! >> ((i & 3) * 2)) & 3) === 3) return i;
     return -1;
+  }
+
+  /** Writes all of `src` at [at, at + src.length): whole bytes when `at` is a multiple of 4. */
+  setFrom(src: TernaryArray, at: number): void {
+    if (at + src.length > this.length) throw new RangeError(`${src.length} values at ${at} do not fit in ${this.length}`);
+    let i = 0;
+    if (at % 4 === 0) {
+      const whole = src.length >> 2;
+      this.codes.set(src.codes.subarray(0, whole), at >> 2);
+      i = whole * 4;
+    }
+    for (; i < src.length; i++) this.set(at + i, src.get(i));
   }
 }
 

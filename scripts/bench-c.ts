@@ -1,12 +1,13 @@
 // `npm run bench:c`: random-weight models with the exact shapes of bitnet_b1_58-large and bitnet-b1.58-2B-4T
 // (TQ2_0 GGUF; F16 or Q6_K embedding), compiled to C and run: decode tokens/s (32 tokens after an 8-token
 // prompt) and prefill tokens/s (64 tokens) with 1 and 2 threads, the bytes a decode step reads, and the share
-// of the machine's read bandwidth (a STREAM-style read kernel measured in the same run) that decode reaches.
+// of the machine's read bandwidth (a STREAM-style read kernel measured right before each decode) that decode
+// reaches. Built for the native instruction set, and for the large shape also for AVX2 alone.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildC, compileModelToC, runnerCommand, runRunner } from "../src/targets/cTarget.js";
+import { buildC, type CIsa, compileModelToC, runnerCommand, runRunner } from "../src/targets/cTarget.js";
 import { BITNET_2B4T_SHAPE, BITNET_LARGE_SHAPE, writeLargeBitnetGguf } from "./lib/largeModel.js";
 
 const READ_KERNEL = `#define _POSIX_C_SOURCE 200809L
@@ -74,12 +75,28 @@ const VARIANTS: Variant[] = [
   { name: "bitnet-b1.58-2B-4T shape, Q6_K embedding", shape: BITNET_2B4T_SHAPE, embedding: "Q6_K", llamaCpp: { decode: 22, prefill: 50 } },
 ];
 
+interface Row {
+  name: string;
+  isa: string;
+  threads: number;
+  decode: number;
+  prefill: number;
+  blobBytes: number;
+  perToken: number;
+  bandwidth: number;
+  llamaCpp?: { decode: number; prefill: number };
+}
+
+const formatRow = (r: Row): string => {
+  const vs = r.llamaCpp ? ` | ${(r.decode / r.llamaCpp.decode).toFixed(2)}x | ${(r.prefill / r.llamaCpp.prefill).toFixed(2)}x` : " | | ";
+  const share = (r.decode * r.perToken) / (r.bandwidth * 1e9);
+  return `| ${r.name} | ${r.isa} | ${r.threads} | ${r.decode.toFixed(1)} | ${r.prefill.toFixed(1)} | ${(r.blobBytes / 1e6).toFixed(0)} MB | ${(r.perToken / 1e6).toFixed(0)} MB | ${(share * 100).toFixed(0)}% of ${r.bandwidth.toFixed(1)} GB/s${vs} |`;
+};
+
 const only = process.argv[2];
 const dir = mkdtempSync(join(tmpdir(), "ternc-bench-c-"));
 const rows: string[] = [];
 try {
-  const bw = { 1: readBandwidth(dir, 1), 2: readBandwidth(dir, 2) } as Record<number, number>;
-  console.error(`read bandwidth: ${bw[1]!.toFixed(1)} GB/s (1 thread), ${bw[2]!.toFixed(1)} GB/s (2 threads)`);
   for (const v of VARIANTS.filter((x) => !only || x.name.includes(only))) {
     const gguf = join(dir, "model.gguf");
     let t = performance.now();
@@ -89,29 +106,33 @@ try {
     const out = join(dir, "c");
     const compiled = compileModelToC(gguf, out, { kernel: "auto", context: 128 });
     rmSync(gguf);
-    const bin = buildC(out, { isa: "native" });
-    console.error(`  compiled and built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    console.error(`  compiled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const weights = join(out, "weights.bin");
     // Bytes one decode step reads: every weight once (the embedding row itself is negligible unless tied).
     const perToken = compiled.program.blob.filter((e) => e.layout !== "raw" || e.bytes > 1 << 20).reduce((a, e) => a + e.bytes, 0);
-    for (const threads of [1, 2].filter((n) => n <= cpus().length)) {
-      const cmd = runnerCommand(bin, "native");
-      const decode = runRunner(cmd, weights, { tokens: Array.from({ length: 8 }, (_, i) => i + 1), maxTokens: 33, threads, verify: false, context: 128 });
-      const prefill = runRunner(cmd, weights, { tokens: Array.from({ length: 64 }, (_, i) => i + 1), maxTokens: 1, threads, verify: false, context: 128 });
-      const decodeRate = 32 / decode.decodeSeconds;
-      const prefillRate = 64 / prefill.prefillSeconds;
-      const share = (decodeRate * perToken) / (bw[threads]! * 1e9);
-      const vs = threads === 2 ? ` | ${(decodeRate / v.llamaCpp.decode).toFixed(2)}x | ${(prefillRate / v.llamaCpp.prefill).toFixed(2)}x` : " | | ";
-      rows.push(`| ${v.name} | ${threads} | ${decodeRate.toFixed(1)} | ${prefillRate.toFixed(1)} | ${(compiled.program.blobBytes / 1e6).toFixed(0)} MB | ${(perToken / 1e6).toFixed(0)} MB | ${(share * 100).toFixed(0)}% of ${bw[threads]!.toFixed(1)} GB/s${vs} |`);
-      console.error(rows[rows.length - 1]);
+    // Native (what the build machine has), and for the large shape also AVX2 alone, the instruction set
+    // llama.cpp's TQ2_0 kernels use.
+    const builds: Array<{ isa: CIsa; threads: number[] }> = [{ isa: "native", threads: [1, 2] }];
+    if (v.shape === BITNET_LARGE_SHAPE && process.arch === "x64") builds.push({ isa: "avx2", threads: [2] });
+    for (const build of builds) {
+      const cmd = runnerCommand(buildC(out, { isa: build.isa }), build.isa);
+      for (const threads of build.threads.filter((n) => n <= cpus().length)) {
+        // The machine's bandwidth moves with its neighbours: measured right before the decode it is compared with.
+        const bandwidth = readBandwidth(dir, threads);
+        const decode = runRunner(cmd, weights, { tokens: Array.from({ length: 8 }, (_, i) => i + 1), maxTokens: 33, threads, verify: false, context: 128 });
+        const prefill = runRunner(cmd, weights, { tokens: Array.from({ length: 64 }, (_, i) => i + 1), maxTokens: 1, threads, verify: false, context: 128 });
+        const row: Row = { name: v.name, isa: decode.isa, threads, decode: 32 / decode.decodeSeconds, prefill: 64 / prefill.prefillSeconds, blobBytes: compiled.program.blobBytes, perToken, bandwidth, llamaCpp: threads === 2 ? v.llamaCpp : undefined };
+        rows.push(formatRow(row));
+        console.error(rows[rows.length - 1]);
+      }
     }
     rmSync(out, { recursive: true, force: true });
   }
   const header = [
-    `C backend, ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}; kernel auto (cost model), ISA native`,
+    `C backend, ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}; kernel auto (cost model)`,
     "",
-    "| model | threads | decode tok/s | prefill tok/s | weights.bin | read per token | decode bandwidth | decode vs llama.cpp TQ2_0 | prefill vs llama.cpp |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| model | ISA | threads | decode tok/s | prefill tok/s | weights.bin | read per token | decode bandwidth | decode vs llama.cpp TQ2_0 | prefill vs llama.cpp |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   console.log([...header, ...rows].join("\n"));
 } finally {

@@ -22,7 +22,12 @@ export function packCBlocks(w: TernaryArray, n: number, k: number, format: CPack
   const block = PACKED_BLOCK[format];
   const planes = block / 32;
   const out = new Uint8Array(n * rb);
-  const code = (o: number, i: number): number => (i < k ? w.get(o * k + i) + 1 : 1);
+  const codes = w.codes;
+  const code = (o: number, i: number): number => {
+    if (i >= k) return 1;
+    const at = o * k + i;
+    return (codes[at >> 2]! >> ((at & 3) * 2)) & 3;
+  };
   for (let o = 0; o < n; o++) {
     for (let b = 0; b < rb / 32; b++) {
       for (let j = 0; j < 32; j++) {

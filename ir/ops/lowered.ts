@@ -20,6 +20,8 @@ export function packedRowBytes(format: PackedFormat, k: number): number {
  * least significant first; tq1 puts 5 codes per byte as a base-3 number, the first weight most significant.
  */
 export function packTernaryRows(w: TernaryArray, n: number, k: number, format: PackedFormat): Int8Array {
+  // Rows of whole bytes in i2 are TernaryArray's own storage.
+  if (format === "i2" && k % 4 === 0) return new Int8Array(w.codes.slice(0, (n * k) / 4).buffer);
   const rb = packedRowBytes(format, k);
   const out = new Uint8Array(n * rb);
   for (let o = 0; o < n; o++) {
@@ -35,6 +37,7 @@ export function packTernaryRows(w: TernaryArray, n: number, k: number, format: P
 
 /** The inverse of packTernaryRows. */
 export function unpackTernaryRows(packed: Int8Array, n: number, k: number, format: PackedFormat): TernaryArray {
+  if (format === "i2" && k % 4 === 0) return new TernaryArray(n * k, new Uint8Array(packed.buffer, packed.byteOffset, (n * k) / 4).slice());
   const rb = packedRowBytes(format, k);
   const w = new TernaryArray(n * k);
   for (let o = 0; o < n; o++) {

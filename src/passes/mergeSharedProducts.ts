@@ -41,7 +41,7 @@ function run(graph: Graph, ctx: PassContext): boolean {
     const scales = new Float32Array(total);
     let row = 0;
     for (const m of members) {
-      for (let i = 0; i < m.rows * k; i++) stacked.set(row * k + i, m.weight.get(i));
+      stacked.setFrom(m.weight, row * k);
       scales.set(m.scales, row);
       row += m.rows;
     }

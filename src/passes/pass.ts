@@ -20,6 +20,8 @@ export interface Pass {
   description: string;
   /** False for passes exact only in real arithmetic (float results may differ in rounding). */
   exact: boolean;
+  /** True for opt-in passes that change the model's weights (quantize-head): never in a default pipeline. */
+  lossy?: boolean;
   /** The options the pass takes, with what each means. */
   options?: Readonly<Record<string, string>>;
   /** Transforms `graph` in place; returns whether anything changed. */

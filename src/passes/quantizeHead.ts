@@ -50,6 +50,7 @@ function run(graph: Graph, ctx: PassContext): boolean {
 export const quantizeHeadPass: Pass = {
   name: "quantize-head",
   exact: false,
+  lossy: true,
   summary: "opt-in, lossy: matmul's float weights (the LM head, and a tied embedding) to q8_0",
   description:
     "Every float constant read by matmul becomes q8_0 (per block of 32 weights d = f16(max|w| / 127), q = clamp(rne(w / d), " +

@@ -59,6 +59,9 @@ describe("pack-weights layouts", () => {
     expect([...packTernaryRows(w, 1, 5, "i2")].map((b) => b & 0xff)).toEqual([0b10010010, 0b01010100]);
     // tq1: codes 2, 0, 1, 2, 0 -> 2*81 + 0*27 + 1*9 + 2*3 + 0 = 177
     expect([...packTernaryRows(w, 1, 5, "tq1")].map((b) => b & 0xff)).toEqual([177]);
+    // Rows of whole bytes (k = 4): i2 is TernaryArray's own storage, row after row.
+    const v = TernaryArray.from([1, -1, 0, 1, -1, 0, 0, 1]);
+    expect([...packTernaryRows(v, 2, 4, "i2")].map((b) => b & 0xff)).toEqual([0b10010010, 0b10010100]);
   });
 });
 

@@ -68,9 +68,12 @@ describe.each(CASES)("%s", (_label, hp, weights, kvCache) => {
   });
 });
 
+/** Lossy passes (opt-in) change the weights: the logits must stay within this share of the largest. */
+const LOSSY_TOLERANCE = 1e-2;
+
 describe("each pass alone", () => {
   const hp = { ...TINY_BITNET_2B4T_FORM, layers: 1 };
-  for (const pass of passNames()) {
+  for (const pass of passNames().filter((p) => !getPass(p)!.lossy)) {
     it(`${pass} keeps the outputs when it is the only pass`, () => {
       const g = buildBitnetGraph(hp, randomBitnetWeights(hp, 3, { weights: pass === "expand-bitlinear" ? "ternary" : "float" }), { kvCache: true });
       const before = outputs(g, hp);
@@ -80,6 +83,22 @@ describe("each pass alone", () => {
   }
 });
 
+
+describe("lossy passes", () => {
+  it("are in no default pipeline", () => {
+    for (const list of Object.values(DEFAULT_PIPELINES)) expect(list.filter((p) => getPass(p.split("{")[0]!)?.lossy)).toEqual([]);
+  });
+  it(`quantize-head keeps the logits within ${LOSSY_TOLERANCE} of the largest`, () => {
+    const hp = { ...TINY_BITNET_2B4T_FORM, layers: 1 };
+    const g = buildBitnetGraph(hp, randomBitnetWeights(hp, 3), { kvCache: true });
+    const before = outputs(g, hp).logits!;
+    runPipeline(g, ["quantize-head"], { loadConst }, { verifyEach: true });
+    const after = outputs(g, hp).logits!;
+    expect(after).not.toEqual(before);
+    const scale = Math.max(...Array.from(before, Math.abs));
+    expect(Math.max(...Array.from(before, (v, i) => Math.abs(v - after[i]!))) / scale).toBeLessThan(LOSSY_TOLERANCE);
+  });
+});
 
 describe("fold-scales{integer=true}: the integer pipeline", () => {
   for (const [label, hp] of [["2B-4T form", { ...TINY_BITNET_2B4T_FORM, layers: 2 }], ["LLaMA form", { ...TINY_BITNET_LLAMA_FORM, layers: 2 }]] as const) {
