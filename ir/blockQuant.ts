@@ -16,11 +16,20 @@ function f16At(b: Uint8Array, o: number): number {
 }
 
 /**
- * The multiplier and 6-bit code of every element of the Q6_K block at byte `o`: ql (128 bytes of low nibbles), qh
- * (64 bytes of high bit pairs), 16 int8 scales, d (f16). Element e = f32(f32(d * scale[e / 16]) * q[e]), q in
- * [-32, 31]. Calls `put(e, multiplier, q)`.
+ * The multiplier and integer code of every element of the block at byte `o`, into m[0..block) and q[0..block):
+ * value = f32(m * q) for both types. Q8_0: d (f16) then 32 int8 q, m = d. Q6_K: ql (128 bytes of low nibbles),
+ * qh (64 bytes of high bit pairs), 16 int8 scales, d (f16); m = f32(d * scale[e / 16]), q in [-32, 31].
+ * Backends that keep the codes and multipliers reproduce the values exactly.
  */
-function forEachQ6_K(b: Uint8Array, o: number, put: (e: number, m: number, q: number) => void): void {
+export function blockCodes(dtype: BlockQuantDType, b: Uint8Array, o: number, m: Float32Array, q: Int8Array): void {
+  if (dtype === "q8_0") {
+    const d = f16At(b, o);
+    for (let j = 0; j < 32; j++) {
+      m[j] = d;
+      q[j] = (b[o + 2 + j]! << 24) >> 24;
+    }
+    return;
+  }
   const d = f16At(b, o + 208);
   for (let half = 0; half < 2; half++) {
     const ql = o + half * 64;
@@ -30,36 +39,36 @@ function forEachQ6_K(b: Uint8Array, o: number, put: (e: number, m: number, q: nu
     for (let l = 0; l < 32; l++) {
       const is = l >> 4;
       const h = b[qh + l]!;
-      const scale = (k: number): number => f32(d * ((b[sc + is + k]! << 24) >> 24));
-      put(y + l, scale(0), ((b[ql + l]! & 0xf) | ((h & 3) << 4)) - 32);
-      put(y + l + 32, scale(2), ((b[ql + l + 32]! & 0xf) | (((h >> 2) & 3) << 4)) - 32);
-      put(y + l + 64, scale(4), ((b[ql + l]! >> 4) | (((h >> 4) & 3) << 4)) - 32);
-      put(y + l + 96, scale(6), ((b[ql + l + 32]! >> 4) | (((h >> 6) & 3) << 4)) - 32);
+      for (let k = 0; k < 4; k++) m[y + l + 32 * k] = f32(d * ((b[sc + is + 2 * k]! << 24) >> 24));
+      q[y + l] = ((b[ql + l]! & 0xf) | ((h & 3) << 4)) - 32;
+      q[y + l + 32] = ((b[ql + l + 32]! & 0xf) | (((h >> 2) & 3) << 4)) - 32;
+      q[y + l + 64] = ((b[ql + l]! >> 4) | (((h >> 4) & 3) << 4)) - 32;
+      q[y + l + 96] = ((b[ql + l + 32]! >> 4) | (((h >> 6) & 3) << 4)) - 32;
     }
-  }
-}
-
-/**
- * The multiplier and integer code of every element of the block at byte `o`: value = f32(m * q) for both types
- * (Q8_0: d (f16) then 32 int8 q, m = d; Q6_K: m = f32(d * scale)). Backends that keep the codes and multipliers
- * reproduce the values exactly.
- */
-export function forEachBlockCode(dtype: BlockQuantDType, b: Uint8Array, o: number, put: (e: number, m: number, q: number) => void): void {
-  if (dtype === "q6_k") forEachQ6_K(b, o, put);
-  else {
-    const d = f16At(b, o);
-    for (let j = 0; j < 32; j++) put(j, d, (b[o + 2 + j]! << 24) >> 24);
   }
 }
 
 /** Decodes `count` elements (whole blocks) of block-quantized bytes to f32. */
 export function decodeBlockQuant(dtype: BlockQuantDType, bytes: Uint8Array, count: number, out = new Float32Array(count)): Float32Array {
   const { block, bytes: per } = BLOCK_QUANT[dtype];
+  const m = new Float32Array(block);
+  const q = new Int8Array(block);
   for (let blk = 0; blk < count / block; blk++) {
-    const base = blk * block;
-    forEachBlockCode(dtype, bytes, blk * per, (e, m, q) => (out[base + e] = f32(m * q)));
+    blockCodes(dtype, bytes, blk * per, m, q);
+    for (let e = 0; e < block; e++) out[blk * block + e] = f32(m[e]! * q[e]!);
   }
   return out;
+}
+
+/**
+ * Index of the first element of whole blocks that is not finite, or -1: only a block's f16 scale d can make its
+ * values infinite or NaN (the codes and the int8 sub-scales are small integers).
+ */
+export function firstNonFiniteBlockValue(dtype: BlockQuantDType, bytes: Uint8Array, count: number): number {
+  const { block, bytes: per } = BLOCK_QUANT[dtype];
+  const at = dtype === "q8_0" ? 0 : 208;
+  for (let blk = 0; blk < count / block; blk++) if (!Number.isFinite(f16At(bytes, blk * per + at))) return blk * block;
+  return -1;
 }
 
 /** Element i of block-quantized bytes, decoded alone. */

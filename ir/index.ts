@@ -1,5 +1,5 @@
 // Public surface of the IR package: types, graph, op registry, textual IR, verifier, interpreter.
-export { BLOCK_QUANT, type BlockQuantDType, decodeBlockQuant, encodeQ8_0, forEachBlockCode } from "./blockQuant.js";
+export { BLOCK_QUANT, blockCodes, type BlockQuantDType, decodeBlockQuant, encodeQ8_0, firstNonFiniteBlockValue } from "./blockQuant.js";
 export * from "./diagnostics.js";
 export * from "./dims.js";
 export { graphToDot } from "./dot.js";

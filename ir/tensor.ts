@@ -44,6 +44,12 @@ export class TernaryArray {
     // A byte holds a code 3 exactly when some pair of bits is 11: b & (b >> 1) & 0b01010101.
     const whole = this.length >> 2;
     let b = 0;
+    if (this.codes.byteOffset % 4 === 0) {
+      const words = new Uint32Array(this.codes.buffer, this.codes.byteOffset, whole >> 2);
+      let w = 0;
+      while (w < words.length && (words[w]! & (words[w]! >>> 1) & 0x55555555) === 0) w++;
+      b = w * 4;
+    }
     while (b < whole && (this.codes[b]! & (this.codes[b]! >> 1) & 0x55) === 0) b++;
     for (let i = b * 4; i < this.length; i++) if (((this.codes[i >> 2]! >> ((i & 3) * 2)) & 3) === 3) return i;
     return -1;

@@ -1,7 +1,7 @@
 // How the C backend lays out each kind of weight in weights.bin: the SIMD block layouts of the packed ternary
 // kernels, the signed patterns of the lookup-table kernel, and 8-row interleaving of float matrices (block-quantized
 // ones as their codes and multipliers).
-import { BLOCK_QUANT, type BlockQuantDType, forEachBlockCode, type Tensor, TernaryArray } from "../../ir/index.js";
+import { BLOCK_QUANT, blockCodes, type BlockQuantDType, type Tensor, TernaryArray } from "../../ir/index.js";
 
 /** Weights per 32-byte block of the packed kernels (runtime.c: TC_I2_BLOCK, TC_TQ1_BLOCK). */
 export const PACKED_BLOCK = { i2: 128, tq1: 160 } as const;
@@ -108,15 +108,18 @@ export function q8rRows8(t: Tensor): Uint8Array {
   const out = new Uint8Array(q8rBytes(dtype, rows, cols));
   const view = new DataView(out.buffer);
   const src = t.data as Uint8Array;
+  const m = new Float32Array(block);
+  const q = new Int8Array(block);
   for (let r = 0; r < rows; r++) {
     const blockBase = Math.floor(r / 8) * (cols / g) * rec;
     for (let b = 0; b < cols / block; b++) {
-      forEachBlockCode(dtype, src, (r * cols + b * block) / block * blockBytes, (e, m, q) => {
+      blockCodes(dtype, src, ((r * cols) / block + b) * blockBytes, m, q);
+      for (let e = 0; e < block; e++) {
         const c = b * block + e;
         const at = blockBase + Math.floor(c / g) * rec;
-        view.setFloat32(at + 4 * (r % 8), m, true);
-        view.setInt8(at + 32 + (c % g) * 8 + (r % 8), q);
-      });
+        if (e % g === 0) view.setFloat32(at + 4 * (r % 8), m[e]!, true);
+        out[at + 32 + (c % g) * 8 + (r % 8)] = q[e]! & 0xff;
+      }
     }
   }
   return out;

@@ -131,11 +131,19 @@ export function decodeTernary(t: GgmlType, b: Uint8Array, count: number): Decode
   for (let blk = 0; blk < blocks; blk++) {
     const base = blk * 256;
     if (t.name === "TQ2_0") {
+      // Byte j of each half holds weights j, j+32, j+64, j+96 of that half: gather four consecutive weights
+      // into one byte of the TernaryArray at a time (the same 2-bit codes).
       const o = blk * 66;
-      for (let j = 0; j < 64; j++) {
-        const byte = b[o + j]!;
-        const first = base + (j < 32 ? 0 : 128) + (j % 32);
-        for (let l = 0; l < 4; l++) put(first + 32 * l, (byte >> (2 * l)) & 3);
+      for (let r = 0; r < 256; r += 4) {
+        const src = o + (r >> 7) * 32;
+        let byte = 0;
+        for (let i = 0; i < 4; i++) byte |= ((b[src + ((r + i) & 31)]! >> (((r + i) >> 5) & 3) * 2) & 3) << (2 * i);
+        if (byte !== 0x55) blockUsed[blk] = 1;
+        if ((byte & (byte >> 1) & 0x55) !== 0) {
+          for (let i = 0; i < 4; i++) if (((byte >> (2 * i)) & 3) === 3 && invalidAt < 0) invalidAt = base + r + i;
+          for (let i = 0; i < 4; i++) if (((byte >> (2 * i)) & 3) === 3) byte &= ~(3 << (2 * i));
+        }
+        codes[(base + r) >> 2] = byte;
       }
       scales[blk] = f16At(b, o + 64);
     } else {

@@ -1,6 +1,6 @@
 // A BitNet model from a GGUF file, as llama.cpp (`bitnet`, `llama`) and bitnet.cpp (`bitnet-b1.58`,
 // `bitnet-25`) write it: hyper-parameters from the metadata, tensors by name, weights decoded lazily.
-import { type Tensor, tensorFromBytes } from "../../../ir/index.js";
+import { firstNonFiniteBlockValue, type Tensor, tensorFromBytes } from "../../../ir/index.js";
 import { UserError } from "../../errors.js";
 import type { BitnetHParams, LinearWeight, WeightRef } from "../bitnetGraph.js";
 import type { LoadedModel, TensorSummary } from "../modelInfo.js";
@@ -119,7 +119,8 @@ function ggufWeights(file: GgufFile, hp: BitnetHParams): ReturnType<LoadedModel[
     return lazyTensor(source(t), dtype, [rows, cols], (r0, r1) => {
       const bytes = readTensorBytes(file, t, r0 * rowBytes, (r1 - r0) * rowBytes);
       if (dtype === "q8_0" || dtype === "q6_k") {
-        checkFinite(decodeFloats(type, bytes, (r1 - r0) * cols), source(t));
+        const bad = firstNonFiniteBlockValue(dtype, bytes, (r1 - r0) * cols);
+        if (bad >= 0) throw new UserError(`${source(t)}: element ${r0 * cols + bad} is not finite (the f16 scale of its block is not; weights must be finite)`);
         return tensorFromBytes(dtype, [r1 - r0, cols], bytes);
       }
       if (dtype !== "f32") {

@@ -74,6 +74,15 @@ describe("bad GGUF files", () => {
     const t = tensor("blk.0.ffn_norm.weight");
     await expectUserError(variant("nan.gguf", (b) => (b.writeFloatLE(NaN, t.fileOffset + 4 * 3), b)), "nan.gguf: tensor 'blk.0.ffn_norm.weight' (F32): element 3 is NaN (weights must be finite)", "run");
   });
+  it("Inf in the block scale of a Q6_K embedding", async () => {
+    const path = join(dir, "q6k-inf.gguf");
+    writeBitnetGguf(path, hp, weights, { linearType: "TQ2_0", embeddingType: "Q6_K" });
+    const t = readGguf(path).tensors.find((x) => x.name === "token_embd.weight")!;
+    const b = readFileSync(path);
+    b.writeUInt16LE(0x7c00, t.fileOffset + 210 + 208); // d of row 0's second block
+    writeFileSync(path, b);
+    await expectUserError(path, "q6k-inf.gguf: tensor 'token_embd.weight' (Q6_K): element 256 is not finite (the f16 scale of its block is not; weights must be finite)", "run");
+  });
   it("Inf in a block scale", async () => {
     const t = tensor("blk.0.attn_q.weight");
     await expectUserError(variant("inf.gguf", (b) => (b.writeUInt16LE(0x7c00, t.fileOffset + 64), b)), "inf.gguf: tensor 'blk.0.attn_q.weight' (TQ2_0) (block scales): element 0 is Infinity", "run");
