@@ -88,7 +88,8 @@ function run(graph: Graph, ctx: PassContext): boolean {
         const [acc, ws, xs] = n.operands as [string, string, string | undefined];
         const w = positiveScalar(ws);
         const cx = xs ? get(xs).c : 1;
-        if (!xs || isOutput(r) || n.attrs.fused === true) break;
+        // A grouped dequant sums its groups before the activation scale: there is no single product to fuse.
+        if (!xs || isOutput(r) || n.attrs.fused === true || graph.typeOf(acc)?.shape.length === 3) break;
         if (w !== undefined) {
           const one = scalarConst(`${ws}.one`, 1);
           const node = rewrite(n, { operands: [acc, one, get(xs).base], attrs: { ...n.attrs, fused: true } });

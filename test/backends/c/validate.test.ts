@@ -1,7 +1,7 @@
 // End to end: every kernel of the C backend, on both architectures and odd shapes, with 1 and 2 threads,
 // compiled warning-free, run, and judged by the interpreter (ternc validate: prefill and decode traced op by
 // op, integer results bit-exact, logits within tolerance, 32 identical greedy tokens).
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import { validateC } from "../../../src/targets/validateC.js";
 import { ROOT } from "../../helpers/cli.js";
 import { ODD_2B4T, ODD_LLAMA, writeGgufModel, writeHfLlama, writeTirModel } from "../../helpers/cModels.js";
 import { loadModelGraph } from "../../../src/cli/modelCommands.js";
+import { readGguf } from "../../../src/frontend/gguf/gguf.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ternc-c-validate-"));
 const MODELS: Record<string, string> = {
@@ -67,4 +68,22 @@ describe("block-quantized embedding and head, read in their stored form", () => 
     ["Q8_0 untied", "native", 1],
     ["Q6_K tied", "portable", 2],
   ] as Array<[string, CIsa, number]>)("%s, %s kernels, %i thread(s)", (which, isa, threads) => expectPass(which.startsWith("Q6_K") ? q6Tied : q8Untied, "i2", isa, threads));
+});
+
+describe("ternary weights with their own scale per block (grouped products)", () => {
+  // A TQ2_0 model whose first FFN down projection (rows of 512: two blocks of 256) gets a different scale in one
+  // block: the frontend keeps a scale per row and block, and the product is computed per group of 256.
+  const path = writeGgufModel(dir, "grouped", 16, { embeddingType: "Q8_0", tiedHead: true });
+  const t = readGguf(path).tensors.find((x) => x.name === "blk.0.ffn_down.weight")!;
+  const bytes = readFileSync(path);
+  bytes.writeUInt16LE(0x3c00, t.fileOffset + 66 + 64); // f16 1.0 as the scale of row 0's second block
+  writeFileSync(path, bytes);
+  it("the graph has a grouped product", () => {
+    expect(loadModelGraph(path).graph.ops().some((n) => n.attrs.group === 256)).toBe(true);
+  });
+  it.each([
+    ["native", 2],
+    [process.arch === "x64" ? "avx2" : "portable", 1],
+    ["portable", 2],
+  ] as Array<[CIsa, number]>)("%s kernels, %i thread(s)", (isa, threads) => expectPass(path, "i2", isa, threads));
 });
