@@ -68,6 +68,8 @@ interface Variant {
   embedding: "F16" | "Q6_K";
   /** The opt-in lossy q8_0 head (--int8-head). */
   int8Head?: boolean;
+  /** Run only when named on the command line (`npm run bench:c -- int8`), to keep the default run short. */
+  onRequest?: boolean;
   /** llama.cpp's TQ2_0 figures on this machine type (2 threads), where the issue gives them. */
   llamaCpp?: { decode: number; prefill: number };
 }
@@ -76,7 +78,7 @@ const VARIANTS: Variant[] = [
   { name: "bitnet_b1_58-large shape, F16 embedding", shape: BITNET_LARGE_SHAPE, embedding: "F16", llamaCpp: { decode: 62, prefill: 127 } },
   { name: "bitnet-b1.58-2B-4T shape, Q6_K embedding", shape: BITNET_2B4T_SHAPE, embedding: "Q6_K", llamaCpp: { decode: 22, prefill: 50 } },
   { name: "bitnet-b1.58-2B-4T shape, F16 embedding", shape: BITNET_2B4T_SHAPE, embedding: "F16" },
-  { name: "bitnet-b1.58-2B-4T shape, F16 embedding, --int8-head (lossy)", shape: BITNET_2B4T_SHAPE, embedding: "F16", int8Head: true },
+  { name: "bitnet-b1.58-2B-4T shape, F16 embedding, --int8-head (lossy)", shape: BITNET_2B4T_SHAPE, embedding: "F16", int8Head: true, onRequest: true },
 ];
 
 interface Row {
@@ -102,7 +104,7 @@ const RUNS = 3;
 const dir = mkdtempSync(join(tmpdir(), "ternc-bench-c-"));
 const rows: string[] = [];
 try {
-  for (const v of VARIANTS.filter((x) => !only || x.name.includes(only))) {
+  for (const v of VARIANTS.filter((x) => (only ? x.name.includes(only) : !x.onRequest))) {
     const gguf = join(dir, "model.gguf");
     let t = performance.now();
     writeLargeBitnetGguf(gguf, v.shape, 1, v.embedding);

@@ -20,7 +20,7 @@ import {
   storageBytes,
   elementCount,
 } from "../../ir/index.js";
-import { cPackedRowBytes, interleaveRows8, lutPatterns, packCBlocks, PACKED_BLOCK, Q8R_GROUP, q8rBytes, q8rRows8, tritsOf } from "./layout.js";
+import { cPackedRowBytes, interleaveRows8, lutPatterns, packCBlocks, PACKED_BLOCK, Q8R_GROUP, q8rBytes, q8rRecords, tritsOf } from "./layout.js";
 
 /** A problem with the graph that the C backend cannot compile; `where` names the value or op. */
 export class CBackendError extends Error {
@@ -281,7 +281,7 @@ class Emitter {
       if (n.op === "ternary_matmul_packed") want(n.operands[1]!, n.attrs.format as PackedFormat, g.typeOf(n.operands[0]!)!.shape[1] as number, n);
       else if (n.op === "lut_matmul") want(n.operands[1]!, "lut", n.attrs.group as number, n);
       else if (n.op === "matmul") want(n.operands[1]!, "rows8", undefined, n);
-      // Block-quantized tables have one C form (codes and multipliers, 8 rows interleaved), tied to a head or not.
+      // Block-quantized tables have one C form (codes and multipliers in 16-row records), tied to a head or not.
       else if (n.op === "embedding" && isBlockQuantDType(g.typeOf(n.operands[0]!)!.dtype)) want(n.operands[0]!, "rows8", undefined, n);
     }
     for (const c of g.consts()) {
@@ -318,7 +318,7 @@ class Emitter {
       case "rows8":
         if (isBlockQuantDType(c.type.dtype)) {
           bytes = q8rBytes(c.type.dtype, n, k);
-          produce = () => q8rRows8(load());
+          produce = () => q8rRecords(load());
         } else {
           bytes = Math.ceil(n / 8) * 8 * k * elemBytes(c.type.dtype);
           produce = () => interleaveRows8(load());

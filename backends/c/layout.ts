@@ -88,37 +88,37 @@ export function interleaveRows8(t: Tensor): Uint8Array {
 /** Columns per record of the C layout of a block-quantized matrix (one multiplier per row and record). */
 export const Q8R_GROUP: Record<BlockQuantDType, number> = { q8_0: 32, q6_k: 16 };
 
-/** Bytes of the C layout of a block-quantized [rows, cols] matrix (see q8rRows8). */
+/** Bytes of the C layout of a block-quantized [rows, cols] matrix (see q8rRecords). */
 export function q8rBytes(dtype: BlockQuantDType, rows: number, cols: number): number {
   const g = Q8R_GROUP[dtype];
-  return Math.ceil(rows / 8) * (cols / g) * (32 + 8 * g);
+  return Math.ceil(rows / 16) * (cols / g) * (64 + 16 * g);
 }
 
 /**
  * A q8_0/q6_k matrix as the runtime's TC_Q8R layout: its exact int8 codes and f32 multipliers (value = f32(m * q)),
- * per block of 8 rows one record per group of columns: 8 multipliers (f32, one per row), then the codes column
- * by column (8 per column). Rows are padded to a multiple of 8 with zeros.
+ * per block of 16 rows one record per group of columns: 16 multipliers (f32, one per row), then the codes column
+ * by column (16 per column). Rows are padded to a multiple of 16 with zeros.
  */
-export function q8rRows8(t: Tensor): Uint8Array {
+export function q8rRecords(t: Tensor): Uint8Array {
   const dtype = t.dtype as BlockQuantDType;
   const [rows, cols] = t.shape as [number, number];
   const g = Q8R_GROUP[dtype];
   const { block, bytes: blockBytes } = BLOCK_QUANT[dtype];
-  const rec = 32 + 8 * g;
+  const rec = 64 + 16 * g;
   const out = new Uint8Array(q8rBytes(dtype, rows, cols));
   const view = new DataView(out.buffer);
   const src = t.data as Uint8Array;
   const m = new Float32Array(block);
   const q = new Int8Array(block);
   for (let r = 0; r < rows; r++) {
-    const blockBase = Math.floor(r / 8) * (cols / g) * rec;
+    const blockBase = Math.floor(r / 16) * (cols / g) * rec;
     for (let b = 0; b < cols / block; b++) {
       blockCodes(dtype, src, ((r * cols) / block + b) * blockBytes, m, q);
       for (let e = 0; e < block; e++) {
         const c = b * block + e;
         const at = blockBase + Math.floor(c / g) * rec;
-        if (e % g === 0) view.setFloat32(at + 4 * (r % 8), m[e]!, true);
-        out[at + 32 + (c % g) * 8 + (r % 8)] = q[e]! & 0xff;
+        if (e % g === 0) view.setFloat32(at + 4 * (r % 16), m[e]!, true);
+        out[at + 64 + (c % g) * 16 + (r % 16)] = q[e]! & 0xff;
       }
     }
   }

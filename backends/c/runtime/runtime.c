@@ -247,8 +247,9 @@ enum { TC_F32 = 0, TC_F16 = 1, TC_BF16 = 2, TC_Q8R = 3 };
 /* A float matrix [rows, cols] stored either row by row or, for the matmul kernels, as blocks of 8 rows
  * interleaved by column (element (r, c) at (r/8)*8*cols + c*8 + r%8) so 8 outputs load as one vector.
  * TC_Q8R holds block-quantized weights (Q8_0, Q6_K) exactly as int8 codes and f32 multipliers, value =
- * f32(m * q): each 8-row block is a run of records, one per `group` columns: 8 multipliers (one per row), then
- * group x 8 codes (column by column). Always interleaved. */
+ * f32(m * q), for blocks of 16 rows: each is a run of records, one per `group` columns: 16 multipliers (one per
+ * row), then group x 16 codes (column by column), so an 8-row block is half of each record and two neighbouring
+ * blocks load as one. Always interleaved. */
 typedef struct {
   const void *data;
   int type;        /* TC_F32, TC_F16, TC_BF16, TC_Q8R */
@@ -257,18 +258,26 @@ typedef struct {
   int64_t group;   /* TC_Q8R: columns per record (32 for Q8_0, 16 for Q6_K) */
 } tc_fmat;
 
-/* TC_Q8R: the record of columns [j*group, (j+1)*group) of 8-row block rb. */
-static inline TC_MAYBE_UNUSED const uint8_t *tc_q8r_record(const tc_fmat *m, int64_t rb, int64_t j) {
-  const int64_t rec = 32 + 8 * m->group;
-  return (const uint8_t *)m->data + (rb * (m->cols / m->group) + j) * rec;
+/* TC_Q8R: the record of columns [j*group, (j+1)*group) of 16-row block rb16. */
+static inline TC_MAYBE_UNUSED const uint8_t *tc_q8r_record(const tc_fmat *m, int64_t rb16, int64_t j) {
+  const int64_t rec = 64 + 16 * m->group;
+  return (const uint8_t *)m->data + (rb16 * (m->cols / m->group) + j) * rec;
+}
+
+/* The 8 multipliers of 8-row block blk in column group j, and its 8 codes of column c of that group. */
+static inline TC_MAYBE_UNUSED const float *tc_q8r_mults(const tc_fmat *m, int64_t blk, int64_t j) {
+  return (const float *)(tc_q8r_record(m, blk / 2, j) + 32 * (blk & 1));
+}
+static inline TC_MAYBE_UNUSED const int8_t *tc_q8r_codes(const tc_fmat *m, int64_t blk, int64_t j, int64_t c) {
+  return (const int8_t *)(tc_q8r_record(m, blk / 2, j) + 64 + 16 * c + 8 * (blk & 1));
 }
 
 static inline TC_MAYBE_UNUSED float tc_fmat_get(const tc_fmat *m, int64_t r, int64_t c) {
   if (m->type == TC_Q8R) {
-    const uint8_t *rec = tc_q8r_record(m, r / 8, c / m->group);
+    const uint8_t *rec = tc_q8r_record(m, r / 16, c / m->group);
     float mult;
-    memcpy(&mult, rec + 4 * (r % 8), sizeof mult);
-    return mult * (float)(int8_t)rec[32 + (c % m->group) * 8 + r % 8];
+    memcpy(&mult, rec + 4 * (r % 16), sizeof mult);
+    return mult * (float)(int8_t)rec[64 + (c % m->group) * 16 + r % 16];
   }
   int64_t i = m->interleaved ? (r / 8) * 8 * m->cols + c * 8 + r % 8 : r * m->cols + c;
   switch (m->type) {
@@ -367,7 +376,7 @@ TC_INLINE void tc_matmul_tile(const tc_matmul_ctx *c, int64_t blk, int nb, int64
   for (int j = 0; j < nb * nt; j++) a[j] = _mm256_setzero_ps();
   for (int64_t j0 = 0; j0 < K; j0 += G) {
     if (type == TC_Q8R)
-      for (int b = 0; b < nb; b++) mult[b] = _mm256_loadu_ps((const float *)tc_q8r_record(c->w, blk + b, j0 / G));
+      for (int b = 0; b < nb; b++) mult[b] = _mm256_loadu_ps(tc_q8r_mults(c->w, blk + b, j0 / G));
     for (int64_t i = j0; i < j0 + G; i++) {
       __m256 w[TC_MM_CHAINS];
       for (int b = 0; b < nb; b++) {
@@ -375,7 +384,7 @@ TC_INLINE void tc_matmul_tile(const tc_matmul_ctx *c, int64_t blk, int nb, int64
         if (type == TC_F16) w[b] = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)((const uint16_t *)c->w->data + at)));
         else if (type == TC_BF16) w[b] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_load_si128((const __m128i *)((const uint16_t *)c->w->data + at))), 16));
         else if (type == TC_Q8R) {
-          const uint8_t *codes = tc_q8r_record(c->w, blk + b, j0 / G) + 32 + (i - j0) * 8;
+          const int8_t *codes = tc_q8r_codes(c->w, blk + b, j0 / G, i - j0);
           w[b] = _mm256_mul_ps(mult[b], _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)codes))));
         } else w[b] = _mm256_load_ps((const float *)c->w->data + at);
       }
@@ -392,7 +401,7 @@ TC_INLINE void tc_matmul_tile(const tc_matmul_ctx *c, int64_t blk, int nb, int64
   for (int64_t j0 = 0; j0 < K; j0 += G) {
     if (type == TC_Q8R)
       for (int b = 0; b < nb; b++) {
-        const float *m = (const float *)tc_q8r_record(c->w, blk + b, j0 / G);
+        const float *m = tc_q8r_mults(c->w, blk + b, j0 / G);
         mult[b][0] = vld1q_f32(m);
         mult[b][1] = vld1q_f32(m + 4);
       }
@@ -409,7 +418,7 @@ TC_INLINE void tc_matmul_tile(const tc_matmul_ctx *c, int64_t blk, int nb, int64
           w[b][0] = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(h), 16));
           w[b][1] = vreinterpretq_f32_u32(vshll_n_u16(vget_high_u16(h), 16));
         } else if (type == TC_Q8R) {
-          int16x8_t q = vmovl_s8(vld1_s8((const int8_t *)tc_q8r_record(c->w, blk + b, j0 / G) + 32 + (i - j0) * 8));
+          int16x8_t q = vmovl_s8(vld1_s8(tc_q8r_codes(c->w, blk + b, j0 / G, i - j0)));
           w[b][0] = vmulq_f32(mult[b][0], vcvtq_f32_s32(vmovl_s16(vget_low_s16(q))));
           w[b][1] = vmulq_f32(mult[b][1], vcvtq_f32_s32(vmovl_s16(vget_high_s16(q))));
         } else {
@@ -457,16 +466,13 @@ TC_INLINE __m512 tc_matmul_w16(const tc_matmul_ctx *c, int64_t blk, int64_t i, i
     __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_load_si128((const __m128i *)(d + a0))), _mm_load_si128((const __m128i *)(d + a1)), 1);
     return type == TC_F16 ? _mm512_cvtph_ps(h) : _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
   }
-  if (type == TC_Q8R) {
-    const int64_t g = j0 / c->w->group, at = 32 + (i - j0) * 8;
-    __m128i q = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(tc_q8r_record(c->w, blk, g) + at)), _mm_loadl_epi64((const __m128i *)(tc_q8r_record(c->w, blk + 1, g) + at)));
-    return _mm512_mul_ps(mult, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)));
-  }
+  if (type == TC_Q8R) /* blk is even: both blocks' codes of column i are 16 bytes of one record */
+    return _mm512_mul_ps(mult, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)tc_q8r_codes(c->w, blk, j0 / c->w->group, i - j0)))));
   const float *f = (const float *)c->w->data;
   return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_load_ps(f + a0))), _mm256_castps_pd(_mm256_load_ps(f + a1)), 1));
 }
 
-/* np pairs of 8-row blocks from blk, for nt tokens from t0 (np * nt <= 8 sums in flight). */
+/* np pairs of 8-row blocks from blk (even), for nt tokens from t0 (np * nt <= 8 sums in flight). */
 TC_INLINE void tc_matmul_pairs512(const tc_matmul_ctx *c, int64_t blk, int np, int64_t t0, int nt, int type) {
   const int64_t K = c->w->cols, N = c->w->rows, G = type == TC_Q8R ? c->w->group : K;
   const float *x = c->x + t0 * K;
@@ -475,10 +481,7 @@ TC_INLINE void tc_matmul_pairs512(const tc_matmul_ctx *c, int64_t blk, int np, i
   for (int p = 0; p < np; p++) mult[p] = _mm512_setzero_ps();
   for (int64_t j0 = 0; j0 < K; j0 += G) {
     if (type == TC_Q8R)
-      for (int p = 0; p < np; p++) {
-        __m256 m0 = _mm256_loadu_ps((const float *)tc_q8r_record(c->w, blk + 2 * p, j0 / G)), m1 = _mm256_loadu_ps((const float *)tc_q8r_record(c->w, blk + 2 * p + 1, j0 / G));
-        mult[p] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(m0)), _mm256_castps_pd(m1), 1));
-      }
+      for (int p = 0; p < np; p++) mult[p] = _mm512_loadu_ps(tc_q8r_mults(c->w, blk + 2 * p, j0 / G));
     for (int64_t i = j0; i < j0 + G; i++) {
       __m512 w[TC_MM_CHAINS];
       for (int p = 0; p < np; p++) w[p] = tc_matmul_w16(c, blk + 2 * p, i, j0, type, mult[p]);
@@ -504,6 +507,7 @@ TC_INLINE void tc_matmul_blocks(const tc_matmul_ctx *c, int64_t b, int64_t e, in
   for (; t0 + 4 <= c->T; t0 += 4) {
     int64_t blk = b;
 #if defined(TC_AVX512)
+    if (blk & 1) tc_matmul_tile(c, blk++, 1, t0, 4, type);
     for (; blk + 4 <= e; blk += 4) tc_matmul_pairs512(c, blk, 2, t0, 4, type);
 #endif
     for (; blk + 2 <= e; blk += 2) tc_matmul_tile(c, blk, 2, t0, 4, type);
@@ -512,6 +516,7 @@ TC_INLINE void tc_matmul_blocks(const tc_matmul_ctx *c, int64_t b, int64_t e, in
   for (; t0 < c->T; t0++) {
     int64_t blk = b;
 #if defined(TC_AVX512)
+    if (blk & 1) tc_matmul_tile(c, blk++, 1, t0, 1, type);
     for (; blk + 8 <= e; blk += 8) tc_matmul_pairs512(c, blk, 4, t0, 1, type);
 #endif
     for (; blk + 8 <= e; blk += 8) tc_matmul_tile(c, blk, 8, t0, 1, type);

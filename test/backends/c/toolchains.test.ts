@@ -29,7 +29,7 @@ describe("NEON (aarch64-linux-gnu-gcc, qemu-aarch64)", () => {
       ok(r);
     }
   });
-  it("a Q6_K tied embedding and head (8-row codes and multipliers)", () => {
+  it("a Q6_K tied embedding and head (codes and multipliers in 16-row records)", () => {
     const r = validateC(writeGgufModel(dir, "q6k", 15, { embeddingType: "Q6_K", tiedHead: true }), { kernel: "i2", isa: "neon", threads: 2, steps: 32, promptLength: 5 });
     ok(r);
   });
