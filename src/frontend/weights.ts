@@ -1,5 +1,5 @@
 // Turning decoded model-file tensors into IR weights: float or ternary, with their scales, checked.
-import { type DType, elementCount, type Tensor, TernaryArray, tensorFromValues, tensorToBytes } from "../../ir/index.js";
+import { bf16BitsToF32, type DType, elementCount, f16BitsToF32, type Tensor, TernaryArray, tensorFromValues, tensorToBytes } from "../../ir/index.js";
 import { UserError } from "../errors.js";
 import type { BitnetBlockWeights, BitnetHParams, LazyWeight, LinearWeight, WeightRef } from "./bitnetGraph.js";
 
@@ -20,6 +20,14 @@ export function storedTableDType(typeName: string): "f32" | "f16" | "bf16" | "q8
 export function checkFinite(values: ArrayLike<number>, what: string): void {
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i]!)) throw new UserError(`${what}: element ${i} is ${values[i]} (weights must be finite)`);
+  }
+}
+
+/** checkFinite for raw f16/bf16 bits, without decoding them: an all-ones exponent is Inf or NaN. */
+export function checkFiniteHalves(bits: Uint16Array, dtype: "f16" | "bf16", what: string): void {
+  const exp = dtype === "f16" ? 0x7c00 : 0x7f80;
+  for (let i = 0; i < bits.length; i++) {
+    if ((bits[i]! & exp) === exp) throw new UserError(`${what}: element ${i} is ${dtype === "f16" ? f16BitsToF32(bits[i]!) : bf16BitsToF32(bits[i]!)} (weights must be finite)`);
   }
 }
 

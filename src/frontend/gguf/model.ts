@@ -4,7 +4,7 @@ import { firstNonFiniteBlockValue, type Tensor, tensorFromBytes } from "../../..
 import { UserError } from "../../errors.js";
 import type { BitnetHParams, LinearWeight, WeightRef } from "../bitnetGraph.js";
 import type { LoadedModel, TensorSummary } from "../modelInfo.js";
-import { checkFinite, collapseBlockScales, floatLinear, lazyTensor, readLayers, storedFloatDType, storedTableDType } from "../weights.js";
+import { checkFinite, checkFiniteHalves, collapseBlockScales, floatLinear, lazyTensor, readLayers, storedFloatDType, storedTableDType } from "../weights.js";
 import { decodeFloats, decodeTernary } from "./ggmlTypes.js";
 import { ggufTokenizer } from "../tokenizer/fromFiles.js";
 import { type GgufFile, type GgufTensorInfo, readGguf, readTensorBytes, requireType } from "./gguf.js";
@@ -125,7 +125,7 @@ function ggufWeights(file: GgufFile, hp: BitnetHParams): ReturnType<LoadedModel[
       }
       if (dtype !== "f32") {
         const raw = new Uint16Array(bytes.buffer, bytes.byteOffset, (r1 - r0) * cols).slice();
-        checkFinite(decodeFloats(type, bytes, raw.length), source(t));
+        checkFiniteHalves(raw, dtype, source(t));
         return { dtype, shape: [r1 - r0, cols], data: raw };
       }
       const values = decodeFloats(type, bytes, (r1 - r0) * cols);

@@ -10,7 +10,7 @@ import type { BitnetHParams, BitnetWeights, LinearWeight, WeightRef } from "../b
 import type { LoadedModel } from "../modelInfo.js";
 import { readSafetensorsBytes, readSafetensorsHeader, type SafetensorsTensor } from "../safetensors/safetensors.js";
 import { hfTokenizer } from "../tokenizer/fromFiles.js";
-import { checkFinite, floatLinear, lazyTensor, readLayers, storedFloatDType } from "../weights.js";
+import { checkFinite, checkFiniteHalves, floatLinear, lazyTensor, readLayers, storedFloatDType } from "../weights.js";
 
 interface ArchRule {
   subNorms: boolean;
@@ -146,9 +146,14 @@ function hfWeights(dir: string, hp: BitnetHParams, tensors: Map<string, Safetens
     const elem = dtype === "f32" ? 4 : 2;
     return lazyTensor(source(t), dtype, [rows, cols], (r0, r1) => {
       const bytes = readSafetensorsBytes(t, r0 * cols * elem, (r1 - r0) * cols * elem);
-      checkFinite(floatValues(t, bytes), source(t));
-      const data = dtype === "f32" ? new Float32Array(bytes.buffer, bytes.byteOffset, (r1 - r0) * cols).slice() : new Uint16Array(bytes.buffer, bytes.byteOffset, (r1 - r0) * cols).slice();
-      return { dtype, shape: [r1 - r0, cols], data } as Tensor;
+      if (dtype === "f32") {
+        const data = new Float32Array(bytes.buffer, bytes.byteOffset, (r1 - r0) * cols).slice();
+        checkFinite(data, source(t));
+        return { dtype, shape: [r1 - r0, cols], data };
+      }
+      const data = new Uint16Array(bytes.buffer, bytes.byteOffset, (r1 - r0) * cols).slice();
+      checkFiniteHalves(data, dtype, source(t));
+      return { dtype, shape: [r1 - r0, cols], data };
     });
   };
   const linear = (name: string, out: number, inp: number, why: string): LinearWeight => {

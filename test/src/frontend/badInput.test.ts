@@ -74,6 +74,15 @@ describe("bad GGUF files", () => {
     const t = tensor("blk.0.ffn_norm.weight");
     await expectUserError(variant("nan.gguf", (b) => (b.writeFloatLE(NaN, t.fileOffset + 4 * 3), b)), "nan.gguf: tensor 'blk.0.ffn_norm.weight' (F32): element 3 is NaN (weights must be finite)", "run");
   });
+  it("NaN in an F16 embedding", async () => {
+    const path = join(dir, "f16-nan.gguf");
+    writeBitnetGguf(path, hp, weights, { linearType: "TQ2_0", embeddingType: "F16" });
+    const t = readGguf(path).tensors.find((x) => x.name === "token_embd.weight")!;
+    const b = readFileSync(path);
+    b.writeUInt16LE(0x7e00, t.fileOffset + 2 * 5);
+    writeFileSync(path, b);
+    await expectUserError(path, "f16-nan.gguf: tensor 'token_embd.weight' (F16): element 5 is NaN (weights must be finite)", "run");
+  });
   it("Inf in the block scale of a Q6_K embedding", async () => {
     const path = join(dir, "q6k-inf.gguf");
     writeBitnetGguf(path, hp, weights, { linearType: "TQ2_0", embeddingType: "Q6_K" });
