@@ -41,7 +41,11 @@ export interface BlobEntry {
   produce(): Uint8Array;
 }
 
-export type ConstLayout = "raw" | "i2" | "tq1" | "lut" | "rows8";
+/**
+ * How a constant sits in weights.bin: as stored (raw), packed ternary blocks (i2, tq1), lookup-table patterns
+ * (lut), or rows interleaved for the matmul kernel (floats by 8 rows, q8_0/q6_k as 16-row code records).
+ */
+export type ConstLayout = "raw" | "i2" | "tq1" | "lut" | "interleaved";
 
 /** What the emitter produces: source files and the plan of the weight blob. */
 export interface CProgram {
@@ -262,7 +266,7 @@ class Emitter {
   private fmat(c: ConstDecl): string {
     const [rows, cols] = c.type.shape as [number, number];
     const group = isBlockQuantDType(c.type.dtype) ? Q8R_GROUP[c.type.dtype] : 0;
-    return `{${this.ref(c.name, "uint8_t")}, ${FMAT_TYPE[c.type.dtype]}, ${this.layouts.get(c.name)!.layout === "rows8" ? 1 : 0}, ${rows}, ${cols}, ${group}}`;
+    return `{${this.ref(c.name, "uint8_t")}, ${FMAT_TYPE[c.type.dtype]}, ${this.layouts.get(c.name)!.layout === "interleaved" ? 1 : 0}, ${rows}, ${cols}, ${group}}`;
   }
 
   /** Decides each constant's layout from how the kernels read it. */
@@ -280,9 +284,9 @@ class Emitter {
     for (const n of g.ops()) {
       if (n.op === "ternary_matmul_packed") want(n.operands[1]!, n.attrs.format as PackedFormat, g.typeOf(n.operands[0]!)!.shape[1] as number, n);
       else if (n.op === "lut_matmul") want(n.operands[1]!, "lut", n.attrs.group as number, n);
-      else if (n.op === "matmul") want(n.operands[1]!, "rows8", undefined, n);
+      else if (n.op === "matmul") want(n.operands[1]!, "interleaved", undefined, n);
       // Block-quantized tables have one C form (codes and multipliers in 16-row records), tied to a head or not.
-      else if (n.op === "embedding" && isBlockQuantDType(g.typeOf(n.operands[0]!)!.dtype)) want(n.operands[0]!, "rows8", undefined, n);
+      else if (n.op === "embedding" && isBlockQuantDType(g.typeOf(n.operands[0]!)!.dtype)) want(n.operands[0]!, "interleaved", undefined, n);
     }
     for (const c of g.consts()) {
       if (!this.layouts.has(c.name)) {
@@ -315,7 +319,7 @@ class Emitter {
           return new Uint8Array(p.buffer, p.byteOffset, p.byteLength);
         };
         break;
-      case "rows8":
+      case "interleaved":
         if (isBlockQuantDType(c.type.dtype)) {
           bytes = q8rBytes(c.type.dtype, n, k);
           produce = () => q8rRecords(load());

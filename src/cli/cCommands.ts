@@ -8,7 +8,7 @@ import { UserError } from "../errors.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
 import { tensorFromBytes } from "../../ir/index.js";
-import { buildC, type CIsa, type CKernel, compileModelToC, isCompiledC, runnerCommand, runRunner } from "../targets/cTarget.js";
+import { buildC, type CIsa, type CKernel, compileModelToC, isCompiledC, lossyNotes, runnerCommand, runRunner } from "../targets/cTarget.js";
 import { formatValidation, validateC } from "../targets/validateC.js";
 import { type ActQuantFlag, parseTokenList, prepareModelRun, printRun, type RunModelOptions, wholeNumber } from "./modelCommands.js";
 import type { CliIo } from "./program.js";
@@ -29,7 +29,7 @@ export interface CompileOptions {
 export function compileCommand(model: string, o: CompileOptions, io: CliIo): void {
   if (!o.output) throw new UserError("give the output folder with -o DIR");
   const compiled = compileModelToC(model, o.output, { kernel: o.kernel, actQuant: o.actQuant, context: optionalWholeNumber(o.context, "--context", 1), int8Head: o.int8Head });
-  for (const note of compiled.notes.filter((n) => n.startsWith("quantize-head"))) io.stderr(`${note}\n`);
+  for (const note of lossyNotes(compiled.notes)) io.stderr(`${note}\n`);
   const counts = new Map<string, number>();
   for (const k of Object.values(compiled.program.kernels)) counts.set(k, (counts.get(k) ?? 0) + 1);
   const kernels = [...counts].map(([k, n]) => `${k} x${n}`).join(", ") || "none";
@@ -96,7 +96,7 @@ export function runWithC(path: string, o: RunCOptions, io: CliIo): void {
   if (!isCompiledC(dir) || !existsSync(join(dir, "ternc-run"))) {
     io.stderr(`compiling ${path} for C (${kernel}, ${isa}${int8Head ? ", int8 head: lossy" : ""}) into ${dir}\n`);
     const { notes } = compileModelToC(path, dir, { kernel, actQuant: o.actQuant, int8Head });
-    for (const note of notes.filter((n) => n.startsWith("quantize-head"))) io.stderr(`${note}\n`);
+    for (const note of lossyNotes(notes)) io.stderr(`${note}\n`);
     buildC(dir, { isa });
   }
   const logitsFile = o.logits ? join(dir, `logits-${process.pid}.bin`) : undefined;

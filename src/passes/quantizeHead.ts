@@ -2,12 +2,13 @@
 // the embedding too) as q8_0, int8 codes with one f16 scale per 32 weights: 1.06 bytes a weight instead of 2
 // (f16, bf16) or 4 (f32), which on the 2B4T shape is most of the bytes a decode step reads.
 import { asF32, BLOCK_QUANT, decodeBlockQuant, encodeQ8_0, type Graph, storageBytes, tensorFromBytes } from "../../ir/index.js";
+import { UserError } from "../errors.js";
 import type { Pass, PassContext } from "./pass.js";
 
 const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function run(graph: Graph, ctx: PassContext): boolean {
-  if ((ctx.options.type ?? "q8_0") !== "q8_0") throw new Error(`quantize-head: type=${ctx.options.type}: only q8_0 is supported`);
+  if ((ctx.options.type ?? "q8_0") !== "q8_0") throw new UserError(`quantize-head: type '${ctx.options.type}' is not supported (only q8_0)`);
   const done = new Map<string, string>();
   let changed = false;
   for (const node of graph.ops()) {
