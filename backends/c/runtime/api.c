@@ -119,14 +119,14 @@ int ternc_model_open_blob(ternc_model **out, const void *blob, size_t size, cons
 /* Reads the file into anonymous memory, 2 MB aligned and marked for transparent huge pages where the system
  * has them: decode walks every weight once per token, and 4 KB pages cost a TLB miss every 4 KB. */
 static void *tc_read_file(int fd, size_t size, char *detail, size_t detail_size) {
-  const size_t huge = (size_t)1 << 21;
+  const size_t huge = (size_t)1 << 21, rounded = (size + huge - 1) / huge * huge;
   void *mem = NULL;
-  if (posix_memalign(&mem, huge, (size + huge - 1) / huge * huge) != 0) {
+  if (posix_memalign(&mem, huge, rounded) != 0) {
     snprintf(detail, detail_size, "%zu bytes for the weights", size);
     return NULL;
   }
 #if defined(MADV_HUGEPAGE)
-  madvise(mem, (size + huge - 1) / huge * huge, MADV_HUGEPAGE);
+  madvise(mem, rounded, MADV_HUGEPAGE);
 #endif
   for (size_t done = 0; done < size;) {
     ssize_t got = pread(fd, (char *)mem + done, size - done < huge * 16 ? size - done : huge * 16, (off_t)done);

@@ -500,28 +500,25 @@ TC_INLINE void tc_matmul_pairs512(const tc_matmul_ctx *c, int64_t blk, int np, i
 }
 #endif
 
-/* Row blocks [b, e) for every token: 2 blocks x 4 tokens while 4 tokens remain, then 8 blocks x 1 token (with
- * AVX-512: 4 blocks x 4 tokens and 16 blocks x 1 token, as pairs). */
+/* Row blocks [b, e) for nt tokens from t0 (nt is 4 or 1): tiles of 2 blocks x 4 tokens or 8 blocks x 1 token
+ * (with AVX-512: 2 or 4 pairs of blocks), then single blocks. */
+TC_INLINE void tc_matmul_span(const tc_matmul_ctx *c, int64_t b, int64_t e, int64_t t0, int nt, int type) {
+  const int nb = nt == 4 ? 2 : 8;
+  int64_t blk = b;
+#if defined(TC_AVX512)
+  const int np = nt == 4 ? 2 : 4; /* 8 sums in flight */
+  if (blk & 1) tc_matmul_tile(c, blk++, 1, t0, nt, type);
+  for (; blk + 2 * np <= e; blk += 2 * np) tc_matmul_pairs512(c, blk, np, t0, nt, type);
+#endif
+  for (; blk + nb <= e; blk += nb) tc_matmul_tile(c, blk, nb, t0, nt, type);
+  for (; blk < e; blk++) tc_matmul_tile(c, blk, 1, t0, nt, type);
+}
+
+/* Row blocks [b, e) for every token, 4 tokens at a time while 4 remain. */
 TC_INLINE void tc_matmul_blocks(const tc_matmul_ctx *c, int64_t b, int64_t e, int type) {
   int64_t t0 = 0;
-  for (; t0 + 4 <= c->T; t0 += 4) {
-    int64_t blk = b;
-#if defined(TC_AVX512)
-    if (blk & 1) tc_matmul_tile(c, blk++, 1, t0, 4, type);
-    for (; blk + 4 <= e; blk += 4) tc_matmul_pairs512(c, blk, 2, t0, 4, type);
-#endif
-    for (; blk + 2 <= e; blk += 2) tc_matmul_tile(c, blk, 2, t0, 4, type);
-    for (; blk < e; blk++) tc_matmul_tile(c, blk, 1, t0, 4, type);
-  }
-  for (; t0 < c->T; t0++) {
-    int64_t blk = b;
-#if defined(TC_AVX512)
-    if (blk & 1) tc_matmul_tile(c, blk++, 1, t0, 1, type);
-    for (; blk + 8 <= e; blk += 8) tc_matmul_pairs512(c, blk, 4, t0, 1, type);
-#endif
-    for (; blk + 8 <= e; blk += 8) tc_matmul_tile(c, blk, 8, t0, 1, type);
-    for (; blk < e; blk++) tc_matmul_tile(c, blk, 1, t0, 1, type);
-  }
+  for (; t0 + 4 <= c->T; t0 += 4) tc_matmul_span(c, b, e, t0, 4, type);
+  for (; t0 < c->T; t0++) tc_matmul_span(c, b, e, t0, 1, type);
 }
 
 static TC_MAYBE_UNUSED void tc_matmul_task(void *ctxp, int64_t b, int64_t e, int thread) {
