@@ -92,8 +92,9 @@ export function verifyGraph(graph: Graph): Diagnostic[] {
       const want = elementCount(c.type.shape as number[]);
       if (t.dtype !== c.type.dtype) at(c.loc, `constant %${c.name}: data is ${t.dtype}, type says ${c.type.dtype}`);
       else if (elementCountOf(t) !== want) at(c.loc, `constant %${c.name}: ${formatType(c.type)} needs ${want} values, got ${elementCountOf(t)}`);
-      else if (t.data instanceof TernaryArray && t.data.firstInvalid() >= 0) {
-        at(c.loc, `constant %${c.name}: element ${t.data.firstInvalid()} has the invalid ternary code 3`);
+      else if (t.data instanceof TernaryArray) {
+        const bad = t.data.firstInvalid();
+        if (bad >= 0) at(c.loc, `constant %${c.name}: element ${bad} has the invalid ternary code 3`);
       }
     } else if (c.data.kind === "external" && (!Number.isSafeInteger(c.data.offset) || c.data.offset < 0)) {
       at(c.loc, `constant %${c.name}: blob offset must be a non-negative integer, got ${c.data.offset}`);

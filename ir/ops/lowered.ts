@@ -5,7 +5,7 @@ import { type Tensor, TernaryArray, zeros } from "../tensor.js";
 import type { TensorType } from "../types.js";
 import { expectDimEq, expectDType, expectRank, required } from "./checks.js";
 import { type EvalContext, type InferContext, intAttr, type OpDef, OpError, positive } from "./opdef.js";
-import { evalTernaryProduct, ternaryProductType } from "./quant.js";
+import { evalTernaryProduct, groupAttr, ternaryProductType } from "./quant.js";
 
 export const PACKED_FORMATS = ["i2", "tq1"] as const;
 export type PackedFormat = (typeof PACKED_FORMATS)[number];
@@ -149,7 +149,7 @@ export const loweredOps: OpDef[] = [
     results: ["acc"],
     attrs: [
       { name: "format", kind: "string", doc: "weight layout", oneOf: PACKED_FORMATS },
-      { name: "group", kind: "int", doc: "inputs per scale group, as ternary_matmul", optional: true, check: positive },
+      groupAttr,
     ],
     infer(ctx: InferContext): TensorType[] {
       const x = required(ctx.operands[0], "x");

@@ -23,12 +23,17 @@ function run(graph: Graph, ctx: PassContext): boolean {
     }
     const values = asF32(ctx.loadConst(def));
     const bytes = encodeQ8_0(values);
-    const back = decodeBlockQuant("q8_0", bytes, values.length);
+    // The error, one block at a time (a second decoded copy of a 2B4T head would be 1.3 GB).
+    const { block, bytes: blockBytes } = BLOCK_QUANT.q8_0;
+    const back = new Float32Array(block);
     let err = 0;
     let max = 0;
-    for (let i = 0; i < values.length; i++) {
-      err = Math.max(err, Math.abs(back[i]! - values[i]!));
-      max = Math.max(max, Math.abs(values[i]!));
+    for (let b = 0; b < values.length / block; b++) {
+      decodeBlockQuant("q8_0", bytes.subarray(b * blockBytes, (b + 1) * blockBytes), block, back);
+      for (let j = 0; j < block; j++) {
+        err = Math.max(err, Math.abs(back[j]! - values[b * block + j]!));
+        max = Math.max(max, Math.abs(values[b * block + j]!));
+      }
     }
     const name = graph.freshName(`${w}.q8_0`);
     graph.addConst(name, { dtype: "q8_0", shape: [rows, cols] }, { kind: "inline", tensor: tensorFromBytes("q8_0", [rows, cols], bytes) });
