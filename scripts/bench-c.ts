@@ -53,13 +53,14 @@ int main(int argc, char **argv) {
 }
 `;
 
-function readBandwidth(dir: string, threads: number): number {
+/** Builds the read kernel once; the result measures GB/s with a given number of threads. */
+function buildReadBandwidth(dir: string): (threads: number) => number {
   const src = join(dir, "read.c");
   writeFileSync(src, READ_KERNEL);
   const bin = join(dir, "read");
   const cc = spawnSync("cc", ["-O2", "-mavx2", "-pthread", src, "-o", bin], { encoding: "utf8" });
   if (cc.status !== 0) throw new Error(cc.stderr);
-  return Number(spawnSync(bin, [String(threads)], { encoding: "utf8" }).stdout.split(" ")[0]);
+  return (threads) => Number(spawnSync(bin, [String(threads)], { encoding: "utf8" }).stdout.split(" ")[0]);
 }
 
 interface Variant {
@@ -104,6 +105,7 @@ const RUNS = 3;
 const dir = mkdtempSync(join(tmpdir(), "ternc-bench-c-"));
 const rows: string[] = [];
 try {
+  const readBandwidth = buildReadBandwidth(dir);
   for (const v of VARIANTS.filter((x) => (only ? x.name.includes(only) : !x.onRequest))) {
     const gguf = join(dir, "model.gguf");
     let t = performance.now();
@@ -125,7 +127,7 @@ try {
       const cmd = runnerCommand(buildC(out, { isa: build.isa }), build.isa);
       for (const threads of build.threads.filter((n) => n <= cpus().length)) {
         // The machine's bandwidth moves with its neighbours: measured right before the decode it is compared with.
-        const bandwidth = readBandwidth(dir, threads);
+        const bandwidth = readBandwidth(threads);
         // Best of RUNS: the machine's neighbours move every figure by tens of percent from minute to minute.
         let decodeRate = 0;
         let prefillRate = 0;
