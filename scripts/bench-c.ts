@@ -7,7 +7,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildC, type CIsa, compileModelToC, runnerCommand, runRunner } from "../src/targets/cTarget.js";
+import { cTarget } from "../backends/c/index.js";
+import type { CIsa } from "../backends/c/options.js";
+import { resolveOptions } from "../backends/common/index.js";
+import { compileModel } from "../src/targets/compile.js";
 import { BITNET_2B4T_SHAPE, BITNET_LARGE_SHAPE, writeLargeBitnetGguf } from "./lib/largeModel.js";
 
 const READ_KERNEL = `#define _POSIX_C_SOURCE 200809L
@@ -113,18 +116,18 @@ try {
     console.error(`${v.name}: wrote ${(statSync(gguf).size / 1e6).toFixed(0)} MB GGUF in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     t = performance.now();
     const out = join(dir, "c");
-    const compiled = compileModelToC(gguf, out, { kernel: "auto", context: 128, int8Head: v.int8Head });
+    const compiled = compileModel(gguf, out, { target: "c", options: { kernel: "auto", int8Head: v.int8Head }, context: 128 });
+    const weights = compiled.emitted.manifest.weights as { bytes: number; constants: Array<{ layout: string; bytes: number }> };
     rmSync(gguf);
     console.error(`  compiled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const weights = join(out, "weights.bin");
     // Bytes one decode step reads: every weight once (the embedding row itself is negligible unless tied).
-    const perToken = compiled.program.blob.filter((e) => e.layout !== "raw" || e.bytes > 1 << 20).reduce((a, e) => a + e.bytes, 0);
+    const perToken = weights.constants.filter((e) => e.layout !== "raw" || e.bytes > 1 << 20).reduce((a, e) => a + e.bytes, 0);
     // Native (what the build machine has), and for the large shape also AVX2 alone, the instruction set
     // llama.cpp's TQ2_0 kernels use.
     const builds: Array<{ isa: CIsa; threads: number[] }> = [{ isa: "native", threads: [1, 2] }];
     if (v.shape === BITNET_LARGE_SHAPE && process.arch === "x64") builds.push({ isa: "avx2", threads: [2] });
     for (const build of builds) {
-      const cmd = runnerCommand(buildC(out, { isa: build.isa }), build.isa);
+      cTarget.build!(out, resolveOptions(cTarget, { isa: build.isa }), "release");
       for (const threads of build.threads.filter((n) => n <= cpus().length)) {
         // The machine's bandwidth moves with its neighbours: measured right before the decode it is compared with.
         const bandwidth = readBandwidth(threads);
@@ -133,13 +136,14 @@ try {
         let prefillRate = 0;
         let isa = "";
         for (let run = 0; run < RUNS; run++) {
-          const decode = runRunner(cmd, weights, { tokens: Array.from({ length: 8 }, (_, i) => i + 1), maxTokens: 33, threads, verify: false, context: 128 });
-          const prefill = runRunner(cmd, weights, { tokens: Array.from({ length: 64 }, (_, i) => i + 1), maxTokens: 1, threads, verify: false, context: 128 });
+          const options = resolveOptions(cTarget, { isa: build.isa, threads });
+          const decode = cTarget.runModel(out, { tokens: Array.from({ length: 8 }, (_, i) => i + 1), maxTokens: 33, context: 128 }, options);
+          const prefill = cTarget.runModel(out, { tokens: Array.from({ length: 64 }, (_, i) => i + 1), maxTokens: 1, context: 128 }, options);
           decodeRate = Math.max(decodeRate, 32 / decode.decodeSeconds);
           prefillRate = Math.max(prefillRate, 64 / prefill.prefillSeconds);
-          isa = decode.isa;
+          isa = String(decode.facts.isa);
         }
-        const row: Row = { name: v.name, isa, threads, decode: decodeRate, prefill: prefillRate, blobBytes: compiled.program.blobBytes, perToken, bandwidth, llamaCpp: threads === 2 ? v.llamaCpp : undefined };
+        const row: Row = { name: v.name, isa, threads, decode: decodeRate, prefill: prefillRate, blobBytes: weights.bytes, perToken, bandwidth, llamaCpp: threads === 2 ? v.llamaCpp : undefined };
         rows.push(formatRow(row));
         console.error(rows[rows.length - 1]);
       }

@@ -1,6 +1,6 @@
 // Greedy generation with the interpreter: one prefill of the prompt, then one decode step per token,
 // reusing the KV cache the graph returns (or, for a graph without cache inputs, re-running the sequence).
-import { type Graph, interpret, type InterpretOptions, type Tensor, tensorFromValues, zeros } from "../ir/index.js";
+import { AbiError, type Graph, interpret, type InterpretOptions, LOGITS, looksLikeModel, type ModelAbi, modelAbi, POSITIONS, type Tensor, tensorFromValues, TOKENS, zeros } from "../ir/index.js";
 import { UserError } from "./errors.js";
 
 export interface GenerationResult {
@@ -23,24 +23,28 @@ function argmaxLastRow(logits: Tensor): number {
 const ids = (v: number[]): Tensor => tensorFromValues("i32", [v.length], v);
 const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
 
-/** Checks a graph has the model interface ternc generates with: tokens and pos in, logits out. */
-export function checkModelGraph(graph: Graph, what: string): void {
-  const inputs = new Set(graph.inputs().map((i) => i.name));
-  if (!inputs.has("tokens") || !inputs.has("pos") || !graph.outputs.some((o) => o.name === "logits")) {
-    throw new UserError(`${what}: not a model graph (it needs inputs %tokens and %pos and an output %logits); use --input to run it as a plain graph`);
+/** The model interface of a graph a user gave as a model; a user error naming `what` and every problem if it has none. */
+export function checkModelGraph(graph: Graph, what: string): ModelAbi {
+  if (!looksLikeModel(graph)) {
+    throw new UserError(`${what}: not a model graph (it needs inputs %${TOKENS} and %${POSITIONS} and an output %${LOGITS}); use --input to run it as a plain graph`);
+  }
+  try {
+    return modelAbi(graph);
+  } catch (e) {
+    if (e instanceof AbiError) throw new UserError(`${what}: not a valid model graph: ${e.message}`);
+    throw e;
   }
 }
 
 /** Runs the prompt and then `maxTokens` greedy steps, stopping early at `stopToken`. */
 export function generate(graph: Graph, prompt: number[], maxTokens: number, options: InterpretOptions & { stopToken?: number } = {}): GenerationResult {
   if (prompt.length === 0) throw new UserError("the prompt has no tokens");
-  const cacheInputs = graph.inputs().filter((i) => /^[kv]_cache\.\d+$/.test(i.name));
-  let cache: Record<string, Tensor> = {};
-  for (const c of cacheInputs) cache[c.name] = zeros("f32", [0, c.type.shape[1] as number]);
+  const { caches } = modelAbi(graph);
+  let cache: Record<string, Tensor> = Object.fromEntries(caches.map((c) => [c.input, zeros("f32", [0, c.width])]));
   const step = (tokens: number[], start: number): Tensor => {
-    const out = interpret(graph, { tokens: ids(tokens), pos: ids(range(start, tokens.length)), ...cache }, options);
-    cache = Object.fromEntries(cacheInputs.map((c) => [c.name, out[`${c.name}.next`]!]));
-    return out.logits!;
+    const out = interpret(graph, { [TOKENS]: ids(tokens), [POSITIONS]: ids(range(start, tokens.length)), ...cache }, options);
+    cache = Object.fromEntries(caches.map((c) => [c.input, out[c.next]!]));
+    return out[LOGITS]!;
   };
   let t0 = performance.now();
   const promptLogits = step(prompt, 0);
@@ -52,7 +56,7 @@ export function generate(graph: Graph, prompt: number[], maxTokens: number, opti
     generated.push(next);
     if (next === options.stopToken || generated.length === maxTokens) break;
     const seq = [...prompt, ...generated];
-    next = argmaxLastRow(cacheInputs.length ? step([next], seq.length - 1) : step(seq, 0));
+    next = argmaxLastRow(caches.length ? step([next], seq.length - 1) : step(seq, 0));
   }
   return { promptLogits, generated, prefillSeconds, decodeSeconds: (performance.now() - t0) / 1000 };
 }

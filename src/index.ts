@@ -1,11 +1,10 @@
-// ternc's public library API: the IR, model loading, passes, generation, stats and the C target, as the CLI uses them.
+// ternc's public library API: the IR, model loading, passes, generation, stats and every compile target, as the CLI uses them.
 export * from "../ir/index.js";
 export { loadIrFile, parseIrFile, printIrFile, runIrFile } from "./api.js";
 export { UserError, isUserError } from "./errors.js";
 export { parseInputs } from "./inputs.js";
 export { encodeNpy, parseNpy } from "./io/npy.js";
 export { fileBlobReader } from "./io/blobs.js";
-export { runCli, type CliIo } from "./cli/program.js";
 export { loadModel } from "./frontend/loadModel.js";
 export type { LoadedModel, TensorSummary } from "./frontend/modelInfo.js";
 export { buildBitnetGraph, type BitnetGraphOptions, type BitnetHParams, type BitnetWeights } from "./frontend/bitnetGraph.js";
@@ -16,7 +15,10 @@ export { runPipeline, splitPipeline, type Instrumentation, type PassRecord } fro
 export { allPasses, DEFAULT_PIPELINES, getPass } from "./passes/registry.js";
 export type { Pass, PassContext } from "./passes/pass.js";
 export { formatStats, modelStats, type ModelStats } from "./stats.js";
-export { buildC, C_ISAS, C_KERNELS, type CIsa, type CKernel, compileModelToC, cPipeline, readTrace, runnerCommand, runRunner, type RunnerResult } from "./targets/cTarget.js";
-export { formatValidation, validateC, type ValidateCOptions, type ValidationReport } from "./targets/validateC.js";
-export { compileToDirectory, type CompiledC } from "../backends/c/artifacts.js";
-export { emitModel, CBackendError, type CProgram } from "../backends/c/emit.js";
+export { VERSION } from "./version.js";
+export { type ActQuantFlag, type LoadedGraph, loadModelGraph, modelGraph } from "./loadModelGraph.js";
+export { allTargets, getTarget, targetNames } from "./targets/registry.js";
+export { compileModel, type CompileOptions, type Compiled } from "./targets/compile.js";
+export { formatValidation, validateGraph, type GraphValidationReport, validateModel, type ValidateOptions, type ValidationReport } from "./targets/validate.js";
+export { cachedBuild, runOnTarget, type CachedRunOptions } from "./targets/run.js";
+export * from "../backends/common/index.js";

@@ -10,21 +10,45 @@ import { type EvalContext, type InferContext, type OpDef, OpError, stringAttr } 
 const UNARY: Record<string, (x: number) => number> = { silu, relu2 };
 const BINARY: Record<string, (x: number, y: number) => number> = { add: (x, y) => f32(x + y), mul: (x, y) => f32(x * y) };
 
-/** Checks a postfix program over `inputs` inputs; returns a message, or undefined if it is well formed. */
-export function checkProgram(expr: string, inputs: number): string | undefined {
+/** The step names of elementwise programs: each applies the op of the same name. */
+export const ELEMENTWISE_UNARY: readonly string[] = Object.keys(UNARY);
+export const ELEMENTWISE_BINARY: readonly string[] = Object.keys(BINARY);
+
+/** One step of an elementwise program: push input `index`, or apply an op to the top of the stack. */
+export type ProgramStep = { kind: "input"; index: number } | { kind: "unary"; op: string } | { kind: "binary"; op: string };
+
+/** Parses and checks a postfix program over `inputs` inputs; throws OpError saying what is wrong. */
+export function parseProgram(expr: string, inputs: number): ProgramStep[] {
+  const steps: ProgramStep[] = [];
   let depth = 0;
   for (const tok of expr.split(/\s+/).filter(Boolean)) {
     if (/^\$\d+$/.test(tok)) {
-      if (Number(tok.slice(1)) >= inputs) return `'${tok}' refers to input ${tok.slice(1)}, but there are ${inputs}`;
+      const index = Number(tok.slice(1));
+      if (index >= inputs) throw new OpError(`'${tok}' refers to input ${index}, but there are ${inputs}`);
+      steps.push({ kind: "input", index });
       depth++;
-    } else if (tok in UNARY) {
-      if (depth < 1) return `'${tok}' needs an operand`;
-    } else if (tok in BINARY) {
-      if (depth < 2) return `'${tok}' needs two operands`;
+    } else if (Object.hasOwn(UNARY, tok)) {
+      if (depth < 1) throw new OpError(`'${tok}' needs an operand`);
+      steps.push({ kind: "unary", op: tok });
+    } else if (Object.hasOwn(BINARY, tok)) {
+      if (depth < 2) throw new OpError(`'${tok}' needs two operands`);
+      steps.push({ kind: "binary", op: tok });
       depth--;
-    } else return `unknown step '${tok}' (inputs $0, $1, ...; ops ${[...Object.keys(UNARY), ...Object.keys(BINARY)].join(", ")})`;
+    } else throw new OpError(`unknown step '${tok}' (inputs $0, $1, ...; ops ${[...ELEMENTWISE_UNARY, ...ELEMENTWISE_BINARY].join(", ")})`);
   }
-  return depth === 1 ? undefined : `leaves ${depth} values instead of one`;
+  if (depth !== 1) throw new OpError(`leaves ${depth} values instead of one`);
+  return steps;
+}
+
+/** Checks a postfix program over `inputs` inputs; returns a message, or undefined if it is well formed. */
+export function checkProgram(expr: string, inputs: number): string | undefined {
+  try {
+    parseProgram(expr, inputs);
+    return undefined;
+  } catch (e) {
+    if (e instanceof OpError) return e.message;
+    throw e;
+  }
 }
 
 export const fusedOps: OpDef[] = [
@@ -59,18 +83,16 @@ export const fusedOps: OpDef[] = [
       const out = zeros("f32", shape);
       const data = inputs.map((t) => t.data as Float32Array);
       const scalar = inputs.map((t) => t.shape.length === 0);
-      const program = stringAttr(ctx.attrs, "expr").split(/\s+/).filter(Boolean);
+      const program = parseProgram(stringAttr(ctx.attrs, "expr"), inputs.length);
       const stack: number[] = [];
       for (let e = 0; e < out.data.length; e++) {
         stack.length = 0;
-        for (const tok of program) {
-          if (tok[0] === "$") {
-            const i = Number(tok.slice(1));
-            stack.push(data[i]![scalar[i] ? 0 : e]!);
-          } else if (tok in UNARY) stack.push(UNARY[tok]!(stack.pop()!));
+        for (const step of program) {
+          if (step.kind === "input") stack.push(data[step.index]![scalar[step.index] ? 0 : e]!);
+          else if (step.kind === "unary") stack.push(UNARY[step.op]!(stack.pop()!));
           else {
             const y = stack.pop()!;
-            stack.push(BINARY[tok]!(stack.pop()!, y));
+            stack.push(BINARY[step.op]!(stack.pop()!, y));
           }
         }
         out.data[e] = stack[0]!;

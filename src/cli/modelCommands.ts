@@ -1,36 +1,22 @@
 // The model commands of the CLI: inspect, import, and running a model (generation) rather than a graph.
-import { dirname, extname, resolve } from "node:path";
-import { type BlobReader, type ConstDecl, constTensor, formatType, type Graph, type Tensor, verifyOrThrow } from "../../ir/index.js";
+import { extname } from "node:path";
+import { type BlobReader, formatType, type Graph } from "../../ir/index.js";
 import { UserError } from "../errors.js";
-import { buildBitnetGraph } from "../frontend/bitnetGraph.js";
 import { loadModel } from "../frontend/loadModel.js";
 import type { LoadedModel } from "../frontend/modelInfo.js";
 import type { Tokenizer } from "../frontend/tokenizer/tokenizer.js";
-import { checkModelGraph, generate } from "../generate.js";
+import { generate } from "../generate.js";
 import { blobPathFor, writeGraphWithBlob } from "../importModel.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
-import { loadIrFile } from "../api.js";
-import { fileBlobReader } from "../io/blobs.js";
+import { type ActQuantFlag, loadModelGraph, modelGraph } from "../loadModelGraph.js";
 import type { CliIo } from "./program.js";
-
-export type ActQuantFlag = "per-token" | "none";
 
 function bytesText(n: number): string {
   if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
   if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
   if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
   return `${n} B`;
-}
-
-/**
- * The model's graph: weights stay lazy, KV cache inputs included (so generation can reuse them). Pass
- * `weights` to build several graphs from one read of the file.
- */
-export function modelGraph(model: LoadedModel, actQuant: ActQuantFlag = "per-token", weights = model.weights()): Graph {
-  const graph = buildBitnetGraph(model.hparams, weights, { name: "model", kvCache: true, actQuant: actQuant === "none" ? "none" : "per_token" });
-  verifyOrThrow(graph, model.path);
-  return graph;
 }
 
 export function inspectCommand(path: string, opts: { json?: boolean }, io: CliIo): void {
@@ -88,27 +74,6 @@ export function parseTokenList(text: string): number[] {
   return ids;
 }
 
-/** A model (file or .tir with the model interface) as a graph, its constants' reader, and the file's facts. */
-export interface LoadedGraph {
-  graph: Graph;
-  loadConst: (c: ConstDecl) => Tensor;
-  /** The weight blob of a .tir graph (model files load their weights lazily). */
-  blobs?: BlobReader;
-  model?: LoadedModel;
-}
-
-export function loadModelGraph(path: string, actQuant?: ActQuantFlag): LoadedGraph {
-  if (extname(path) === ".tir") {
-    if (actQuant) throw new UserError("--act-quant applies when ternc builds the graph from a model file; a .tir graph already fixes it");
-    const graph = loadIrFile(path);
-    checkModelGraph(graph, path);
-    const blobs = fileBlobReader(dirname(resolve(path)));
-    return { graph, loadConst: (c) => constTensor(c, blobs), blobs };
-  }
-  const model = loadModel(path);
-  return { graph: modelGraph(model, actQuant), loadConst: (c) => constTensor(c, undefined), model };
-}
-
 /** A whole-number option at least `min`, or a user error naming the flag. */
 export function wholeNumber(text: string, flag: string, min: number): number {
   const n = Number(text);
@@ -132,12 +97,12 @@ export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRu
   const maxTokens = wholeNumber(opts.maxTokens, "--max-tokens", 0);
   if (opts.tokens !== undefined && opts.prompt !== undefined) throw new UserError("give either --tokens or --prompt, not both");
   const isTir = extname(path) === ".tir";
-  const { graph, blobs, model } = loadModelGraph(path, opts.actQuant);
+  const { graph, abi, blobs, model } = loadModelGraph(path, opts.actQuant);
   const tokenizer = model?.tokenizer;
   if (opts.prompt !== undefined && !tokenizer) throw new UserError(`${path}: --prompt needs a tokenizer, and ${isTir ? "a .tir graph" : "this model file"} carries none; pass --tokens`);
   if (opts.tokens === undefined && opts.prompt === undefined) throw new UserError("give the prompt as --tokens 1,2,3 (or --prompt \"text\" for a model with a tokenizer)");
   const prompt = opts.prompt !== undefined ? tokenizer!.encode(opts.prompt) : parseTokenList(opts.tokens!);
-  const vocab = graph.typeOf("logits")?.shape[1] as number;
+  const vocab = abi.vocab;
   const bad = prompt.find((t) => t >= vocab);
   if (bad !== undefined) throw new UserError(`--tokens: token id ${bad} is outside the vocabulary (${vocab} tokens)`);
   return { graph, blobs, model, tokenizer, prompt, maxTokens, vocab };

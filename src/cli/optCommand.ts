@@ -10,7 +10,17 @@ import { fileBlobReader } from "../io/blobs.js";
 import { writeFileAtomic } from "../io/files.js";
 import { runPipeline, splitPipeline, timingTable } from "../passes/manager.js";
 import { allPasses, DEFAULT_PIPELINES } from "../passes/registry.js";
-import { type ActQuantFlag, modelGraph } from "./modelCommands.js";
+import { resolveOptions } from "../../backends/common/index.js";
+import { pipelineText } from "../targets/lower.js";
+import { getTarget, targetNames } from "../targets/registry.js";
+
+/** The interpreter's pipeline, or a compiled target's with its default options. */
+function defaultPipeline(name: string): readonly string[] {
+  if (name === "interp") return DEFAULT_PIPELINES.interp!;
+  const target = getTarget(name);
+  return pipelineText(target.pipeline(resolveOptions(target, {})));
+}
+import { type ActQuantFlag, modelGraph } from "../loadModelGraph.js";
 import type { CliIo } from "./program.js";
 
 export interface OptOptions {
@@ -33,8 +43,7 @@ export interface OptOptions {
 const list = (s: string | undefined): string[] | undefined => s?.split(",").map((x) => x.trim()).filter(Boolean);
 
 export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
-  const pipeline = opts.passes !== undefined ? splitPipeline(opts.passes) : DEFAULT_PIPELINES[opts.target];
-  if (!pipeline) throw new UserError(`--target ${opts.target}: no default pipeline (targets: ${Object.keys(DEFAULT_PIPELINES).join(", ")}); or give --passes`);
+  const pipeline = opts.passes !== undefined ? splitPipeline(opts.passes) : defaultPipeline(opts.target);
   if (opts.output && extname(opts.output) !== ".tir") throw new UserError(`-o ${opts.output}: the output must be a .tir file`);
   let graph: Graph;
   let blobDir: string;
@@ -82,7 +91,7 @@ export function passesCommand(io: CliIo): void {
     io.stdout("\n");
   }
   io.stdout("default pipelines:\n");
-  for (const [target, names] of Object.entries(DEFAULT_PIPELINES)) io.stdout(`  ${target}: ${names.join(",")}\n`);
+  for (const target of ["interp", ...targetNames()]) io.stdout(`  ${target}: ${defaultPipeline(target).join(",")}\n`);
 }
 
 /** `ternc stats`: the model's graph before and after the pipeline, costed at one decode step. */

@@ -7,10 +7,13 @@ import { isUserError, UserError } from "../errors.js";
 import { parseInputs } from "../inputs.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
-import { type ActQuantFlag, importCommand, inspectCommand, runModel } from "./modelCommands.js";
+import { importCommand, inspectCommand, runModel } from "./modelCommands.js";
+import type { ActQuantFlag } from "../loadModelGraph.js";
 import { optCommand, type OptOptions, passesCommand, statsCommand } from "./optCommand.js";
-import { C_ISAS, C_KERNELS } from "../targets/cTarget.js";
-import { compileCommand, type CompileOptions, type RunCOptions, runWithC, validateCommand, type ValidateOptions } from "./cCommands.js";
+import { defaultTargetName, targetNames } from "../targets/registry.js";
+import { VERSION } from "../version.js";
+import { addTargetOptions, compileCommand, type CompileCommandOptions, runOnBackend, targetsCommand, validateCommand, type ValidateCommandOptions } from "./targetCommands.js";
+import type { RunModelOptions } from "./modelCommands.js";
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -22,8 +25,6 @@ export interface CliIo {
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
 export const EXIT_INTERNAL_ERROR = 2;
-
-const VERSION = "0.1.0";
 
 function jsonNumber(dtype: Tensor["dtype"], v: number): string {
   if (!Number.isFinite(v)) return "null";
@@ -71,9 +72,9 @@ function buildProgram(io: CliIo): Command {
       else io.stdout(text);
     });
 
-  program
+  const run = program
     .command("run")
-    .description("run a model file (GGUF, Hugging Face folder) or a .tir graph in the reference interpreter")
+    .description("run a model file (GGUF, Hugging Face folder) or a .tir graph in the reference interpreter, or a model compiled for a target")
     .argument("<file>", "a model file or folder, or a textual IR file (.tir)")
     .option("-i, --input <name=value>", "graph mode: an input as inline JSON (x=[[1,2]]) or a .npy / .json file; repeatable", collect, [])
     .option("--tokens <ids>", "model mode: the prompt as token ids, e.g. 1,2,3")
@@ -82,33 +83,28 @@ function buildProgram(io: CliIo): Command {
     .option("--logits <file.npy>", "model mode: write the logits of every prompt position, float32 [tokens, vocab]")
     .addOption(new Option("--act-quant <mode>", "model mode: int8 per-token activations (the paper), or none (f32, as llama.cpp with F32/F16 weights)").choices(["per-token", "none"]))
     .option("--json", "model mode: print the result as JSON")
-    .addOption(new Option("--backend <name>", "model mode: run in the reference interpreter or as compiled C (built once into a cache folder)").choices(["interp", "c"]).default("interp"))
-    .option("--threads <n>", "model mode, C backend: threads (default: all cores)")
-    .addOption(new Option("--kernel <kind>", "model mode, C backend: ternary kernel (auto: a cost model per layer)").choices(C_KERNELS).default("auto"))
-    .addOption(new Option("--isa <isa>", "model mode, C backend: instruction set of the kernels").choices(C_ISAS).default("native"))
-    .option("--int8-head", "model mode, C backend, opt-in, LOSSY: store the LM head (and a tied embedding) as q8_0, int8 with a scale per 32 weights")
+    .addOption(new Option("--backend <name>", "model mode: the reference interpreter, or a compiled target (built once into a cache folder)").choices(["interp", ...targetNames()]).default("interp"))
     .addOption(new Option("--format <format>", "graph mode: output format").choices(["json", "npy"]).default("json"))
-    .option("-o, --output <path>", "graph mode: json: the file to write (default stdout); npy: the folder for one NAME.npy per output")
-    .action((file: string, opts: RunCOptions & { input: string[]; format: "json" | "npy"; output?: string; backend: "interp" | "c" }) => {
-      const graphMode = opts.input.length > 0 || (extname(file) === ".tir" && opts.tokens === undefined && opts.prompt === undefined);
-      if (!graphMode && opts.backend === "c") return runWithC(file, opts, io);
-      if (opts.threads !== undefined || opts.kernel !== "auto" || opts.isa !== "native" || opts.int8Head) {
-        if (opts.backend !== "c") throw new UserError("--threads, --kernel, --isa and --int8-head apply to --backend c");
-      }
-      if (graphMode && opts.backend === "c") throw new UserError("--backend c runs models (--tokens or --prompt); a plain graph runs in the interpreter");
-      if (!graphMode) return runModel(file, opts, io);
-      const graph = loadIrFile(file);
-      const outputs = runIrFile(file, parseInputs(graph, opts.input));
-      if (opts.format === "npy") {
-        if (!opts.output) throw new UserError("--format npy needs -o/--output DIR (one NAME.npy per output)");
-        for (const [name, t] of Object.entries(outputs)) writeFileAtomic(join(opts.output, `${name}.npy`), encodeNpy(t));
-        io.stdout(`wrote ${Object.keys(outputs).length} output(s) to ${opts.output}\n`);
-      } else if (opts.output) {
-        writeFileAtomic(opts.output, outputsToJson(outputs));
-      } else {
-        io.stdout(outputsToJson(outputs));
-      }
-    });
+    .option("-o, --output <path>", "graph mode: json: the file to write (default stdout); npy: the folder for one NAME.npy per output");
+  addTargetOptions(run, ["compile", "build", "run"]).action((file: string, opts: RunModelOptions & Record<string, unknown> & { input: string[]; format: "json" | "npy"; output?: string; backend: string }) => {
+    const graphMode = opts.input.length > 0 || (extname(file) === ".tir" && opts.tokens === undefined && opts.prompt === undefined);
+    if (!graphMode && opts.backend !== "interp") return runOnBackend(file, opts.backend, opts, io);
+    if (opts.backend !== "interp") throw new UserError(`--backend ${opts.backend} runs models (--tokens or --prompt); a plain graph runs in the interpreter`);
+    const targetFlags = run.options.filter((o) => o.description.startsWith("target ") && opts[o.attributeName()] !== undefined).map((o) => o.long);
+    if (targetFlags.length) throw new UserError(`${targetFlags.join(", ")}: options of a compiled target; give --backend (${targetNames().join(", ")})`);
+    if (!graphMode) return runModel(file, opts, io);
+    const graph = loadIrFile(file);
+    const outputs = runIrFile(file, parseInputs(graph, opts.input));
+    if (opts.format === "npy") {
+      if (!opts.output) throw new UserError("--format npy needs -o/--output DIR (one NAME.npy per output)");
+      for (const [name, t] of Object.entries(outputs)) writeFileAtomic(join(opts.output, `${name}.npy`), encodeNpy(t));
+      io.stdout(`wrote ${Object.keys(outputs).length} output(s) to ${opts.output}\n`);
+    } else if (opts.output) {
+      writeFileAtomic(opts.output, outputsToJson(outputs));
+    } else {
+      io.stdout(outputsToJson(outputs));
+    }
+  });
 
   program
     .command("inspect")
@@ -160,35 +156,34 @@ function buildProgram(io: CliIo): Command {
     .option("--list", "list them (the default)")
     .action(() => passesCommand(io));
 
-  program
+  const compile = program
     .command("compile")
     .description("compile a model (GGUF, Hugging Face folder, or a .tir model graph) to a target's code")
     .argument("<model>", "a model file or folder, or a .tir graph with the model interface")
-    .addOption(new Option("--target <name>", "the backend").choices(["c"]).default("c"))
+    .addOption(new Option("--target <name>", "the target (see ternc targets)").choices(targetNames()).default(defaultTargetName()))
     .option("-o, --output <dir>", "the folder to write (replaced as a whole once complete)")
-    .addOption(new Option("--kernel <kind>", "ternary kernel for every layer; auto picks per layer by a cost model").choices(C_KERNELS).default("auto"))
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
-    .option("--context <n>", "default context length of the compiled model (default: the model's, at most 4096)")
-    .option("--int8-head", "opt-in, LOSSY: store the LM head (and a tied embedding) as q8_0, int8 with a scale per 32 weights")
-    .action((model: string, opts: CompileOptions) => compileCommand(model, opts, io));
+    .option("--context <n>", "default context length of the compiled model (default: the model's, at most 4096)");
+  addTargetOptions(compile, ["compile"]).action((model: string, opts: CompileCommandOptions) => compileCommand(model, opts, io));
 
-  program
+  const validate = program
     .command("validate")
     .description("compile, build and run a model's target code on seeded tokens and compare it with the interpreter (exit 1 on a mismatch)")
     .argument("<model>", "a model file or folder, or a .tir graph with the model interface")
-    .addOption(new Option("--target <name>", "the backend").choices(["c"]).default("c"))
-    .addOption(new Option("--kernel <kind>", "ternary kernel (auto: a cost model per layer)").choices(C_KERNELS).default("auto"))
-    .addOption(new Option("--isa <isa>", "kernels to build: native, avx2, avx512 (with VNNI), portable, or neon / neon-nodot (cross-compiled, run under qemu-aarch64)").choices(C_ISAS).default("native"))
-    .option("--int8-head", "opt-in, LOSSY: store the LM head (and a tied embedding) as q8_0, int8 with a scale per 32 weights")
-    .option("--cc <compiler>", "C compiler (default cc, or aarch64-linux-gnu-gcc for neon)")
-    .option("--threads <n>", "threads of the compiled model", "2")
+    .addOption(new Option("--target <name>", "the target (see ternc targets)").choices(targetNames()).default(defaultTargetName()))
     .option("--steps <n>", "greedy tokens compared", "32")
     .option("--tokens <ids>", "the prompt (default: seeded random tokens)")
     .option("--seed <n>", "seed of the random prompt", "1")
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
     .option("--keep <dir>", "keep the generated sources, build and trace in this folder")
-    .option("--json", "print the report as JSON")
-    .action((model: string, opts: ValidateOptions) => validateCommand(model, opts, io));
+    .option("--json", "print the report as JSON");
+  addTargetOptions(validate, ["compile", "build", "run"]).action((model: string, opts: ValidateCommandOptions) => validateCommand(model, opts, io));
+
+  program
+    .command("targets")
+    .description("list the compile targets: their options, pipelines and the ops each compiles")
+    .option("--json", "print as JSON")
+    .action((opts: { json?: boolean }) => targetsCommand(opts, io));
 
   program
     .command("ops")

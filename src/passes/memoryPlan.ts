@@ -1,6 +1,6 @@
 // plan-memory: gives every activation a buffer by lifetime (values that are never live at the same time
 // share one), and reports the peak activation memory per token and the KV cache per context length.
-import { elementCount, evalDim, type Graph, type OpNode, storageBytes, type TensorType } from "../../ir/index.js";
+import { elementCount, evalDim, type Graph, type OpNode, storageBytes, type TensorType, tryModelAbi } from "../../ir/index.js";
 import type { Pass, PassContext } from "./pass.js";
 
 export interface MemoryPlan {
@@ -56,7 +56,7 @@ export function planMemory(graph: Graph, bindings: ReadonlyMap<string, number>):
     for (const r of n.results) if (!lastUse.has(r)) release(r);
   });
   let kvBytesPerToken = 0;
-  for (const i of graph.inputs()) if (/^[kv]_cache\.\d+$/.test(i.name)) kvBytesPerToken += bytesOf({ dtype: i.type.dtype, shape: i.type.shape.slice(1) }, bindings);
+  for (const c of tryModelAbi(graph)?.caches ?? []) kvBytesPerToken += storageBytes("f32", c.width);
   return { buffers, bufferBytes, peakBytes, kvBytesPerToken };
 }
 

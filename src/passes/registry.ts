@@ -27,9 +27,10 @@ export function passNames(): string[] {
   return PASSES.map((p) => p.name);
 }
 
-/** Default pipelines: plain lists of pass names, so build scripts can store and edit them. */
+/**
+ * The interpreter's default pipeline, a plain list of pass names so build scripts can store and edit it. Each
+ * compiled target declares its own pipeline (see the target registry).
+ */
 export const DEFAULT_PIPELINES: Readonly<Record<string, readonly string[]>> = {
   interp: ["absmean-quantize", "expand-bitlinear", "cse", "fold-scales", "merge-shared-products", "const-fold", "lower-ternary-matmul", "pack-weights", "fuse-elementwise", "dce", "plan-memory"],
-  // The C backend: each product's form by the SIMD cycle estimate (cpuCycles) rather than by additions.
-  c: ["absmean-quantize", "expand-bitlinear", "cse", "fold-scales", "merge-shared-products", "const-fold", "lower-ternary-matmul{cost=cpu}", "pack-weights", "fuse-elementwise", "dce", "plan-memory"],
 };

@@ -6,6 +6,8 @@ import { writeBitnetGguf } from "../../src/frontend/gguf/writeModel.js";
 import { writeBitnetHf } from "../../src/frontend/huggingface/writeModel.js";
 import { randomBitnetWeights, TINY_BITNET_2B4T_FORM, TINY_BITNET_LLAMA_FORM } from "../../src/frontend/randomBitnet.js";
 import { writeGraphWithBlob } from "../../src/importModel.js";
+import type { CIsa, CKernel } from "../../backends/c/options.js";
+import { type ValidationReport, validateModel } from "../../src/targets/validate.js";
 
 /** 2B4T form with no dimension a multiple of a SIMD width or block: hidden 40, FFN 200, 5 heads on 1 KV head, vocab 53. */
 export const ODD_2B4T: BitnetHParams = { ...TINY_BITNET_2B4T_FORM, hidden: 40, intermediate: 200, heads: 5, kvHeads: 1, headDim: 8, vocab: 53, layers: 2 };
@@ -38,4 +40,13 @@ export function writeGgufModel(dir: string, name: string, seed: number, opts: { 
   const path = join(dir, `${name}.gguf`);
   writeBitnetGguf(path, hp, randomBitnetWeights(hp, seed, { tiedHead: opts.tiedHead }), { linearType: "TQ2_0", embeddingType: opts.embeddingType });
   return path;
+}
+
+/** `ternc validate --target c` through the library, with the C options the tests vary. */
+export function validateOnC(
+  model: string,
+  o: { kernel: CKernel; isa: CIsa; threads: number; steps: number; promptLength?: number; seed?: number; cc?: string; cflags?: string; ldflags?: string; actQuant?: "per-token" | "none" },
+): ValidationReport {
+  const { kernel, isa, threads, cc, cflags, ldflags, ...rest } = o;
+  return validateModel(model, { target: "c", options: { kernel, isa, threads, cc, cflags, ldflags }, ...rest });
 }

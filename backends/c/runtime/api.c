@@ -1,7 +1,5 @@
 /* The public API (model.h): opening a weight blob, buffers, and running tokens through the forward function. */
 
-#define TC_BLOB_MAGIC "TERNCW01"
-
 static uint32_t tc_crc32(const uint8_t *p, size_t n) {
   static uint32_t table[256];
   static atomic_int ready;
@@ -33,22 +31,22 @@ static void tc_set_err(char *err, size_t size, const char *msg, const char *deta
 
 static int tc_check_blob(const uint8_t *blob, size_t size, int verify, char *err, size_t err_size) {
   char detail[160];
-  if (size < 64 || memcmp(blob, TC_BLOB_MAGIC, 8) != 0) {
+  if (size < TC_BLOB_HEADER_BYTES || memcmp(blob, TC_BLOB_MAGIC, 8) != 0) {
     tc_set_err(err, err_size, "not a ternc weight blob", "bad magic");
     return TERNC_ERR_FORMAT;
   }
-  uint64_t total = tc_read_u64(blob + 8);
+  uint64_t total = tc_read_u64(blob + TC_BLOB_SIZE_OFFSET);
   if (total != size || size != TC_BLOB_BYTES) {
     snprintf(detail, sizeof detail, "%zu bytes, the header says %llu and this model.c expects %llu", size, (unsigned long long)total, (unsigned long long)TC_BLOB_BYTES);
     tc_set_err(err, err_size, "weight blob has the wrong size (truncated, or from another compile)", detail);
     return TERNC_ERR_FORMAT;
   }
-  if (tc_u32(blob + 20) != TC_LAYOUT_ID) {
-    snprintf(detail, sizeof detail, "layout %08x, this model.c was generated for %08x", tc_u32(blob + 20), TC_LAYOUT_ID);
+  if (tc_u32(blob + TC_BLOB_LAYOUT_OFFSET) != TC_LAYOUT_ID) {
+    snprintf(detail, sizeof detail, "layout %08x, this model.c was generated for %08x", tc_u32(blob + TC_BLOB_LAYOUT_OFFSET), TC_LAYOUT_ID);
     tc_set_err(err, err_size, "weight blob is from another compile", detail);
     return TERNC_ERR_FORMAT;
   }
-  if (verify && tc_crc32(blob + 64, size - 64) != tc_u32(blob + 16)) {
+  if (verify && tc_crc32(blob + TC_BLOB_HEADER_BYTES, size - TC_BLOB_HEADER_BYTES) != tc_u32(blob + TC_BLOB_CRC_OFFSET)) {
     tc_set_err(err, err_size, "weight blob is damaged", "CRC-32 mismatch");
     return TERNC_ERR_FORMAT;
   }
@@ -194,6 +192,12 @@ int ternc_model_open(ternc_model **out, const char *path, const ternc_params *pa
 }
 
 int ternc_model_eval(ternc_model *m, const int32_t *tokens, int32_t n, float *logits_out) {
+#if TC_GRAPH_ABI
+  TC_UNUSED(tokens);
+  TC_UNUSED(n);
+  TC_UNUSED(logits_out);
+  return m ? tc_fail(m, TERNC_ERR_INPUT, "this is a build of a plain graph: call ternc_graph_eval") : TERNC_ERR_INPUT;
+#else
   if (!m || (!tokens && n > 0) || n < 0) return m ? tc_fail(m, TERNC_ERR_INPUT, "bad arguments to ternc_model_eval") : TERNC_ERR_INPUT;
   if ((int64_t)m->n_past + n > m->n_ctx) return tc_fail(m, TERNC_ERR_CONTEXT, "%d tokens after %d do not fit in the context of %d", (int)n, (int)m->n_past, (int)m->n_ctx);
   for (int32_t i = 0; i < n; i++)
@@ -213,7 +217,33 @@ int ternc_model_eval(ternc_model *m, const int32_t *tokens, int32_t n, float *lo
     done += chunk;
   }
   return TERNC_OK;
+#endif
 }
+
+#if TC_GRAPH_ABI
+int ternc_graph_n_io(int outputs) { return outputs ? TC_N_OUTPUTS : TC_N_INPUTS; }
+const ternc_io *ternc_graph_io(int outputs, int i) {
+  if (i < 0 || i >= (outputs ? TC_N_OUTPUTS : TC_N_INPUTS)) return NULL;
+  return outputs ? &TC_OUTPUTS[i] : &TC_INPUTS[i];
+}
+int ternc_graph_eval(ternc_model *m, int64_t T, const void *const *inputs, void *const *outputs) {
+  if (!m || (!inputs && TC_N_INPUTS > 0) || !outputs) return m ? tc_fail(m, TERNC_ERR_INPUT, "bad arguments to ternc_graph_eval") : TERNC_ERR_INPUT;
+  if (T < 1 || T > m->n_batch) return tc_fail(m, TERNC_ERR_INPUT, "T = %lld is outside 1..%d (the n_batch the model was opened with)", (long long)T, (int)m->n_batch);
+  for (int i = 0; i < TC_N_INPUTS; i++)
+    if (!inputs[i]) return tc_fail(m, TERNC_ERR_INPUT, "input %s is NULL", TC_INPUTS[i].name);
+  m->all_logits = 1;
+  return tc_forward_graph(m, T, (void *const *)(uintptr_t)inputs, outputs);
+}
+#else
+int ternc_graph_n_io(int outputs) { TC_UNUSED(outputs); return 0; }
+const ternc_io *ternc_graph_io(int outputs, int i) { TC_UNUSED(outputs); TC_UNUSED(i); return NULL; }
+int ternc_graph_eval(ternc_model *m, int64_t T, const void *const *inputs, void *const *outputs) {
+  TC_UNUSED(T);
+  TC_UNUSED(inputs);
+  TC_UNUSED(outputs);
+  return m ? tc_fail(m, TERNC_ERR_INPUT, "this is a model build: call ternc_model_eval") : TERNC_ERR_INPUT;
+}
+#endif
 
 const float *ternc_model_logits(const ternc_model *m) { return m->logits; }
 int32_t ternc_model_n_past(const ternc_model *m) { return m->n_past; }

@@ -2,9 +2,11 @@
  *
  *   ./ternc-run --tokens 1,2,3 [--max-tokens 32] [--threads N] [--weights weights.bin] [--ctx N] [--batch N]
  *               [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json]
+ *   ./ternc-run --inputs IN --outputs OUT [--threads N] [--weights weights.bin] [--trace FILE] [--json]
  *
  * --logits writes the prompt's logits (f32, [prompt tokens, vocab], little-endian); --trace writes every op's
- * results for the first K steps (the prefill is step 0) in the format ternc validate reads.
+ * results for the first K steps (the prefill is step 0) in ternc's trace format. A build of a plain graph reads
+ * its named inputs from IN and writes its outputs to OUT, both in the trace format.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,8 @@
 #include <time.h>
 
 #include "model.h"
+
+static const int elem_bytes[] = TERNC_DTYPE_BYTES;
 
 typedef struct {
   FILE *f;
@@ -22,16 +26,107 @@ typedef struct {
 static void trace_record(void *user, const char *name, int dtype, int rank, const int64_t *shape, const void *data) {
   trace_sink *s = (trace_sink *)user;
   if (s->step >= s->steps) return;
-  static const int elem[] = {4, 2, 2, 1, 4};
   uint64_t count = 1;
   for (int i = 0; i < rank; i++) count *= (uint64_t)shape[i];
   uint32_t head[4] = {(uint32_t)strlen(name), s->step, (uint32_t)dtype, (uint32_t)rank};
-  uint64_t bytes = count * (uint64_t)elem[dtype];
+  uint64_t bytes = count * (uint64_t)elem_bytes[dtype];
   fwrite(head, sizeof head, 1, s->f);
   fwrite(name, 1, head[0], s->f);
   fwrite(shape, sizeof(int64_t), (size_t)rank, s->f);
   fwrite(&bytes, sizeof bytes, 1, s->f);
   fwrite(data, 1, (size_t)bytes, s->f);
+}
+
+/* One record of a trace-format file (see backends/common/trace.ts). */
+typedef struct {
+  char name[256];
+  uint32_t dtype, rank;
+  int64_t shape[8];
+  uint64_t bytes;
+  void *data;
+} io_record;
+
+/* Reads the next record; 0 at the end of the file, -1 on a malformed one. */
+static int read_record(FILE *f, io_record *r) {
+  uint32_t head[4];
+  size_t got = fread(head, sizeof head, 1, f);
+  if (got != 1) return feof(f) ? 0 : -1;
+  if (head[0] >= sizeof r->name || head[2] >= sizeof elem_bytes / sizeof elem_bytes[0] || head[3] > 8) return -1;
+  r->dtype = head[2];
+  r->rank = head[3];
+  if (fread(r->name, 1, head[0], f) != head[0]) return -1;
+  r->name[head[0]] = '\0';
+  if (r->rank && fread(r->shape, sizeof(int64_t), r->rank, f) != r->rank) return -1;
+  if (fread(&r->bytes, sizeof r->bytes, 1, f) != 1 || r->bytes > ((uint64_t)1 << 40)) return -1;
+  r->data = malloc(r->bytes ? (size_t)r->bytes : 1);
+  if (!r->data || (r->bytes && fread(r->data, 1, (size_t)r->bytes, f) != r->bytes)) return free(r->data), -1;
+  return 1;
+}
+
+/* Graph builds: inputs from a trace-format file, T bound by their shapes, outputs to another such file. */
+static int run_graph(const char *weights, const char *in_path, const char *out_path, ternc_params params, trace_sink *sink, int json) {
+  const int n_in = ternc_graph_n_io(0), n_out = ternc_graph_n_io(1);
+  if (n_out == 0) return fprintf(stderr, "ternc-run: this is a model build: give --tokens\n"), 1;
+  FILE *f = fopen(in_path, "rb");
+  if (!f) return fprintf(stderr, "ternc-run: cannot read %s\n", in_path), 1;
+  const void *inputs[64] = {0};
+  void *outputs[64] = {0};
+  if (n_in > 64 || n_out > 64) return fprintf(stderr, "ternc-run: more than 64 graph inputs or outputs\n"), 1;
+  int64_t T = 0;
+  io_record r;
+  int rc;
+  while ((rc = read_record(f, &r)) == 1) {
+    int i = 0;
+    while (i < n_in && strcmp(ternc_graph_io(0, i)->name, r.name) != 0) i++;
+    if (i == n_in) return fprintf(stderr, "ternc-run: %s: the graph has no input %%%s\n", in_path, r.name), 1;
+    const ternc_io *io = ternc_graph_io(0, i);
+    if ((int)r.dtype != io->dtype || (int)r.rank != io->rank) return fprintf(stderr, "ternc-run: %s: input %%%s has the wrong element type or rank\n", in_path, r.name), 1;
+    uint64_t count = 1;
+    for (int d = 0; d < io->rank; d++) {
+      if (io->per_t[d] != 0) {
+        const int64_t extra = r.shape[d] - io->shape[d];
+        if (extra % io->per_t[d] != 0 || extra / io->per_t[d] < 1 || (T && extra / io->per_t[d] != T)) return fprintf(stderr, "ternc-run: %s: input %%%s: dim %d = %lld does not fit the T of the other inputs\n", in_path, r.name, d, (long long)r.shape[d]), 1;
+        T = extra / io->per_t[d];
+      } else if (r.shape[d] != io->shape[d]) return fprintf(stderr, "ternc-run: %s: input %%%s has dim %d = %lld, expected %lld\n", in_path, r.name, d, (long long)r.shape[d], (long long)io->shape[d]), 1;
+      count *= (uint64_t)r.shape[d];
+    }
+    if (r.bytes != count * (uint64_t)elem_bytes[r.dtype]) return fprintf(stderr, "ternc-run: %s: input %%%s has %llu bytes for its shape\n", in_path, r.name, (unsigned long long)r.bytes), 1;
+    inputs[i] = r.data;
+  }
+  fclose(f);
+  if (rc < 0) return fprintf(stderr, "ternc-run: %s: a malformed record\n", in_path), 1;
+  for (int i = 0; i < n_in; i++)
+    if (!inputs[i]) return fprintf(stderr, "ternc-run: %s: no value for input %%%s\n", in_path, ternc_graph_io(0, i)->name), 1;
+  if (T < 1) T = 1;
+  params.n_batch = (int32_t)T;
+  params.n_ctx = (int32_t)T;
+  ternc_model *m;
+  char err[512];
+  if (ternc_model_open(&m, weights, &params, err, sizeof err) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", err), 1;
+  uint64_t out_bytes[64];
+  for (int i = 0; i < n_out; i++) {
+    const ternc_io *io = ternc_graph_io(1, i);
+    uint64_t count = 1;
+    for (int d = 0; d < io->rank; d++) count *= (uint64_t)(io->shape[d] + io->per_t[d] * T);
+    out_bytes[i] = count * (uint64_t)elem_bytes[io->dtype];
+    if (!(outputs[i] = malloc(out_bytes[i] ? (size_t)out_bytes[i] : 1))) return fprintf(stderr, "ternc-run: out of memory\n"), 1;
+  }
+  if (ternc_graph_eval(m, T, inputs, outputs) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", ternc_model_error(m)), 1;
+  if (sink->f && fclose(sink->f) != 0) return fprintf(stderr, "ternc-run: cannot write the trace\n"), 1;
+  trace_sink out = {fopen(out_path, "wb"), 0, 1};
+  if (!out.f) return fprintf(stderr, "ternc-run: cannot write %s\n", out_path), 1;
+  for (int i = 0; i < n_out; i++) {
+    const ternc_io *io = ternc_graph_io(1, i);
+    int64_t shape[8];
+    for (int d = 0; d < io->rank; d++) shape[d] = io->shape[d] + io->per_t[d] * T;
+    trace_record(&out, io->name, io->dtype, io->rank, shape, outputs[i]);
+  }
+  if (fclose(out.f) != 0) return fprintf(stderr, "ternc-run: cannot write %s\n", out_path), 1;
+  if (json) printf("{\"T\": %lld, \"threads\": %d, \"isa\": \"%s\"}\n", (long long)T, ternc_model_n_threads(m), ternc_model_isa());
+  for (int i = 0; i < n_in; i++) free((void *)(uintptr_t)inputs[i]);
+  for (int i = 0; i < n_out; i++) free(outputs[i]);
+  ternc_model_free(m);
+  return 0;
 }
 
 static double now_seconds(void) {
@@ -41,7 +136,7 @@ static double now_seconds(void) {
 }
 
 static int usage(const char *msg) {
-  fprintf(stderr, "ternc-run: %s\nusage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--ctx N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json]\n", msg);
+  fprintf(stderr, "ternc-run: %s\nusage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--ctx N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json]\n       ternc-run --inputs IN --outputs OUT [--threads N] [--weights FILE] [--trace FILE] [--json]\n", msg);
   return 2;
 }
 
@@ -54,7 +149,7 @@ static int parse_int(const char *text, long lo, long hi, long *out) {
 }
 
 int main(int argc, char **argv) {
-  const char *weights = "weights.bin", *tokens_text = NULL, *logits_path = NULL, *trace_path = NULL;
+  const char *weights = "weights.bin", *tokens_text = NULL, *logits_path = NULL, *trace_path = NULL, *inputs_path = NULL, *outputs_path = NULL;
   long max_tokens = 32, threads = 0, ctx = 0, batch = 0, trace_steps = 1, stop = -1;
   int verify = 1, json = 0, use_mmap = 0;
   for (int i = 1; i < argc; i++) {
@@ -70,6 +165,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--tokens")) tokens_text = v, i++;
     else if (!strcmp(a, "--logits")) logits_path = v, i++;
     else if (!strcmp(a, "--trace")) trace_path = v, i++;
+    else if (!strcmp(a, "--inputs")) inputs_path = v, i++;
+    else if (!strcmp(a, "--outputs")) outputs_path = v, i++;
     else if (!strcmp(a, "--max-tokens")) num = &max_tokens;
     else if (!strcmp(a, "--threads")) num = &threads;
     else if (!strcmp(a, "--ctx")) num = &ctx;
@@ -82,20 +179,8 @@ int main(int argc, char **argv) {
       i++;
     }
   }
-  if (!tokens_text) return usage("give the prompt as --tokens 1,2,3");
-  int32_t cap = 16;
-  int32_t n = 0;
-  int32_t *seq = (int32_t *)malloc((size_t)cap * sizeof(int32_t));
-  for (const char *p = tokens_text; seq && *p;) {
-    char *end;
-    long id = strtol(p, &end, 10);
-    if (end == p || id < 0 || id > 0x7fffffff) return usage("--tokens: expected token ids such as 1,2,3");
-    if (n == cap) seq = (int32_t *)realloc(seq, (size_t)(cap *= 2) * sizeof(int32_t));
-    if (seq) seq[n++] = (int32_t)id;
-    p = *end == ',' ? end + 1 : end;
-    if (*end && *end != ',') return usage("--tokens: expected token ids such as 1,2,3");
-  }
-  if (!seq || n == 0) return usage("--tokens: no tokens");
+  if (!tokens_text && !inputs_path) return usage("give the prompt as --tokens 1,2,3 (or a graph's --inputs and --outputs)");
+  if (inputs_path && !outputs_path) return usage("--inputs needs --outputs");
   trace_sink sink = {NULL, 0, (uint32_t)trace_steps};
   ternc_params params = ternc_default_params();
   params.n_threads = (int)threads;
@@ -109,6 +194,20 @@ int main(int argc, char **argv) {
     params.trace = trace_record;
     params.trace_user = &sink;
   }
+  if (inputs_path) return run_graph(weights, inputs_path, outputs_path, params, &sink, json);
+  int32_t cap = 16;
+  int32_t n = 0;
+  int32_t *seq = (int32_t *)malloc((size_t)cap * sizeof(int32_t));
+  for (const char *p = tokens_text; seq && *p;) {
+    char *end;
+    long id = strtol(p, &end, 10);
+    if (end == p || id < 0 || id > 0x7fffffff) return usage("--tokens: expected token ids such as 1,2,3");
+    if (n == cap) seq = (int32_t *)realloc(seq, (size_t)(cap *= 2) * sizeof(int32_t));
+    if (seq) seq[n++] = (int32_t)id;
+    p = *end == ',' ? end + 1 : end;
+    if (*end && *end != ',') return usage("--tokens: expected token ids such as 1,2,3");
+  }
+  if (!seq || n == 0) return usage("--tokens: no tokens");
   ternc_model *m;
   char err[512];
   if (ternc_model_open(&m, weights, &params, err, sizeof err) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", err), 1;

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ternc_config.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -35,8 +37,8 @@ enum {
   TERNC_ERR_CONTEXT = 5  /* the tokens do not fit in the context */
 };
 
-/** Element types passed to a trace callback. */
-enum { TERNC_F32 = 0, TERNC_F16 = 1, TERNC_BF16 = 2, TERNC_I8 = 3, TERNC_I32 = 4 };
+/* Element types passed to a trace callback and of graph inputs/outputs: TERNC_F32, TERNC_F16, TERNC_BF16, TERNC_I8,
+ * TERNC_I32 (ternc_config.h). */
 
 /** Called after each op with each result (for validation against the ternc interpreter). */
 typedef void (*ternc_trace_fn)(void *user, const char *name, int dtype, int rank, const int64_t *shape, const void *data);
@@ -94,8 +96,29 @@ void ternc_model_free(ternc_model *m);
 /** Vocabulary size (logits per token). */
 int32_t ternc_model_vocab(void);
 
-/** Which kernels were compiled in: "avx2", "neon-dotprod", "neon" or "portable". */
+/** Which kernels were compiled in: "avx512-vnni", "avx2", "neon-dotprod", "neon" or "portable". */
 const char *ternc_model_isa(void);
+
+/* ---- Builds of a plain graph (no token interface): named inputs in, named outputs out, one call. ---- */
+
+/** A graph input or output: its element type and shape; dim d is shape[d] + per_t[d] * T, T bound per call. */
+typedef struct ternc_io {
+  const char *name;
+  int dtype;
+  int rank;
+  int64_t shape[8];
+  int64_t per_t[8];
+} ternc_io;
+
+/** Inputs or (outputs != 0) outputs of the graph: their number, and each one's description. 0 in a model build. */
+int ternc_graph_n_io(int outputs);
+const ternc_io *ternc_graph_io(int outputs, int i);
+
+/**
+ * Runs the graph once with T bound to `T` (at most the n_batch the model was opened with): inputs[i] holds input i
+ * (row-major, its element type), outputs[i] receives output i. Returns TERNC_ERR_INPUT in a model build.
+ */
+int ternc_graph_eval(ternc_model *m, int64_t T, const void *const *inputs, void *const *outputs);
 
 /** Index of the largest value (the first on ties), as the interpreter's greedy decoding. */
 int32_t ternc_argmax(const float *v, int32_t n);

@@ -47,7 +47,6 @@
 #define TC_ISA "portable"
 #endif
 
-#define TC_ALIGN 64
 #define TC_UNUSED(x) (void)(x)
 /* Every model.c carries the whole runtime; a model uses the kernels its ops need. */
 #define TC_MAYBE_UNUSED __attribute__((unused))
@@ -582,8 +581,6 @@ static TC_MAYBE_UNUSED void tc_attention_task(void *ctxp, int64_t b, int64_t e, 
  *       ((uint8)(q * 3^n) * 3) >> 8 (TQ1_0's trick: multiplies and shifts instead of divisions).
  * A product is sum(code * x) - sum(x), exact in int32. */
 enum { TC_I2 = 0, TC_TQ1 = 1 };
-#define TC_I2_BLOCK 128
-#define TC_TQ1_BLOCK 160
 
 static inline TC_MAYBE_UNUSED int tc_block_of(int format) { return format == TC_I2 ? TC_I2_BLOCK : TC_TQ1_BLOCK; }
 

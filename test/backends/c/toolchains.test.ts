@@ -5,38 +5,39 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildC, compileModelToC, runnerCommand, runRunner } from "../../../src/targets/cTarget.js";
-import { validateC } from "../../../src/targets/validateC.js";
+import { cTarget } from "../../../backends/c/index.js";
+import { resolveOptions } from "../../../backends/common/index.js";
+import { compileModel } from "../../../src/targets/compile.js";
 import { ROOT } from "../../helpers/cli.js";
-import { ODD_2B4T, ODD_LLAMA, writeGgufModel, writeTirModel } from "../../helpers/cModels.js";
+import { ODD_2B4T, ODD_LLAMA, writeGgufModel, writeTirModel, validateOnC } from "../../helpers/cModels.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ternc-c-toolchains-"));
 const example = join(ROOT, "examples/tiny-bitnet.gguf");
 const odd2b4t = writeTirModel(dir, "odd-2b4t", ODD_2B4T, 11);
 const oddLlama = writeTirModel(dir, "odd-llama", ODD_LLAMA, 12, { tiedHead: false });
 
-const ok = (r: ReturnType<typeof validateC>): void => {
+const ok = (r: ReturnType<typeof validateOnC>): void => {
   expect(r.firstMismatch).toBeUndefined();
-  expect(r.tokens.c).toEqual(r.tokens.interpreter);
+  expect(r.tokens.compiled).toEqual(r.tokens.interpreter);
   expect(r.ok).toBe(true);
 };
 
 describe("NEON (aarch64-linux-gnu-gcc, qemu-aarch64)", () => {
   it("dot-product kernels: i2 and tq1 on the example, lut on odd LLaMA shapes", () => {
     for (const [model, kernel] of [[example, "i2"], [example, "tq1"], [oddLlama, "lut"]] as const) {
-      const r = validateC(model, { kernel, isa: "neon", threads: 2, steps: 32, promptLength: 5 });
-      expect(r.isa).toBe("neon-dotprod");
+      const r = validateOnC(model, { kernel, isa: "neon", threads: 2, steps: 32, promptLength: 5 });
+      expect(r.facts.isa).toBe("neon-dotprod");
       ok(r);
     }
   });
   it("a Q6_K tied embedding and head (codes and multipliers in 16-row records)", () => {
-    const r = validateC(writeGgufModel(dir, "q6k", 15, { embeddingType: "Q6_K", tiedHead: true }), { kernel: "i2", isa: "neon", threads: 2, steps: 32, promptLength: 5 });
+    const r = validateOnC(writeGgufModel(dir, "q6k", 15, { embeddingType: "Q6_K", tiedHead: true }), { kernel: "i2", isa: "neon", threads: 2, steps: 32, promptLength: 5 });
     ok(r);
   });
   it("without the dot-product extension: i2 and tq1 on odd 2B4T shapes", () => {
     for (const kernel of ["i2", "tq1"] as const) {
-      const r = validateC(odd2b4t, { kernel, isa: "neon-nodot", threads: 1, steps: 32, promptLength: 5 });
-      expect(r.isa).toBe("neon");
+      const r = validateOnC(odd2b4t, { kernel, isa: "neon-nodot", threads: 1, steps: 32, promptLength: 5 });
+      expect(r.facts.isa).toBe("neon");
       ok(r);
     }
   });
@@ -50,21 +51,22 @@ const hasAvx512Vnni = ["avx512f", "avx512bw", "avx512vl", "avx512_vnni"].every((
 describe.runIf(process.arch === "x64")("x86 kernel sets", () => {
   it("AVX2 without AVX-512: i2 on odd LLaMA shapes (2 threads), auto on the example (1 thread)", () => {
     for (const [model, kernel, threads] of [[oddLlama, "i2", 2], [example, "auto", 1]] as const) {
-      const r = validateC(model, { kernel, isa: "avx2", threads, steps: 32, promptLength: 6 });
-      expect(r.isa).toBe("avx2");
+      const r = validateOnC(model, { kernel, isa: "avx2", threads, steps: 32, promptLength: 6 });
+      expect(r.facts.isa).toBe("avx2");
       ok(r);
     }
   });
   it(`AVX-512 VNNI: i2 on odd 2B4T and odd LLaMA shapes${hasAvx512Vnni ? "" : " (built only: this CPU lacks AVX-512 VNNI)"}`, () => {
     if (!hasAvx512Vnni) {
       const out = join(dir, "avx512");
-      compileModelToC(oddLlama, out, { kernel: "i2" });
-      expect(buildC(out, { isa: "avx512", cflags: "-O2 -Wall -Wextra -Werror" })).toMatch(/ternc-run$/);
+      compileModel(oddLlama, out, { target: "c", options: { kernel: "i2" } });
+      cTarget.build!(out, resolveOptions(cTarget, { isa: "avx512" }), "check");
+      expect(cTarget.isBuilt(out)).toBe(true);
       return;
     }
     for (const model of [odd2b4t, oddLlama]) {
-      const r = validateC(model, { kernel: "i2", isa: "avx512", threads: 2, steps: 32, promptLength: 6 });
-      expect(r.isa).toBe("avx512-vnni");
+      const r = validateOnC(model, { kernel: "i2", isa: "avx512", threads: 2, steps: 32, promptLength: 6 });
+      expect(r.facts.isa).toBe("avx512-vnni");
       ok(r);
     }
   });
@@ -73,9 +75,9 @@ describe.runIf(process.arch === "x64")("x86 kernel sets", () => {
 describe("loading the weights", () => {
   it("mapped (--mmap) and read into memory give the same tokens", () => {
     const out = join(dir, "load");
-    compileModelToC(example, out, { kernel: "auto" });
-    const cmd = runnerCommand(buildC(out, { isa: "native" }), "native");
-    const run = (mmap: boolean) => runRunner(cmd, join(out, "weights.bin"), { tokens: [1, 2, 3], maxTokens: 12, threads: 2, mmap });
+    compileModel(example, out, { target: "c" });
+    cTarget.build!(out, resolveOptions(cTarget, {}), "release");
+    const run = (mmap: boolean) => cTarget.runModel(out, { tokens: [1, 2, 3], maxTokens: 12 }, resolveOptions(cTarget, { threads: 2, mmap }));
     const mapped = run(true);
     expect(mapped.generated).toHaveLength(12);
     expect(run(false).generated).toEqual(mapped.generated);
@@ -83,12 +85,12 @@ describe("loading the weights", () => {
 });
 
 describe("clang", () => {
-  it("builds warning-free (-Wall -Wextra -Werror) and validates", () => ok(validateC(example, { kernel: "auto", isa: "native", cc: "clang", threads: 2, steps: 32 })));
+  it("builds warning-free (-Wall -Wextra -Werror) and validates", () => ok(validateOnC(example, { kernel: "auto", isa: "native", cc: "clang", threads: 2, steps: 32 })));
 });
 
 describe("sanitizers", () => {
   it("runs clean under AddressSanitizer and UndefinedBehaviorSanitizer (both threads, every kernel family)", () => {
     const cflags = "-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror";
-    for (const kernel of ["i2", "tq1", "lut"] as const) ok(validateC(oddLlama, { kernel, isa: "native", threads: 2, steps: 8, promptLength: 6, cflags, ldflags: "-fsanitize=address,undefined" }));
+    for (const kernel of ["i2", "tq1", "lut"] as const) ok(validateOnC(oddLlama, { kernel, isa: "native", threads: 2, steps: 8, promptLength: 6, cflags, ldflags: "-fsanitize=address,undefined" }));
   });
 });

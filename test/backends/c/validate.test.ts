@@ -5,11 +5,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { CIsa, CKernel } from "../../../src/targets/cTarget.js";
-import { validateC } from "../../../src/targets/validateC.js";
+import type { CIsa, CKernel } from "../../../backends/c/options.js";
 import { ROOT } from "../../helpers/cli.js";
-import { ODD_2B4T, ODD_LLAMA, writeGgufModel, writeHfLlama, writeTirModel } from "../../helpers/cModels.js";
-import { loadModelGraph } from "../../../src/cli/modelCommands.js";
+import { ODD_2B4T, ODD_LLAMA, writeGgufModel, writeHfLlama, writeTirModel, validateOnC } from "../../helpers/cModels.js";
+import { loadModelGraph } from "../../../src/loadModelGraph.js";
 import { readGguf } from "../../../src/frontend/gguf/gguf.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ternc-c-validate-"));
@@ -21,16 +20,16 @@ const MODELS: Record<string, string> = {
 };
 
 function expectPass(model: string, kernel: CKernel, isa: CIsa, threads: number, integer = true): void {
-  const r = validateC(model, { kernel, isa, threads, steps: 32, promptLength: 7, seed: 3 });
+  const r = validateOnC(model, { kernel, isa, threads, steps: 32, promptLength: 7, seed: 3 });
   expect(r.firstMismatch).toBeUndefined();
   if (integer) expect(r.integerTensors).toBeGreaterThan(0);
   else expect(r.checkedTensors).toBeGreaterThan(0);
   expect(r.logits.ok).toBe(true);
-  expect(r.tokens.c).toEqual(r.tokens.interpreter);
-  expect(r.tokens.c).toHaveLength(32);
+  expect(r.tokens.compiled).toEqual(r.tokens.interpreter);
+  expect(r.tokens.compiled).toHaveLength(32);
   expect(r.ok).toBe(true);
   if (kernel !== "auto") expect(new Set(Object.values(r.kernels))).toEqual(new Set([kernel === "lut" ? "lut4" : kernel]));
-  expect(r.threads).toBe(threads);
+  expect(r.facts.threads).toBe(threads);
 }
 
 describe.each(Object.entries(MODELS))("%s", (_, model) => {

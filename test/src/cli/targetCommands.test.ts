@@ -27,8 +27,12 @@ describe("ternc compile --target c", () => {
     for (const f of ["model.h", "model.c", "main.c", "Makefile", "ternc_model.cmake", "weights.bin", "manifest.json"]) expect(existsSync(join(out, f))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
     expect(manifest.target).toBe("c");
-    expect(manifest.weights.bytes).toBe(readFileSync(join(out, "weights.bin")).length);
-    expect(manifest.weights.constants.every((c: { offset: number }) => c.offset % 64 === 0)).toBe(true);
+    expect(manifest.ternc).toMatch(/^\d+\.\d+\.\d+/);
+    expect(manifest.abi).toMatchObject({ kind: "model", vocab: 303 });
+    for (const f of manifest.files) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.files.map((f: { name: string }) => f.name)).toContain("weights.bin");
+    expect(manifest.details.weights.bytes).toBe(readFileSync(join(out, "weights.bin")).length);
+    expect(manifest.details.weights.constants.every((c: { offset: number }) => c.offset % 64 === 0)).toBe(true);
     expect(readFileSync(join(out, "model.c"), "utf8")).not.toMatch(/ternc\/|TODO/);
   });
 
@@ -121,7 +125,7 @@ describe("--int8-head (opt-in, lossy)", () => {
     expect(manifest.lossy).toHaveLength(1);
     expect(ternc(["compile", example, "--target", "c", "-o", join(dir, "tiny-plain")]).code).toBe(0);
     const plain = JSON.parse(readFileSync(join(dir, "tiny-plain", "manifest.json"), "utf8"));
-    expect(manifest.weights.bytes).toBeLessThan(plain.weights.bytes);
+    expect(manifest.details.weights.bytes).toBeLessThan(plain.details.weights.bytes);
   });
   it("validate compares the C output with the interpreter on the same (quantized) graph", () => {
     const r = ternc(["validate", example, "--int8-head", "--steps", "8"]);
@@ -135,7 +139,7 @@ describe("ternc validate --target c", () => {
   it("passes on the example and reports the comparison", () => {
     const r = ternc(["validate", example, "--target", "c", "--kernel", "tq1", "--threads", "1"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^PASS: .* on C \((avx2|avx512-vnni), 1 thread\(s\), kernels tq1\)/);
+    expect(r.stdout).toMatch(/^PASS: .* on C, (avx2|avx512-vnni), 1 thread\(s\) \(kernels tq1\)/);
     expect(r.stdout).toContain("32 greedy steps identical");
   });
   it("passes on a model graph without a KV cache (the bundled .tir block: keys transposed per call)", () => {
@@ -173,7 +177,7 @@ describe("ternc run --backend c", () => {
   it("says which options need the C backend", () => {
     const r = ternc(["run", model, "--tokens", "1", "--threads", "2"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("--threads, --kernel, --isa and --int8-head apply to --backend c");
+    expect(r.stderr).toContain("--threads: options of a compiled target; give --backend (c)");
   });
   it("copies of a model file compile into their own cache entries", () => {
     const copy = join(dir, "copy.tir");

@@ -1,0 +1,202 @@
+// The C code generator's state: the buffers plan-memory assigned, the KV cache slots, the constants' places in the
+// blob, scratch sizes, and C expressions for values. The op table (ops.ts) writes each op's code through it.
+import { type Abi, type ConstDecl, type Dim, type DType, formatDim, type Graph, isBlockQuantDType, type OpNode, storageBytes, type TensorType, TOKENS, POSITIONS, type BlockQuantDType } from "../../ir/index.js";
+import { BackendError, type BlobPlan } from "../common/index.js";
+import { C_ALIGN } from "./config.js";
+import { type LayoutRequest, Q8R_GROUP } from "./layout.js";
+
+/** Element types of values (weights alone are ternary or block-quantized). */
+export type ValueDType = Exclude<DType, "ternary" | BlockQuantDType>;
+export const C_TYPE: Record<ValueDType, string> = { f32: "float", f16: "uint16_t", bf16: "uint16_t", i8: "int8_t", i32: "int32_t" };
+/** The runtime's tc_fmat element types. */
+export const FMAT_TYPE: Partial<Record<DType, string>> = { f32: "TC_F32", f16: "TC_F16", bf16: "TC_BF16", q8_0: "TC_Q8R", q6_k: "TC_Q8R" };
+
+/** Bytes of one element of a value. */
+export const elemBytes = (d: DType): number => storageBytes(d, 1);
+
+/** An f32 value as a C float literal that reads back to the same bits. */
+export function cFloat(v: number): string {
+  const f = Math.fround(v);
+  if (Number.isNaN(f)) return "NAN";
+  if (!Number.isFinite(f)) return f > 0 ? "INFINITY" : "-INFINITY";
+  const text = f.toPrecision(9);
+  return `${text.includes("e") || text.includes(".") ? text : `${text}.0`}f`;
+}
+
+export function cString(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** A KV cache as the C model keeps it: slot `index`, keys stored transposed. */
+export interface CacheSlot {
+  index: number;
+  input: string;
+  next: string;
+  width: number;
+  transposed: boolean;
+}
+
+/** How large a buffer must be: perToken * T + fixed bytes. */
+interface BufferSize {
+  perToken: number;
+  fixed: number;
+}
+
+export class CEmitter {
+  readonly lines: string[] = [];
+  /** File-scope declarations (tables) placed before the forward function. */
+  readonly statics: string[] = [];
+  readonly kernels: Record<string, string> = {};
+  readonly caches = new Map<string, CacheSlot>(); // by input and by append result
+  readonly buffers: BufferSize[] = [];
+  scratchPerToken = 0;
+  scratchFixed = 0;
+  private readonly inputIndex: Map<string, number>;
+
+  constructor(
+    readonly graph: Graph,
+    readonly abi: Abi,
+    readonly blob: BlobPlan,
+    readonly layouts: ReadonlyMap<string, LayoutRequest>,
+  ) {
+    this.inputIndex = new Map(abi.kind === "graph" ? abi.inputs.map((v, i) => [v.name, i]) : []);
+    if (abi.kind === "model") this.findCacheSlots();
+    for (const node of graph.topologicalOrder()!) this.sizeBuffers(node);
+    // A buffer id no value uses (plans need not be dense) still gets a slot.
+    for (let i = 0; i < this.buffers.length; i++) this.buffers[i] ??= { perToken: 0, fixed: C_ALIGN };
+  }
+
+  /** A dim as a C expression over T (new tokens) and, in a model, P (tokens already in the cache). */
+  dim(d: Dim, where: string): string {
+    if (typeof d === "number") return String(d);
+    const allowed = this.abi.kind === "model" ? ["T", "P"] : ["T"];
+    for (const [s] of d.terms) if (!allowed.includes(s)) throw new BackendError(where, `symbolic dim '${s}' is not supported by the C backend (only ${allowed.join(" and ")})`);
+    const text = formatDim(d).replace(/(\d+)\*([A-Z])/g, "$1 * $2").replace(/\+/g, " + ");
+    return d.terms.length > 1 || d.constant !== 0 ? `(${text})` : text;
+  }
+
+  count(shape: readonly Dim[], where: string): string {
+    return shape.length === 0 ? "1" : shape.map((d) => this.dim(d, where)).join(" * ");
+  }
+
+  type(name: string): TensorType {
+    return this.graph.typeOf(name)!;
+  }
+
+  /** Rows (all dims but the last) and the last dim of a value, as C expressions. */
+  rowsAndWidth(name: string, where: string): [string, number] {
+    const t = this.type(name);
+    const last = t.shape[t.shape.length - 1];
+    if (typeof last !== "number") throw new BackendError(where, `the last dim of %${name} must be static`);
+    return [this.count(t.shape.slice(0, -1), where), last];
+  }
+
+  /** A C expression for a value's data, cast to `ctype *`. */
+  ref(name: string, ctype: string): string {
+    if (this.abi.kind === "model" && (name === TOKENS || name === POSITIONS)) return name;
+    const def = this.graph.definition(name)?.entity;
+    if (!def) throw new BackendError(`%${name}`, "undefined value");
+    if (def.kind === "const") {
+      const entry = this.blob.get(name);
+      if (!entry) throw new Error(`internal: %${name} has no place in the weight blob`);
+      return `((const ${ctype} *)(W + ${entry.offset}))`;
+    }
+    if (def.kind === "input") {
+      const i = this.inputIndex.get(name);
+      if (i === undefined) throw new BackendError(`%${name}`, "a KV cache input is only read by its append");
+      return `((${ctype} *)in[${i}])`;
+    }
+    const node = def as OpNode;
+    return `((${ctype} *)m->buf[${bufferOf(node, node.results.indexOf(name))}])`;
+  }
+
+  /** The constant behind `name`, or a user error: the kernel reads it from the blob in its own layout. */
+  constant(name: string, node: OpNode): ConstDecl {
+    const decl = this.graph.definition(name)?.entity;
+    if (!decl || decl.kind !== "const") throw new BackendError(`%${node.results[0]}`, `operand %${name} of ${node.op} must be a constant for the C backend`);
+    return decl;
+  }
+
+  /** The runtime's tc_fmat initializer for a float or block-quantized matrix constant. */
+  fmat(c: ConstDecl): string {
+    const [rows, cols] = c.type.shape as [number, number];
+    const group = isBlockQuantDType(c.type.dtype) ? Q8R_GROUP[c.type.dtype] : 0;
+    return `{${this.ref(c.name, "uint8_t")}, ${FMAT_TYPE[c.type.dtype]}, ${this.layouts.get(c.name)?.layout === "interleaved" ? 1 : 0}, ${rows}, ${cols}, ${group}}`;
+  }
+
+  /** Asks for scratch memory of perToken * T + fixed bytes for one op. */
+  scratch(perToken: number, fixed: number): void {
+    this.scratchPerToken = Math.max(this.scratchPerToken, Math.ceil(perToken / C_ALIGN) * C_ALIGN);
+    this.scratchFixed = Math.max(this.scratchFixed, fixed + 2 * C_ALIGN);
+  }
+
+  emit(...code: string[]): void {
+    this.lines.push(...code.map((l) => `  ${l}`));
+  }
+
+  /** A line at file scope (a table), named uniquely; returns the name. */
+  addStatic(ctype: string, base: string, values: readonly string[]): string {
+    const name = `${base}_${this.statics.length}`;
+    this.statics.push(`static const ${ctype} ${name}[${values.length}] = {${values.join(", ")}};`);
+    return name;
+  }
+
+  private findCacheSlots(): void {
+    if (this.abi.kind !== "model") return;
+    const g = this.graph;
+    this.abi.caches.forEach((c, index) => {
+      const uses = g.users(c.input);
+      if (uses.length !== 1) throw new BackendError(`%${c.input}`, "a KV cache input may only feed its append");
+      let transposed = false;
+      for (const u of g.users(c.next)) {
+        const slot = u.operands.indexOf(c.next);
+        if (u.op !== "attention" || slot === 0 || u.operands.lastIndexOf(c.next) !== slot) throw new BackendError(`%${c.next}`, "a KV cache may only be read as the keys or values of attention");
+        if (slot === 1) transposed = true;
+      }
+      const slotInfo: CacheSlot = { index, input: c.input, next: c.next, width: c.width, transposed };
+      this.caches.set(c.input, slotInfo);
+      this.caches.set(c.next, slotInfo);
+    });
+  }
+
+  private sizeBuffers(node: OpNode): void {
+    node.results.forEach((r, i) => {
+      if (this.caches.has(r)) return; // a cache append writes into the cache itself
+      const b = bufferOf(node, i);
+      const terms = byteTerms(node.resultTypes[i]!, `%${r}`);
+      const cur = (this.buffers[b] ??= { perToken: 0, fixed: 0 });
+      cur.perToken = Math.max(cur.perToken, Math.ceil(terms.perToken / C_ALIGN) * C_ALIGN);
+      cur.fixed = Math.max(cur.fixed, terms.fixed + C_ALIGN);
+    });
+  }
+}
+
+/** The buffer plan-memory gave result i of `node`. */
+function bufferOf(node: OpNode, i: number): number {
+  const plan = node.attrs["plan.buffer"];
+  const ids = typeof plan === "number" ? [plan] : typeof plan === "string" ? plan.split(",").map(Number) : [];
+  const b = ids[i];
+  if (b === undefined || !Number.isInteger(b) || b < 0) throw new BackendError(`%${node.results[i]}`, "has no buffer assignment (run plan-memory last)");
+  return b;
+}
+
+/** A dim as a * T + b, or undefined if it has another symbol (or none: then a = 0). */
+export function linearInT(d: Dim): { a: number; b: number } | undefined {
+  if (typeof d === "number") return { a: 0, b: d };
+  if (d.terms.some(([s]) => s !== "T")) return undefined;
+  return { a: d.terms[0]?.[1] ?? 0, b: d.constant };
+}
+
+/** Bytes of a value as perToken * T + fixed (the buffer plan sizes buffers for the largest batch). */
+function byteTerms(t: TensorType, where: string): BufferSize {
+  let symbolic = 0;
+  let perToken = 0;
+  let fixed = elemBytes(t.dtype);
+  for (const d of t.shape) {
+    const lin = linearInT(d);
+    if (!lin || (lin.a !== 0 && ++symbolic > 1)) throw new BackendError(where, `a value of shape [${t.shape.map(formatDim).join(", ")}] cannot live in a planned buffer (one dim at most may depend on T, as a * T + b)`);
+    perToken = perToken * lin.b + fixed * lin.a;
+    fixed *= lin.b;
+  }
+  return { perToken, fixed };
+}

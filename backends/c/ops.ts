@@ -1,0 +1,318 @@
+// The C target's op table: for each op it compiles, the layouts its kernel reads its constants in, and the code
+// that calls the kernel. Operands are read by the names the op registry gives them.
+import { elementCount, formatDim, getOp, type Graph, isBlockQuantDType, lutEntries, type OpNode, type PackedFormat, parseProgram, type TensorType, withDefaults } from "../../ir/index.js";
+import { BackendError, type OpRule, operandsOf } from "../common/index.js";
+import { addSubScratchBytes, packedScratchPerToken } from "./config.js";
+import { cFloat, cString, type CEmitter, C_TYPE, elemBytes, FMAT_TYPE, type ValueDType } from "./emitter.js";
+import type { LayoutRequest } from "./layout.js";
+
+type Attrs = Record<string, unknown>;
+
+interface COp {
+  rule?: OpRule;
+  /** Layouts the kernel reads constant operands in, by operand name. */
+  layouts?(node: OpNode, graph: Graph, a: Attrs): Record<string, LayoutRequest>;
+  emit(e: CEmitter, node: OpNode, ops: Readonly<Record<string, string>>, a: Attrs, where: string): void;
+}
+
+const isConst = (graph: Graph, v: string | undefined): boolean => v !== undefined && graph.definition(v)?.entity.kind === "const";
+const constOperand =
+  (name: string, what: string): OpRule["check"] =>
+  (node, graph) =>
+    isConst(graph, operandsOf(node)[name]) ? undefined : `the ${what} (operand '${name}') must be a constant`;
+const floatMatrix = (name: string): OpRule["check"] => (node, graph) => {
+  const v = operandsOf(node)[name]!;
+  const problem = constOperand(name, "weight")!(node, graph);
+  if (problem) return problem;
+  const dtype = graph.typeOf(v)!.dtype;
+  return FMAT_TYPE[dtype] ? undefined : `a ${dtype} weight is not supported by the C kernel (f32, f16, bf16, q8_0, q6_k)`;
+};
+
+/** Elementwise code: one loop over the result, operands of one element (or a suffix of its shape) broadcast. */
+function emitElementwise(e: CEmitter, node: OpNode, expr: string, where: string): void {
+  const outT = node.resultTypes[0]!;
+  const count = e.count(outT.shape, where);
+  const outDims = outT.shape.map((d) => e.dim(d, where));
+  const head: string[] = [];
+  const index: string[] = [];
+  const coordLines: string[] = [];
+  let coords = false;
+  node.operands.forEach((o, i) => {
+    const t = e.type(o);
+    const dims = t.shape.map((d) => e.dim(d, where));
+    head.push(`  const float *in${i} = ${e.ref(o, "float")};`);
+    if (dims.join("*") === outDims.join("*")) index.push("el");
+    else if (t.shape.every((d) => d === 1)) index.push("0");
+    else if (outDims.slice(-dims.length).join("*") === dims.join("*")) index.push(`el % (${e.count(t.shape, where)})`);
+    else {
+      // Numpy broadcasting in general: dims align from the right; a dim of 1 repeats along the result's.
+      coords = true;
+      const offset = outDims.length - dims.length;
+      const terms = dims.map((d, k) => (d === "1" ? undefined : [`c${k + offset}`, ...dims.slice(k + 1).filter((x) => x !== "1").map((x) => `(${x})`)].join(" * "))).filter((x): x is string => x !== undefined);
+      index.push(terms.join(" + ") || "0");
+    }
+  });
+  if (coords) {
+    // The result's coordinates of element el, last dim fastest.
+    const lines = ["    int64_t rest = el;"];
+    for (let k = outDims.length - 1; k >= 0; k--) lines.push(`    const int64_t c${k} = rest % (${outDims[k]}); rest /= (${outDims[k]});`, `    TC_UNUSED(c${k});`);
+    lines.push("    TC_UNUSED(rest);");
+    coordLines.push(...lines);
+  }
+  const body: string[] = [];
+  const stack: string[] = [];
+  let tmp = 0;
+  for (const step of parseProgram(expr, node.operands.length)) {
+    if (step.kind === "input") {
+      const v = `s${tmp++}`;
+      body.push(`float ${v} = in${step.index}[${index[step.index]}];`);
+      stack.push(v);
+    } else if (step.kind === "unary") {
+      const v = stack[stack.length - 1]!;
+      body.push(`${v} = ${UNARY_C[step.op]!}(${v});`);
+    } else {
+      const rhs = stack.pop()!;
+      const lhs = stack[stack.length - 1]!;
+      body.push(`${lhs} = ${lhs} ${BINARY_C[step.op]!} ${rhs};`);
+    }
+  }
+  e.emit("{");
+  e.emit(...head);
+  e.emit(`  float *yo = ${e.ref(node.results[0]!, "float")};`, `  for (int64_t el = 0; el < ${count}; el++) {`);
+  e.lines.push(...coordLines.map((l) => `  ${l}`));
+  for (const l of body) e.emit(`    ${l}`);
+  e.emit(`    yo[el] = ${stack[0]};`, "  }", "}");
+}
+
+/** How each step of an elementwise program is spelled in C (runtime functions, operators). */
+const UNARY_C: Record<string, string> = { silu: "tc_silu", relu2: "tc_relu2" };
+const BINARY_C: Record<string, string> = { add: "+", mul: "*" };
+
+const elementwise = (expr: (node: OpNode, a: Attrs) => string): COp => ({
+  rule: { note: "one loop, f32", check: (node, graph) => (node.operands.every((o) => graph.typeOf(o)?.dtype === "f32") ? undefined : "operands must be f32") },
+  emit: (e, node, _ops, a, where) => emitElementwise(e, node, expr(node, a), where),
+});
+
+export const C_OPS: Readonly<Record<string, COp>> = {
+  embedding: {
+    rule: { note: "row gather from an f32/f16/bf16/q8_0/q6_k table", check: floatMatrix("table") },
+    layouts: (node, graph): Record<string, LayoutRequest> => (isBlockQuantDType(graph.typeOf(operandsOf(node).table!)!.dtype) ? { table: { layout: "interleaved" } } : {}),
+    emit(e, node, { table, ids }, _a, where) {
+      const decl = e.constant(table!, node);
+      const out = node.results[0]!;
+      e.emit("{", `  const tc_fmat tab = ${e.fmat(decl)};`);
+      e.emit(`  int64_t bad = tc_embedding(&tab, ${e.ref(ids!, "int32_t")}, ${e.count(e.type(ids!).shape, where)}, ${e.ref(out, "float")});`);
+      e.emit(`  if (bad) return tc_fail(m, TERNC_ERR_INPUT, "token %ld is %ld, outside the vocabulary of ${decl.type.shape[0] as number}", (long)(bad - 1), (long)${e.ref(ids!, "int32_t")}[bad - 1]);`, "}");
+    },
+  },
+  rmsnorm: {
+    emit(e, node, { x, g }, a, where) {
+      const [rows, d] = e.rowsAndWidth(x!, where);
+      e.emit(`tc_rmsnorm(${e.ref(x!, "float")}, ${e.ref(g!, "float")}, ${rows}, ${d}, ${cFloat(a.eps as number)}, ${e.ref(node.results[0]!, "float")});`);
+    },
+  },
+  softmax: {
+    emit(e, node, { x }, _a, where) {
+      const [rows, d] = e.rowsAndWidth(x!, where);
+      e.emit("{", `  float *v = ${e.ref(node.results[0]!, "float")};`, `  if (v != ${e.ref(x!, "float")}) memcpy(v, ${e.ref(x!, "float")}, (size_t)(${rows} * ${d}) * sizeof(float));`);
+      e.emit(`  for (int64_t r = 0; r < ${rows}; r++) tc_softmax_row(v + r * ${d}, ${d});`, "}");
+    },
+  },
+  act_quant: {
+    emit(e, node, { x }, _a, where) {
+      const [rows, k] = e.rowsAndWidth(x!, where);
+      e.emit(`tc_act_quant(${e.ref(x!, "float")}, ${rows}, ${k}, ${e.ref(node.results[0]!, "int8_t")}, ${e.ref(node.results[1]!, "float")});`);
+    },
+  },
+  ternary_matmul_packed: {
+    rule: { note: "packed 2-bit (i2) or base-3 (tq1) blocks; AVX-512 VNNI, AVX2, NEON or portable", check: constOperand("w", "weight") },
+    layouts: (node, graph, a) => ({ w: { layout: a.format as PackedFormat, arg: graph.typeOf(operandsOf(node).x!)!.shape[1] as number } }),
+    emit(e, node, { x, w }, a, where) {
+      const format = a.format as PackedFormat;
+      const xt = e.type(x!);
+      const k = xt.shape[1] as number;
+      const n = e.type(w!).shape[0] as number;
+      const group = (a.group as number | undefined) ?? 0;
+      const out = node.results[0]!;
+      const fmt = format === "i2" ? "TC_I2" : "TC_TQ1";
+      e.kernels[out] = format;
+      if (xt.dtype === "i8") {
+        e.scratch(packedScratchPerToken(format, k, group), 0);
+        e.emit(`tc_ternary_packed(m->pool, ${e.ref(x!, "int8_t")}, ${e.dim(xt.shape[0]!, where)}, ${k}, ${e.ref(w!, "uint8_t")}, ${n}, ${fmt}, ${group}, ${e.ref(out, "int32_t")}, m->scratch);`);
+      } else {
+        e.emit(`tc_ternary_packed_f32(${e.ref(x!, "float")}, ${e.dim(xt.shape[0]!, where)}, ${k}, ${e.ref(w!, "uint8_t")}, ${n}, ${fmt}, ${group}, ${e.ref(out, "float")});`);
+      }
+    },
+  },
+  lut_build: {
+    emit(e, node, { x }, a, where) {
+      const xt = e.type(x!);
+      e.emit(`tc_lut_build(${e.ref(x!, "int8_t")}, ${e.dim(xt.shape[0]!, where)}, ${xt.shape[1] as number}, ${a.group as number}, ${e.ref(node.results[0]!, "int32_t")});`);
+    },
+  },
+  lut_matmul: {
+    rule: { note: "int16 weight patterns looked up in tables of partial sums", check: constOperand("w", "weight") },
+    layouts: (_node, _graph, a) => ({ w: { layout: "lut", arg: a.group as number } }),
+    emit(e, node, { table, w }, a, where) {
+      const tt = e.type(table!);
+      const out = node.results[0]!;
+      e.kernels[out] = `lut${a.group as number}`;
+      e.emit(`tc_lut_matmul(m->pool, ${e.ref(table!, "int32_t")}, ${e.dim(tt.shape[0]!, where)}, ${tt.shape[1] as number}, ${lutEntries(a.group as number)}, ${e.ref(w!, "int16_t")}, ${e.type(w!).shape[0] as number}, ${e.ref(out, "int32_t")});`);
+    },
+  },
+  addsub_network: {
+    emit(e, node, { x, program, outputs }, _a, where) {
+      const xt = e.type(x!);
+      const k = xt.shape[1] as number;
+      const steps = e.type(program!).shape[0] as number;
+      const out = node.results[0]!;
+      e.kernels[out] = "addsub";
+      e.scratch(0, addSubScratchBytes(k, steps));
+      e.emit(`tc_addsub_network(${e.ref(x!, "int8_t")}, ${e.dim(xt.shape[0]!, where)}, ${k}, ${e.ref(program!, "int32_t")}, ${steps}, ${e.ref(outputs!, "int32_t")}, ${e.type(outputs!).shape[0] as number}, ${e.ref(out, "int32_t")}, (int32_t *)m->scratch);`);
+    },
+  },
+  dequant: {
+    emit(e, node, { acc, ws, xs }, a, where) {
+      const at = e.type(acc!);
+      const n = at.shape[1] as number;
+      const groups = at.shape.length === 3 ? (at.shape[2] as number) : 1;
+      const wsLen = elementCount(e.type(ws!).shape as number[]);
+      const accArgs = at.dtype === "i32" ? `${e.ref(acc!, "int32_t")}, NULL` : `NULL, ${e.ref(acc!, "float")}`;
+      e.emit(`tc_dequant(${accArgs}, ${e.ref(ws!, "float")}, ${wsLen}, ${xs ? e.ref(xs, "float") : "NULL"}, ${e.dim(at.shape[0]!, where)}, ${n}, ${groups}, ${a.fused === true ? 1 : 0}, ${e.ref(node.results[0]!, "float")});`);
+    },
+  },
+  dequant_fixed: {
+    emit(e, node, { acc, mult, shift, xs }, a, where) {
+      const at = e.type(acc!);
+      const len = (v: string): number => elementCount(e.type(v).shape as number[]);
+      e.emit(`tc_dequant_fixed(${e.ref(acc!, "int32_t")}, ${e.ref(mult!, "int32_t")}, ${len(mult!)}, ${e.ref(shift!, "int32_t")}, ${len(shift!)}, ${e.ref(xs!, "float")}, ${e.dim(at.shape[0]!, where)}, ${at.shape[1] as number}, ${a.frac_bits as number}, ${e.ref(node.results[0]!, "float")});`);
+    },
+  },
+  slice: {
+    emit(e, node, { x }, a, where) {
+      const t = e.type(x!);
+      const axis = a.axis as number;
+      const eb = elemBytes(t.dtype);
+      e.emit(`tc_copy_ranges(${e.ref(x!, "uint8_t")}, ${e.ref(node.results[0]!, "uint8_t")}, ${e.count(t.shape.slice(0, axis), where)}, ${(t.shape[axis] as number) * eb}, ${(a.start as number) * eb}, ${(a.size as number) * eb}, ${e.count(t.shape.slice(axis + 1), where)});`);
+    },
+  },
+  concat: {
+    emit(e, node, { lhs, rhs }, a, where) {
+      const out = node.results[0]!;
+      const cache = e.caches.get(out);
+      if (cache) {
+        e.emit(`if (tc_cache_append(m, ${cache.index}, ${e.ref(rhs!, "float")}, P, T)) return tc_fail(m, TERNC_ERR_CONTEXT, "the context of %d tokens is full", (int)m->n_ctx);`);
+        return;
+      }
+      const ta = e.type(lhs!);
+      const tb = e.type(rhs!);
+      const axis = a.axis as number;
+      const eb = elemBytes(ta.dtype);
+      const inner = (t: TensorType): string => `${e.count(t.shape.slice(axis), where)} * ${eb}`;
+      e.emit(`tc_concat(${e.ref(lhs!, "uint8_t")}, ${e.ref(rhs!, "uint8_t")}, ${e.ref(out, "uint8_t")}, ${e.count(ta.shape.slice(0, axis), where)}, ${inner(ta)}, ${inner(tb)});`);
+    },
+  },
+  rope: {
+    emit(e, node, { x, pos }, a, where) {
+      const [rows, width] = e.rowsAndWidth(x!, where);
+      const hd = a.head_dim as number;
+      const rot = (a.rot_dims as number | undefined) ?? hd;
+      const inv = Array.from({ length: rot / 2 }, (_, i) => cFloat(Math.pow(a.base as number, -(2 * i) / rot)));
+      const table = e.addStatic("float", "tc_rope_inv", inv);
+      e.emit(`tc_rope(${e.ref(x!, "float")}, ${e.ref(pos!, "int32_t")}, ${rows}, ${width}, ${hd}, ${rot}, ${a.style === "neox" ? 1 : 0}, ${table}, ${e.ref(node.results[0]!, "float")});`);
+    },
+  },
+  attention: {
+    rule: { note: "causal, grouped-query; keys of a KV cache stored transposed" },
+    emit(e, node, { q, k, v }, a, where) {
+      const hd = a.head_dim as number;
+      const scale = (a.scale as number | undefined) ?? Math.fround(1 / Math.sqrt(hd));
+      const kc = e.caches.get(k!);
+      const vc = e.caches.get(v!);
+      const qRows = e.dim(e.type(q!).shape[0]!, where);
+      const s = e.dim(e.type(k!).shape[0]!, where);
+      e.emit("{");
+      if (kc) e.emit(`  const float *kt = m->cache[${kc.index}];`, "  const int64_t cap = m->n_ctx;");
+      else {
+        // Keys not in a cache are transposed once so the scores of consecutive keys are independent lanes.
+        e.scratch(4 * (e.type(k!).shape[1] as number), 0);
+        e.emit("  float *kt = (float *)m->scratch;", `  const int64_t cap = ${s};`, `  tc_transpose(${e.ref(k!, "float")}, ${s}, ${(a.kv_heads as number) * hd}, kt);`);
+      }
+      e.emit(`  const float *vr = ${vc ? `m->cache[${vc.index}]` : e.ref(v!, "float")};`);
+      e.emit(`  tc_attn_ctx c = {${e.ref(q!, "float")}, kt, vr, ${e.ref(node.results[0]!, "float")}, m->attn_scratch, ${qRows}, ${s}, cap, ${a.heads as number}, ${a.kv_heads as number}, ${hd}, ${cFloat(scale)}};`);
+      e.emit(`  tc_parallel(m->pool, ${qRows} * ${a.heads as number}, 1, tc_attention_task, &c);`, "}");
+    },
+  },
+  matmul: {
+    rule: { note: "float or block-quantized weight, 8 (16) rows interleaved; sums in index order", check: floatMatrix("w") },
+    layouts: () => ({ w: { layout: "interleaved" } }),
+    emit(e, node, { x, w }, _a, where) {
+      const decl = e.constant(w!, node);
+      const [rows, k] = e.rowsAndWidth(x!, where);
+      const n = decl.type.shape[0] as number;
+      const out = node.results[0]!;
+      // A model's earlier logits are only needed on request: decode and prefill read the last row.
+      const first = e.abi.kind === "model" && out === "logits" ? `(m->all_logits ? 0 : ${rows} - 1)` : "0";
+      e.emit("{", `  const tc_fmat wm = ${e.fmat(decl)};`, `  const int64_t r0 = ${first};`);
+      e.emit(`  tc_matmul(m->pool, ${e.ref(x!, "float")} + r0 * ${k}, ${rows} - r0, &wm, ${e.ref(out, "float")} + r0 * ${n});`, "}");
+    },
+  },
+  add: elementwise(() => "$0 $1 add"),
+  mul: elementwise(() => "$0 $1 mul"),
+  silu: elementwise(() => "$0 silu"),
+  relu2: elementwise(() => "$0 relu2"),
+  elementwise: elementwise((_n, a) => a.expr as string),
+};
+
+/** Every result must fit a planned buffer: one dim at most depends on the token counts (T, and P in a model). */
+function plannableResults(node: OpNode): string | undefined {
+  for (const [i, t] of node.resultTypes.entries()) {
+    const symbolic = (t?.shape ?? []).filter((d) => typeof d !== "number");
+    if (symbolic.length > 1 || symbolic.some((d) => typeof d !== "number" && d.terms.some(([s]) => s !== "T" && s !== "P"))) {
+      return `result %${node.results[i]} has shape [${t!.shape.map(formatDim).join(", ")}]: the C backend plans buffers for one dim at most that depends on T (or P)`;
+    }
+  }
+  return undefined;
+}
+
+/** The rules of the op table, as the target contract lists them (each also checks its results fit a buffer). */
+export const C_OP_RULES: Readonly<Record<string, OpRule>> = Object.fromEntries(
+  Object.entries(C_OPS).map(([op, c]) => [op, { note: c.rule?.note, check: (node: OpNode, graph: Graph) => plannableResults(node) ?? c.rule?.check?.(node, graph) }]),
+);
+
+/** Each constant's layout, from how the kernels of its users read it; a constant read in two layouts is an error. */
+export function layoutRequests(graph: Graph): Map<string, LayoutRequest> {
+  const requests = new Map<string, LayoutRequest>();
+  for (const node of graph.ops()) {
+    const wanted = C_OPS[node.op]?.layouts?.(node, graph, withDefaults(getOp(node.op)!, node.attrs)) ?? {};
+    const ops = operandsOf(node);
+    for (const [operandName, req] of Object.entries(wanted)) {
+      const v = ops[operandName]!;
+      const prev = requests.get(v);
+      if (prev && (prev.layout !== req.layout || prev.arg !== req.arg)) throw new BackendError(`%${v}`, `the constant is read in two layouts (${prev.layout} and ${req.layout})`);
+      requests.set(v, req);
+    }
+  }
+  for (const c of graph.consts()) if (c.type.dtype === "ternary" && !requests.has(c.name)) throw new BackendError(`%${c.name}`, "a ternary constant outside a lowered product (run the c pipeline first)");
+  return requests;
+}
+
+/** Emits one op and, when tracing, its results. */
+export function emitOp(e: CEmitter, node: OpNode): void {
+  const where = `%${node.results[0]} (${node.op})`;
+  const op = C_OPS[node.op];
+  if (!op) throw new BackendError(where, `op '${node.op}' is not supported by the C backend (run the c pipeline to lower the graph)`);
+  e.emit(`/* ${node.results.map((r) => `%${r}`).join(", ")} = ${node.op}(${node.operands.map((o) => `%${o}`).join(", ")}) */`);
+  op.emit(e, node, operandsOf(node), withDefaults(getOp(node.op)!, node.attrs), where);
+  node.results.forEach((r, i) => {
+    const cache = e.caches.get(r);
+    if (cache) {
+      e.emit(`if (m->trace) tc_trace_cache(m, ${cString(r)}, ${cache.index}, P + T);`);
+      return;
+    }
+    const t = node.resultTypes[i]!;
+    const dtype = t.dtype as ValueDType;
+    const dims = t.shape.map((d) => e.dim(d, `%${r}`));
+    e.emit(`if (m->trace) { const int64_t sh[] = {${dims.join(", ") || "0"}}; m->trace(m->trace_user, ${cString(r)}, TERNC_${dtype.toUpperCase()}, ${t.shape.length}, sh, ${e.ref(r, C_TYPE[dtype])}); }`);
+  });
+}

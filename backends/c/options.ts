@@ -1,0 +1,44 @@
+// The C target's options, declared once: the CLI builds its flags from these and the library takes the same names.
+import type { TargetOptions, TargetOptionSpec } from "../common/index.js";
+
+export const C_KERNELS = ["auto", "i2", "tq1", "lut"] as const;
+export type CKernel = (typeof C_KERNELS)[number];
+
+export const C_ISAS = ["native", "avx2", "avx512", "portable", "neon", "neon-nodot"] as const;
+export type CIsa = (typeof C_ISAS)[number];
+
+export const C_OPTIONS: readonly TargetOptionSpec[] = [
+  { name: "kernel", flag: "--kernel <kind>", kind: "choice", choices: C_KERNELS, default: "auto", step: "compile", description: "ternary kernel for every layer: i2 (2-bit codes), tq1 (base 3, 1.6 bits), lut (lookup tables); auto picks per layer by a cost model" },
+  { name: "int8Head", flag: "--int8-head", kind: "flag", default: false, step: "compile", description: "opt-in, LOSSY: store the LM head (and a tied embedding) as q8_0, int8 with a scale per 32 weights" },
+  { name: "isa", flag: "--isa <isa>", kind: "choice", choices: C_ISAS, default: "native", step: "build", description: "kernels to build: native, avx2, avx512 (with VNNI), portable, or neon / neon-nodot (cross-compiled, run under qemu-aarch64)" },
+  { name: "cc", flag: "--cc <compiler>", kind: "string", step: "build", description: "C compiler (default cc, or aarch64-linux-gnu-gcc for neon)" },
+  { name: "cflags", flag: "--cflags <flags>", kind: "string", step: "build", description: "C compiler flags instead of the Makefile's -O3" },
+  { name: "ldflags", flag: "--ldflags <flags>", kind: "string", step: "build", description: "linker flags for the runner (e.g. -fsanitize=address)" },
+  { name: "threads", flag: "--threads <n>", kind: "count", step: "run", description: "threads of the compiled model (default: all cores)" },
+  { name: "mmap", flag: "--mmap", kind: "flag", default: false, step: "run", description: "map weights.bin instead of reading it into (huge-page) memory" },
+];
+
+/** The C options, typed (resolveOptions has checked them against C_OPTIONS). */
+export interface COptions {
+  kernel: CKernel;
+  int8Head: boolean;
+  isa: CIsa;
+  cc?: string;
+  cflags?: string;
+  ldflags?: string;
+  threads?: number;
+  mmap: boolean;
+}
+
+export function cOptions(o: TargetOptions): COptions {
+  return {
+    kernel: (o.kernel ?? "auto") as CKernel,
+    int8Head: o.int8Head === true,
+    isa: (o.isa ?? "native") as CIsa,
+    cc: o.cc as string | undefined,
+    cflags: o.cflags as string | undefined,
+    ldflags: o.ldflags as string | undefined,
+    threads: o.threads as number | undefined,
+    mmap: o.mmap === true,
+  };
+}

@@ -1,0 +1,138 @@
+// The CLI's compiled-target commands, written once for every target in the registry: `compile`, `validate`,
+// `run --backend T` and `targets`. Each target's declared options become flags here.
+import { Command, Option } from "commander";
+import { flagName, type OptionValue, resolveOptions, type Target, type TargetOptionSpec } from "../../backends/common/index.js";
+import { UserError } from "../errors.js";
+import { writeFileAtomic } from "../io/files.js";
+import { encodeNpy } from "../io/npy.js";
+import type { ActQuantFlag } from "../loadModelGraph.js";
+import { compileModel } from "../targets/compile.js";
+import { pipelineText } from "../targets/lower.js";
+import { allTargets, getTarget } from "../targets/registry.js";
+import { runOnTarget } from "../targets/run.js";
+import { formatValidation, validateModel } from "../targets/validate.js";
+import { parseTokenList, prepareModelRun, printRun, type RunModelOptions, wholeNumber } from "./modelCommands.js";
+import type { CliIo } from "./program.js";
+
+/** Every option any target declares, once each, with the targets that declare it. */
+function declaredOptions(): Array<{ spec: TargetOptionSpec; targets: string[] }> {
+  const byName = new Map<string, { spec: TargetOptionSpec; targets: string[] }>();
+  for (const t of allTargets())
+    for (const spec of t.options) {
+      const seen = byName.get(spec.name);
+      if (seen && seen.spec.flag !== spec.flag) throw new Error(`internal: targets ${seen.targets[0]} and ${t.name} declare option '${spec.name}' with different flags`);
+      if (seen) seen.targets.push(t.name);
+      else byName.set(spec.name, { spec, targets: [t.name] });
+    }
+  return [...byName.values()];
+}
+
+/** Adds every target's options to a command (no defaults: the target fills them, so given ones can be told apart). */
+export function addTargetOptions(cmd: Command, steps: ReadonlyArray<TargetOptionSpec["step"]>): Command {
+  for (const { spec, targets } of declaredOptions()) {
+    if (!steps.includes(spec.step)) continue;
+    const def = spec.default !== undefined && spec.kind !== "flag" ? ` (default ${String(spec.default)})` : "";
+    const opt = new Option(spec.flag, `target ${targets.join(", ")}: ${spec.description}${def}`);
+    if (spec.kind === "choice") opt.choices(spec.choices!);
+    cmd.addOption(opt);
+  }
+  return cmd.addHelpText("after", () => `\n${targetsHelp()}`);
+}
+
+/** The values of target options given on the command line; an option the chosen target lacks is an error. */
+export function givenTargetOptions(target: Target, opts: Readonly<Record<string, unknown>>, what: string): Record<string, OptionValue> {
+  const out: Record<string, OptionValue> = {};
+  for (const { spec } of declaredOptions()) {
+    const v = opts[spec.name];
+    if (v === undefined) continue;
+    if (!target.options.some((o) => o.name === spec.name)) throw new UserError(`${flagName(spec)} is not an option of ${what} ${target.name} (see ternc targets)`);
+    out[spec.name] = v as OptionValue;
+  }
+  return out;
+}
+
+/** A target's options, one line each. */
+function optionLines(t: Target, indent: string): string[] {
+  return t.options.map((o) => `${indent}${o.flag.padEnd(20)} (${o.step}) ${o.description}${o.choices ? ` [${o.choices.join(", ")}]` : ""}${o.default !== undefined && o.kind !== "flag" ? ` (default ${String(o.default)})` : ""}`);
+}
+
+function targetsHelp(): string {
+  return allTargets()
+    .map((t) => [`Target ${t.name}: ${t.summary}`, ...optionLines(t, "  ")].join("\n"))
+    .join("\n\n");
+}
+
+const optionalWholeNumber = (text: string | undefined, flag: string, min: number): number | undefined => (text === undefined ? undefined : wholeNumber(text, flag, min));
+
+export interface CompileCommandOptions {
+  target: string;
+  output?: string;
+  actQuant?: ActQuantFlag;
+  context?: string;
+  [option: string]: unknown;
+}
+
+export function compileCommand(model: string, o: CompileCommandOptions, io: CliIo): void {
+  if (!o.output) throw new UserError("give the output folder with -o DIR");
+  const target = getTarget(o.target);
+  const compiled = compileModel(model, o.output, { target: target.name, options: givenTargetOptions(target, o, "target"), actQuant: o.actQuant, context: optionalWholeNumber(o.context, "--context", 1) });
+  for (const note of compiled.lossy) io.stderr(`LOSSY ${note}\n`);
+  io.stdout(`wrote ${compiled.dir}: ${[...compiled.emitted.files, "manifest.json"].join(", ")}\n`);
+  for (const line of compiled.emitted.summary) io.stdout(`${line.replaceAll("{out}", o.output)}\n`);
+}
+
+export interface ValidateCommandOptions {
+  target: string;
+  steps: string;
+  tokens?: string;
+  seed: string;
+  actQuant?: ActQuantFlag;
+  keep?: string;
+  json?: boolean;
+  [option: string]: unknown;
+}
+
+/** Exit status 1 (a user-facing failure) when the target's output disagrees with the interpreter. */
+export function validateCommand(model: string, o: ValidateCommandOptions, io: CliIo): void {
+  const target = getTarget(o.target);
+  const report = validateModel(model, {
+    target: target.name,
+    options: givenTargetOptions(target, o, "target"),
+    steps: wholeNumber(o.steps, "--steps", 1),
+    tokens: o.tokens !== undefined ? parseTokenList(o.tokens) : undefined,
+    seed: wholeNumber(o.seed, "--seed", 0),
+    actQuant: o.actQuant,
+    keepDir: o.keep,
+  });
+  io.stdout(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatValidation(model, report));
+  if (!report.ok) throw new UserError(`validation failed: ${report.firstMismatch ?? (!report.logits.ok ? "logits outside the tolerance" : "greedy tokens differ")}`);
+}
+
+/** `ternc run MODEL --backend T`: compile once into the cache, build, and run. */
+export function runOnBackend(path: string, backend: string, o: RunModelOptions & Record<string, unknown>, io: CliIo): void {
+  const target = getTarget(backend);
+  const { prompt, maxTokens, tokenizer } = prepareModelRun(path, o);
+  const r = runOnTarget(path, { tokens: prompt, maxTokens, stopToken: tokenizer?.eosId, context: Math.max(prompt.length + maxTokens, 1), promptLogits: o.logits !== undefined }, {
+    target: target.name,
+    options: givenTargetOptions(target, o, "backend"),
+    actQuant: o.actQuant,
+    log: (line) => io.stderr(`${line}\n`),
+  });
+  for (const note of r.lossy) io.stderr(`LOSSY ${note}\n`);
+  if (o.logits && r.promptLogits) writeFileAtomic(o.logits, encodeNpy(r.promptLogits));
+  const report = { prompt, generated: r.generated, text: tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds };
+  printRun(io, report, { json: o.json, jsonExtra: { backend: target.name, ...r.facts }, engine: r.engine });
+}
+
+/** `ternc targets`: every target with its options and the ops it compiles. */
+export function targetsCommand(o: { json?: boolean }, io: CliIo): void {
+  if (o.json) {
+    io.stdout(`${JSON.stringify(allTargets().map((t) => ({ name: t.name, summary: t.summary, options: t.options, ops: Object.fromEntries(Object.entries(t.ops).map(([op, r]) => [op, r.note ?? ""])), tolerance: t.tolerance, pipeline: pipelineText(t.pipeline(resolveOptions(t, {}))) })), null, 2)}\n`);
+    return;
+  }
+  for (const t of allTargets()) {
+    io.stdout(`${t.name}: ${t.summary}\n  options:\n${optionLines(t, "    ").join("\n")}\n  pipeline: ${pipelineText(t.pipeline(resolveOptions(t, {}))).join(",")}\n  ops:\n`);
+    for (const [op, rule] of Object.entries(t.ops)) io.stdout(`    ${op.padEnd(22)}${rule.note ?? ""}\n`);
+    io.stdout(`  float tolerance: op ${t.tolerance.op.abs} + ${t.tolerance.op.rel} * |x|, logits ${t.tolerance.logitsRel} of the largest\n\n`);
+  }
+}
