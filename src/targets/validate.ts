@@ -152,7 +152,7 @@ export function validateModel(path: string, o: ValidateOptions): ValidationRepor
   const options = resolveOptions(target, o.options ?? {});
   const loaded = loadModelGraph(path, o.actQuant);
   const lowered = lowerForTarget(loaded.graph, target, options, loaded.loadConst);
-  const { graph, abi } = { graph: loaded.graph, abi: loaded.abi };
+  const { graph, abi } = loaded;
   const rng = new Rng(o.seed ?? 1);
   const prompt = o.tokens ?? Array.from({ length: o.promptLength ?? 5 }, () => Math.floor(rng.next() * abi.vocab));
   const bad = prompt.find((t) => t < 0 || t >= abi.vocab);
