@@ -16,7 +16,7 @@ export interface AddSubNetwork {
 
 type Row = Map<number, number>; // register -> sign
 
-export function buildAddSubNetwork(w: TernaryArray, n: number, k: number): AddSubNetwork {
+export function buildAddSubNetwork(w: TernaryArray, n: number, k: number, maxSharedPairs = Infinity): AddSubNetwork {
   const rows: Row[] = [];
   let plainAdditions = 0;
   for (let o = 0; o < n; o++) {
@@ -30,8 +30,8 @@ export function buildAddSubNetwork(w: TernaryArray, n: number, k: number): AddSu
   }
   const program: number[] = [];
   let next = k;
-  // Extract the most frequent signed pair while one occurs in two rows or more.
-  for (;;) {
+  // Extract the most frequent signed pair while one occurs in two rows or more (at most maxSharedPairs of them).
+  for (let shared = 0; shared < maxSharedPairs; shared++) {
     const counts = new Map<string, number>();
     for (const row of rows) {
       const regs = [...row.keys()].sort((a, b) => a - b);

@@ -1,4 +1,5 @@
 // Seeded graphs of one op each (weights as constants, activations as [T, ...] inputs), for testing code generators op by op.
+import { buildAddSubNetwork } from "../../src/passes/addSubNetwork.js";
 import {
   type AttrValue,
   type DType,
@@ -174,65 +175,6 @@ interface Variant {
   build(b: CaseBuilder): { operands: string[]; attrs?: Attrs };
 }
 
-/**
- * An add/sub network for a ternary [n, k] matrix in the form addsub_network takes: a few rounds of sharing the
- * most frequent signed pair (so some instructions read earlier instructions and several outputs reuse one sum),
- * then each row as a chain; all-zero rows read register -1, all-negative rows are negated through the sign.
- */
-function addSubNetwork(w: TernaryArray, n: number, k: number, shareRounds: number): { program: number[]; outputs: number[] } {
-  const rows: Array<Map<number, number>> = [];
-  for (let o = 0; o < n; o++) {
-    const row = new Map<number, number>();
-    for (let i = 0; i < k; i++) if (w.get(o * k + i) !== 0) row.set(i, w.get(o * k + i));
-    rows.push(row);
-  }
-  const program: number[] = [];
-  let next = k;
-  for (let round = 0; round < shareRounds; round++) {
-    const counts = new Map<string, number>();
-    for (const row of rows) {
-      const regs = [...row.keys()].sort((a, b) => a - b);
-      for (let x = 0; x < regs.length; x++) {
-        for (let y = x + 1; y < regs.length; y++) {
-          const key = `${regs[x]},${regs[y]},${row.get(regs[x]!)! * row.get(regs[y]!)!}`;
-          counts.set(key, (counts.get(key) ?? 0) + 1);
-        }
-      }
-    }
-    let best: string | undefined;
-    let bestCount = 1;
-    for (const [key, c] of counts) if (c > bestCount) [best, bestCount] = [key, c];
-    if (!best) break;
-    const [a, b, rel] = best.split(",").map(Number) as [number, number, number];
-    program.push(a, b, rel === 1 ? 0 : 1);
-    const reg = next++;
-    for (const row of rows) {
-      const sa = row.get(a);
-      const sb = row.get(b);
-      if (sa === undefined || sb === undefined || sa * sb !== rel) continue;
-      row.delete(a);
-      row.delete(b);
-      row.set(reg, sa); // sa*r[a] + sb*r[b] = sa*(r[a] + rel*r[b])
-    }
-  }
-  const outputs: number[] = [];
-  for (const row of rows) {
-    const terms = [...row.entries()].sort((x, y) => x[0] - y[0]);
-    if (terms.length === 0) {
-      outputs.push(-1, 1);
-      continue;
-    }
-    const sign = terms.some(([, s]) => s > 0) ? 1 : -1;
-    terms.sort((x, y) => y[1] * sign - x[1] * sign || x[0] - y[0]);
-    let acc = terms[0]![0];
-    for (const [r, s] of terms.slice(1)) {
-      program.push(acc, r, s * sign > 0 ? 0 : 1);
-      acc = next++;
-    }
-    outputs.push(acc, sign);
-  }
-  return { program, outputs };
-}
 
 function elementwiseUnary(shapes: ReadonlyArray<readonly number[]>): Variant[] {
   return shapes.map((rest) => ({ label: `x=[T, ${rest.join(", ")}]`, build: (b) => ({ operands: [b.f32Input("x", rest)] }) }));
@@ -362,7 +304,7 @@ const GENERATORS: Readonly<Record<string, () => Variant[]>> = {
       build: (b) => {
         const x = b.i8Input("x", [k]);
         const trits = b.trits(n * k, zeroShare);
-        const net = addSubNetwork(trits, n, k, rounds);
+        const net = buildAddSubNetwork(trits, n, k, rounds);
         const xq = b.inputs[x]!.data as Int8Array;
         // The network must be the layer: check it against the dense product once, here, where the trits are known.
         const got = runAddSubNetwork(xq, b.tokens, k, Int32Array.from(net.program), Int32Array.from(net.outputs));
