@@ -1,5 +1,5 @@
-// The files of a C build: ternc_config.h, model.h, model.c (runtime and generated code), main.c (the runner), a
-// Makefile, a CMake snippet and weights.bin (streamed, checksummed).
+// The files of a C build: ternc_config.h (generated from config.ts), model.c (generated from the graph), the runtime
+// sources (copied unchanged), main.c (the runner), a Makefile, a CMake snippet and weights.bin (streamed, checksummed).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,13 +13,19 @@ export const WEIGHTS_FILE = "weights.bin";
 /** The runtime sources next to this module (source tree) or at the package root (compiled into dist/). */
 function runtimeDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const dir of [join(here, "runtime"), resolve(here, "../../../backends/c/runtime")]) if (existsSync(join(dir, "runtime.c"))) return dir;
+  for (const dir of [join(here, "runtime"), resolve(here, "../../../backends/c/runtime")]) if (existsSync(join(dir, "ternc_runtime.h"))) return dir;
   throw new Error(`internal: the C runtime sources are missing (looked next to ${here})`);
 }
 
 function runtimeFile(name: string): string {
   return readFileSync(join(runtimeDir(), name), "utf8");
 }
+
+/** The runtime's sources, copied unchanged into every C output; each .c compiles on its own next to ternc_config.h. */
+export const RUNTIME_SOURCES = ["pool.c", "kernels.c", "isa_x86.c", "isa_neon.c", "isa_portable.c", "core.c", "api.c"] as const;
+/** model.h is the public API; the others are the runtime's internal headers. */
+export const RUNTIME_HEADERS = ["model.h", "ternc_runtime.h", "isa_matmul.h"] as const;
+const LIBRARY_SOURCES = ["model.c", ...RUNTIME_SOURCES];
 
 export const MAKEFILE = `# Builds a ternc-compiled model: libternc_model.a and the ternc-run runner.
 #   make                      # the best kernels for this machine (-march=native)
@@ -45,20 +51,22 @@ $(error ISA must be native, avx2, avx512, neon, neon-nodot or portable)
 endif
 # The kernels keep the interpreter's float operation order: no FMA contraction, no fast-math.
 REQUIRED := -std=c11 -D_POSIX_C_SOURCE=200809L -ffp-contract=off -pthread
+HEADERS := ternc_config.h ${RUNTIME_HEADERS.join(" ")}
+OBJECTS := ${LIBRARY_SOURCES.map((f) => f.replace(/\.c$/, ".o")).join(" ")}
 
 all: ternc-run libternc_model.a
 
-model.o: model.c model.h ternc_config.h
-\t$(CC) $(REQUIRED) $(ARCHFLAGS) $(CFLAGS) -c model.c -o model.o
+%.o: %.c $(HEADERS)
+\t$(CC) $(REQUIRED) $(ARCHFLAGS) $(CFLAGS) -c $< -o $@
 
-libternc_model.a: model.o
-\t$(AR) rcs $@ model.o
+libternc_model.a: $(OBJECTS)
+\t$(AR) rcs $@ $(OBJECTS)
 
-ternc-run: main.c model.o model.h ternc_config.h
-\t$(CC) $(REQUIRED) $(ARCHFLAGS) $(CFLAGS) main.c model.o -o $@ $(LDFLAGS) -lm
+ternc-run: main.c libternc_model.a $(HEADERS)
+\t$(CC) $(REQUIRED) $(ARCHFLAGS) $(CFLAGS) main.c libternc_model.a -o $@ $(LDFLAGS) -lm
 
 clean:
-\trm -f model.o libternc_model.a ternc-run
+\trm -f $(OBJECTS) libternc_model.a ternc-run
 
 .PHONY: all clean
 `;
@@ -69,7 +77,7 @@ export const CMAKE_SNIPPET = `# A ternc-compiled model for CMake builds:
 # Set TERNC_PORTABLE=ON for the portable kernels instead of -march=native.
 option(TERNC_PORTABLE "portable C kernels instead of -march=native" OFF)
 find_package(Threads REQUIRED)
-add_library(ternc_model STATIC \${CMAKE_CURRENT_LIST_DIR}/model.c)
+add_library(ternc_model STATIC ${LIBRARY_SOURCES.map((f) => `\${CMAKE_CURRENT_LIST_DIR}/${f}`).join(" ")})
 target_include_directories(ternc_model PUBLIC \${CMAKE_CURRENT_LIST_DIR})
 set_target_properties(ternc_model PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
 target_compile_definitions(ternc_model PRIVATE _POSIX_C_SOURCE=200809L $<$<BOOL:\${TERNC_PORTABLE}>:TERNC_PORTABLE>)
@@ -77,22 +85,11 @@ target_compile_options(ternc_model PRIVATE -ffp-contract=off $<$<NOT:$<BOOL:\${T
 target_link_libraries(ternc_model PUBLIC Threads::Threads m)
 `;
 
-/** The whole model.c: runtime kernels, generated sizes, the model struct, the forward function, the API. */
-export function assembleModelC(program: CProgram): string {
-  // _DEFAULT_SOURCE before any system header: madvise(MADV_HUGEPAGE) for the weights.
-  return ["#define _DEFAULT_SOURCE 1", '#include "model.h"', runtimeFile("runtime.c"), program.constants, runtimeFile("core.c"), program.forward, runtimeFile("api.c")].join("\n");
-}
-
 /** The files of a C build other than weights.bin, by name. */
 export function sourceFiles(program: CProgram): Record<string, string> {
-  return {
-    "ternc_config.h": configHeader(),
-    "model.h": runtimeFile("model.h"),
-    "model.c": assembleModelC(program),
-    "main.c": runtimeFile("main.c"),
-    Makefile: MAKEFILE,
-    "ternc_model.cmake": CMAKE_SNIPPET,
-  };
+  const files: Record<string, string> = { "ternc_config.h": configHeader(), "model.c": program.source };
+  for (const name of [...RUNTIME_HEADERS, ...RUNTIME_SOURCES, "main.c"]) files[name] = runtimeFile(name);
+  return { ...files, Makefile: MAKEFILE, "ternc_model.cmake": CMAKE_SNIPPET };
 }
 
 /** Writes the C build of `graph` into the empty folder `dir`. */

@@ -9,10 +9,8 @@ import { emitOp, layoutRequests } from "./ops.js";
 
 /** What the generator produces: the generated sources and the plan of the weight blob. */
 export interface CProgram {
-  /** Generated declarations (sizes, layout id, tables), placed before the model struct. */
-  constants: string;
-  /** The generated forward function. */
-  forward: string;
+  /** model.c: the generated tables, the forward function and the model's description for the runtime (tc_desc). */
+  source: string;
   blob: BlobPlan;
   /** Kernel chosen for each ternary product, by result name. */
   kernels: Record<string, string>;
@@ -54,26 +52,38 @@ export function generateC(graph: Graph, opts: CGenerateOptions): CProgram {
   for (const node of graph.topologicalOrder()!) emitOp(e, node);
   const slots = [...new Set(e.caches.values())].sort((a, b) => a.index - b.index);
   const list = (xs: readonly (number | string)[]): string => xs.join(", ") || "0";
+  const array = (ctype: string, name: string, xs: readonly (number | string)[]): string => `static const ${ctype} ${name}[${Math.max(xs.length, 1)}] = {${list(xs)}};`;
   const constants = [
     cComment(opts.banner),
-    `#define TC_GRAPH_ABI ${abi.kind === "graph" ? 1 : 0}`,
-    `#define TC_N_BUFFERS ${Math.max(e.buffers.length, 1)}`,
-    `static const int64_t TC_BUFFER_PER_TOKEN[TC_N_BUFFERS] = {${list(e.buffers.map((b) => b.perToken))}};`,
-    `static const int64_t TC_BUFFER_FIXED[TC_N_BUFFERS] = {${list(e.buffers.map((b) => b.fixed))}};`,
-    `#define TC_N_CACHES ${Math.max(slots.length, 1)}`,
-    `#define TC_HAS_CACHES ${slots.length > 0 ? 1 : 0}`,
-    `static const int64_t TC_CACHE_WIDTH[TC_N_CACHES] = {${list(slots.map((c) => c.width))}};`,
-    `static const int TC_CACHE_TRANSPOSED[TC_N_CACHES] = {${list(slots.map((c) => (c.transposed ? 1 : 0)))}};`,
-    `#define TC_SCRATCH_PER_TOKEN ${e.scratchPerToken}`,
-    `#define TC_SCRATCH_FIXED ${e.scratchFixed}`,
-    `#define TC_BLOB_BYTES ${blob.totalBytes}ull`,
-    `#define TC_LAYOUT_ID 0x${blob.layoutId.toString(16).padStart(8, "0")}u`,
-    `#define TC_VOCAB ${abi.kind === "model" ? abi.vocab : 0}`,
-    `#define TC_DEFAULT_CONTEXT ${opts.defaultContext}`,
-    ...(abi.kind === "graph"
-      ? [`#define TC_N_INPUTS ${abi.inputs.length}`, `#define TC_N_OUTPUTS ${abi.outputs.length}`, ioTable(e, "TC_INPUTS", abi.inputs), ioTable(e, "TC_OUTPUTS", abi.outputs)]
-      : []),
+    '#include "ternc_runtime.h"',
+    "",
+    array("int64_t", "tc_buffer_per_token", e.buffers.map((b) => b.perToken)),
+    array("int64_t", "tc_buffer_fixed", e.buffers.map((b) => b.fixed)),
+    array("int64_t", "tc_cache_width", slots.map((c) => c.width)),
+    array("int", "tc_cache_transposed", slots.map((c) => (c.transposed ? 1 : 0))),
+    ...(abi.kind === "graph" ? [ioTable(e, "tc_inputs", abi.inputs), ioTable(e, "tc_outputs", abi.outputs)] : []),
     ...e.statics,
+    "",
+  ];
+  const desc = [
+    "const tc_model_desc tc_desc = {",
+    `  .graph_abi = ${abi.kind === "graph" ? 1 : 0},`,
+    `  .vocab = ${abi.kind === "model" ? abi.vocab : 0},`,
+    `  .default_context = ${opts.defaultContext},`,
+    `  .blob_bytes = ${blob.totalBytes}ull,`,
+    `  .layout_id = 0x${blob.layoutId.toString(16).padStart(8, "0")}u,`,
+    `  .n_buffers = ${e.buffers.length},`,
+    "  .buffer_per_token = tc_buffer_per_token,",
+    "  .buffer_fixed = tc_buffer_fixed,",
+    `  .n_caches = ${slots.length},`,
+    "  .cache_width = tc_cache_width,",
+    "  .cache_transposed = tc_cache_transposed,",
+    `  .scratch_per_token = ${e.scratchPerToken},`,
+    `  .scratch_fixed = ${e.scratchFixed},`,
+    ...(abi.kind === "graph"
+      ? [`  .n_inputs = ${abi.inputs.length},`, `  .n_outputs = ${abi.outputs.length},`, "  .inputs = tc_inputs,", "  .outputs = tc_outputs,", "  .forward_graph = tc_forward_graph,"]
+      : ["  .forward = tc_forward,"]),
+    "};",
     "",
   ];
   const forward =
@@ -107,5 +117,5 @@ export function generateC(graph: Graph, opts: CGenerateOptions): CProgram {
           "}",
           "",
         ];
-  return { constants: constants.join("\n"), forward: forward.join("\n"), blob, kernels: e.kernels };
+  return { source: [...constants, ...forward, ...desc].join("\n"), blob, kernels: e.kernels };
 }

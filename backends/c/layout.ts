@@ -25,7 +25,7 @@ export function cPackedRowBytes(format: CPackedFormat, k: number): number {
 }
 
 /**
- * Packs ternary rows in the C kernels' block layout (see runtime.c): in block b, byte j holds the codes
+ * Packs ternary rows in the C kernels' block layout (see ternc_runtime.h): in block b, byte j holds the codes
  * (w + 1) of weights b*B + j + 32p for planes p; i2 puts plane p in bits 2p, tq1 stores the five codes as a
  * base-3 number v (plane 0 most significant) in the form ceil(v * 256 / 243). Padding weights are 0.
  */

@@ -2,7 +2,7 @@
 // its runner: a model on tokens, or a plain graph on named inputs.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Tensor, tensorFromBytes } from "../../ir/index.js";
 import { BackendError, decodeTrace, encodeTrace, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest } from "../common/index.js";
@@ -24,7 +24,8 @@ export function buildC(dir: string, o: Pick<COptions, "isa" | "cc" | "cflags" | 
   const cc = o.cc ?? (cross ? "aarch64-linux-gnu-gcc" : "cc");
   if (!hasCommand(cc)) throw new BackendError("--cc", `the C compiler '${cc}' is not installed${cross ? " (run scripts/install-toolchains.sh)" : ""}`);
   if (!hasCommand("make")) throw new BackendError("make", "'make' is not installed (run scripts/install-toolchains.sh)");
-  const args = ["-C", dir, "--no-print-directory", "-B", RUNNER, `CC=${cc}`, `ISA=${o.isa}`];
+  // The runtime is several files: compile them side by side.
+  const args = ["-C", dir, "--no-print-directory", `-j${Math.min(availableParallelism(), 8)}`, "-B", RUNNER, `CC=${cc}`, `ISA=${o.isa}`];
   if (cross) args.push("AR=aarch64-linux-gnu-ar");
   if (o.cflags !== undefined) args.push(`CFLAGS=${o.cflags}`);
   if (o.ldflags !== undefined) args.push(`LDFLAGS=${o.ldflags}`);

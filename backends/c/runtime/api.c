@@ -1,4 +1,5 @@
 /* The public API (model.h): opening a weight blob, buffers, and running tokens through the forward function. */
+#include "ternc_runtime.h"
 
 static uint32_t tc_crc32(const uint8_t *p, size_t n) {
   static uint32_t table[256];
@@ -14,6 +15,12 @@ static uint32_t tc_crc32(const uint8_t *p, size_t n) {
   uint32_t c = 0xffffffffu;
   for (size_t i = 0; i < n; i++) c = table[(c ^ p[i]) & 0xff] ^ (c >> 8);
   return c ^ 0xffffffffu;
+}
+
+static uint64_t tc_read_u64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+  return v;
 }
 
 static uint32_t tc_u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
@@ -36,13 +43,13 @@ static int tc_check_blob(const uint8_t *blob, size_t size, int verify, char *err
     return TERNC_ERR_FORMAT;
   }
   uint64_t total = tc_read_u64(blob + TC_BLOB_SIZE_OFFSET);
-  if (total != size || size != TC_BLOB_BYTES) {
-    snprintf(detail, sizeof detail, "%zu bytes, the header says %llu and this model.c expects %llu", size, (unsigned long long)total, (unsigned long long)TC_BLOB_BYTES);
+  if (total != size || size != tc_desc.blob_bytes) {
+    snprintf(detail, sizeof detail, "%zu bytes, the header says %llu and this model.c expects %llu", size, (unsigned long long)total, (unsigned long long)tc_desc.blob_bytes);
     tc_set_err(err, err_size, "weight blob has the wrong size (truncated, or from another compile)", detail);
     return TERNC_ERR_FORMAT;
   }
-  if (tc_u32(blob + TC_BLOB_LAYOUT_OFFSET) != TC_LAYOUT_ID) {
-    snprintf(detail, sizeof detail, "layout %08x, this model.c was generated for %08x", tc_u32(blob + TC_BLOB_LAYOUT_OFFSET), TC_LAYOUT_ID);
+  if (tc_u32(blob + TC_BLOB_LAYOUT_OFFSET) != tc_desc.layout_id) {
+    snprintf(detail, sizeof detail, "layout %08x, this model.c was generated for %08x", tc_u32(blob + TC_BLOB_LAYOUT_OFFSET), tc_desc.layout_id);
     tc_set_err(err, err_size, "weight blob is from another compile", detail);
     return TERNC_ERR_FORMAT;
   }
@@ -77,20 +84,22 @@ static int tc_create(ternc_model **out, const uint8_t *blob, size_t size, void *
   m->owned = owned;
   m->owned_size = size;
   m->owned_mapped = mapped;
-  m->n_ctx = p.n_ctx ? p.n_ctx : TC_DEFAULT_CONTEXT;
+  m->n_ctx = p.n_ctx ? p.n_ctx : tc_desc.default_context;
   m->n_batch = p.n_batch ? p.n_batch : 64;
   if (m->n_batch > m->n_ctx) m->n_batch = m->n_ctx;
   m->n_threads = p.n_threads ? p.n_threads : tc_online_cores();
   m->trace = p.trace;
   m->trace_user = p.trace_user;
-  int ok = 1;
-  for (int i = 0; i < TC_N_BUFFERS; i++) ok = ok && (m->buf[i] = tc_alloc((size_t)(TC_BUFFER_PER_TOKEN[i] * m->n_batch + TC_BUFFER_FIXED[i])));
+  const tc_model_desc *d = &tc_desc;
+  int ok = (m->buf = (void **)calloc((size_t)d->n_buffers + 1, sizeof(void *))) != NULL;
+  ok = ok && (m->cache = (float **)calloc((size_t)d->n_caches + 1, sizeof(float *))) != NULL;
+  for (int i = 0; ok && i < d->n_buffers; i++) ok = (m->buf[i] = tc_alloc((size_t)(d->buffer_per_token[i] * m->n_batch + d->buffer_fixed[i]))) != NULL;
   int64_t widest = 1;
-  for (int i = 0; i < TC_N_CACHES && TC_HAS_CACHES; i++) {
-    ok = ok && (m->cache[i] = (float *)tc_alloc((size_t)(TC_CACHE_WIDTH[i] * m->n_ctx) * sizeof(float)));
-    if (TC_CACHE_WIDTH[i] > widest) widest = TC_CACHE_WIDTH[i];
+  for (int i = 0; ok && i < d->n_caches; i++) {
+    ok = (m->cache[i] = (float *)tc_alloc((size_t)(d->cache_width[i] * m->n_ctx) * sizeof(float))) != NULL;
+    if (d->cache_width[i] > widest) widest = d->cache_width[i];
   }
-  ok = ok && (m->scratch = tc_alloc((size_t)(TC_SCRATCH_PER_TOKEN * m->n_batch + TC_SCRATCH_FIXED)));
+  ok = ok && (m->scratch = tc_alloc((size_t)(d->scratch_per_token * m->n_batch + d->scratch_fixed)));
   ok = ok && (m->attn_scratch = (float *)tc_alloc((size_t)m->n_threads * (size_t)(m->n_ctx > m->n_batch ? m->n_ctx : m->n_batch) * sizeof(float)));
   ok = ok && (m->pos = (int32_t *)tc_alloc((size_t)m->n_batch * sizeof(int32_t)));
   if (ok && m->trace) ok = (m->trace_buf = (float *)tc_alloc((size_t)(widest * m->n_ctx) * sizeof(float))) != NULL;
@@ -101,7 +110,7 @@ static int tc_create(ternc_model **out, const uint8_t *blob, size_t size, void *
     tc_set_err(err, err_size, "out of memory", "buffers for the context and batch");
     return TERNC_ERR_MEMORY;
   }
-  m->n_threads = m->pool->n;
+  m->n_threads = tc_pool_size(m->pool);
   *out = m;
   return TERNC_OK;
 }
@@ -192,58 +201,45 @@ int ternc_model_open(ternc_model **out, const char *path, const ternc_params *pa
 }
 
 int ternc_model_eval(ternc_model *m, const int32_t *tokens, int32_t n, float *logits_out) {
-#if TC_GRAPH_ABI
-  TC_UNUSED(tokens);
-  TC_UNUSED(n);
-  TC_UNUSED(logits_out);
-  return m ? tc_fail(m, TERNC_ERR_INPUT, "this is a build of a plain graph: call ternc_graph_eval") : TERNC_ERR_INPUT;
-#else
+  if (m && tc_desc.graph_abi) return tc_fail(m, TERNC_ERR_INPUT, "this is a build of a plain graph: call ternc_graph_eval");
   if (!m || (!tokens && n > 0) || n < 0) return m ? tc_fail(m, TERNC_ERR_INPUT, "bad arguments to ternc_model_eval") : TERNC_ERR_INPUT;
   if ((int64_t)m->n_past + n > m->n_ctx) return tc_fail(m, TERNC_ERR_CONTEXT, "%d tokens after %d do not fit in the context of %d", (int)n, (int)m->n_past, (int)m->n_ctx);
+  const int32_t vocab = tc_desc.vocab;
   for (int32_t i = 0; i < n; i++)
-    if (tokens[i] < 0 || tokens[i] >= TC_VOCAB) return tc_fail(m, TERNC_ERR_INPUT, "token %d is %d, outside the vocabulary of %d", (int)i, (int)tokens[i], TC_VOCAB);
+    if (tokens[i] < 0 || tokens[i] >= vocab) return tc_fail(m, TERNC_ERR_INPUT, "token %d is %d, outside the vocabulary of %d", (int)i, (int)tokens[i], (int)vocab);
   const int32_t start = m->n_past;
   for (int32_t done = 0; done < n;) {
     int32_t chunk = n - done < m->n_batch ? n - done : m->n_batch;
     m->all_logits = logits_out != NULL || m->trace != NULL;
-    int rc = tc_forward(m, tokens + done, chunk);
+    int rc = tc_desc.forward(m, tokens + done, chunk);
     if (rc != TERNC_OK) {
       m->n_past = start;
       return rc;
     }
-    if (logits_out) memcpy(logits_out + (size_t)done * TC_VOCAB, m->logits, (size_t)chunk * TC_VOCAB * sizeof(float));
-    m->logits += (size_t)(chunk - 1) * TC_VOCAB;
+    if (logits_out) memcpy(logits_out + (size_t)done * (size_t)vocab, m->logits, (size_t)chunk * (size_t)vocab * sizeof(float));
+    m->logits += (size_t)(chunk - 1) * (size_t)vocab;
     m->n_past += chunk;
     done += chunk;
   }
   return TERNC_OK;
-#endif
 }
 
-#if TC_GRAPH_ABI
-int ternc_graph_n_io(int outputs) { return outputs ? TC_N_OUTPUTS : TC_N_INPUTS; }
+int ternc_graph_n_io(int outputs) { return outputs ? tc_desc.n_outputs : tc_desc.n_inputs; }
+
 const ternc_io *ternc_graph_io(int outputs, int i) {
-  if (i < 0 || i >= (outputs ? TC_N_OUTPUTS : TC_N_INPUTS)) return NULL;
-  return outputs ? &TC_OUTPUTS[i] : &TC_INPUTS[i];
+  if (i < 0 || i >= ternc_graph_n_io(outputs)) return NULL;
+  return outputs ? &tc_desc.outputs[i] : &tc_desc.inputs[i];
 }
+
 int ternc_graph_eval(ternc_model *m, int64_t T, const void *const *inputs, void *const *outputs) {
-  if (!m || (!inputs && TC_N_INPUTS > 0) || !outputs) return m ? tc_fail(m, TERNC_ERR_INPUT, "bad arguments to ternc_graph_eval") : TERNC_ERR_INPUT;
+  if (m && !tc_desc.graph_abi) return tc_fail(m, TERNC_ERR_INPUT, "this is a model build: call ternc_model_eval");
+  if (!m || (!inputs && tc_desc.n_inputs > 0) || !outputs) return m ? tc_fail(m, TERNC_ERR_INPUT, "bad arguments to ternc_graph_eval") : TERNC_ERR_INPUT;
   if (T < 1 || T > m->n_batch) return tc_fail(m, TERNC_ERR_INPUT, "T = %lld is outside 1..%d (the n_batch the model was opened with)", (long long)T, (int)m->n_batch);
-  for (int i = 0; i < TC_N_INPUTS; i++)
-    if (!inputs[i]) return tc_fail(m, TERNC_ERR_INPUT, "input %s is NULL", TC_INPUTS[i].name);
+  for (int i = 0; i < tc_desc.n_inputs; i++)
+    if (!inputs[i]) return tc_fail(m, TERNC_ERR_INPUT, "input %s is NULL", tc_desc.inputs[i].name);
   m->all_logits = 1;
-  return tc_forward_graph(m, T, (void *const *)(uintptr_t)inputs, outputs);
+  return tc_desc.forward_graph(m, T, (void *const *)(uintptr_t)inputs, outputs);
 }
-#else
-int ternc_graph_n_io(int outputs) { TC_UNUSED(outputs); return 0; }
-const ternc_io *ternc_graph_io(int outputs, int i) { TC_UNUSED(outputs); TC_UNUSED(i); return NULL; }
-int ternc_graph_eval(ternc_model *m, int64_t T, const void *const *inputs, void *const *outputs) {
-  TC_UNUSED(T);
-  TC_UNUSED(inputs);
-  TC_UNUSED(outputs);
-  return m ? tc_fail(m, TERNC_ERR_INPUT, "this is a model build: call ternc_model_eval") : TERNC_ERR_INPUT;
-}
-#endif
 
 const float *ternc_model_logits(const ternc_model *m) { return m->logits; }
 int32_t ternc_model_n_past(const ternc_model *m) { return m->n_past; }
@@ -251,7 +247,7 @@ int32_t ternc_model_n_ctx(const ternc_model *m) { return m->n_ctx; }
 int ternc_model_n_threads(const ternc_model *m) { return m->n_threads; }
 void ternc_model_reset(ternc_model *m) { m->n_past = 0; }
 const char *ternc_model_error(const ternc_model *m) { return m->error; }
-int32_t ternc_model_vocab(void) { return TC_VOCAB; }
+int32_t ternc_model_vocab(void) { return tc_desc.vocab; }
 const char *ternc_model_isa(void) { return TC_ISA; }
 
 int32_t ternc_argmax(const float *v, int32_t n) {
@@ -264,8 +260,10 @@ int32_t ternc_argmax(const float *v, int32_t n) {
 void ternc_model_free(ternc_model *m) {
   if (!m) return;
   tc_pool_free(m->pool);
-  for (int i = 0; i < TC_N_BUFFERS; i++) free(m->buf[i]);
-  for (int i = 0; i < TC_N_CACHES; i++) free(m->cache[i]);
+  for (int i = 0; m->buf && i < tc_desc.n_buffers; i++) free(m->buf[i]);
+  for (int i = 0; m->cache && i < tc_desc.n_caches; i++) free(m->cache[i]);
+  free(m->buf);
+  free(m->cache);
   free(m->scratch);
   free(m->attn_scratch);
   free(m->trace_buf);

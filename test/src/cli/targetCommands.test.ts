@@ -24,7 +24,7 @@ describe("ternc compile --target c", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("ternary products: i2 x8");
-    for (const f of ["model.h", "model.c", "main.c", "Makefile", "ternc_model.cmake", "weights.bin", "manifest.json"]) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ["model.h", "model.c", "ternc_runtime.h", "kernels.c", "api.c", "main.c", "Makefile", "ternc_model.cmake", "weights.bin", "manifest.json"]) expect(existsSync(join(out, f))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
     expect(manifest.target).toBe("c");
     expect(manifest.ternc).toMatch(/^\d+\.\d+\.\d+/);
@@ -46,7 +46,7 @@ describe("ternc compile --target c", () => {
     expect(run.stderr).toMatch(/decode 6 in .* tokens\/s/);
   });
 
-  it("holds no global state: two models in one process compute the same logits, interleaved", () => {
+  it("holds no global state: two models in one process (linked with libternc_model.a) compute the same logits, interleaved", () => {
     writeFileSync(
       join(out, "two.c"),
       `#include <stdio.h>
@@ -70,7 +70,7 @@ int main(void) {
 }
 `,
     );
-    const cc = spawnSync("cc", ["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-ffp-contract=off", "-march=native", "two.c", "model.c", "-o", "two", "-lm"], { cwd: out, encoding: "utf8" });
+    const cc = spawnSync("cc", ["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-ffp-contract=off", "-march=native", "two.c", "libternc_model.a", "-o", "two", "-lm"], { cwd: out, encoding: "utf8" });
     expect(cc.stderr).toBe("");
     const r = spawnSync("./two", { cwd: out, encoding: "utf8" });
     expect(r.stdout).toBe("same 3 3\n");

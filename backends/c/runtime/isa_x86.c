@@ -1,0 +1,245 @@
+/* x86-64 kernels: AVX2 and F16C, plus AVX-512 (F, BW, VL, VNNI) when the build targets it. */
+#include "ternc_runtime.h"
+
+#if defined(TC_AVX2)
+#include <immintrin.h>
+
+#include "isa_matmul.h"
+
+/* ---------------------------------------------------------------- float matmul --------------------- */
+
+/* nb row blocks x nt tokens from (blk, t0): nb * nt independent sums in flight. */
+TC_INLINE void tc_matmul_tile(const tc_matmul_ctx *c, int64_t blk, int nb, int64_t t0, int nt, int type) {
+  const int64_t K = c->w->cols, G = type == TC_Q8R ? c->w->group : K;
+  const float *x = c->x + t0 * K;
+  float acc[TC_MM_CHAINS][8];
+  __m256 a[TC_MM_CHAINS], mult[TC_MM_CHAINS];
+  for (int j = 0; j < nb * nt; j++) a[j] = _mm256_setzero_ps();
+  for (int64_t j0 = 0; j0 < K; j0 += G) {
+    if (type == TC_Q8R)
+      for (int b = 0; b < nb; b++) mult[b] = _mm256_loadu_ps(tc_q8r_mults(c->w, blk + b, j0 / G));
+    for (int64_t i = j0; i < j0 + G; i++) {
+      __m256 w[TC_MM_CHAINS];
+      for (int b = 0; b < nb; b++) {
+        int64_t at = ((blk + b) * K + i) * 8;
+        if (type == TC_F16) w[b] = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)((const uint16_t *)c->w->data + at)));
+        else if (type == TC_BF16) w[b] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_load_si128((const __m128i *)((const uint16_t *)c->w->data + at))), 16));
+        else if (type == TC_Q8R) {
+          const int8_t *codes = tc_q8r_codes(c->w, blk + b, j0 / G, i - j0);
+          w[b] = _mm256_mul_ps(mult[b], _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)codes))));
+        } else w[b] = _mm256_load_ps((const float *)c->w->data + at);
+      }
+      for (int t = 0; t < nt; t++) {
+        __m256 xv = _mm256_set1_ps(x[t * K + i]);
+        for (int b = 0; b < nb; b++) a[b * nt + t] = _mm256_add_ps(a[b * nt + t], _mm256_mul_ps(xv, w[b]));
+      }
+    }
+  }
+  for (int j = 0; j < nb * nt; j++) _mm256_storeu_ps(acc[j], a[j]);
+  tc_matmul_store(c, blk, nb, t0, nt, acc);
+}
+
+#if defined(TC_AVX512)
+/* AVX-512: two 8-row blocks side by side in one 16-lane vector; the lanes are still independent outputs, each
+ * summed in index order. Returns column i of blocks blk and blk + 1 (mult: their Q8R multipliers). */
+TC_INLINE __m512 tc_matmul_w16(const tc_matmul_ctx *c, int64_t blk, int64_t i, int64_t j0, int type, __m512 mult) {
+  const int64_t K = c->w->cols, a0 = (blk * K + i) * 8, a1 = ((blk + 1) * K + i) * 8;
+  if (type == TC_F16 || type == TC_BF16) {
+    const uint16_t *d = (const uint16_t *)c->w->data;
+    __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_load_si128((const __m128i *)(d + a0))), _mm_load_si128((const __m128i *)(d + a1)), 1);
+    return type == TC_F16 ? _mm512_cvtph_ps(h) : _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
+  if (type == TC_Q8R) /* blk is even: both blocks' codes of column i are 16 bytes of one record */
+    return _mm512_mul_ps(mult, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)tc_q8r_codes(c->w, blk, j0 / c->w->group, i - j0)))));
+  const float *f = (const float *)c->w->data;
+  return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_load_ps(f + a0))), _mm256_castps_pd(_mm256_load_ps(f + a1)), 1));
+}
+
+/* np pairs of 8-row blocks from blk (even), for nt tokens from t0 (np * nt <= 8 sums in flight). */
+TC_INLINE void tc_matmul_pairs512(const tc_matmul_ctx *c, int64_t blk, int np, int64_t t0, int nt, int type) {
+  const int64_t K = c->w->cols, N = c->w->rows, G = type == TC_Q8R ? c->w->group : K;
+  const float *x = c->x + t0 * K;
+  __m512 a[TC_MM_CHAINS], mult[TC_MM_CHAINS];
+  for (int j = 0; j < np * nt; j++) a[j] = _mm512_setzero_ps();
+  for (int p = 0; p < np; p++) mult[p] = _mm512_setzero_ps();
+  for (int64_t j0 = 0; j0 < K; j0 += G) {
+    if (type == TC_Q8R)
+      for (int p = 0; p < np; p++) mult[p] = _mm512_loadu_ps(tc_q8r_mults(c->w, blk + 2 * p, j0 / G));
+    for (int64_t i = j0; i < j0 + G; i++) {
+      __m512 w[TC_MM_CHAINS];
+      for (int p = 0; p < np; p++) w[p] = tc_matmul_w16(c, blk + 2 * p, i, j0, type, mult[p]);
+      for (int t = 0; t < nt; t++) {
+        __m512 xv = _mm512_set1_ps(x[t * K + i]);
+        for (int p = 0; p < np; p++) a[p * nt + t] = _mm512_add_ps(a[p * nt + t], _mm512_mul_ps(xv, w[p]));
+      }
+    }
+  }
+  float acc[16];
+  for (int p = 0; p < np; p++)
+    for (int t = 0; t < nt; t++) {
+      _mm512_storeu_ps(acc, a[p * nt + t]);
+      for (int64_t r = 0; r < 16 && (blk + 2 * p) * 8 + r < N; r++) c->y[(t0 + t) * c->ystride + (blk + 2 * p) * 8 + r] = acc[r];
+    }
+}
+
+/* Pairs of blocks first (2 or 4 pairs: 8 sums in flight), from an even block. */
+TC_INLINE int64_t tc_matmul_wide(const tc_matmul_ctx *c, int64_t b, int64_t e, int64_t t0, int nt, int type) {
+  const int np = nt == 4 ? 2 : 4;
+  int64_t blk = b;
+  if (blk & 1) tc_matmul_tile(c, blk++, 1, t0, nt, type);
+  for (; blk + 2 * np <= e; blk += 2 * np) tc_matmul_pairs512(c, blk, np, t0, nt, type);
+  return blk;
+}
+#else
+/* No wider tiles on this ISA: every block goes to tc_matmul_tile. */
+TC_INLINE int64_t tc_matmul_wide(const tc_matmul_ctx *c, int64_t b, int64_t e, int64_t t0, int nt, int type) {
+  TC_UNUSED(c), TC_UNUSED(e), TC_UNUSED(t0), TC_UNUSED(nt), TC_UNUSED(type);
+  return b;
+}
+#endif
+
+/* ---------------------------------------------------------------- ternary products ----------------- */
+
+static inline int32_t tc_hsum_epi32(__m256i v) {
+  __m128i r = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  r = _mm_hadd_epi32(r, r);
+  r = _mm_hadd_epi32(r, r);
+  return _mm_cvtsi128_si32(r);
+}
+
+/* Only the tq1 form comes here: i2 has the tiled kernel below. */
+int32_t tc_isa_dot_codes(const uint8_t *row, int format, const int8_t *x, int64_t b0, int64_t b1) {
+  TC_UNUSED(format);
+  __m256i acc = _mm256_setzero_si256();
+  const __m256i ones = _mm256_set1_epi16(1), hi = _mm256_set1_epi16((short)0xff00), three = _mm256_set1_epi16(3);
+  for (int64_t b = b0; b < b1; b++) {
+    __m256i q = _mm256_load_si256((const __m256i *)(row + b * 32));
+    __m256i qodd = _mm256_and_si256(q, hi);
+    const int8_t *xb = x + b * 160;
+    __m256i s = _mm256_setzero_si256();
+    static const short p3[5] = {1, 3, 9, 27, 81};
+    for (int n = 0; n < 5; n++) {
+      __m256i p = _mm256_set1_epi16(p3[n]);
+      __m256i me = _mm256_slli_epi16(_mm256_mullo_epi16(q, p), 8);
+      __m256i mo = _mm256_mullo_epi16(qodd, p);
+      __m256i d = _mm256_or_si256(_mm256_mulhi_epu16(me, three), _mm256_slli_epi16(_mm256_mulhi_epu16(mo, three), 8));
+      s = _mm256_add_epi16(s, _mm256_maddubs_epi16(d, _mm256_loadu_si256((const __m256i *)(xb + 32 * n))));
+    }
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(s, ones));
+  }
+  return tc_hsum_epi32(acc);
+}
+
+/* ---- i2 on x86, tiled: R rows x NT tokens per pass over a group's blocks, so one activation load serves R rows
+ * and one unpacked weight plane serves NT tokens. AVX-512 VNNI reads two blocks per 64-byte vector (the
+ * activations are staged to match, see tc_stage_i2_pairs) and accumulates code * x straight into int32 with
+ * vpdpbusd; AVX2 uses maddubs (code 0..2 times int8: no int16 saturation) and one madd per block. */
+#if defined(TC_AVX512)
+typedef __m512i tc_iv;
+#define TC_I2_STEP 2 /* blocks per vector */
+#define tc_iv_zero() _mm512_setzero_si512()
+#define tc_iv_plane(v, n) _mm512_and_si512(_mm512_srli_epi16((v), 2 * (n)), _mm512_set1_epi8(3))
+static inline tc_iv tc_iv_dot4(tc_iv acc, const tc_iv p[4], const tc_iv *x) {
+  acc = _mm512_dpbusd_epi32(acc, p[0], x[0]);
+  acc = _mm512_dpbusd_epi32(acc, p[1], x[1]);
+  acc = _mm512_dpbusd_epi32(acc, p[2], x[2]);
+  return _mm512_dpbusd_epi32(acc, p[3], x[3]);
+}
+#define tc_iv_hsum(v) _mm512_reduce_add_epi32(v)
+#else
+typedef __m256i tc_iv;
+#define TC_I2_STEP 1
+#define tc_iv_zero() _mm256_setzero_si256()
+#define tc_iv_plane(v, n) _mm256_and_si256(_mm256_srli_epi16((v), 2 * (n)), _mm256_set1_epi8(3))
+static inline tc_iv tc_iv_dot4(tc_iv acc, const tc_iv p[4], const tc_iv *x) {
+  __m256i s = _mm256_add_epi16(_mm256_maddubs_epi16(p[0], x[0]), _mm256_maddubs_epi16(p[1], x[1]));
+  s = _mm256_add_epi16(s, _mm256_add_epi16(_mm256_maddubs_epi16(p[2], x[2]), _mm256_maddubs_epi16(p[3], x[3])));
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(s, _mm256_set1_epi16(1)));
+}
+#define tc_iv_hsum(v) tc_hsum_epi32(v)
+#endif
+
+/* Loads TC_I2_STEP blocks of weights (or activation planes); `half` loads one 32-byte block, zero-extended. */
+TC_INLINE tc_iv tc_iv_load(const void *p, int half) {
+#if defined(TC_AVX512)
+  return half ? _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)p)) : _mm512_loadu_si512(p);
+#else
+  TC_UNUSED(half);
+  return _mm256_loadu_si256((const __m256i *)p);
+#endif
+}
+
+/* One step (TC_I2_STEP blocks from block b, or the group's odd last block when half) of an R x NT tile. */
+TC_INLINE void tc_i2_step(const tc_packed_ctx *c, tc_iv *acc, int64_t o0, int R, int64_t t0, int NT, int64_t b, int half) {
+  const int vb = half ? 32 : 32 * TC_I2_STEP; /* bytes of one activation plane in this step */
+  tc_iv xv[4][4];
+  for (int t = 0; t < NT; t++)
+    for (int n = 0; n < 4; n++) xv[t][n] = tc_iv_load(c->x + (t0 + t) * c->kpad + b * 128 + n * vb, half);
+  for (int r = 0; r < R; r++) {
+    const uint8_t *wr = c->w + (o0 + r) * c->row_bytes + b * 32;
+    /* Decode reads R short rows side by side, a pattern the hardware prefetchers follow late: ask for the
+     * weights 8 KB ahead (measured best of 2, 4 and 8 KB on the large shape). */
+    _mm_prefetch((const char *)(wr + 8192), _MM_HINT_T0);
+    tc_iv v = tc_iv_load(wr, half), p[4];
+    for (int n = 0; n < 4; n++) p[n] = tc_iv_plane(v, n);
+    for (int t = 0; t < NT; t++) acc[r * NT + t] = tc_iv_dot4(acc[r * NT + t], p, xv[t]);
+  }
+}
+
+TC_INLINE void tc_i2_tile(const tc_packed_ctx *c, int64_t o0, int R, int64_t t0, int NT, int64_t g) {
+  const int64_t gb = c->group_blocks, b0 = g * gb, whole = gb / TC_I2_STEP * TC_I2_STEP;
+  tc_iv acc[8];
+  for (int j = 0; j < R * NT; j++) acc[j] = tc_iv_zero();
+  for (int64_t b = b0; b < b0 + whole; b += TC_I2_STEP) tc_i2_step(c, acc, o0, R, t0, NT, b, 0);
+  if (whole < gb) tc_i2_step(c, acc, o0, R, t0, NT, b0 + whole, 1);
+  for (int r = 0; r < R; r++)
+    for (int t = 0; t < NT; t++)
+      c->acc[((t0 + t) * c->n + o0 + r) * c->groups + g] = tc_iv_hsum(acc[r * NT + t]) - c->xsum[(t0 + t) * c->groups + g];
+}
+
+/* Rows [b, e) in chunks of 32 (their weights stay in cache across the token tiles): tiles of 2 rows x 4 tokens
+ * while 4 tokens remain, then 8 rows x 1 token. */
+static void tc_i2_task(void *ctxp, int64_t b, int64_t e, int thread) {
+  const tc_packed_ctx *c = (const tc_packed_ctx *)ctxp;
+  TC_UNUSED(thread);
+  for (int64_t oc = b; oc < e; oc += 32) {
+    const int64_t oe = oc + 32 < e ? oc + 32 : e;
+    for (int64_t g = 0; g < c->groups; g++) {
+      int64_t t0 = 0, o;
+      for (; t0 + 4 <= c->T; t0 += 4) {
+        for (o = oc; o + 2 <= oe; o += 2) tc_i2_tile(c, o, 2, t0, 4, g);
+        for (; o < oe; o++) tc_i2_tile(c, o, 1, t0, 4, g);
+      }
+      for (; t0 < c->T; t0++) {
+        for (o = oc; o + 8 <= oe; o += 8) tc_i2_tile(c, o, 8, t0, 1, g);
+        for (; o < oe; o++) tc_i2_tile(c, o, 1, t0, 1, g);
+      }
+    }
+  }
+}
+
+#if defined(TC_AVX512)
+/* AVX-512 reads the four planes of two consecutive blocks of a group as one vector, so within each group the
+ * activations of block pairs (2j, 2j+1) are staged plane by plane: [plane 0 of 2j | plane 0 of 2j+1 | plane 1
+ * of 2j | ...]. A group's odd last block stays as it is. */
+static void tc_stage_i2_pairs(int8_t *xrow, int64_t blocks, int64_t gb) {
+  int8_t tmp[256];
+  for (int64_t g0 = 0; g0 < blocks; g0 += gb)
+    for (int64_t b = g0; b + 1 < g0 + gb; b += 2) {
+      memcpy(tmp, xrow + b * 128, 256);
+      for (int h = 0; h < 2; h++)
+        for (int n = 0; n < 4; n++) memcpy(xrow + b * 128 + n * 64 + h * 32, tmp + h * 128 + n * 32, 32);
+    }
+}
+#endif
+
+tc_task_fn tc_isa_packed_kernel(const tc_packed_ctx *c, int8_t *x, int64_t blocks) {
+  if (c->format != TC_I2) return NULL;
+#if defined(TC_AVX512)
+  for (int64_t t = 0; t < c->T; t++) tc_stage_i2_pairs(x + t * c->kpad, blocks, c->group_blocks);
+#else
+  TC_UNUSED(x), TC_UNUSED(blocks);
+#endif
+  return tc_i2_task;
+}
+#endif

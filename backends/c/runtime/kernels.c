@@ -1,0 +1,270 @@
+/* The kernels that are the same on every ISA (the ISA files hold the rest; see ternc_runtime.h). */
+#include "ternc_runtime.h"
+
+/* y[t, :] = table[ids[t], :]; returns the index of the first bad id plus one, or 0. */
+int64_t tc_embedding(const tc_fmat *table, const int32_t *ids, int64_t T, float *y) {
+  for (int64_t t = 0; t < T; t++) {
+    if (ids[t] < 0 || ids[t] >= table->rows) return t + 1;
+    for (int64_t c = 0; c < table->cols; c++) y[t * table->cols + c] = tc_fmat_get(table, ids[t], c);
+  }
+  return 0;
+}
+
+void tc_rmsnorm(const float *x, const float *g, int64_t T, int64_t d, float eps, float *y) {
+  for (int64_t t = 0; t < T; t++) {
+    const float *xr = x + t * d;
+    float sum = 0.0f;
+    for (int64_t i = 0; i < d; i++) sum = sum + xr[i] * xr[i];
+    float mean = sum / (float)d;
+    float r = 1.0f / (float)sqrt((double)(mean + eps));
+    for (int64_t i = 0; i < d; i++) y[t * d + i] = (xr[i] * r) * g[i];
+  }
+}
+
+void tc_softmax_row(float *v, int64_t n) {
+  float m = -INFINITY;
+  for (int64_t i = 0; i < n; i++) m = v[i] > m ? v[i] : m;
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n; i++) {
+    v[i] = (float)exp((double)(v[i] - m));
+    sum = sum + v[i];
+  }
+  for (int64_t i = 0; i < n; i++) v[i] = v[i] / sum;
+}
+
+/* Per-token absmax quantization (act_quant). */
+void tc_act_quant(const float *x, int64_t T, int64_t k, int8_t *xq, float *scale) {
+  for (int64_t t = 0; t < T; t++) {
+    const float *xr = x + t * k;
+    float m = 0.0f;
+    for (int64_t i = 0; i < k; i++) {
+      float a = fabsf(xr[i]);
+      m = a > m ? a : m;
+    }
+    if (m < 1e-5f) m = 1e-5f;
+    float q = 127.0f / m;
+    for (int64_t i = 0; i < k; i++) xq[t * k + i] = (int8_t)tc_clamp_round(xr[i] * q, -128, 127);
+    scale[t] = m / 127.0f;
+  }
+}
+
+/* Rotary embedding; inv[i] = f32(base^(-2i/rot)) is precomputed per op. */
+void tc_rope(const float *x, const int32_t *pos, int64_t T, int64_t width, int64_t hd, int64_t rot, int neox, const float *inv, float *y) {
+  int64_t half = rot / 2;
+  if (y != x) memcpy(y, x, (size_t)(T * width) * sizeof(float));
+  for (int64_t t = 0; t < T; t++) {
+    for (int64_t i = 0; i < half; i++) {
+      float a = (float)pos[t] * inv[i];
+      float c = (float)cos((double)a), s = (float)sin((double)a);
+      for (int64_t h = 0; h * hd < width; h++) {
+        int64_t b = t * width + h * hd;
+        int64_t i0 = b + (neox ? i : 2 * i), i1 = b + (neox ? i + half : 2 * i + 1);
+        float x0 = x[i0], x1 = x[i1];
+        y[i0] = x0 * c - x1 * s;
+        y[i1] = x0 * s + x1 * c;
+      }
+    }
+  }
+}
+
+void tc_matmul(tc_pool *pool, const float *x, int64_t T, const tc_fmat *w, float *y) {
+  tc_matmul_ctx c = {x, w, y, T, w->rows};
+  tc_parallel(pool, (w->rows + 7) / 8, 16, tc_isa_matmul_task, &c);
+}
+
+void tc_attention_task(void *ctxp, int64_t b, int64_t e, int thread) {
+  const tc_attn_ctx *c = (const tc_attn_ctx *)ctxp;
+  const int64_t qw = c->heads * c->hd, kw = c->kv_heads * c->hd, group = c->heads / c->kv_heads;
+  float *p = c->scratch + (int64_t)thread * c->cap;
+  for (int64_t item = b; item < e; item++) {
+    int64_t r = item / c->heads, h = item % c->heads, kvh = h / group;
+    int64_t visible = c->S - c->T + r + 1;
+    const float *qr = c->q + r * qw + h * c->hd;
+    for (int64_t j = 0; j < visible; j++) p[j] = 0.0f;
+    for (int64_t d = 0; d < c->hd; d++) {
+      const float *kr = c->kt + (kvh * c->hd + d) * c->cap;
+      float qd = qr[d];
+      for (int64_t j = 0; j < visible; j++) p[j] = p[j] + qd * kr[j];
+    }
+    for (int64_t j = 0; j < visible; j++) p[j] = p[j] * c->scale;
+    tc_softmax_row(p, visible);
+    float *out = c->y + r * qw + h * c->hd;
+    for (int64_t d = 0; d < c->hd; d++) out[d] = 0.0f;
+    for (int64_t j = 0; j < visible; j++) {
+      const float *vr = c->v + j * kw + kvh * c->hd;
+      float pj = p[j];
+      for (int64_t d = 0; d < c->hd; d++) out[d] = out[d] + pj * vr[d];
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- ternary products ----------------- */
+
+static void tc_packed_task(void *ctxp, int64_t b, int64_t e, int thread) {
+  TC_UNUSED(thread);
+  const tc_packed_ctx *c = (const tc_packed_ctx *)ctxp;
+  for (int64_t o = b; o < e; o++) {
+    const uint8_t *row = c->w + o * c->row_bytes;
+    for (int64_t t = 0; t < c->T; t++) {
+      const int8_t *x = c->x + t * c->kpad;
+      for (int64_t g = 0; g < c->groups; g++) {
+        int32_t s = tc_isa_dot_codes(row, c->format, x, g * c->group_blocks, (g + 1) * c->group_blocks);
+        c->acc[(t * c->n + o) * c->groups + g] = s - c->xsum[t * c->groups + g];
+      }
+    }
+  }
+}
+
+/* Grouped products whose groups do not fall on block boundaries: one weight at a time. */
+static void tc_packed_unaligned_task(void *ctxp, int64_t b, int64_t e, int thread) {
+  const tc_packed_ctx *c = (const tc_packed_ctx *)ctxp;
+  const int64_t gsize = c->gsize;
+  TC_UNUSED(thread);
+  for (int64_t o = b; o < e; o++) {
+    const uint8_t *row = c->w + o * c->row_bytes;
+    for (int64_t t = 0; t < c->T; t++)
+      for (int64_t g = 0; g < c->groups; g++) {
+        int32_t s = 0;
+        for (int64_t i = g * gsize; i < (g + 1) * gsize; i++) s += (tc_code_at(row, c->format, i) - 1) * c->x[t * c->k + i];
+        c->acc[(t * c->n + o) * c->groups + g] = s;
+      }
+  }
+}
+
+/* acc[t, o(, g)] = sum_i w[o, i] * x[t, i]; scratch holds T*kpad bytes + T*groups int32. */
+void tc_ternary_packed(tc_pool *pool, const int8_t *x, int64_t T, int64_t k, const uint8_t *w, int64_t n, int format, int64_t group, int32_t *acc, void *scratch) {
+  const int64_t bs = tc_block_of(format), blocks = (k + bs - 1) / bs, kpad = blocks * bs;
+  const int64_t groups = group > 0 ? k / group : 1;
+  tc_packed_ctx c = {w, NULL, NULL, acc, T, n, k, kpad, blocks * 32, groups, 0, group > 0 ? group : k, format};
+  if (group > 0 && group % bs != 0) {
+    c.x = x;
+    tc_parallel(pool, n, 8, tc_packed_unaligned_task, &c);
+    return;
+  }
+  int8_t *xp = (int8_t *)scratch;
+  int32_t *xsum = (int32_t *)(xp + T * kpad);
+  for (int64_t t = 0; t < T; t++) {
+    memcpy(xp + t * kpad, x + t * k, (size_t)k);
+    memset(xp + t * kpad + k, 0, (size_t)(kpad - k));
+    for (int64_t g = 0; g < groups; g++) {
+      int64_t from = g * (group > 0 ? group : k), to = group > 0 ? from + group : k;
+      int32_t s = 0;
+      for (int64_t i = from; i < to; i++) s += x[t * k + i];
+      xsum[t * groups + g] = s;
+    }
+  }
+  c.x = xp;
+  c.xsum = xsum;
+  c.group_blocks = group > 0 ? group / bs : blocks;
+  tc_task_fn isa = tc_isa_packed_kernel(&c, xp, blocks);
+  tc_parallel(pool, n, 8, isa ? isa : tc_packed_task, &c);
+}
+
+/* Unquantized activations: f32 sums of +-x in index order (exact as the interpreter). */
+void tc_ternary_packed_f32(const float *x, int64_t T, int64_t k, const uint8_t *w, int64_t n, int format, int64_t group, float *acc) {
+  const int64_t bs = tc_block_of(format), row_bytes = (k + bs - 1) / bs * 32, groups = group > 0 ? k / group : 1, gs = group > 0 ? group : k;
+  for (int64_t t = 0; t < T; t++)
+    for (int64_t o = 0; o < n; o++)
+      for (int64_t g = 0; g < groups; g++) {
+        float s = 0.0f;
+        for (int64_t i = g * gs; i < (g + 1) * gs; i++) {
+          int code = tc_code_at(w + o * row_bytes, format, i);
+          if (code == 2) s = s + x[t * k + i];
+          else if (code == 0) s = s - x[t * k + i];
+        }
+        acc[(t * n + o) * groups + g] = s;
+      }
+}
+
+/* ---- lookup tables: table[t, j, v] = sum_i d_i(v) x[t, j*g+i] for v in [0, (3^g+1)/2); the weight holds one
+ * signed pattern per (row, group) as int16. */
+void tc_lut_build(const int8_t *x, int64_t T, int64_t k, int g, int32_t *table) {
+  const int64_t groups = (k + g - 1) / g;
+  int entries = 1;
+  for (int i = 0; i < g; i++) entries *= 3;
+  entries = (entries + 1) / 2;
+  for (int64_t t = 0; t < T; t++)
+    for (int64_t j = 0; j < groups; j++) {
+      int32_t *tb = table + (t * groups + j) * entries;
+      for (int v = 0; v < entries; v++) {
+        int32_t s = 0, rest = v;
+        for (int i = 0; i < g; i++) {
+          int r = ((rest % 3) + 3) % 3;
+          if (r == 2) r = -1;
+          rest = (rest - r) / 3;
+          int64_t idx = j * g + i;
+          if (idx < k) s += r * x[t * k + idx];
+        }
+        tb[v] = s;
+      }
+    }
+}
+
+typedef struct {
+  const int32_t *table;
+  const int16_t *pat;
+  int32_t *acc;
+  int64_t T, n, groups, entries;
+} tc_lut_ctx;
+
+static void tc_lut_task(void *ctxp, int64_t b, int64_t e, int thread) {
+  TC_UNUSED(thread);
+  const tc_lut_ctx *c = (const tc_lut_ctx *)ctxp;
+  for (int64_t t = 0; t < c->T; t++) {
+    const int32_t *tb = c->table + t * c->groups * c->entries;
+    for (int64_t o = b; o < e; o++) {
+      const int16_t *p = c->pat + o * c->groups;
+      int32_t s = 0;
+      for (int64_t j = 0; j < c->groups; j++) {
+        int32_t v = p[j], neg = v >> 31;
+        int32_t entry = tb[j * c->entries + ((v ^ neg) - neg)];
+        s += (entry ^ neg) - neg;
+      }
+      c->acc[t * c->n + o] = s;
+    }
+  }
+}
+
+void tc_lut_matmul(tc_pool *pool, const int32_t *table, int64_t T, int64_t groups, int64_t entries, const int16_t *pat, int64_t n, int32_t *acc) {
+  tc_lut_ctx c = {table, pat, acc, T, n, groups, entries};
+  tc_parallel(pool, n, 16, tc_lut_task, &c);
+}
+
+/* ---- an explicit add/sub network (small constant layers); regs is scratch of k + m int32. */
+void tc_addsub_network(const int8_t *x, int64_t T, int64_t k, const int32_t *program, int64_t m, const int32_t *outputs, int64_t n, int32_t *acc, int32_t *regs) {
+  for (int64_t t = 0; t < T; t++) {
+    for (int64_t i = 0; i < k; i++) regs[i] = x[t * k + i];
+    for (int64_t j = 0; j < m; j++) {
+      int32_t a = regs[program[3 * j]], b = regs[program[3 * j + 1]];
+      regs[k + j] = program[3 * j + 2] == 0 ? a + b : a - b;
+    }
+    for (int64_t o = 0; o < n; o++) acc[t * n + o] = outputs[2 * o] < 0 ? 0 : outputs[2 * o + 1] * regs[outputs[2 * o]];
+  }
+}
+
+/* ---- dequant: y = f32(f32(acc) * ws) * xs, grouped sums in order of g; fused multiplies the scales first. */
+void tc_dequant(const int32_t *acc, const float *facc, const float *ws, int64_t ws_len, const float *xs, int64_t T, int64_t n, int64_t groups, int fused, float *y) {
+  const int per_tensor = ws_len == 1 && groups == 1;
+  for (int64_t t = 0; t < T; t++) {
+    if (fused) {
+      const float token = per_tensor ? ws[0] * xs[t] : 0.0f;
+      for (int64_t o = 0; o < n; o++) y[t * n + o] = (float)acc[t * n + o] * (per_tensor ? token : ws[o] * xs[t]);
+      continue;
+    }
+    for (int64_t o = 0; o < n; o++) {
+      const int64_t base = (t * n + o) * groups, wb = per_tensor ? 0 : o * groups;
+      float v = (acc ? (float)acc[base] : facc[base]) * ws[wb];
+      for (int64_t g = 1; g < groups; g++) v = v + (acc ? (float)acc[base + g] : facc[base + g]) * ws[wb + g];
+      y[t * n + o] = xs ? v * xs[t] : v;
+    }
+  }
+}
+
+void tc_dequant_fixed(const int32_t *acc, const int32_t *mult, int64_t mult_len, const int32_t *shift, int64_t shift_len, const float *xs, int64_t T, int64_t n, int frac, float *y) {
+  for (int64_t t = 0; t < T; t++)
+    for (int64_t o = 0; o < n; o++) {
+      int64_t p = (int64_t)acc[t * n + o] * mult[mult_len == 1 ? 0 : o];
+      double q = rint(ldexp((double)p, -(shift[shift_len == 1 ? 0 : o] - frac)));
+      y[t * n + o] = (float)ldexp(q, -frac) * xs[t];
+    }
+}
