@@ -2,8 +2,8 @@
 // forward function that calls the runtime's kernels on planned buffers, plus the plan of weights.bin. A model graph
 // gets the token interface (ternc_model_eval); any other graph gets ternc_graph_eval over its named inputs.
 import { type Abi, type ConstDecl, type Graph, type Tensor, LOGITS } from "../../ir/index.js";
-import { BackendError, type BlobPlan } from "../common/index.js";
-import { C_TYPE, CEmitter, cString, elemBytes, linearInT, type ValueDType } from "./emitter.js";
+import { BackendError, type BlobPlan, linearInT } from "../common/index.js";
+import { C_TYPE, CEmitter, cString, elemBytes, type ValueDType } from "./emitter.js";
 import { planConstants } from "./layout.js";
 import { emitOp, layoutRequests } from "./ops.js";
 

@@ -1,7 +1,7 @@
 // The C code generator's state: the buffers plan-memory assigned, the KV cache slots, the constants' places in the
 // blob, scratch sizes, and C expressions for values. The op table (ops.ts) writes each op's code through it.
 import { type Abi, type ConstDecl, type Dim, type DType, formatDim, type Graph, isBlockQuantDType, type OpNode, storageBytes, type TensorType, TOKENS, POSITIONS, type BlockQuantDType } from "../../ir/index.js";
-import { BackendError, type BlobPlan } from "../common/index.js";
+import { BackendError, type BlobPlan, bufferOf, type BufferSize, type CacheSlot, cacheSlots, planBufferSizes } from "../common/index.js";
 import { C_ALIGN } from "./config.js";
 import { type LayoutRequest, Q8R_GROUP } from "./layout.js";
 
@@ -27,19 +27,9 @@ export function cString(s: string): string {
   return JSON.stringify(s);
 }
 
-/** A KV cache as the C model keeps it: slot `index`, keys stored transposed. */
-export interface CacheSlot {
-  index: number;
-  input: string;
-  next: string;
-  width: number;
+/** A KV cache as the C model keeps it: keys stored transposed. */
+export interface CCacheSlot extends CacheSlot {
   transposed: boolean;
-}
-
-/** How large a buffer must be: perToken * T + fixed bytes. */
-interface BufferSize {
-  perToken: number;
-  fixed: number;
 }
 
 export class CEmitter {
@@ -47,8 +37,8 @@ export class CEmitter {
   /** File-scope declarations (tables) placed before the forward function. */
   readonly statics: string[] = [];
   readonly kernels: Record<string, string> = {};
-  readonly caches = new Map<string, CacheSlot>(); // by input and by append result
-  readonly buffers: BufferSize[] = [];
+  readonly caches = new Map<string, CCacheSlot>(); // by input and by append result
+  readonly buffers: BufferSize[];
   scratchPerToken = 0;
   scratchFixed = 0;
   private readonly inputIndex: Map<string, number>;
@@ -60,10 +50,8 @@ export class CEmitter {
     readonly layouts: ReadonlyMap<string, LayoutRequest>,
   ) {
     this.inputIndex = new Map(abi.kind === "graph" ? abi.inputs.map((v, i) => [v.name, i]) : []);
-    if (abi.kind === "model") this.findCacheSlots();
-    for (const node of graph.topologicalOrder()!) this.sizeBuffers(node);
-    // A buffer id no value uses (plans need not be dense) still gets a slot.
-    for (let i = 0; i < this.buffers.length; i++) this.buffers[i] ??= { perToken: 0, fixed: C_ALIGN };
+    for (const [name, slot] of cacheSlots(graph, abi)) this.caches.set(name, { ...slot, transposed: slot.keys });
+    this.buffers = planBufferSizes(graph, this.caches, C_ALIGN);
   }
 
   /** A dim as a C expression over T (new tokens) and, in a model, P (tokens already in the cache). */
@@ -140,63 +128,4 @@ export class CEmitter {
     this.statics.push(`static const ${ctype} ${name}[${values.length}] = {${values.join(", ")}};`);
     return name;
   }
-
-  private findCacheSlots(): void {
-    if (this.abi.kind !== "model") return;
-    const g = this.graph;
-    this.abi.caches.forEach((c, index) => {
-      const uses = g.users(c.input);
-      if (uses.length !== 1) throw new BackendError(`%${c.input}`, "a KV cache input may only feed its append");
-      let transposed = false;
-      for (const u of g.users(c.next)) {
-        const slot = u.operands.indexOf(c.next);
-        if (u.op !== "attention" || slot === 0 || u.operands.lastIndexOf(c.next) !== slot) throw new BackendError(`%${c.next}`, "a KV cache may only be read as the keys or values of attention");
-        if (slot === 1) transposed = true;
-      }
-      const slotInfo: CacheSlot = { index, input: c.input, next: c.next, width: c.width, transposed };
-      this.caches.set(c.input, slotInfo);
-      this.caches.set(c.next, slotInfo);
-    });
-  }
-
-  private sizeBuffers(node: OpNode): void {
-    node.results.forEach((r, i) => {
-      if (this.caches.has(r)) return; // a cache append writes into the cache itself
-      const b = bufferOf(node, i);
-      const terms = byteTerms(node.resultTypes[i]!, `%${r}`);
-      const cur = (this.buffers[b] ??= { perToken: 0, fixed: 0 });
-      cur.perToken = Math.max(cur.perToken, Math.ceil(terms.perToken / C_ALIGN) * C_ALIGN);
-      cur.fixed = Math.max(cur.fixed, terms.fixed + C_ALIGN);
-    });
-  }
-}
-
-/** The buffer plan-memory gave result i of `node`. */
-function bufferOf(node: OpNode, i: number): number {
-  const plan = node.attrs["plan.buffer"];
-  const ids = typeof plan === "number" ? [plan] : typeof plan === "string" ? plan.split(",").map(Number) : [];
-  const b = ids[i];
-  if (b === undefined || !Number.isInteger(b) || b < 0) throw new BackendError(`%${node.results[i]}`, "has no buffer assignment (run plan-memory last)");
-  return b;
-}
-
-/** A dim as a * T + b, or undefined if it has another symbol (or none: then a = 0). */
-export function linearInT(d: Dim): { a: number; b: number } | undefined {
-  if (typeof d === "number") return { a: 0, b: d };
-  if (d.terms.some(([s]) => s !== "T")) return undefined;
-  return { a: d.terms[0]?.[1] ?? 0, b: d.constant };
-}
-
-/** Bytes of a value as perToken * T + fixed (the buffer plan sizes buffers for the largest batch). */
-function byteTerms(t: TensorType, where: string): BufferSize {
-  let symbolic = 0;
-  let perToken = 0;
-  let fixed = elemBytes(t.dtype);
-  for (const d of t.shape) {
-    const lin = linearInT(d);
-    if (!lin || (lin.a !== 0 && ++symbolic > 1)) throw new BackendError(where, `a value of shape [${t.shape.map(formatDim).join(", ")}] cannot live in a planned buffer (one dim at most may depend on T, as a * T + b)`);
-    perToken = perToken * lin.b + fixed * lin.a;
-    fixed *= lin.b;
-  }
-  return { perToken, fixed };
 }

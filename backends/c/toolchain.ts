@@ -1,11 +1,10 @@
 // Building a C output with its Makefile (natively, or cross-compiled for AArch64 and run under qemu) and running
 // its runner: a model on tokens, or a plain graph on named inputs.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { type Tensor, tensorFromBytes } from "../../ir/index.js";
-import { BackendError, decodeTrace, encodeTrace, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest } from "../common/index.js";
+import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, runGraphWithRunner, runModelWithRunner, runRunner } from "../common/index.js";
 import { WEIGHTS_FILE } from "./artifacts.js";
 import type { CIsa, COptions } from "./options.js";
 
@@ -48,73 +47,30 @@ export function isBuiltC(dir: string): boolean {
   return readManifest(dir)?.target === "c" && existsSync(join(dir, WEIGHTS_FILE)) && existsSync(join(dir, RUNNER));
 }
 
-/** Runs the runner with `args` and --json; a failure carries the runner's own message. */
-function runRunner(dir: string, o: COptions, args: string[], timeoutMs = 600_000): Record<string, unknown> {
-  const command = runnerCommand(join(dir, RUNNER), o.isa);
-  const all = [...command.slice(1), "--weights", join(dir, WEIGHTS_FILE), ...args, "--json"];
+/** Runs the runner with the protocol's `args` plus the run options. */
+function invokeRunner(dir: string, o: COptions, args: string[]): Record<string, unknown> {
+  const all = ["--weights", join(dir, WEIGHTS_FILE), ...args];
   if (o.threads !== undefined) all.push("--threads", String(o.threads));
   if (o.mmap) all.push("--mmap");
-  const r = spawnSync(command[0]!, all, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 1 << 26 });
-  if (r.error) throw new BackendError(dir, `running ${command.join(" ")}: ${r.error.message}`);
-  if (r.status !== 0) throw new BackendError(dir, `the compiled model failed: ${(r.stderr || r.stdout || `exit ${r.status}, signal ${r.signal}`).trim()}`);
-  const line = r.stdout.trim().split("\n").pop() ?? "";
-  try {
-    return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    throw new Error(`internal: the runner printed ${JSON.stringify(r.stdout)}`);
-  }
-}
-
-/** Work files of one run, removed afterwards. */
-function withWorkDir<R>(f: (work: string) => R): R {
-  const work = mkdtempSync(join(tmpdir(), "ternc-c-run-"));
-  try {
-    return f(work);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  return runRunner(dir, runnerCommand(join(dir, RUNNER), o.isa), all);
 }
 
 const engineOf = (isa: unknown, threads: unknown): string => `C, ${String(isa)}, ${String(threads)} thread(s)`;
 
 export function runModelC(dir: string, req: ModelRunRequest, o: COptions, vocab: number): ModelRunResult {
-  return withWorkDir((work) => {
-    const args = ["--tokens", req.tokens.join(","), "--max-tokens", String(req.maxTokens)];
-    if (req.context !== undefined) args.push("--ctx", String(req.context));
-    if (req.stopToken !== undefined) args.push("--stop", String(req.stopToken));
-    const logitsFile = join(work, "logits.bin");
-    const traceFile = join(work, "trace.bin");
-    if (req.promptLogits) args.push("--logits", logitsFile);
-    if (req.traceSteps) args.push("--trace", traceFile, "--trace-steps", String(req.traceSteps));
-    const r = runRunner(dir, o, args);
-    const out: ModelRunResult = {
-      generated: r.generated as number[],
-      prefillSeconds: r.prefillSeconds as number,
-      decodeSeconds: r.decodeSeconds as number,
-      engine: engineOf(r.isa, r.threads),
-      facts: { isa: r.isa as string, threads: r.threads as number },
-    };
-    if (req.promptLogits) {
-      const bytes = readFileSync(logitsFile);
-      if (bytes.length !== req.tokens.length * vocab * 4) throw new Error(`internal: the runner wrote ${bytes.length} bytes of logits`);
-      out.promptLogits = tensorFromBytes("f32", [req.tokens.length, vocab], bytes);
-    }
-    if (req.traceSteps) out.trace = decodeTrace(readFileSync(traceFile), traceFile);
-    return out;
-  });
+  const r = runModelWithRunner(req, vocab, (args) => invokeRunner(dir, o, args));
+  return {
+    generated: r.generated,
+    prefillSeconds: r.prefillSeconds,
+    decodeSeconds: r.decodeSeconds,
+    engine: engineOf(r.json.isa, r.json.threads),
+    facts: { isa: r.json.isa as string, threads: r.json.threads as number },
+    ...(r.promptLogits ? { promptLogits: r.promptLogits } : {}),
+    ...(r.trace ? { trace: r.trace } : {}),
+  };
 }
 
 export function runGraphC(dir: string, req: GraphRunRequest, o: COptions): GraphRunResult {
-  return withWorkDir((work) => {
-    const inFile = join(work, "inputs.bin");
-    const outFile = join(work, "outputs.bin");
-    const traceFile = join(work, "trace.bin");
-    writeFileSync(inFile, encodeTrace(Object.entries(req.inputs).map(([name, tensor]) => ({ name, step: 0, tensor }))));
-    const args = ["--inputs", inFile, "--outputs", outFile];
-    if (req.trace) args.push("--trace", traceFile);
-    const r = runRunner(dir, o, args);
-    const outputs: Record<string, Tensor> = {};
-    for (const rec of decodeTrace(readFileSync(outFile), outFile)) outputs[rec.name] = rec.tensor;
-    return { outputs, ...(req.trace ? { trace: decodeTrace(readFileSync(traceFile), traceFile) } : {}), engine: engineOf(r.isa, r.threads) };
-  });
+  const r = runGraphWithRunner(req, (args) => invokeRunner(dir, o, args));
+  return { outputs: r.outputs, ...(r.trace ? { trace: r.trace } : {}), engine: engineOf(r.json.isa, r.json.threads) };
 }

@@ -1,9 +1,10 @@
 // The target registry: the one place that names the backends. Everything else finds a target here by name.
 import type { Target } from "../../backends/common/index.js";
 import { cTarget } from "../../backends/c/index.js";
+import { wgslTarget } from "../../backends/wgsl/index.js";
 import { UserError } from "../errors.js";
 
-const TARGETS: readonly Target[] = [cTarget];
+const TARGETS: readonly Target[] = [cTarget, wgslTarget];
 
 export function allTargets(): readonly Target[] {
   return TARGETS;

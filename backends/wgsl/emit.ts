@@ -1,0 +1,98 @@
+// The WGSL code generator: an L2 graph (after the `wgsl` pipeline) becomes a program (shaders and the steps that run
+// them on planned buffers) and the plan of weights.bin, each weight in the form its kernels read it.
+import { type Abi, type ConstDecl, elementCount, type Graph, LOGITS, storageBytes, type Tensor, TernaryArray, tensorToBytes } from "../../ir/index.js";
+import { BackendError, BlobPlan, cacheSlots, planBufferSizes } from "../common/index.js";
+import { WgslEmitter, WORKGROUP_SIZE } from "./emitter.js";
+import { emitOp } from "./ops.js";
+import type { Program, ProgramIo } from "./program.js";
+
+/** Buffer sizes are multiples of this (WebGPU binds storage in 4-byte words; 256 keeps offsets bindable). */
+const ALIGN = 256;
+
+/** A ternary matrix [n, k] as 2-bit codes (w + 1), 16 per little-endian u32, each row starting a new word. */
+export function packTernaryWords(w: TernaryArray, n: number, k: number): Uint8Array {
+  const words = Math.ceil(k / 16);
+  const out = new Uint32Array(n * words);
+  for (let o = 0; o < n; o++)
+    for (let i = 0; i < k; i++) out[o * words + (i >> 4)]! |= (w.get(o * k + i) + 1) << (2 * (i & 15));
+  return new Uint8Array(out.buffer);
+}
+
+/** A constant's bytes as the kernels bind them: ternary packed, i8 widened to i32, the rest as stored (4-byte padded). */
+function constBytes(c: ConstDecl, t: Tensor): Uint8Array {
+  const [n, k] = c.type.shape as [number, number];
+  if (c.type.dtype === "ternary") {
+    if (!(t.data instanceof TernaryArray)) throw new BackendError(`%${c.name}`, "a packed ternary constant (the wgsl pipeline does not run pack-weights)");
+    return packTernaryWords(t.data, n, k);
+  }
+  if (c.type.dtype === "i8") return new Uint8Array(Int32Array.from(t.data as Int8Array).buffer);
+  const raw = tensorToBytes(t);
+  if (raw.length % 4 === 0) return raw;
+  const padded = new Uint8Array(Math.ceil(raw.length / 4) * 4);
+  padded.set(raw);
+  return padded;
+}
+
+function constByteLength(c: ConstDecl): number {
+  const shape = c.type.shape as number[];
+  if (c.type.dtype === "ternary") return shape[0]! * Math.ceil(shape[1]! / 16) * 4;
+  if (c.type.dtype === "i8") return elementCount(shape) * 4;
+  return Math.ceil(storageBytes(c.type.dtype, elementCount(shape)) / 4) * 4;
+}
+
+export interface WgslProgram {
+  program: Program;
+  blob: BlobPlan;
+  kernels: Record<string, string>;
+}
+
+export interface WgslGenerateOptions {
+  abi: Abi;
+  loadConst: (c: ConstDecl) => Tensor;
+  defaultContext: number;
+  weightsFile: string;
+}
+
+/** Compiles a verified, legal L2 graph with planned buffers to a WGSL program. */
+export function generateWgsl(graph: Graph, opts: WgslGenerateOptions): WgslProgram {
+  const { abi } = opts;
+  const blob = new BlobPlan();
+  const constIndex = new Map<string, number>();
+  for (const c of graph.consts()) {
+    constIndex.set(c.name, constIndex.size);
+    blob.add(c.name, c.type.dtype === "ternary" ? "w2x16" : c.type.dtype === "i8" ? "i8-as-i32" : "raw", constByteLength(c), () => constBytes(c, opts.loadConst(c)));
+  }
+  const caches = cacheSlots(graph, abi);
+  const e = new WgslEmitter(graph, abi, caches, constIndex);
+  for (const node of graph.topologicalOrder()!) emitOp(e, node);
+  const io = (v: { name: string }): ProgramIo => {
+    const t = e.type(v.name);
+    return { name: v.name, dtype: t.dtype as ProgramIo["dtype"], shape: t.shape.map((d) => e.lin(d, `%${v.name}`)) };
+  };
+  const program: Program = {
+    format: "ternc-wgsl-program",
+    version: 1,
+    kind: abi.kind,
+    vocab: abi.kind === "model" ? abi.vocab : 0,
+    defaultContext: opts.defaultContext,
+    workgroupSize: WORKGROUP_SIZE,
+    weights: { file: opts.weightsFile, bytes: blob.totalBytes, layoutId: blob.layoutId, consts: blob.entries.map((x) => ({ name: x.name, offset: x.offset, bytes: x.bytes })) },
+    buffers: planBufferSizes(graph, caches, ALIGN, (t) => (t.dtype === "i8" ? 4 : storageBytes(t.dtype, 1))),
+    caches: [...new Set(caches.values())].sort((a, b) => a.index - b.index).map((c) => ({ width: c.width })),
+    ropeTables: e.ropeTables,
+    attention: e.attention,
+    shaders: e.shaders,
+    steps: e.steps,
+    inputs: abi.kind === "graph" ? abi.inputs.map(io) : [],
+    outputs:
+      abi.kind === "graph"
+        ? abi.outputs.map((o) => {
+            const res = e.resource(o.name);
+            if (res.kind !== "buffer") throw new BackendError(`%${o.name}`, "a graph output must be computed by an op (not an input or a constant) for the WGSL backend");
+            return { ...io(o), resource: res };
+          })
+        : [],
+    ...(abi.kind === "model" ? { logits: { resource: e.resource(LOGITS) } } : {}),
+  };
+  return { program, blob, kernels: e.kernels };
+}

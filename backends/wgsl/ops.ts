@@ -1,0 +1,502 @@
+// The WGSL target's op table: for each op it compiles, the kernel (one invocation per output element or row) and
+// the resources it binds. Operands are read by the names the op registry gives them. Integer results are exact;
+// float results keep the interpreter's operation order per output, with WGSL's exp/sqrt (see the tolerance).
+import { getOp, type Graph, type OpNode, parseProgram, withDefaults } from "../../ir/index.js";
+import { BackendError, type OpRule, operandsOf } from "../common/index.js";
+import { STORED, type WgslEmitter } from "./emitter.js";
+
+type Attrs = Record<string, unknown>;
+
+interface WgslOp {
+  rule?: OpRule;
+  emit(e: WgslEmitter, node: OpNode, ops: Readonly<Record<string, string>>, a: Attrs, where: string): void;
+}
+
+/** Correctly rounded a / b for positive normal f32 a, b with a normal quotient (the interpreter's f32(a / b)):
+ *  WGSL's division may be 2.5 ULP off, which would move act_quant's int8 codes. Integer long division. */
+const DIV_RN = `fn div_rn(a: f32, b: f32) -> f32 {
+  let ua = bitcast<u32>(a);
+  let ub = bitcast<u32>(b);
+  let mb = (ub & 0x7fffffu) | 0x800000u;
+  var r = (ua & 0x7fffffu) | 0x800000u;
+  var e = i32(ua >> 23u) - i32(ub >> 23u) + 127;
+  if (r < mb) { r = r << 1u; e = e - 1; }
+  var q = 0u;
+  for (var i = 0; i < 25; i++) {
+    q = q << 1u;
+    if (r >= mb) { r = r - mb; q = q | 1u; }
+    r = r << 1u;
+  }
+  let guard = q & 1u;
+  q = q >> 1u;
+  if (guard == 1u && (r != 0u || (q & 1u) == 1u)) { q = q + 1u; }
+  if (q == 0x1000000u) { q = q >> 1u; e = e + 1; }
+  return bitcast<f32>((u32(e) << 23u) | (q & 0x7fffffu));
+}`;
+
+const SILU = "fn silu(x: f32) -> f32 { return x / (1.0 + exp(-x)); }";
+const RELU2 = "fn relu2(x: f32) -> f32 { let r = max(x, 0.0); return r * r; }";
+
+/** Reads element `e` of a float table stored as f32, or as f16/bf16 pairs in u32 words. */
+function tableRead(dtype: string, table: string, e: string): string {
+  if (dtype === "f16") return `unpack2x16float(${table}[(${e}) >> 1u])[(${e}) & 1u]`;
+  if (dtype === "bf16") return `bitcast<f32>(((${table}[(${e}) >> 1u] >> (16u * ((${e}) & 1u))) & 0xffffu) << 16u)`;
+  return `${table}[${e}]`;
+}
+
+const isConst = (graph: Graph, v: string | undefined): boolean => v !== undefined && graph.definition(v)?.entity.kind === "const";
+
+/** A float weight read as stored: f32, f16 or bf16 (block-quantized tables are not read by these kernels yet). */
+const floatTable =
+  (name: string): OpRule["check"] =>
+  (node, graph) => {
+    const v = operandsOf(node)[name]!;
+    if (!isConst(graph, v)) return `the weight (operand '${name}') must be a constant`;
+    const dtype = graph.typeOf(v)!.dtype;
+    return ["f32", "f16", "bf16"].includes(dtype) ? undefined : `a ${dtype} weight is not supported by the WGSL kernels yet (f32, f16, bf16)`;
+  };
+
+const F32_ONLY: OpRule["check"] = (node, graph) => (node.operands.every((o) => graph.typeOf(o)?.dtype === "f32") ? undefined : "operands must be f32");
+
+/** One invocation per output element; operands broadcast numpy-style (dims align from the right). */
+function emitElementwise(e: WgslEmitter, node: OpNode, expr: string, where: string): void {
+  const out = node.results[0]!;
+  const outT = e.type(out);
+  const outDims = outT.shape.map((d) => e.dim(d, where));
+  const total = e.count(outT.shape, where);
+  const index: string[] = [];
+  let coords = false;
+  node.operands.forEach((o) => {
+    const dims = e.type(o).shape.map((d) => e.dim(d, where));
+    if (dims.join("*") === outDims.join("*")) index.push("id");
+    else if (dims.every((d) => d === "1u")) index.push("0u");
+    else if (outDims.slice(-dims.length).join("*") === dims.join("*")) index.push(`id % (${e.count(e.type(o).shape, where)})`);
+    else {
+      coords = true;
+      const offset = outDims.length - dims.length;
+      const terms = dims.map((d, k) => (d === "1u" ? undefined : [`c${k + offset}`, ...dims.slice(k + 1).filter((x) => x !== "1u").map((x) => `(${x})`)].join(" * "))).filter((x): x is string => x !== undefined);
+      index.push(terms.join(" + ") || "0u");
+    }
+  });
+  const lines = [`  if (id >= ${total}) { return; }`];
+  if (coords) {
+    lines.push("  var rest = id;");
+    for (let k = outDims.length - 1; k >= 0; k--) lines.push(`  let c${k} = rest % (${outDims[k]}); rest = rest / (${outDims[k]});`);
+  }
+  const stack: string[] = [];
+  let tmp = 0;
+  for (const step of parseProgram(expr, node.operands.length)) {
+    if (step.kind === "input") {
+      const v = `s${tmp++}`;
+      lines.push(`  var ${v} = $in${step.index}[${index[step.index]}];`);
+      stack.push(v);
+    } else if (step.kind === "unary") {
+      const v = stack[stack.length - 1]!;
+      lines.push(`  ${v} = ${step.op}(${v});`);
+    } else {
+      const rhs = stack.pop()!;
+      const lhs = stack[stack.length - 1]!;
+      lines.push(`  ${lhs} = ${lhs} ${step.op === "add" ? "+" : "*"} ${rhs};`);
+    }
+  }
+  lines.push(`  $y[id] = ${stack[0]};`);
+  e.kernel(
+    node,
+    {
+      args: [...node.operands.map((o, i) => ({ name: `in${i}`, value: o, elem: "f32" as const })), { name: "y", value: out, elem: "f32", write: true }],
+      threads: e.countLin(outT.shape, where),
+      body: lines.join("\n"),
+      helpers: [SILU, RELU2],
+    },
+    true,
+  );
+}
+
+const elementwise = (expr: (node: OpNode, a: Attrs) => string): WgslOp => ({
+  rule: { note: "one invocation per element, f32", check: F32_ONLY },
+  emit: (e, node, _ops, a, where) => emitElementwise(e, node, expr(node, a), where),
+});
+
+export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
+  embedding: {
+    rule: { note: "row gather from an f32/f16/bf16 table", check: floatTable("table") },
+    emit(e, node, { table, ids }, _a, where) {
+      const tt = e.type(table!);
+      const [vocab, d] = tt.shape as [number, number];
+      const n = e.count(e.type(ids!).shape, where);
+      e.kernel(node, {
+        args: [
+          { name: "tab", value: table!, elem: STORED[tt.dtype]! },
+          { name: "ids", value: ids!, elem: "i32" },
+          { name: "y", value: node.results[0]!, elem: "f32", write: true },
+        ],
+        threads: e.countLin([...e.type(ids!).shape, d], where),
+        // An id outside the table reads zeros (the runtime rejects such tokens before the call).
+        body: [
+          `  if (id >= ${n} * ${d}u) { return; }`,
+          `  let row = $ids[id / ${d}u];`,
+          `  if (row < 0 || row >= ${vocab}) { $y[id] = 0.0; return; }`,
+          `  let e = u32(row) * ${d}u + id % ${d}u;`,
+          `  $y[id] = ${tableRead(tt.dtype, "$tab", "e")};`,
+        ].join("\n"),
+      });
+    },
+  },
+  rmsnorm: {
+    rule: { note: "one invocation per row, sum in index order" },
+    emit(e, node, { x, g }, a, where) {
+      const { rows, rowsLin, width: d } = e.rowsAndWidth(x!, where);
+      e.kernel(node, {
+        args: [
+          { name: "x", value: x!, elem: "f32" },
+          { name: "g", value: g!, elem: "f32" },
+          { name: "y", value: node.results[0]!, elem: "f32", write: true },
+        ],
+        threads: rowsLin,
+        body: [
+          `  if (id >= ${rows}) { return; }`,
+          `  let base = id * ${d}u;`,
+          "  var sum = 0.0;",
+          `  for (var i = 0u; i < ${d}u; i++) { let v = $x[base + i]; sum = sum + v * v; }`,
+          `  let mean = sum / ${d}.0;`,
+          `  let r = 1.0 / sqrt(mean + ${wgslFloat(a.eps as number)});`,
+          `  for (var i = 0u; i < ${d}u; i++) { $y[base + i] = ($x[base + i] * r) * $g[i]; }`,
+        ].join("\n"),
+      });
+    },
+  },
+  softmax: {
+    rule: { note: "one invocation per row" },
+    emit(e, node, { x }, _a, where) {
+      const { rows, rowsLin, width: n } = e.rowsAndWidth(x!, where);
+      e.kernel(node, {
+        args: [
+          { name: "x", value: x!, elem: "f32" },
+          { name: "y", value: node.results[0]!, elem: "f32", write: true },
+        ],
+        threads: rowsLin,
+        body: [
+          `  if (id >= ${rows}) { return; }`,
+          `  let base = id * ${n}u;`,
+          softmaxLoop("$x[base + i]", "$y[base + i]", `${n}u`),
+        ].join("\n"),
+      });
+    },
+  },
+  act_quant: {
+    rule: { note: "one invocation per row; 127 / max divided exactly" },
+    emit(e, node, { x }, _a, where) {
+      const { rows, rowsLin, width: k } = e.rowsAndWidth(x!, where);
+      e.kernel(node, {
+        args: [
+          { name: "x", value: x!, elem: "f32" },
+          { name: "xq", value: node.results[0]!, elem: "i32", write: true },
+          { name: "xs", value: node.results[1]!, elem: "f32", write: true },
+        ],
+        threads: rowsLin,
+        body: [
+          `  if (id >= ${rows}) { return; }`,
+          `  let base = id * ${k}u;`,
+          "  var m = 0.0;",
+          `  for (var i = 0u; i < ${k}u; i++) { m = max(m, abs($x[base + i])); }`,
+          `  m = max(m, ${wgslFloat(1e-5)});`,
+          "  let q = div_rn(127.0, m);",
+          `  for (var i = 0u; i < ${k}u; i++) { $xq[base + i] = i32(clamp(round($x[base + i] * q), -128.0, 127.0)); }`,
+          "  $xs[id] = div_rn(m, 127.0);",
+        ].join("\n"),
+        helpers: [DIV_RN],
+      });
+    },
+  },
+  ternary_matmul_packed: {
+    rule: {
+      note: "2-bit codes, 16 per u32; one invocation per output (and group)",
+      check: (node, graph) => (!isConst(graph, operandsOf(node).w) ? "the weight (operand 'w') must be a constant" : node.attrs.format !== "i2" ? `the WGSL kernels read the i2 form only, not ${String(node.attrs.format)}` : undefined),
+    },
+    emit(e, node, { x, w }, a, where) {
+      const xt = e.type(x!);
+      const k = xt.shape[1] as number;
+      const n = e.type(w!).shape[0] as number;
+      const group = (a.group as number | undefined) ?? 0;
+      const gs = group > 0 ? group : k;
+      const groups = group > 0 ? k / group : 1;
+      const words = Math.ceil(k / 16);
+      const out = node.results[0]!;
+      const int = xt.dtype === "i8";
+      const rows = e.dim(xt.shape[0]!, where);
+      e.kernels[out] = "i2";
+      e.kernel(node, {
+        args: [
+          { name: "x", value: x!, elem: int ? "i32" : "f32" },
+          { name: "w", value: w!, elem: "u32" },
+          { name: "acc", value: out, elem: int ? "i32" : "f32", write: true },
+        ],
+        threads: e.countLin([xt.shape[0]!, n * groups], where),
+        body: [
+          `  if (id >= ${rows} * ${n * groups}u) { return; }`,
+          `  let t = id / ${n * groups}u;`,
+          `  let o = (id / ${groups}u) % ${n}u;`,
+          `  let g = id % ${groups}u;`,
+          `  var s = ${int ? "0" : "0.0"};`,
+          `  for (var i = g * ${gs}u; i < (g + 1u) * ${gs}u; i++) {`,
+          `    let code = ($w[o * ${words}u + i / 16u] >> (2u * (i % 16u))) & 3u;`,
+          `    let v = $x[t * ${k}u + i];`,
+          "    if (code == 2u) { s = s + v; } else if (code == 0u) { s = s - v; }",
+          "  }",
+          "  $acc[id] = s;",
+        ].join("\n"),
+      });
+    },
+  },
+  dequant: {
+    rule: { note: "one invocation per output; grouped sums in order" },
+    emit(e, node, { acc, ws, xs }, a, where) {
+      const at = e.type(acc!);
+      const n = at.shape[1] as number;
+      const groups = at.shape.length === 3 ? (at.shape[2] as number) : 1;
+      const wsLen = (e.type(ws!).shape as number[]).reduce((p, d) => p * d, 1);
+      const perTensor = wsLen === 1 && groups === 1;
+      const rows = e.dim(at.shape[0]!, where);
+      const accF = (i: string): string => (at.dtype === "i32" ? `f32($acc[${i}])` : `$acc[${i}]`);
+      const body = [`  if (id >= ${rows} * ${n}u) { return; }`, `  let t = id / ${n}u;`, `  let o = id % ${n}u;`];
+      if (a.fused === true && xs && groups === 1) body.push(`  $y[id] = ${accF("id")} * ($ws[${perTensor ? "0u" : "o"}] * $xs[t]);`);
+      else {
+        const wb = perTensor ? "0u" : `o * ${groups}u`;
+        body.push(`  let base = id * ${groups}u;`, `  var v = ${accF("base")} * $ws[${wb}];`);
+        if (groups > 1) body.push(`  for (var g = 1u; g < ${groups}u; g++) { v = v + ${accF("base + g")} * $ws[${wb} + g]; }`);
+        body.push(xs ? "  $y[id] = v * $xs[t];" : "  $y[id] = v;");
+      }
+      e.kernel(node, {
+        args: [
+          { name: "acc", value: acc!, elem: at.dtype === "i32" ? "i32" : "f32" },
+          { name: "ws", value: ws!, elem: "f32" },
+          ...(xs ? [{ name: "xs", value: xs, elem: "f32" as const }] : []),
+          { name: "y", value: node.results[0]!, elem: "f32", write: true },
+        ],
+        threads: e.countLin([at.shape[0]!, n], where),
+        body: body.join("\n"),
+      });
+    },
+  },
+  slice: {
+    rule: { note: "one invocation per element", check: (node, graph) => (STORED[graph.typeOf(node.operands[0]!)!.dtype] && graph.typeOf(node.operands[0]!)!.dtype !== "f16" && graph.typeOf(node.operands[0]!)!.dtype !== "bf16" ? undefined : "slices f32, i32 and i8 values") },
+    emit(e, node, { x }, a, where) {
+      const t = e.type(x!);
+      const axis = a.axis as number;
+      const out = node.results[0]!;
+      const size = a.size as number;
+      const inner = e.count(t.shape.slice(axis + 1), where);
+      const total = e.count(e.type(out).shape, where);
+      e.kernel(node, {
+        args: [
+          { name: "x", value: x!, elem: STORED[t.dtype]! },
+          { name: "y", value: out, elem: STORED[t.dtype]!, write: true },
+        ],
+        threads: e.countLin(e.type(out).shape, where),
+        body: [
+          `  if (id >= ${total}) { return; }`,
+          `  let inner = ${inner};`,
+          `  let o = id / (${size}u * inner);`,
+          `  let r = id % (${size}u * inner);`,
+          `  $y[id] = $x[(o * ${e.dim(t.shape[axis]!, where)} + ${a.start as number}u) * inner + r];`,
+        ].join("\n"),
+      });
+    },
+  },
+  concat: {
+    rule: { note: "a KV cache append in place, or one invocation per element" },
+    emit(e, node, { lhs, rhs }, a, where) {
+      const out = node.results[0]!;
+      const cache = e.caches.get(out);
+      if (cache) {
+        const w = cache.width;
+        e.kernel(node, {
+          args: [
+            { name: "x", value: rhs!, elem: "f32" },
+            { name: "cache", resource: { kind: "cache", index: cache.index }, elem: "f32", write: true },
+          ],
+          threads: { c: 0, t: w, p: 0 },
+          body: [`  if (id >= u.T * ${w}u) { return; }`, `  $cache[u.P * ${w}u + id] = $x[id];`].join("\n"),
+        });
+        return;
+      }
+      const ta = e.type(lhs!);
+      const tb = e.type(rhs!);
+      const axis = a.axis as number;
+      const ia = e.count(ta.shape.slice(axis), where);
+      const ib = e.count(tb.shape.slice(axis), where);
+      const elem = STORED[ta.dtype]!;
+      e.kernel(node, {
+        args: [
+          { name: "a", value: lhs!, elem },
+          { name: "b", value: rhs!, elem },
+          { name: "y", value: out, elem, write: true },
+        ],
+        threads: e.countLin(e.type(out).shape, where),
+        body: [
+          `  if (id >= ${e.count(e.type(out).shape, where)}) { return; }`,
+          `  let ia = ${ia};`,
+          `  let ib = ${ib};`,
+          "  let o = id / (ia + ib);",
+          "  let r = id % (ia + ib);",
+          "  if (r < ia) { $y[id] = $a[o * ia + r]; } else { $y[id] = $b[o * ib + r - ia]; }",
+        ].join("\n"),
+      });
+    },
+  },
+  rope: {
+    rule: { note: "one invocation per element; cos and sin from a table the runtime computes as the interpreter does" },
+    emit(e, node, { x, pos }, a, where) {
+      const { rows, rowsLin, width } = e.rowsAndWidth(x!, where);
+      const hd = a.head_dim as number;
+      const rot = (a.rot_dims as number | undefined) ?? hd;
+      const half = rot / 2;
+      const neox = a.style === "neox";
+      e.kernel(node, {
+        args: [
+          { name: "x", value: x!, elem: "f32" },
+          { name: "pos", value: pos!, elem: "i32" },
+          { name: "tab", resource: e.ropeTable(a.base as number, rot), elem: "f32" },
+          { name: "y", value: node.results[0]!, elem: "f32", write: true },
+        ],
+        threads: { c: rowsLin.c * width, t: rowsLin.t * width, p: rowsLin.p * width },
+        body: [
+          `  if (id >= ${rows} * ${width}u) { return; }`,
+          `  let r = id / ${width}u;`,
+          `  let j = id % ${hd}u;`,
+          `  if (j >= ${rot}u) { $y[id] = $x[id]; return; }`,
+          // The pair (x0, x1) this element belongs to, and whether it is the first of the two.
+          neox ? `  let first = j < ${half}u;` : "  let first = j % 2u == 0u;",
+          neox ? `  let i = j % ${half}u;` : "  let i = j / 2u;",
+          neox ? `  let i0 = select(id - ${half}u, id, first);` : "  let i0 = select(id - 1u, id, first);",
+          neox ? `  let i1 = i0 + ${half}u;` : "  let i1 = i0 + 1u;",
+          `  let at = (u32($pos[r]) * ${half}u + i) * 2u;`,
+          "  let c = $tab[at];",
+          "  let s = $tab[at + 1u];",
+          "  if (first) { $y[id] = $x[i0] * c - $x[i1] * s; } else { $y[id] = $x[i0] * s + $x[i1] * c; }",
+        ].join("\n"),
+      });
+    },
+  },
+  attention: {
+    rule: { note: "causal, grouped-query; one invocation per query row and head, scores in scratch" },
+    emit(e, node, { q, k, v }, a, where) {
+      const hd = a.head_dim as number;
+      const heads = a.heads as number;
+      const group = heads / (a.kv_heads as number);
+      const scale = (a.scale as number | undefined) ?? Math.fround(1 / Math.sqrt(hd));
+      const qw = heads * hd;
+      const kw = (a.kv_heads as number) * hd;
+      const tq = e.dim(e.type(q!).shape[0]!, where);
+      const sLin = e.lin(e.type(k!).shape[0]!, where);
+      const s = e.dim(e.type(k!).shape[0]!, where);
+      e.attention.push({ heads, keys: sLin });
+      const tLin = e.lin(e.type(q!).shape[0]!, where);
+      e.kernel(node, {
+        args: [
+          { name: "q", value: q!, elem: "f32" },
+          { name: "k", value: k!, elem: "f32" },
+          { name: "v", value: v!, elem: "f32" },
+          { name: "p", resource: { kind: "scratch" }, elem: "f32", write: true },
+          { name: "y", value: node.results[0]!, elem: "f32", write: true },
+        ],
+        threads: { c: tLin.c * heads, t: tLin.t * heads, p: tLin.p * heads },
+        body: [
+          `  if (id >= ${tq} * ${heads}u) { return; }`,
+          `  let r = id / ${heads}u;`,
+          `  let h = id % ${heads}u;`,
+          `  let kvh = h / ${group}u;`,
+          `  let S = ${s};`,
+          `  let visible = S - ${tq} + r + 1u;`,
+          "  let pb = id * S;",
+          `  let qb = r * ${qw}u + h * ${hd}u;`,
+          "  for (var j = 0u; j < visible; j++) {",
+          "    var dot = 0.0;",
+          `    for (var d = 0u; d < ${hd}u; d++) { dot = dot + $q[qb + d] * $k[j * ${kw}u + kvh * ${hd}u + d]; }`,
+          `    $p[pb + j] = dot * ${wgslFloat(scale)};`,
+          "  }",
+          softmaxLoop("$p[pb + i]", "$p[pb + i]", "visible"),
+          `  for (var d = 0u; d < ${hd}u; d++) {`,
+          "    var acc = 0.0;",
+          `    for (var j = 0u; j < visible; j++) { acc = acc + $p[pb + j] * $v[j * ${kw}u + kvh * ${hd}u + d]; }`,
+          "    $y[qb + d] = acc;",
+          "  }",
+        ].join("\n"),
+      });
+    },
+  },
+  matmul: {
+    rule: { note: "f32/f16/bf16 weight read as stored; one invocation per output, sum in index order", check: floatTable("w") },
+    emit(e, node, { x, w }, _a, where) {
+      const wt = e.type(w!);
+      const [n, k] = wt.shape as [number, number];
+      const { rows, rowsLin } = e.rowsAndWidth(x!, where);
+      const out = node.results[0]!;
+      // A model's earlier logits rows are only computed on request (prefill and decode read the last one).
+      const lastOnly = e.abi.kind === "model" && out === "logits";
+      e.kernel(node, {
+        args: [
+          { name: "x", value: x!, elem: "f32" },
+          { name: "w", value: w!, elem: STORED[wt.dtype]! },
+          { name: "y", value: out, elem: "f32", write: true },
+        ],
+        threads: { c: rowsLin.c * n, t: rowsLin.t * n, p: rowsLin.p * n },
+        ...(lastOnly ? { lastRowThreads: { c: n, t: 0, p: 0 } } : {}),
+        body: [
+          `  let r = ${lastOnly ? "u.first_row + " : ""}id / ${n}u;`,
+          `  if (r >= ${rows}) { return; }`,
+          `  let o = id % ${n}u;`,
+          "  var s = 0.0;",
+          `  for (var i = 0u; i < ${k}u; i++) { s = s + $x[r * ${k}u + i] * ${tableRead(wt.dtype, "$w", `o * ${k}u + i`)}; }`,
+          `  $y[r * ${n}u + o] = s;`,
+        ].join("\n"),
+      });
+    },
+  },
+  add: elementwise(() => "$0 $1 add"),
+  mul: elementwise(() => "$0 $1 mul"),
+  silu: elementwise(() => "$0 silu"),
+  relu2: elementwise(() => "$0 relu2"),
+  elementwise: elementwise((_n, a) => a.expr as string),
+};
+
+/** Softmax of n values read by `src` into `dst` (i is the element): max, exp, sum in order, divide. */
+function softmaxLoop(src: string, dst: string, n: string): string {
+  return [
+    "  var mx = bitcast<f32>(0xff7fffffu);",
+    `  for (var i = 0u; i < ${n}; i++) { mx = max(mx, ${src}); }`,
+    "  var sum = 0.0;",
+    `  for (var i = 0u; i < ${n}; i++) { let ev = exp(${src} - mx); ${dst} = ev; sum = sum + ev; }`,
+    `  for (var i = 0u; i < ${n}; i++) { ${dst} = ${dst} / sum; }`,
+  ].join("\n");
+}
+
+/** An f32 value as a WGSL literal that reads back to the same bits. */
+export function wgslFloat(v: number): string {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) throw new Error(`internal: ${v} has no WGSL literal`);
+  const text = f.toPrecision(9);
+  return text.includes("e") || text.includes(".") ? text : `${text}.0`;
+}
+
+/** The rules of the op table, as the target contract lists them (each also checks its results' types). */
+export const WGSL_OP_RULES: Readonly<Record<string, OpRule>> = Object.fromEntries(
+  Object.entries(WGSL_OPS).map(([op, w]) => [
+    op,
+    {
+      note: w.rule?.note,
+      check: (node: OpNode, graph: Graph) => {
+        for (const [i, t] of node.resultTypes.entries()) if (t && !["f32", "i32", "i8"].includes(t.dtype)) return `result %${node.results[i]} is ${t.dtype}: the WGSL kernels produce f32, i32 and i8 values`;
+        return w.rule?.check?.(node, graph);
+      },
+    },
+  ]),
+);
+
+/** Emits one op's step. */
+export function emitOp(e: WgslEmitter, node: OpNode): void {
+  const where = `%${node.results[0]} (${node.op})`;
+  const op = WGSL_OPS[node.op];
+  if (!op) throw new BackendError(where, `op '${node.op}' is not supported by the WGSL backend`);
+  op.emit(e, node, operandsOf(node), withDefaults(getOp(node.op)!, node.attrs), where);
+}

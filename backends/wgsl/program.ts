@@ -1,0 +1,78 @@
+// The program a WGSL build carries (program.js): everything the host runtime (runtime/ternc_webgpu.js) needs to run
+// the model, as data. The runtime is generic; all that is specific to a model is here and in the shaders.
+
+/** c + t * T + p * P: a size or count known once a call's T (new tokens) and P (tokens in the cache) are. */
+export interface Lin {
+  c: number;
+  t: number;
+  p: number;
+}
+
+/** What a shader binding refers to. */
+export type Resource =
+  | { kind: "buffer"; index: number } // a planned activation buffer
+  | { kind: "const"; index: number } // a weight: consts[index], a range of weights.bin
+  | { kind: "cache"; index: number } // a KV cache: nCtx rows of `width` f32
+  | { kind: "input"; index: number } // a graph build's input i
+  | { kind: "tokens" }
+  | { kind: "pos" }
+  | { kind: "rope"; index: number } // a table of f32(cos), f32(sin) per position and frequency, built by the runtime
+  | { kind: "scratch" }; // attention scores, sized by the runtime
+
+/** One binding of a step: binding 0 is always the call's uniforms; these follow from 1. */
+export interface Binding {
+  resource: Resource;
+  writable: boolean;
+}
+
+/** A value a step produces, for a trace (and for the outputs of a graph build). */
+export interface StepResult {
+  name: string;
+  /** The IR dtype; i8 values are stored one per i32. */
+  dtype: "f32" | "i32" | "i8";
+  shape: Lin[];
+  resource: Resource;
+  /** For a cache: its rows so far (P + T) are the value. */
+  rowWidth?: number;
+}
+
+export interface Step {
+  /** Index into shaders. */
+  shader: number;
+  bindings: Binding[];
+  /** Invocations to run (one per output element or row); the runtime spreads them over workgroups. */
+  threads: Lin;
+  /** When only the last token's logits are wanted, the invocations that compute them (the runtime picks). */
+  lastRowThreads?: Lin;
+  /** The op it computes, for people (`%blk.0.q = rope(...)`). */
+  label: string;
+  results: StepResult[];
+}
+
+export interface ProgramIo {
+  name: string;
+  dtype: "f32" | "i32" | "i8";
+  shape: Lin[];
+}
+
+export interface Program {
+  format: "ternc-wgsl-program";
+  version: 1;
+  kind: "model" | "graph";
+  vocab: number;
+  defaultContext: number;
+  /** Threads per workgroup of every shader. */
+  workgroupSize: number;
+  weights: { file: string; bytes: number; layoutId: number; consts: { name: string; offset: number; bytes: number }[] };
+  buffers: { perToken: number; fixed: number }[];
+  caches: { width: number }[];
+  ropeTables: { base: number; rot: number }[];
+  /** Attention score scratch: f32 count = heads * T * S for each attention (S: its key length). */
+  attention: { heads: number; keys: Lin }[];
+  shaders: string[];
+  steps: Step[];
+  /** The model's logits (vocab f32 per token) or a graph build's inputs and outputs. */
+  logits?: { resource: Resource };
+  inputs: ProgramIo[];
+  outputs: (ProgramIo & { resource: Resource })[];
+}

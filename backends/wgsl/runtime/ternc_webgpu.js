@@ -1,0 +1,329 @@
+// ternc's WebGPU host runtime: runs a compiled program (program.js) on a GPUDevice with its weights (weights.bin).
+// Standard WebGPU only: the same file runs in a browser and in Node with the `webgpu` package. No globals: any
+// number of models may share one device. See ternc_webgpu.d.ts for the API.
+
+const MAGIC = "TERNCW01";
+const HEADER_BYTES = 64;
+const SIZE_OFFSET = 8;
+const CRC_OFFSET = 16;
+const LAYOUT_OFFSET = 20;
+const MAX_WORKGROUPS = 65535;
+// GPUBufferUsage / GPUMapMode values (the spec's numbers), so the module needs no WebGPU globals to load.
+const STORAGE = 0x80, COPY_SRC = 0x04, COPY_DST = 0x08, UNIFORM = 0x40, MAP_READ = 0x01, MAP_MODE_READ = 0x01;
+
+/** An error of this runtime: a bad weight file, a bad token, a context that is full. */
+export class TerncError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "TerncError";
+  }
+}
+
+/** Asks `adapter` for a device with the largest storage bindings and buffers it offers (browsers default to 128 MiB). */
+export async function requestDevice(adapter) {
+  const limits = {};
+  for (const name of ["maxStorageBufferBindingSize", "maxBufferSize", "maxStorageBuffersPerShaderStage"]) limits[name] = adapter.limits[name];
+  return adapter.requestDevice({ requiredLimits: limits });
+}
+
+let crcTable;
+function crc32(bytes) {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let i = 0; i < 256; i++) {
+      let c = i;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[i] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Reads the weights from bytes, a Response body stream, or a URL (fetched), reporting progress. */
+async function readWeights(source, expected, onProgress) {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  let stream = source;
+  if (typeof source === "string" || source instanceof URL) {
+    const res = await fetch(source);
+    if (!res.ok) throw new TerncError(`cannot fetch the weights from ${String(source)}: HTTP ${res.status}`);
+    stream = res.body;
+  }
+  if (!stream || typeof stream.getReader !== "function") throw new TerncError("weights must be a URL, an ArrayBuffer, a Uint8Array or a ReadableStream");
+  const out = new Uint8Array(expected);
+  const reader = stream.getReader();
+  let done = 0;
+  for (;;) {
+    const { value, done: end } = await reader.read();
+    if (end) break;
+    if (done + value.length > expected) throw new TerncError(`the weights are larger than the ${expected} bytes this program expects (from another compile?)`);
+    out.set(value, done);
+    done += value.length;
+    onProgress?.(done, expected);
+  }
+  return done === expected ? out : out.subarray(0, done);
+}
+
+function checkBlob(blob, program, verify) {
+  const w = program.weights;
+  const text = new TextDecoder().decode(blob.subarray(0, 8));
+  if (blob.length < HEADER_BYTES || text !== MAGIC) throw new TerncError("not a ternc weight blob (bad magic)");
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const size = Number(view.getBigUint64(SIZE_OFFSET, true));
+  if (size !== blob.length || size !== w.bytes) throw new TerncError(`weight blob has the wrong size (truncated, or from another compile): ${blob.length} bytes, the header says ${size} and this program expects ${w.bytes}`);
+  const layout = view.getUint32(LAYOUT_OFFSET, true);
+  if (layout !== w.layoutId) throw new TerncError(`weight blob is from another compile: layout ${layout.toString(16)}, this program was generated for ${w.layoutId.toString(16)}`);
+  if (verify && crc32(blob.subarray(HEADER_BYTES)) !== view.getUint32(CRC_OFFSET, true)) throw new TerncError("weight blob is damaged: CRC-32 mismatch");
+}
+
+const lin = (l, T, P) => l.c + l.t * T + l.p * P;
+
+/** f32(cos(a)), f32(sin(a)) with a = f32(pos * f32(base^(-2i/rot))), exactly as the ternc interpreter computes them. */
+function ropeTable(base, rot, positions) {
+  const half = rot / 2;
+  const out = new Float32Array(positions * half * 2);
+  for (let i = 0; i < half; i++) {
+    const inv = Math.fround(Math.pow(base, -(2 * i) / rot));
+    for (let p = 0; p < positions; p++) {
+      const a = Math.fround(p * inv);
+      out[(p * half + i) * 2] = Math.cos(a);
+      out[(p * half + i) * 2 + 1] = Math.sin(a);
+    }
+  }
+  return out;
+}
+
+const STORED = { f32: Float32Array, i32: Int32Array, i8: Int32Array };
+
+/**
+ * Creates a model: uploads the weights, creates the buffers for `nCtx` tokens of context and batches of `nBatch`,
+ * and compiles the shaders. `options.weights`: a URL, an ArrayBuffer/Uint8Array or a ReadableStream.
+ */
+export async function createModel(device, program, options = {}) {
+  if (program?.format !== "ternc-wgsl-program" || program.version !== 1) throw new TerncError("not a ternc WGSL program (program.js from another ternc version?)");
+  const blob = await readWeights(options.weights, program.weights.bytes, options.onProgress);
+  checkBlob(blob, program, options.verifyChecksum !== false);
+  const model = new Model(device, program, options);
+  await model.init(blob);
+  return model;
+}
+
+class Model {
+  constructor(device, program, options) {
+    this.device = device;
+    this.program = program;
+    this.vocab = program.vocab;
+    this.nCtx = options.nCtx || program.defaultContext;
+    this.nBatch = Math.min(options.nBatch || 64, this.nCtx);
+    this.nPast = 0;
+    this.trace = options.trace;
+    this.owned = [];
+  }
+
+  buffer(bytes, usage, label) {
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) throw new TerncError(`${label} needs ${bytes} bytes, more than this device binds (${limit}); request a device with larger limits (requestDevice)`);
+    const b = this.device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage, label });
+    this.owned.push(b);
+    return b;
+  }
+
+  async init(blob) {
+    const p = this.program;
+    const d = this.device;
+    this.consts = p.weights.consts.map((c) => {
+      const b = this.buffer(c.bytes, STORAGE | COPY_DST, `weight ${c.name}`);
+      d.queue.writeBuffer(b, 0, blob, c.offset, c.bytes);
+      return b;
+    });
+    this.buffers = p.buffers.map((b, i) => this.buffer(b.perToken * this.nBatch + b.fixed, STORAGE | COPY_SRC | COPY_DST, `buffer ${i}`));
+    this.caches = p.caches.map((c, i) => this.buffer(c.width * this.nCtx * 4, STORAGE | COPY_SRC | COPY_DST, `KV cache ${i}`));
+    this.tokens = this.buffer(this.nBatch * 4, STORAGE | COPY_DST, "tokens");
+    this.pos = this.buffer(this.nBatch * 4, STORAGE | COPY_DST, "positions");
+    this.uniforms = this.device.createBuffer({ size: 16, usage: UNIFORM | COPY_DST, label: "call" });
+    this.owned.push(this.uniforms);
+    // Attention scores: heads * T * S floats at most, S at its largest for this context and batch.
+    let scratch = 4;
+    for (const a of p.attention) scratch = Math.max(scratch, a.heads * this.nBatch * lin(a.keys, this.nBatch, this.nCtx - this.nBatch) * 4);
+    this.scratch = this.buffer(scratch, STORAGE, "attention scratch");
+    this.ropes = p.kind === "model" ? p.ropeTables.map((r, i) => this.upload(ropeTable(r.base, r.rot, this.nCtx), `rope table ${i}`)) : [];
+    d.pushErrorScope("validation");
+    this.pipelines = await Promise.all(p.shaders.map((code, i) => d.createComputePipelineAsync({ layout: "auto", compute: { module: d.createShaderModule({ code, label: `shader ${i}` }), entryPoint: "main" } })));
+    const err = await d.popErrorScope();
+    if (err) throw new TerncError(`a shader failed to compile: ${err.message}`);
+    if (p.kind === "model") this.groups = this.bindGroups([]);
+  }
+
+  upload(data, label) {
+    const b = this.buffer(data.byteLength, STORAGE | COPY_DST, label);
+    this.device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
+    return b;
+  }
+
+  resource(r, inputs) {
+    switch (r.kind) {
+      case "buffer": return this.buffers[r.index];
+      case "const": return this.consts[r.index];
+      case "cache": return this.caches[r.index];
+      case "input": return inputs[r.index];
+      case "tokens": return this.tokens;
+      case "pos": return this.pos;
+      case "rope": return this.ropes[r.index];
+      case "scratch": return this.scratch;
+    }
+    throw new TerncError(`unknown resource ${JSON.stringify(r)}`);
+  }
+
+  bindGroups(inputs) {
+    return this.program.steps.map((s, i) =>
+      this.device.createBindGroup({
+        layout: this.pipelines[s.shader].getBindGroupLayout(0),
+        entries: [{ binding: 0, resource: { buffer: this.uniforms } }, ...s.bindings.map((b, j) => ({ binding: j + 1, resource: { buffer: this.resource(b.resource, inputs) } }))],
+        label: `step ${i}`,
+      }),
+    );
+  }
+
+  /** Encodes steps [from, to) for a call with T tokens after P. */
+  encode(enc, groups, T, P, lastRow, from, to) {
+    const pass = enc.beginComputePass();
+    const wg = this.program.workgroupSize;
+    for (let i = from; i < to; i++) {
+      const s = this.program.steps[i];
+      const threads = lin(lastRow && s.lastRowThreads ? s.lastRowThreads : s.threads, T, P);
+      if (threads <= 0) continue;
+      const groupsNeeded = Math.ceil(threads / wg);
+      const x = Math.min(groupsNeeded, MAX_WORKGROUPS);
+      pass.setPipeline(this.pipelines[s.shader]);
+      pass.setBindGroup(0, groups[i]);
+      pass.dispatchWorkgroups(x, Math.ceil(groupsNeeded / x));
+    }
+    pass.end();
+  }
+
+  async read(buffer, offset, bytes) {
+    const staging = this.device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: MAP_READ | COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buffer, offset, staging, 0, Math.ceil(bytes / 4) * 4);
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(MAP_MODE_READ);
+    const out = staging.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0, bytes);
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+
+  async readValue(r, T, P, inputs) {
+    const shape = r.shape.map((l) => lin(l, T, P));
+    const count = shape.reduce((a, b) => a * b, 1);
+    const bytes = await this.read(this.resource(r.resource, inputs), 0, count * 4);
+    const stored = new STORED[r.dtype](bytes);
+    return { shape, data: r.dtype === "i8" ? Int8Array.from(stored) : stored };
+  }
+
+  /** Runs one call of T tokens after P: all steps in one command buffer, or step by step with a trace. */
+  async run(groups, T, P, allLogits, inputs) {
+    const d = this.device;
+    d.queue.writeBuffer(this.uniforms, 0, new Uint32Array([T, P, allLogits ? 0 : T - 1, this.nCtx]));
+    const steps = this.program.steps;
+    if (!this.trace) {
+      const enc = d.createCommandEncoder();
+      this.encode(enc, groups, T, P, !allLogits, 0, steps.length);
+      d.queue.submit([enc.finish()]);
+      return;
+    }
+    for (let i = 0; i < steps.length; i++) {
+      const enc = d.createCommandEncoder();
+      this.encode(enc, groups, T, P, !allLogits, i, i + 1);
+      d.queue.submit([enc.finish()]);
+      for (const r of steps[i].results) {
+        const v = await this.readValue(r, T, P, inputs);
+        this.trace(r.name, r.dtype, v.shape, v.data);
+      }
+    }
+  }
+
+  /**
+   * Runs `tokens` after the ones already in the context (prefill or decode: the same call), in batches of nBatch.
+   * Returns the logits of the last token, or of every token with `{ allLogits: true }` (tokens x vocab).
+   */
+  async eval(tokens, options = {}) {
+    if (this.program.kind !== "model") throw new TerncError("this is a build of a plain graph: call evalGraph");
+    const ids = Int32Array.from(tokens);
+    for (let i = 0; i < ids.length; i++) if (!Number.isInteger(tokens[i]) || ids[i] < 0 || ids[i] >= this.vocab) throw new TerncError(`token ${i} is ${tokens[i]}, outside the vocabulary of ${this.vocab}`);
+    if (this.nPast + ids.length > this.nCtx) throw new TerncError(`${ids.length} tokens after ${this.nPast} do not fit in the context of ${this.nCtx}`);
+    const all = options.allLogits === true || !!this.trace;
+    const logitsRes = this.resource(this.program.logits.resource, []);
+    const out = options.allLogits ? new Float32Array(ids.length * this.vocab) : undefined;
+    let last;
+    for (let done = 0; done < ids.length; ) {
+      const T = Math.min(this.nBatch, ids.length - done);
+      const P = this.nPast;
+      this.device.queue.writeBuffer(this.tokens, 0, ids, done, T);
+      this.device.queue.writeBuffer(this.pos, 0, Int32Array.from({ length: T }, (_, i) => P + i));
+      await this.run(this.groups, T, P, all, []);
+      if (out) out.set(new Float32Array(await this.read(logitsRes, 0, T * this.vocab * 4)), done * this.vocab);
+      else if (done + T === ids.length) last = new Float32Array(await this.read(logitsRes, (T - 1) * this.vocab * 4, this.vocab * 4));
+      this.nPast += T;
+      done += T;
+    }
+    this.lastLogits = out ? out.subarray(out.length - this.vocab) : last;
+    return out ?? last;
+  }
+
+  /** The logits of the last token evaluated. */
+  logits() {
+    return this.lastLogits;
+  }
+
+  /** Forgets the context (the KV cache); keeps weights and buffers. */
+  reset() {
+    this.nPast = 0;
+  }
+
+  /**
+   * Runs a plain graph once: `inputs` maps each input name to its data (row-major typed array) and `T` binds the
+   * token dim. Returns each output's shape and data.
+   */
+  async evalGraph(inputs, T) {
+    const p = this.program;
+    if (p.kind !== "graph") throw new TerncError("this is a model build: call eval");
+    if (!Number.isInteger(T) || T < 1 || T > this.nBatch) throw new TerncError(`T = ${T} is outside 1..${this.nBatch} (the nBatch the model was created with)`);
+    const made = [];
+    const bufs = p.inputs.map((io) => {
+      const data = inputs[io.name];
+      if (!data) throw new TerncError(`no value for input %${io.name}`);
+      const count = io.shape.reduce((a, l) => a * lin(l, T, 0), 1);
+      if (data.length !== count) throw new TerncError(`input %${io.name} has ${data.length} elements, its shape needs ${count}`);
+      const stored = io.dtype === "i8" ? Int32Array.from(data) : data;
+      const b = this.upload(stored, `input ${io.name}`);
+      made.push(b);
+      return b;
+    });
+    const posInput = p.inputs.findIndex((io) => io.dtype === "i32");
+    let maxPos = 0;
+    for (const [i, io] of p.inputs.entries()) if (io.dtype === "i32") for (const v of inputs[io.name]) maxPos = Math.max(maxPos, v);
+    if (p.ropeTables.length && posInput >= 0) for (const io of p.inputs) if (io.dtype === "i32" && inputs[io.name].some((v) => v < 0)) throw new TerncError(`input %${io.name}: negative positions`);
+    this.ropes = p.ropeTables.map((r, i) => this.upload(ropeTable(r.base, r.rot, maxPos + 1), `rope table ${i}`));
+    await this.run(this.bindGroups(bufs), T, 0, true, bufs);
+    const outputs = {};
+    for (const o of p.outputs) outputs[o.name] = await this.readValue(o, T, 0, bufs);
+    for (const b of [...made, ...this.ropes]) b.destroy();
+    return outputs;
+  }
+
+  /** Frees the model's GPU memory. */
+  destroy() {
+    for (const b of this.owned) b.destroy();
+    this.owned = [];
+  }
+}
+
+/** Index of the largest value (the first on ties), as the interpreter's greedy decoding. */
+export function argmax(v) {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}

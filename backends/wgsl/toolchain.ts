@@ -1,0 +1,44 @@
+// Running a WGSL build in Node: its runner (run-node.mjs) on ternc's own `webgpu` package (Dawn), on the GPU or,
+// without one, on SwiftShader.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, runGraphWithRunner, runModelWithRunner, runRunner } from "../common/index.js";
+import { PROGRAM_FILE, RUNNER_FILE, WEIGHTS_FILE } from "./artifacts.js";
+
+/** The `webgpu` package's entry point, as installed with ternc. */
+function webgpuModule(): string {
+  try {
+    return createRequire(import.meta.url).resolve("webgpu");
+  } catch {
+    throw new BackendError("webgpu", "the 'webgpu' npm package (Dawn for Node) is not installed: run npm install in ternc's folder");
+  }
+}
+
+export function isBuiltWgsl(dir: string): boolean {
+  return readManifest(dir)?.target === "wgsl" && [PROGRAM_FILE, RUNNER_FILE, WEIGHTS_FILE].every((f) => existsSync(join(dir, f)));
+}
+
+function invoke(dir: string, args: string[]): Record<string, unknown> {
+  return runRunner(dir, [process.execPath, join(dir, RUNNER_FILE)], ["--weights", join(dir, WEIGHTS_FILE), ...args], { TERNC_WEBGPU_MODULE: webgpuModule() });
+}
+
+const engineOf = (adapter: unknown): string => `WebGPU (Dawn), ${String(adapter)}`;
+
+export function runModelWgsl(dir: string, req: ModelRunRequest, vocab: number): ModelRunResult {
+  const r = runModelWithRunner(req, vocab, (args) => invoke(dir, args));
+  return {
+    generated: r.generated,
+    prefillSeconds: r.prefillSeconds,
+    decodeSeconds: r.decodeSeconds,
+    engine: engineOf(r.json.adapter),
+    facts: { adapter: String(r.json.adapter) },
+    ...(r.promptLogits ? { promptLogits: r.promptLogits } : {}),
+    ...(r.trace ? { trace: r.trace } : {}),
+  };
+}
+
+export function runGraphWgsl(dir: string, req: GraphRunRequest): GraphRunResult {
+  const r = runGraphWithRunner(req, (args) => invoke(dir, args));
+  return { outputs: r.outputs, ...(r.trace ? { trace: r.trace } : {}), engine: engineOf(r.json.adapter) };
+}
