@@ -1,7 +1,7 @@
 // The WGSL code generator: an L2 graph (after the `wgsl` pipeline) becomes a program (shaders and the steps that run
 // them on planned buffers) and the plan of weights.bin, each weight in the form its kernels read it.
-import { type Abi, type ConstDecl, elementCount, type Graph, LOGITS, storageBytes, type Tensor, TernaryArray, tensorToBytes } from "../../ir/index.js";
-import { BackendError, BlobPlan, cacheSlots, planBufferSizes } from "../common/index.js";
+import { type Abi, type ConstDecl, elementCount, type Graph, LOGITS, type PackedFormat, storageBytes, type Tensor, TernaryArray, tensorToBytes, unpackTernaryRows } from "../../ir/index.js";
+import { BackendError, BlobPlan, cacheSlots, operandsOf, planBufferSizes } from "../common/index.js";
 import { WgslEmitter, WORKGROUP_SIZE } from "./emitter.js";
 import { emitOp } from "./ops.js";
 import type { Program, ProgramIo } from "./program.js";
@@ -18,13 +18,23 @@ export function packTernaryWords(w: TernaryArray, n: number, k: number): Uint8Ar
   return new Uint8Array(out.buffer);
 }
 
-/** A constant's bytes as the kernels bind them: ternary packed, i8 widened to i32, the rest as stored (4-byte padded). */
-function constBytes(c: ConstDecl, t: Tensor): Uint8Array {
-  const [n, k] = c.type.shape as [number, number];
-  if (c.type.dtype === "ternary") {
-    if (!(t.data instanceof TernaryArray)) throw new BackendError(`%${c.name}`, "a packed ternary constant (the wgsl pipeline does not run pack-weights)");
-    return packTernaryWords(t.data, n, k);
+/** The weight of a ternary product: its input width and, when pack-weights packed it, the IR's packed format. */
+interface TernaryWeight {
+  k: number;
+  format: PackedFormat;
+}
+
+/**
+ * A constant's bytes as the kernels bind them: a product's weight as 2-bit words (from its trits, or unpacked from
+ * the IR's packed bytes), other i8 constants widened to i32, the rest as stored (4-byte padded).
+ */
+function constBytes(c: ConstDecl, t: Tensor, weight: TernaryWeight | undefined): Uint8Array {
+  const n = c.type.shape[0] as number;
+  if (weight) {
+    const trits = t.data instanceof TernaryArray ? t.data : unpackTernaryRows(t.data as Int8Array, n, weight.k, weight.format);
+    return packTernaryWords(trits, n, weight.k);
   }
+  if (c.type.dtype === "ternary") throw new BackendError(`%${c.name}`, "a ternary constant outside a lowered product (run the wgsl pipeline first)");
   if (c.type.dtype === "i8") return new Uint8Array(Int32Array.from(t.data as Int8Array).buffer);
   const raw = tensorToBytes(t);
   if (raw.length % 4 === 0) return raw;
@@ -33,9 +43,9 @@ function constBytes(c: ConstDecl, t: Tensor): Uint8Array {
   return padded;
 }
 
-function constByteLength(c: ConstDecl): number {
+function constByteLength(c: ConstDecl, weight: TernaryWeight | undefined): number {
   const shape = c.type.shape as number[];
-  if (c.type.dtype === "ternary") return shape[0]! * Math.ceil(shape[1]! / 16) * 4;
+  if (weight) return shape[0]! * Math.ceil(weight.k / 16) * 4;
   if (c.type.dtype === "i8") return elementCount(shape) * 4;
   return Math.ceil(storageBytes(c.type.dtype, elementCount(shape)) / 4) * 4;
 }
@@ -57,10 +67,14 @@ export interface WgslGenerateOptions {
 export function generateWgsl(graph: Graph, opts: WgslGenerateOptions): WgslProgram {
   const { abi } = opts;
   const blob = new BlobPlan();
+  const weights = new Map<string, TernaryWeight>();
+  for (const node of graph.ops())
+    if (node.op === "ternary_matmul_packed") weights.set(operandsOf(node).w!, { k: graph.typeOf(operandsOf(node).x!)!.shape[1] as number, format: node.attrs.format as PackedFormat });
   const constIndex = new Map<string, number>();
   for (const c of graph.consts()) {
+    const weight = weights.get(c.name);
     constIndex.set(c.name, constIndex.size);
-    blob.add(c.name, c.type.dtype === "ternary" ? "w2x16" : c.type.dtype === "i8" ? "i8-as-i32" : "raw", constByteLength(c), () => constBytes(c, opts.loadConst(c)));
+    blob.add(c.name, weight ? "w2x16" : c.type.dtype === "i8" ? "i8-as-i32" : "raw", constByteLength(c, weight), () => constBytes(c, opts.loadConst(c), weight));
   }
   const caches = cacheSlots(graph, abi);
   const e = new WgslEmitter(graph, abi, caches, constIndex);

@@ -9,7 +9,7 @@ import type { Binding, Lin, Program, Resource, Step, StepResult } from "./progra
 export const WORKGROUP_SIZE = 64;
 
 /** WGSL element type each IR dtype is stored as (i8 values one per i32, so every element is 4 bytes). */
-export const STORED: Record<string, "f32" | "i32" | "u32"> = { f32: "f32", i32: "i32", i8: "i32", f16: "u32", bf16: "u32", ternary: "u32" };
+export const STORED: Record<string, "f32" | "i32" | "u32"> = { f32: "f32", i32: "i32", i8: "i32", f16: "u32", bf16: "u32", ternary: "u32", q8_0: "u32", q6_k: "u32" };
 
 /** An argument of a kernel: a value or a resource, the WGSL element type it is read as, and whether it is written. */
 export interface KernelArg {
@@ -152,11 +152,12 @@ export class WgslEmitter {
       decls.push(`@group(0) @binding(${bindings.length}) var<storage, ${a.write ? "read_write" : "read"}> ${varName}: array<${a.elem}>;`);
       names.set(a.name, varName);
     }
-    const body = k.body.replace(/\$([a-z_][a-z0-9_]*)/g, (m, n: string) => names.get(n) ?? m);
+    const bind = (text: string): string => text.replace(/\$([a-z_][a-z0-9_]*)/g, (m, n: string) => names.get(n) ?? m);
+    const body = bind(k.body);
     const code = [
       UNIFORMS,
       ...decls,
-      ...(k.helpers ?? []),
+      ...(k.helpers ?? []).map(bind),
       `@compute @workgroup_size(${WORKGROUP_SIZE})`,
       "fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {",
       `  let id = gid.x + gid.y * nwg.x * ${WORKGROUP_SIZE}u;`,

@@ -37,23 +37,56 @@ const DIV_RN = `fn div_rn(a: f32, b: f32) -> f32 {
 const SILU = "fn silu(x: f32) -> f32 { return x / (1.0 + exp(-x)); }";
 const RELU2 = "fn relu2(x: f32) -> f32 { let r = max(x, 0.0); return r * r; }";
 
-/** Reads element `e` of a float table stored as f32, or as f16/bf16 pairs in u32 words. */
-function tableRead(dtype: string, table: string, e: string): string {
-  if (dtype === "f16") return `unpack2x16float(${table}[(${e}) >> 1u])[(${e}) & 1u]`;
-  if (dtype === "bf16") return `bitcast<f32>(((${table}[(${e}) >> 1u] >> (16u * ((${e}) & 1u))) & 0xffffu) << 16u)`;
-  return `${table}[${e}]`;
+/**
+ * Reads element `e` (row-major) of a weight table bound as `$tab`, as stored: f32, f16/bf16 pairs in u32 words, or
+ * ggml's Q8_0 and Q6_K blocks, each element f32(m * q) with the multiplier and code the interpreter decodes.
+ */
+function tableRead(dtype: string, e: string): { expr: string; helpers: string[] } {
+  if (dtype === "f16") return { expr: `unpack2x16float($tab[(${e}) >> 1u])[(${e}) & 1u]`, helpers: [] };
+  if (dtype === "bf16") return { expr: `bitcast<f32>((($tab[(${e}) >> 1u] >> (16u * ((${e}) & 1u))) & 0xffffu) << 16u)`, helpers: [] };
+  if (dtype === "f32") return { expr: `$tab[${e}]`, helpers: [] };
+  const bytes = [
+    "fn tab_byte(i: u32) -> u32 { return ($tab[i >> 2u] >> ((i & 3u) * 8u)) & 0xffu; }",
+    "fn tab_i8(i: u32) -> i32 { return (i32(tab_byte(i)) << 24u) >> 24u; }",
+    "fn tab_f16(i: u32) -> f32 { return unpack2x16float(tab_byte(i) | (tab_byte(i + 1u) << 8u)).x; }",
+  ];
+  if (dtype === "q8_0")
+    return { expr: `tab_q8_0(${e})`, helpers: [...bytes, "fn tab_q8_0(e: u32) -> f32 {\n  let base = (e / 32u) * 34u;\n  return tab_f16(base) * f32(tab_i8(base + 2u + e % 32u));\n}"] };
+  if (dtype === "q6_k")
+    return {
+      expr: `tab_q6_k(${e})`,
+      helpers: [
+        ...bytes,
+        [
+          "fn tab_q6_k(e: u32) -> f32 {",
+          "  let base = (e / 256u) * 210u;",
+          "  let j = e % 256u;",
+          "  let half = j / 128u;",
+          "  let k = (j % 128u) / 32u;",
+          "  let l = j % 32u;",
+          "  let ql = tab_byte(base + half * 64u + l + 32u * (k & 1u));",
+          "  let low = select(ql & 0xfu, ql >> 4u, k >= 2u);",
+          "  let high = (tab_byte(base + 128u + half * 32u + l) >> (2u * k)) & 3u;",
+          "  let q = i32(low | (high << 4u)) - 32;",
+          "  let m = tab_f16(base + 208u) * f32(tab_i8(base + 192u + half * 8u + l / 16u + 2u * k));",
+          "  return m * f32(q);",
+          "}",
+        ].join("\n"),
+      ],
+    };
+  throw new Error(`internal: no WGSL reader for ${dtype}`);
 }
 
 const isConst = (graph: Graph, v: string | undefined): boolean => v !== undefined && graph.definition(v)?.entity.kind === "const";
 
-/** A float weight read as stored: f32, f16 or bf16 (block-quantized tables are not read by these kernels yet). */
+/** A float weight read as stored: f32, f16, bf16, or Q8_0/Q6_K blocks. */
 const floatTable =
   (name: string): OpRule["check"] =>
   (node, graph) => {
     const v = operandsOf(node)[name]!;
     if (!isConst(graph, v)) return `the weight (operand '${name}') must be a constant`;
     const dtype = graph.typeOf(v)!.dtype;
-    return ["f32", "f16", "bf16"].includes(dtype) ? undefined : `a ${dtype} weight is not supported by the WGSL kernels yet (f32, f16, bf16)`;
+    return ["f32", "f16", "bf16", "q8_0", "q6_k"].includes(dtype) ? undefined : `a ${dtype} weight is not supported by the WGSL kernels (f32, f16, bf16, q8_0, q6_k)`;
   };
 
 const F32_ONLY: OpRule["check"] = (node, graph) => (node.operands.every((o) => graph.typeOf(o)?.dtype === "f32") ? undefined : "operands must be f32");
@@ -119,11 +152,12 @@ const elementwise = (expr: (node: OpNode, a: Attrs) => string): WgslOp => ({
 
 export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
   embedding: {
-    rule: { note: "row gather from an f32/f16/bf16 table", check: floatTable("table") },
+    rule: { note: "row gather from an f32/f16/bf16/q8_0/q6_k table read as stored", check: floatTable("table") },
     emit(e, node, { table, ids }, _a, where) {
       const tt = e.type(table!);
       const [vocab, d] = tt.shape as [number, number];
       const n = e.count(e.type(ids!).shape, where);
+      const read = tableRead(tt.dtype, "e");
       e.kernel(node, {
         args: [
           { name: "tab", value: table!, elem: STORED[tt.dtype]! },
@@ -137,8 +171,9 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
           `  let row = $ids[id / ${d}u];`,
           `  if (row < 0 || row >= ${vocab}) { $y[id] = 0.0; return; }`,
           `  let e = u32(row) * ${d}u + id % ${d}u;`,
-          `  $y[id] = ${tableRead(tt.dtype, "$tab", "e")};`,
+          `  $y[id] = ${read.expr};`,
         ].join("\n"),
+        helpers: read.helpers,
       });
     },
   },
@@ -426,7 +461,7 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
     },
   },
   matmul: {
-    rule: { note: "f32/f16/bf16 weight read as stored; one invocation per output, sum in index order", check: floatTable("w") },
+    rule: { note: "f32/f16/bf16/q8_0/q6_k weight read as stored; one invocation per output, sum in index order", check: floatTable("w") },
     emit(e, node, { x, w }, _a, where) {
       const wt = e.type(w!);
       const [n, k] = wt.shape as [number, number];
@@ -434,10 +469,11 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
       const out = node.results[0]!;
       // A model's earlier logits rows are only computed on request (prefill and decode read the last one).
       const lastOnly = e.abi.kind === "model" && out === "logits";
+      const read = tableRead(wt.dtype, `o * ${k}u + i`);
       e.kernel(node, {
         args: [
           { name: "x", value: x!, elem: "f32" },
-          { name: "w", value: w!, elem: STORED[wt.dtype]! },
+          { name: "tab", value: w!, elem: STORED[wt.dtype]! },
           { name: "y", value: out, elem: "f32", write: true },
         ],
         threads: { c: rowsLin.c * n, t: rowsLin.t * n, p: rowsLin.p * n },
@@ -447,9 +483,10 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
           `  if (r >= ${rows}) { return; }`,
           `  let o = id % ${n}u;`,
           "  var s = 0.0;",
-          `  for (var i = 0u; i < ${k}u; i++) { s = s + $x[r * ${k}u + i] * ${tableRead(wt.dtype, "$w", `o * ${k}u + i`)}; }`,
+          `  for (var i = 0u; i < ${k}u; i++) { s = s + $x[r * ${k}u + i] * ${read.expr}; }`,
           `  $y[r * ${n}u + o] = s;`,
         ].join("\n"),
+        helpers: read.helpers,
       });
     },
   },

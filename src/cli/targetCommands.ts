@@ -131,7 +131,7 @@ export function targetsCommand(o: { json?: boolean }, io: CliIo): void {
     return;
   }
   for (const t of allTargets()) {
-    io.stdout(`${t.name}: ${t.summary}\n  options:\n${optionLines(t, "    ").join("\n")}\n  pipeline: ${pipelineText(t.pipeline(resolveOptions(t, {}))).join(",")}\n  ops:\n`);
+    io.stdout(`${t.name}: ${t.summary}\n  options:${t.options.length ? `\n${optionLines(t, "    ").join("\n")}` : " none"}\n  pipeline: ${pipelineText(t.pipeline(resolveOptions(t, {}))).join(",")}\n  ops:\n`);
     for (const [op, rule] of Object.entries(t.ops)) io.stdout(`    ${op.padEnd(22)}${rule.note ?? ""}\n`);
     io.stdout(`  float tolerance: op ${t.tolerance.op.abs} + ${t.tolerance.op.rel} * |x|, logits ${t.tolerance.logitsRel} of the largest\n\n`);
   }

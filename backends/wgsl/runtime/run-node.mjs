@@ -9,7 +9,7 @@
 // results for the first K steps (the prefill is step 0) in ternc's trace format (see backends/common/trace.ts in
 // ternc). A build of a plain graph reads its named inputs from IN and writes its outputs to OUT, both in that format.
 // Where Dawn finds no GPU, the runner looks for SwiftShader (Chromium's Vulkan on the CPU) and says so.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { argmax, createModel, requestDevice } from "./ternc_webgpu.js";
@@ -81,7 +81,7 @@ function decodeRecords(buf, what) {
     const bytes = Number(v.getBigUint64(at, true));
     at += 8;
     if (at + bytes > buf.length) fail(`${what}: input %${name} is truncated`);
-    out[name] = { shape, data: new ARRAYS[dtype](buf.slice(at, at + bytes).buffer) };
+    out[name] = { shape, data: new ARRAYS[dtype](new Uint8Array(buf.subarray(at, at + bytes)).buffer) }; // a copy: a Buffer shares its pool
     at += bytes;
   }
   return out;
@@ -100,8 +100,12 @@ async function adapterOf() {
   }
   Object.assign(globalThis, webgpu.globals);
   // The GPU object must outlive its devices: once garbage-collected, Dawn's instance goes and its threads crash.
-  gpu = webgpu.create(["backend=vulkan"]);
-  let adapter = await gpu.requestAdapter();
+  const drivers = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"].some((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith(".json")));
+  let adapter = null;
+  if (drivers || process.env.VK_ICD_FILENAMES) {
+    gpu = webgpu.create(["backend=vulkan"]);
+    adapter = await gpu.requestAdapter();
+  }
   let emulated = false;
   if (!adapter && !process.env.VK_ICD_FILENAMES) {
     const icd = SWIFTSHADER.find((f) => existsSync(f));
@@ -134,12 +138,13 @@ async function main() {
   const records = [];
   let step = 0;
   const trace = o.trace ? (n, dtype, shape, data) => step < o.traceSteps && records.push(encodeRecord(n, step, dtype, shape, data)) : undefined;
-  let model;
-  try {
-    model = await createModel(device, program, { weights: new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), nCtx: o.ctx, nBatch: o.batch, trace });
-  } catch (e) {
-    fail(`${o.weights}: ${e.message}`);
-  }
+  const open = async (nBatch) => {
+    try {
+      return await createModel(device, program, { weights: new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), nCtx: o.ctx, nBatch, trace });
+    } catch (e) {
+      fail(`${o.weights}: ${e.message}`);
+    }
+  };
   if (o.inputs) {
     if (program.kind !== "graph") fail("this is a model build: give --tokens");
     if (!o.outputs) fail("--inputs needs --outputs");
@@ -160,6 +165,7 @@ async function main() {
       });
       inputs[io.name] = v.data;
     }
+    const model = await open(T ?? 1);
     const outputs = await model.evalGraph(inputs, T ?? 1);
     writeFileSync(o.outputs, Buffer.concat(program.outputs.map((io) => encodeRecord(io.name, 0, io.dtype, outputs[io.name].shape, outputs[io.name].data))));
     if (o.trace) writeFileSync(o.trace, Buffer.concat(records));
@@ -169,6 +175,7 @@ async function main() {
   }
   if (program.kind !== "model") fail("this is a build of a plain graph: give --inputs and --outputs");
   if (!o.tokens?.length) fail("give --tokens 1,2,3");
+  const model = await open(o.batch);
   const generated = [];
   try {
     const t0 = performance.now();

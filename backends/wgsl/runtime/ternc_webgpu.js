@@ -116,7 +116,8 @@ class Model {
     this.program = program;
     this.vocab = program.vocab;
     this.nCtx = options.nCtx || program.defaultContext;
-    this.nBatch = Math.min(options.nBatch || 64, this.nCtx);
+    // A model's batch fits its context; a plain graph has no context, only the T of its one call.
+    this.nBatch = program.kind === "model" ? Math.min(options.nBatch || 64, this.nCtx) : options.nBatch || 64;
     this.nPast = 0;
     this.trace = options.trace;
     this.owned = [];
