@@ -11,6 +11,7 @@ import { importCommand, inspectCommand, runModel } from "./modelCommands.js";
 import type { ActQuantFlag } from "../loadModelGraph.js";
 import { optCommand, type OptOptions, passesCommand, statsCommand } from "./optCommand.js";
 import { defaultTargetName, targetNames } from "../targets/registry.js";
+import { serveModel } from "../serve.js";
 import { VERSION } from "../version.js";
 import { addTargetOptions, compileCommand, type CompileCommandOptions, runOnBackend, targetsCommand, validateCommand, type ValidateCommandOptions } from "./targetCommands.js";
 import type { RunModelOptions } from "./modelCommands.js";
@@ -178,6 +179,18 @@ function buildProgram(io: CliIo): Command {
     .option("--keep <dir>", "keep the generated sources, build and trace in this folder")
     .option("--json", "print the report as JSON");
   addTargetOptions(validate, ["compile", "build", "run"]).action((model: string, opts: ValidateCommandOptions) => validateCommand(model, opts, io));
+
+  program
+    .command("serve")
+    .description("serve a compiled wgsl model with the web demo page on 127.0.0.1 (stop with Ctrl-C)")
+    .argument("<dir>", "the output folder of ternc compile MODEL --target wgsl")
+    .option("--port <n>", "the port (0: any free one)", "8080")
+    .action(async (dir: string, opts: { port: string }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${opts.port}: not a port number`);
+      const { url } = await serveModel(dir, port);
+      io.stdout(`serving ${dir} with the web demo at ${url} (a browser with WebGPU: Chrome, Edge, or Chromium with --enable-unsafe-webgpu)\n`);
+    });
 
   program
     .command("targets")

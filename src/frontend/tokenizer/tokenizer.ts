@@ -1,5 +1,9 @@
 // Tokenizers of BitNet model files: byte-level BPE (GGUF `gpt2`, HF tokenizer.json) and SentencePiece
-// BPE with byte fallback (GGUF `llama`), encoding text to ids and decoding ids to text.
+// BPE with byte fallback (GGUF `llama`), encoding text to ids and decoding ids to text. This module imports nothing
+// and uses no Node API, so browsers run it as it is (a compiled model's tokenizer.json holds its `spec`).
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+const fromUtf8 = (bytes: readonly number[]): string => new TextDecoder().decode(new Uint8Array(bytes));
 
 /** Encodes and decodes text for one model. */
 export interface Tokenizer {
@@ -11,6 +15,19 @@ export interface Tokenizer {
   decode(ids: readonly number[]): string;
   readonly bosId?: number;
   readonly eosId?: number;
+  /** Everything the tokenizer is made from, as JSON-able data (tokenizerFromSpec rebuilds it). */
+  readonly spec: TokenizerSpec;
+}
+
+/** A tokenizer as data: written next to a compiled model as tokenizer.json. */
+export type TokenizerSpec =
+  | { format: "ternc-tokenizer"; kind: "byte-level BPE"; vocab: Omit<BpeVocab, "control"> & { control: number[] } }
+  | { format: "ternc-tokenizer"; kind: "SentencePiece"; vocab: SpmVocab };
+
+/** The tokenizer a spec describes (from tokenizer.json). */
+export function tokenizerFromSpec(spec: TokenizerSpec): Tokenizer {
+  if (spec.kind === "byte-level BPE") return byteLevelBpe({ ...spec.vocab, control: new Set(spec.vocab.control) });
+  return sentencePiece(spec.vocab);
 }
 
 /** The ids an encoding starts with: BOS when the vocabulary asks for it and the caller did not turn it off. */
@@ -90,12 +107,13 @@ export function byteLevelBpe(v: BpeVocab): Tokenizer {
   return {
     kind: "byte-level BPE",
     size: v.tokens.length,
+    spec: { format: "ternc-tokenizer", kind: "byte-level BPE", vocab: { ...v, control: [...v.control] } },
     bosId: v.bosId,
     eosId: v.eosId,
     encode(text, options = {}) {
       const out = bosPrefix(v, options);
       for (const piece of text.match(split) ?? []) {
-        const chars = [...Buffer.from(piece, "utf8")].map((b) => BYTE_TO_CHAR[b]!);
+        const chars = [...utf8(piece)].map((b) => BYTE_TO_CHAR[b]!);
         for (const sym of mergeByRank(chars, (a, b) => ranks.get(`${a} ${b}`))) {
           const id = ids.get(sym);
           if (id !== undefined) out.push(id);
@@ -113,7 +131,7 @@ export function byteLevelBpe(v: BpeVocab): Tokenizer {
           if (b !== undefined) bytes.push(b);
         }
       }
-      return Buffer.from(bytes).toString("utf8");
+      return fromUtf8(bytes);
     },
   };
 }
@@ -144,6 +162,7 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
   return {
     kind: "SentencePiece",
     size: v.tokens.length,
+    spec: { format: "ternc-tokenizer", kind: "SentencePiece", vocab: v },
     bosId: v.bosId,
     eosId: v.eosId,
     encode(text, options = {}) {
@@ -160,7 +179,7 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
           out.push(id);
           continue;
         }
-        for (const b of Buffer.from(s, "utf8")) {
+        for (const b of utf8(s)) {
           const bid = byteIds.get(b);
           if (bid === undefined) throw new Error(`the vocabulary has no token for '${s}' and no byte fallback for 0x${b.toString(16)}`);
           out.push(bid);
@@ -175,9 +194,9 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
         const t = v.tokens[id] ?? "";
         const m = v.types[id] === 6 ? /^<0x([0-9A-Fa-f]{2})>$/.exec(t) : null;
         if (m) bytes.push(parseInt(m[1]!, 16));
-        else bytes.push(...Buffer.from(t.replaceAll(SPACE, " "), "utf8"));
+        else bytes.push(...utf8(t.replaceAll(SPACE, " ")));
       }
-      const text = Buffer.from(bytes).toString("utf8");
+      const text = fromUtf8(bytes);
       return text.startsWith(" ") ? text.slice(1) : text;
     },
   };
