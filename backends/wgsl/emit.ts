@@ -3,20 +3,12 @@
 import { type Abi, type ConstDecl, elementCount, type Graph, LOGITS, type PackedFormat, storageBytes, type Tensor, TernaryArray, tensorToBytes, unpackTernaryRows } from "../../ir/index.js";
 import { BackendError, BlobPlan, cacheSlots, operandsOf, planBufferSizes } from "../common/index.js";
 import { WgslEmitter, WORKGROUP_SIZE } from "./emitter.js";
+import { packTernaryWords } from "./layout.js";
 import { emitOp } from "./ops.js";
 import type { Program, ProgramIo } from "./program.js";
 
 /** Buffer sizes are multiples of this (WebGPU binds storage in 4-byte words; 256 keeps offsets bindable). */
 const ALIGN = 256;
-
-/** A ternary matrix [n, k] as 2-bit codes (w + 1), 16 per little-endian u32, each row starting a new word. */
-export function packTernaryWords(w: TernaryArray, n: number, k: number): Uint8Array {
-  const words = Math.ceil(k / 16);
-  const out = new Uint32Array(n * words);
-  for (let o = 0; o < n; o++)
-    for (let i = 0; i < k; i++) out[o * words + (i >> 4)]! |= (w.get(o * k + i) + 1) << (2 * (i & 15));
-  return new Uint8Array(out.buffer);
-}
 
 /** The weight of a ternary product: its input width and, when pack-weights packed it, the IR's packed format. */
 interface TernaryWeight {

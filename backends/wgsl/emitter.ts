@@ -30,6 +30,8 @@ export interface Kernel {
   body: string;
   /** Helper functions the body calls. */
   helpers?: string[];
+  /** Module-scope workgroup memory (`var<workgroup> ...;`). */
+  shared?: string[];
 }
 
 /** The uniforms every shader sees: the call's token count, tokens already in the cache, the first logits row. */
@@ -157,10 +159,13 @@ export class WgslEmitter {
     const code = [
       UNIFORMS,
       ...decls,
+      ...(k.shared ?? []),
       ...(k.helpers ?? []).map(bind),
       `@compute @workgroup_size(${WORKGROUP_SIZE})`,
-      "fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {",
+      "fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {",
+      // id: this invocation; wg: its workgroup (uniform in the workgroup, so kernels with barriers can use it).
       `  let id = gid.x + gid.y * nwg.x * ${WORKGROUP_SIZE}u;`,
+      "  let wg = wid.x + wid.y * nwg.x;",
       body,
       "}",
       "",

@@ -30,7 +30,9 @@ function vocabOf(dir: string): number {
 export const wgslTarget: Target = {
   name: "wgsl",
   summary: "WebGPU compute shaders (WGSL) with an ES-module host runtime for browsers and Node, packed weight blob",
-  options: [],
+  options: [
+    { name: "portableDot4", flag: "--portable-dot4", kind: "flag", default: false, step: "run", description: "compute int8 dot products byte by byte even where WGSL's dot4I8Packed exists (what a browser without it runs)" },
+  ],
   pipeline,
   ops: WGSL_OP_RULES,
   // WGSL's exp, sqrt and division are a few ULP from correctly rounded (the integer parts are exact; act_quant
@@ -38,6 +40,6 @@ export const wgslTarget: Target = {
   tolerance: { op: { abs: 1e-5, rel: 1e-4 }, logitsRel: 1e-3 },
   emit: emitWgsl,
   isBuilt: isBuiltWgsl,
-  runModel: (dir, req) => runModelWgsl(dir, req, vocabOf(dir)),
-  runGraph: (dir, req) => runGraphWgsl(dir, req),
+  runModel: (dir, req, options) => runModelWgsl(dir, req, vocabOf(dir), options.portableDot4 === true),
+  runGraph: (dir, req, options) => runGraphWgsl(dir, req, options.portableDot4 === true),
 };

@@ -1,9 +1,9 @@
 // The WGSL target's op table: for each op it compiles, the kernel (one invocation per output element or row) and
 // the resources it binds. Operands are read by the names the op registry gives them. Integer results are exact;
 // float results keep the interpreter's operation order per output, with WGSL's exp/sqrt (see the tolerance).
-import { getOp, type Graph, type OpNode, parseProgram, withDefaults } from "../../ir/index.js";
+import { type Dim, getOp, type Graph, type OpNode, parseProgram, withDefaults } from "../../ir/index.js";
 import { BackendError, type OpRule, operandsOf } from "../common/index.js";
-import { STORED, type WgslEmitter } from "./emitter.js";
+import { type Kernel, STORED, type WgslEmitter, WORKGROUP_SIZE } from "./emitter.js";
 
 type Attrs = Record<string, unknown>;
 
@@ -33,6 +33,68 @@ const DIV_RN = `fn div_rn(a: f32, b: f32) -> f32 {
   if (q == 0x1000000u) { q = q >> 1u; e = e + 1; }
   return bitcast<f32>((u32(e) << 23u) | (q & 0x7fffffu));
 }`;
+
+/** dot4I8Packed behind a name the runtime can swap for the portable version (ternc_webgpu.js, DOT4_PORTABLE) where
+ *  the WGSL language feature packed_4x8_integer_dot_product is missing. */
+const DOT4 = "fn dot4(a: u32, b: u32) -> i32 { return dot4I8Packed(a, b); } // ternc:dot4";
+
+/** Rows of a ternary product one workgroup computes (they share its staged activations). */
+const TERNARY_ROWS = 4;
+/** Activation words a workgroup stages: 16 KiB, WebGPU's guaranteed workgroup memory. */
+const MAX_SHARED_WORDS = 4096 - 64 * TERNARY_ROWS;
+
+/**
+ * The ternary product on int8 activations, one workgroup per (token, block of TERNARY_ROWS rows, group): the
+ * group's activations are staged in workgroup memory as packed int8 words, each invocation walks weight words
+ * (16 codes: four dot products of code bytes with activation words, minus the activations' sum, since a code is
+ * w + 1), and a tree in workgroup memory adds the partial sums. Integer sums are exact in any order, so this is
+ * bit-exact with the interpreter.
+ */
+function ternaryWorkgroupKernel(e: WgslEmitter, tokens: Dim, k: number, n: number, groups: number, groupWords: number, where: string): Pick<Kernel, "threads" | "body" | "shared"> {
+  const R = TERNARY_ROWS;
+  const blocks = Math.ceil(n / R);
+  const words = Math.ceil(k / 16);
+  const perToken = blocks * groups;
+  const t = e.lin(tokens, where);
+  return {
+    threads: { c: t.c * perToken * WORKGROUP_SIZE, t: t.t * perToken * WORKGROUP_SIZE, p: t.p * perToken * WORKGROUP_SIZE },
+    shared: [`var<workgroup> xs: array<u32, ${groupWords * 4}>;`, `var<workgroup> red: array<i32, ${R * WORKGROUP_SIZE}>;`],
+    body: [
+      `  if (wg >= ${e.dim(tokens, where)} * ${perToken}u) { return; }`,
+      `  let t = wg / ${perToken}u;`,
+      `  let o0 = ((wg / ${groups}u) % ${blocks}u) * ${R}u;`,
+      `  let g = wg % ${groups}u;`,
+      `  let xb = t * ${k}u + g * ${groupWords * 16}u;`,
+      `  let xe = t * ${k}u + ${k}u;`,
+      `  for (var j = lid; j < ${groupWords * 4}u; j += ${WORKGROUP_SIZE}u) {`,
+      "    var p = 0u;",
+      "    for (var b = 0u; b < 4u; b++) { let i = xb + 4u * j + b; if (i < xe) { p = p | ((u32($x[i]) & 0xffu) << (8u * b)); } }",
+      "    xs[j] = p;",
+      "  }",
+      "  workgroupBarrier();",
+      `  var s = array<i32, ${R}>();`,
+      `  for (var j = lid; j < ${groupWords}u; j += ${WORKGROUP_SIZE}u) {`,
+      "    let x0 = xs[4u * j];",
+      "    let x1 = xs[4u * j + 1u];",
+      "    let x2 = xs[4u * j + 2u];",
+      "    let x3 = xs[4u * j + 3u];",
+      "    let xsum = dot4(x0, 0x01010101u) + dot4(x1, 0x01010101u) + dot4(x2, 0x01010101u) + dot4(x3, 0x01010101u);",
+      `    for (var r = 0u; r < ${R}u; r++) {`,
+      `      if (o0 + r < ${n}u) {`,
+      `        let v = $w[(o0 + r) * ${words}u + g * ${groupWords}u + j];`,
+      "        s[r] += dot4(v & 0x03030303u, x0) + dot4((v >> 2u) & 0x03030303u, x1) + dot4((v >> 4u) & 0x03030303u, x2) + dot4((v >> 6u) & 0x03030303u, x3) - xsum;",
+      "      }",
+      "    }",
+      "  }",
+      `  for (var r = 0u; r < ${R}u; r++) { red[r * ${WORKGROUP_SIZE}u + lid] = s[r]; }`,
+      `  for (var stride = ${WORKGROUP_SIZE / 2}u; stride > 0u; stride = stride / 2u) {`,
+      "    workgroupBarrier();",
+      `    if (lid < stride) { for (var r = 0u; r < ${R}u; r++) { red[r * ${WORKGROUP_SIZE}u + lid] += red[r * ${WORKGROUP_SIZE}u + lid + stride]; } }`,
+      "  }",
+      `  if (lid < ${R}u && o0 + lid < ${n}u) { $acc[(t * ${n}u + o0 + lid) * ${groups}u + g] = red[lid * ${WORKGROUP_SIZE}u]; }`,
+    ].join("\n"),
+  };
+}
 
 const SILU = "fn silu(x: f32) -> f32 { return x / (1.0 + exp(-x)); }";
 const RELU2 = "fn relu2(x: f32) -> f32 { let r = max(x, 0.0); return r * r; }";
@@ -245,7 +307,7 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
   },
   ternary_matmul_packed: {
     rule: {
-      note: "2-bit codes, 16 per u32; one invocation per output (and group)",
+      note: "2-bit codes, 16 per u32: int8 activations in workgroups of 64 over 4 rows (dot4I8Packed where the language has it), else one invocation per output",
       check: (node, graph) => (!isConst(graph, operandsOf(node).w) ? "the weight (operand 'w') must be a constant" : node.attrs.format !== "i2" ? `the WGSL kernels read the i2 form only, not ${String(node.attrs.format)}` : undefined),
     },
     emit(e, node, { x, w }, a, where) {
@@ -255,26 +317,31 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
       const group = (a.group as number | undefined) ?? 0;
       const gs = group > 0 ? group : k;
       const groups = group > 0 ? k / group : 1;
-      const words = Math.ceil(k / 16);
       const out = node.results[0]!;
-      const int = xt.dtype === "i8";
-      const rows = e.dim(xt.shape[0]!, where);
       e.kernels[out] = "i2";
+      const args = (int: boolean) => [
+        { name: "x", value: x!, elem: int ? ("i32" as const) : ("f32" as const) },
+        { name: "w", value: w!, elem: "u32" as const },
+        { name: "acc", value: out, elem: int ? ("i32" as const) : ("f32" as const), write: true },
+      ];
+      const groupWords = gs / 16;
+      if (xt.dtype === "i8" && gs % 16 === 0 && groupWords * 4 <= MAX_SHARED_WORDS) {
+        e.kernel(node, { args: args(true), ...ternaryWorkgroupKernel(e, xt.shape[0]!, k, n, groups, groupWords, where), helpers: [DOT4] });
+        return;
+      }
+      const int = xt.dtype === "i8";
       e.kernel(node, {
-        args: [
-          { name: "x", value: x!, elem: int ? "i32" : "f32" },
-          { name: "w", value: w!, elem: "u32" },
-          { name: "acc", value: out, elem: int ? "i32" : "f32", write: true },
-        ],
+        args: args(int),
         threads: e.countLin([xt.shape[0]!, n * groups], where),
         body: [
-          `  if (id >= ${rows} * ${n * groups}u) { return; }`,
+          `  if (id >= ${e.dim(xt.shape[0]!, where)} * ${n * groups}u) { return; }`,
           `  let t = id / ${n * groups}u;`,
           `  let o = (id / ${groups}u) % ${n}u;`,
           `  let g = id % ${groups}u;`,
           `  var s = ${int ? "0" : "0.0"};`,
           `  for (var i = g * ${gs}u; i < (g + 1u) * ${gs}u; i++) {`,
-          `    let code = ($w[o * ${words}u + i / 16u] >> (2u * (i % 16u))) & 3u;`,
+          `    let j = i % 16u;`,
+          `    let code = ($w[o * ${Math.ceil(k / 16)}u + i / 16u] >> (8u * (j % 4u) + 2u * (j / 4u))) & 3u;`,
           `    let v = $x[t * ${k}u + i];`,
           "    if (code == 2u) { s = s + v; } else if (code == 0u) { s = s - v; }",
           "  }",

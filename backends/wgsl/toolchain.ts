@@ -19,26 +19,26 @@ export function isBuiltWgsl(dir: string): boolean {
   return readManifest(dir)?.target === "wgsl" && [PROGRAM_FILE, RUNNER_FILE, WEIGHTS_FILE].every((f) => existsSync(join(dir, f)));
 }
 
-function invoke(dir: string, args: string[]): Record<string, unknown> {
-  return runRunner(dir, [process.execPath, join(dir, RUNNER_FILE)], ["--weights", join(dir, WEIGHTS_FILE), ...args], { TERNC_WEBGPU_MODULE: webgpuModule() });
+function invoke(dir: string, args: string[], portableDot4: boolean): Record<string, unknown> {
+  return runRunner(dir, [process.execPath, join(dir, RUNNER_FILE)], ["--weights", join(dir, WEIGHTS_FILE), ...args, ...(portableDot4 ? ["--portable-dot4"] : [])], { TERNC_WEBGPU_MODULE: webgpuModule() });
 }
 
-const engineOf = (adapter: unknown): string => `WebGPU (Dawn), ${String(adapter)}`;
+const engineOf = (json: Record<string, unknown>): string => `WebGPU (Dawn), ${String(json.adapter)}, ${String(json.dot4)}`;
 
-export function runModelWgsl(dir: string, req: ModelRunRequest, vocab: number): ModelRunResult {
-  const r = runModelWithRunner(req, vocab, (args) => invoke(dir, args));
+export function runModelWgsl(dir: string, req: ModelRunRequest, vocab: number, portableDot4: boolean): ModelRunResult {
+  const r = runModelWithRunner(req, vocab, (args) => invoke(dir, args, portableDot4));
   return {
     generated: r.generated,
     prefillSeconds: r.prefillSeconds,
     decodeSeconds: r.decodeSeconds,
-    engine: engineOf(r.json.adapter),
-    facts: { adapter: String(r.json.adapter) },
+    engine: engineOf(r.json),
+    facts: { adapter: String(r.json.adapter), dot4: String(r.json.dot4) },
     ...(r.promptLogits ? { promptLogits: r.promptLogits } : {}),
     ...(r.trace ? { trace: r.trace } : {}),
   };
 }
 
-export function runGraphWgsl(dir: string, req: GraphRunRequest): GraphRunResult {
-  const r = runGraphWithRunner(req, (args) => invoke(dir, args));
-  return { outputs: r.outputs, ...(r.trace ? { trace: r.trace } : {}), engine: engineOf(r.json.adapter) };
+export function runGraphWgsl(dir: string, req: GraphRunRequest, portableDot4: boolean): GraphRunResult {
+  const r = runGraphWithRunner(req, (args) => invoke(dir, args, portableDot4));
+  return { outputs: r.outputs, ...(r.trace ? { trace: r.trace } : {}), engine: engineOf(r.json) };
 }

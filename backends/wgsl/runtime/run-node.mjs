@@ -2,7 +2,7 @@
 // Runs a ternc WGSL build in Node with the `webgpu` package (Dawn): token ids in, greedy tokens and tokens/s out.
 //
 //   node run-node.mjs --tokens 1,2,3 [--max-tokens 32] [--weights weights.bin] [--ctx N] [--batch N] [--stop ID]
-//                     [--logits FILE] [--trace FILE] [--trace-steps K] [--json]
+//                     [--logits FILE] [--trace FILE] [--trace-steps K] [--portable-dot4] [--json]
 //   node run-node.mjs --inputs IN --outputs OUT [--weights weights.bin] [--trace FILE] [--json]
 //
 // --logits writes the prompt's logits (f32, [prompt tokens, vocab], little-endian); --trace writes every op's
@@ -31,6 +31,7 @@ function parseArgs(argv) {
     const a = argv[i];
     const intOf = (v) => (/^-?\d+$/.test(v) ? Number(v) : fail(`${a}: '${v}' is not a whole number`));
     if (a === "--json") o.json = true;
+    else if (a === "--portable-dot4") o.portableDot4 = true;
     else if (a === "--tokens") o.tokens = value(i++).split(",").filter((s) => s !== "").map(intOf);
     else if (a === "--max-tokens") o.maxTokens = intOf(value(i++));
     else if (a === "--weights") o.weights = value(i++);
@@ -140,7 +141,7 @@ async function main() {
   const trace = o.trace ? (n, dtype, shape, data) => step < o.traceSteps && records.push(encodeRecord(n, step, dtype, shape, data)) : undefined;
   const open = async (nBatch) => {
     try {
-      return await createModel(device, program, { weights: new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), nCtx: o.ctx, nBatch, trace });
+      return await createModel(device, program, { weights: new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), nCtx: o.ctx, nBatch, trace, wgslLanguageFeatures: gpu.wgslLanguageFeatures, portableDot4: o.portableDot4 });
     } catch (e) {
       fail(`${o.weights}: ${e.message}`);
     }
@@ -169,7 +170,7 @@ async function main() {
     const outputs = await model.evalGraph(inputs, T ?? 1);
     writeFileSync(o.outputs, Buffer.concat(program.outputs.map((io) => encodeRecord(io.name, 0, io.dtype, outputs[io.name].shape, outputs[io.name].data))));
     if (o.trace) writeFileSync(o.trace, Buffer.concat(records));
-    if (o.json) console.log(JSON.stringify({ T: T ?? 1, adapter: name }));
+    if (o.json) console.log(JSON.stringify({ T: T ?? 1, adapter: name, dot4: model.dot4 }));
     model.destroy();
     return;
   }
@@ -196,7 +197,7 @@ async function main() {
     if (o.trace) writeFileSync(o.trace, Buffer.concat(records));
     const prefill = (t1 - t0) / 1000;
     const decode = (t2 - t1) / 1000;
-    if (o.json) console.log(JSON.stringify({ prompt: o.tokens.length, generated, prefillSeconds: prefill, decodeSeconds: decode, adapter: name }));
+    if (o.json) console.log(JSON.stringify({ prompt: o.tokens.length, generated, prefillSeconds: prefill, decodeSeconds: decode, adapter: name, dot4: model.dot4 }));
     else {
       console.log(`generated: ${generated.join(" ")}`);
       process.stderr.write(`prefill ${o.tokens.length} tokens in ${prefill.toFixed(3)} s, decode ${Math.max(generated.length - 1, 0)} in ${decode.toFixed(3)} s [${name}]\n`);

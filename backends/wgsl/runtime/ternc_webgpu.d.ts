@@ -21,6 +21,11 @@ export interface CreateOptions {
   nBatch?: number;
   /** Check the blob's CRC-32 (reads every byte once); default true. */
   verifyChecksum?: boolean;
+  /** The WGSL language features of the GPU object (default: navigator.gpu's); without packed_4x8_integer_dot_product
+   *  the int8 dot products are computed byte by byte. */
+  wgslLanguageFeatures?: ReadonlySet<string>;
+  /** Use the byte-by-byte dot products even where dot4I8Packed exists (for testing the fallback). */
+  portableDot4?: boolean;
   /** Called after each op with each result (for validation against the ternc interpreter); computes every logits row. */
   trace?: (name: string, dtype: "f32" | "i32" | "i8", shape: number[], data: Float32Array | Int32Array | Int8Array) => void;
 }
@@ -31,6 +36,8 @@ export interface TerncModel {
   readonly nBatch: number;
   /** Tokens in the context so far. */
   readonly nPast: number;
+  /** How the int8 dot products run: "dot4I8Packed" or "portable". */
+  readonly dot4: "dot4I8Packed" | "portable";
   /** Runs tokens after those in the context (prefill or decode); the last token's logits, or every token's. */
   eval(tokens: ArrayLike<number>, options?: { allLogits?: boolean }): Promise<Float32Array>;
   /** The logits of the last token evaluated. */

@@ -80,6 +80,14 @@ function checkBlob(blob, program, verify) {
 
 const lin = (l, T, P) => l.c + l.t * T + l.p * P;
 
+/** The shaders call dot4 (dot4I8Packed); without the WGSL language feature it is computed byte by byte. */
+const DOT4_LINE = /^fn dot4\(.*\/\/ ternc:dot4$/m;
+const DOT4_PORTABLE = `fn dot4(a: u32, b: u32) -> i32 {
+  var s = 0;
+  for (var i = 0u; i < 32u; i += 8u) { s += (i32(a << (24u - i)) >> 24u) * (i32(b << (24u - i)) >> 24u); }
+  return s;
+}`;
+
 /** f32(cos(a)), f32(sin(a)) with a = f32(pos * f32(base^(-2i/rot))), exactly as the ternc interpreter computes them. */
 function ropeTable(base, rot, positions) {
   const half = rot / 2;
@@ -120,6 +128,7 @@ class Model {
     this.nBatch = program.kind === "model" ? Math.min(options.nBatch || 64, this.nCtx) : options.nBatch || 64;
     this.nPast = 0;
     this.trace = options.trace;
+    this.options = options;
     this.owned = [];
   }
 
@@ -150,10 +159,14 @@ class Model {
     for (const a of p.attention) scratch = Math.max(scratch, a.heads * this.nBatch * lin(a.keys, this.nBatch, this.nCtx - this.nBatch) * 4);
     this.scratch = this.buffer(scratch, STORAGE, "attention scratch");
     this.ropes = p.kind === "model" ? p.ropeTables.map((r, i) => this.upload(ropeTable(r.base, r.rot, this.nCtx), `rope table ${i}`)) : [];
-    d.pushErrorScope("validation");
-    this.pipelines = await Promise.all(p.shaders.map((code, i) => d.createComputePipelineAsync({ layout: "auto", compute: { module: d.createShaderModule({ code, label: `shader ${i}` }), entryPoint: "main" } })));
-    const err = await d.popErrorScope();
-    if (err) throw new TerncError(`a shader failed to compile: ${err.message}`);
+    const language = this.options.wgslLanguageFeatures ?? globalThis.navigator?.gpu?.wgslLanguageFeatures;
+    this.dot4 = this.options.portableDot4 !== true && (!language || language.has("packed_4x8_integer_dot_product")) ? "dot4I8Packed" : "portable";
+    const source = (code) => (this.dot4 === "portable" ? code.replace(DOT4_LINE, DOT4_PORTABLE) : code);
+    try {
+      this.pipelines = await Promise.all(p.shaders.map((code, i) => d.createComputePipelineAsync({ layout: "auto", compute: { module: d.createShaderModule({ code: source(code), label: `shader ${i}` }), entryPoint: "main" } })));
+    } catch (e) {
+      throw new TerncError(`a shader failed to compile: ${e.message}`);
+    }
     if (p.kind === "model") this.groups = this.bindGroups([]);
   }
 

@@ -14,8 +14,9 @@ import { ODD_2B4T, ODD_LLAMA, writeGgufModel, writeHfLlama, writeTirModel } from
 
 const dir = mkdtempSync(join(tmpdir(), "ternc-wgsl-validate-"));
 
-function expectPass(model: string, integer = true, promptLength = 7): void {
-  const r = validateModel(model, { target: "wgsl", steps: 32, promptLength, seed: 3 });
+function expectPass(model: string, integer = true, promptLength = 7, options: Record<string, boolean> = {}): void {
+  const r = validateModel(model, { target: "wgsl", steps: 32, promptLength, seed: 3, options });
+  expect(r.facts.dot4).toBe(options.portableDot4 ? "portable" : "dot4I8Packed");
   expect(r.firstMismatch).toBeUndefined();
   if (integer) expect(r.integerTensors).toBeGreaterThan(0);
   else expect(r.checkedTensors).toBeGreaterThan(0);
@@ -34,6 +35,7 @@ describe("ternc validate --target wgsl", () => {
   it("unquantized activations (f32 ternary sums in index order)", () => expectPass(writeTirModel(dir, "odd-2b4t-f32", ODD_2B4T, 9, { actQuant: "none" }), false));
   it("a Q6_K tied embedding and head, read in its stored blocks", () => expectPass(writeGgufModel(dir, "q6k-tied", 13, { embeddingType: "Q6_K", tiedHead: true })));
   it("a Q8_0 untied embedding and head, read in its stored blocks", () => expectPass(writeGgufModel(dir, "q8-untied", 14, { embeddingType: "Q8_0", tiedHead: false })));
+  it("int8 dot products computed byte by byte (a browser without dot4I8Packed), odd 2B4T shapes", () => expectPass(writeTirModel(dir, "odd-2b4t-p", ODD_2B4T, 10), true, 7, { portableDot4: true }));
   it("ternary weights with their own scale per block (grouped products)", () => {
     const path = writeGgufModel(dir, "grouped", 16, { embeddingType: "Q8_0", tiedHead: true });
     const t = readGguf(path).tensors.find((x) => x.name === "blk.0.ffn_down.weight")!;
