@@ -1,23 +1,33 @@
 // The files of a WGSL build: program.js (the shaders and the steps, generated), the host runtime with its types and
 // the Node runner (copied unchanged), and weights.bin (streamed, checksummed).
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Graph } from "../../ir/index.js";
 import { type EmitContext, type EmitResult, writeBlob } from "../common/index.js";
 import { generateWgsl } from "./emit.js";
+import type { Program } from "./program.js";
 
 export const WEIGHTS_FILE = "weights.bin";
 export const PROGRAM_FILE = "program.js";
 export const RUNNER_FILE = "run-node.mjs";
 /** The host runtime's files, copied into every output. */
-export const RUNTIME_FILES = ["ternc_webgpu.js", "ternc_webgpu.d.ts", RUNNER_FILE] as const;
+export const RUNTIME_FILES = ["ternc_webgpu.js", "ternc_webgpu.d.ts", "node-adapter.mjs", RUNNER_FILE] as const;
 
 /** The runtime sources next to this module (source tree) or at the package root (compiled into dist/). */
 function runtimeDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const dir of [join(here, "runtime"), resolve(here, "../../../backends/wgsl/runtime")]) if (existsSync(join(dir, "ternc_webgpu.js"))) return dir;
   throw new Error(`internal: the WGSL runtime sources are missing (looked next to ${here})`);
+}
+
+/** Writes each shader as NNN.wgsl into `target` (created), headed by the steps that run it: for reading and for tools. */
+function dumpShaders(target: string, program: Program): void {
+  mkdirSync(target, { recursive: true });
+  program.shaders.forEach((code, i) => {
+    const users = program.steps.filter((s) => s.shader === i).map((s) => `// ${s.label}`);
+    writeFileSync(join(target, `${String(i).padStart(3, "0")}.wgsl`), `// shader ${i}, run by ${users.length} step(s):\n${users.join("\n")}\n${code}`);
+  });
 }
 
 /** Writes the WGSL build of `graph` into the empty folder `dir`. */
@@ -28,6 +38,7 @@ export function emitWgsl(graph: Graph, dir: string, ctx: EmitContext): EmitResul
   const src = runtimeDir();
   for (const f of RUNTIME_FILES) writeFileSync(join(dir, f), readFileSync(join(src, f)));
   writeBlob(join(dir, WEIGHTS_FILE), blob);
+  if (typeof ctx.options.dumpShaders === "string") dumpShaders(ctx.options.dumpShaders, program);
   return {
     files: [PROGRAM_FILE, ...RUNTIME_FILES, WEIGHTS_FILE],
     manifest: { api: "ternc_webgpu.d.ts", weights: { file: WEIGHTS_FILE, ...blob.describe() }, shaders: program.shaders.length, dispatchesPerCall: program.steps.length, kernels },

@@ -69,7 +69,7 @@ export function generateWgsl(graph: Graph, opts: WgslGenerateOptions): WgslProgr
     blob.add(c.name, weight ? "w2x16" : c.type.dtype === "i8" ? "i8-as-i32" : "raw", constByteLength(c, weight), () => constBytes(c, opts.loadConst(c), weight));
   }
   const caches = cacheSlots(graph, abi);
-  const e = new WgslEmitter(graph, abi, caches, constIndex);
+  const e = new WgslEmitter(graph, abi, caches, constIndex, new Map(blob.entries.map((x) => [x.name, x.bytes])));
   for (const node of graph.topologicalOrder()!) emitOp(e, node);
   const io = (v: { name: string }): ProgramIo => {
     const t = e.type(v.name);

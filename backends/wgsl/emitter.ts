@@ -32,6 +32,8 @@ export interface Kernel {
   helpers?: string[];
   /** Module-scope workgroup memory (`var<workgroup> ...;`). */
   shared?: string[];
+  /** Bytes it moves, where not all of every operand (a gather reads a few rows of its table). */
+  bytes?: Lin;
 }
 
 /** The uniforms every shader sees: the call's token count, tokens already in the cache, the first logits row. */
@@ -51,6 +53,7 @@ export class WgslEmitter {
     readonly abi: Abi,
     readonly caches: ReadonlyMap<string, CacheSlot>,
     readonly constIndex: ReadonlyMap<string, number>,
+    private readonly constBytes: ReadonlyMap<string, number>,
   ) {
     this.inputIndex = new Map(abi.kind === "graph" ? abi.inputs.map((v, i) => [v.name, i]) : []);
   }
@@ -182,6 +185,15 @@ export class WgslEmitter {
       return { name: r, dtype, shape: t.shape.map((d) => this.lin(d, `%${r}`)), resource: this.resource(r), ...(cache ? { rowWidth: cache.width } : {}) };
     });
     const label = `${node.results.map((r) => `%${r}`).join(", ")} = ${node.op}(${node.operands.map((o) => `%${o}`).join(", ")})`;
-    this.steps.push({ shader, bindings, threads: k.threads, ...(k.lastRowThreads ? { lastRowThreads: k.lastRowThreads } : {}), label, results });
+    const bytes: Lin = k.bytes ? { ...k.bytes } : { c: 0, t: 0, p: 0 };
+    for (const v of k.bytes ? [] : [...node.operands, ...node.results]) {
+      const b = this.constBytes.get(v);
+      const l = b !== undefined ? { c: b, t: 0, p: 0 } : this.countLin(this.type(v).shape, where);
+      const scale = b !== undefined ? 1 : 4;
+      bytes.c += l.c * scale;
+      bytes.t += l.t * scale;
+      bytes.p += l.p * scale;
+    }
+    this.steps.push({ shader, bindings, threads: k.threads, ...(k.lastRowThreads ? { lastRowThreads: k.lastRowThreads } : {}), bytes, label, results });
   }
 }

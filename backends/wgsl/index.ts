@@ -31,6 +31,7 @@ export const wgslTarget: Target = {
   name: "wgsl",
   summary: "WebGPU compute shaders (WGSL) with an ES-module host runtime for browsers and Node, packed weight blob",
   options: [
+    { name: "dumpShaders", flag: "--dump-shaders <dir>", kind: "string", step: "compile", description: "also write every shader to DIR as NNN.wgsl, headed by the ops that run it" },
     { name: "portableDot4", flag: "--portable-dot4", kind: "flag", default: false, step: "run", description: "compute int8 dot products byte by byte even where WGSL's dot4I8Packed exists (what a browser without it runs)" },
   ],
   pipeline,

@@ -1,7 +1,7 @@
 // The WGSL target's op table: for each op it compiles, the kernel (one invocation per output element or row) and
 // the resources it binds. Operands are read by the names the op registry gives them. Integer results are exact;
 // float results keep the interpreter's operation order per output, with WGSL's exp/sqrt (see the tolerance).
-import { type Dim, getOp, type Graph, type OpNode, parseProgram, withDefaults } from "../../ir/index.js";
+import { type Dim, getOp, type Graph, type OpNode, parseProgram, storageBytes, withDefaults } from "../../ir/index.js";
 import { BackendError, type OpRule, operandsOf } from "../common/index.js";
 import { type Kernel, STORED, type WgslEmitter, WORKGROUP_SIZE } from "./emitter.js";
 
@@ -220,7 +220,11 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
       const [vocab, d] = tt.shape as [number, number];
       const n = e.count(e.type(ids!).shape, where);
       const read = tableRead(tt.dtype, "e");
+      const rows = e.countLin(e.type(ids!).shape, where);
+      // Per id: its index, and one row of the table (as stored) and of the result.
+      const perRow = 4 + storageBytes(tt.dtype, d) + 4 * d;
       e.kernel(node, {
+        bytes: { c: rows.c * perRow, t: rows.t * perRow, p: rows.p * perRow },
         args: [
           { name: "tab", value: table!, elem: STORED[tt.dtype]! },
           { name: "ids", value: ids!, elem: "i32" },

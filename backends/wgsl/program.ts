@@ -44,6 +44,8 @@ export interface Step {
   threads: Lin;
   /** When only the last token's logits are wanted, the invocations that compute them (the runtime picks). */
   lastRowThreads?: Lin;
+  /** Bytes the step reads and writes (its operands and results, weights as stored): for bandwidth figures. */
+  bytes: Lin;
   /** The op it computes, for people (`%blk.0.q = rope(...)`). */
   label: string;
   results: StepResult[];

@@ -1,6 +1,6 @@
 // The web demo: loads the compiled model served next to this page (model/), encodes the prompt with the model's
 // own tokenizer, and streams greedy tokens with tokens/s. window.terncDemo lets a test drive it.
-import { argmax, createModel, requestDevice } from "./model/ternc_webgpu.js";
+import { createModel, requestDevice } from "./model/ternc_webgpu.js";
 import program from "./model/program.js";
 import { tokenizerFromSpec } from "./tokenizer.js";
 
@@ -37,16 +37,16 @@ async function start() {
     out.append(text);
     const generated = [];
     const t0 = performance.now();
-    let logits = await model.eval(ids);
+    // Greedy decoding with the argmax on the GPU: 4 bytes read back per token.
+    let next = await model.evalGreedy(ids);
     const t1 = performance.now();
     for (let i = 0; i < maxTokens; i++) {
-      const next = argmax(logits);
       generated.push(next);
       text.data = tokenizer ? tokenizer.decode(generated) : ` ${generated.join(" ")}`;
       const decodeS = (performance.now() - t1) / 1000;
       $("stats").textContent = `prefill ${ids.length} tokens in ${((t1 - t0) / 1000).toFixed(2)} s · ${generated.length} tokens, ${(generated.length / Math.max(decodeS, 1e-3)).toFixed(1)} tokens/s`;
       if (i + 1 === maxTokens || model.nPast >= model.nCtx || next === tokenizer?.eosId) break;
-      logits = await model.eval([next]);
+      next = await model.evalGreedy([next]);
     }
     $("tokens").textContent = generated.join(",");
     return { prompt: ids, generated, text: text.data };

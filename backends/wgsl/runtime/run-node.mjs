@@ -9,15 +9,15 @@
 // results for the first K steps (the prefill is step 0) in ternc's trace format (see backends/common/trace.ts in
 // ternc). A build of a plain graph reads its named inputs from IN and writes its outputs to OUT, both in that format.
 // Where Dawn finds no GPU, the runner looks for SwiftShader (Chromium's Vulkan on the CPU) and says so.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { nodeAdapter } from "./node-adapter.mjs";
 import { argmax, createModel, requestDevice } from "./ternc_webgpu.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DTYPES = ["f32", "f16", "bf16", "i8", "i32"];
 const ARRAYS = { f32: Float32Array, i8: Int8Array, i32: Int32Array };
-const SWIFTSHADER = ["/usr/lib/chromium/vk_swiftshader_icd.json", "/usr/lib/chromium-browser/vk_swiftshader_icd.json", "/opt/google/chrome/vk_swiftshader_icd.json"];
 
 function fail(message) {
   process.stderr.write(`run-node: ${message}\n`);
@@ -88,43 +88,6 @@ function decodeRecords(buf, what) {
   return out;
 }
 
-let gpu;
-
-/** A WebGPU adapter from Dawn; without a GPU, SwiftShader's Vulkan on the CPU. */
-async function adapterOf() {
-  const modulePath = process.env.TERNC_WEBGPU_MODULE;
-  let webgpu;
-  try {
-    webgpu = await import(modulePath ? pathToFileURL(modulePath).href : "webgpu");
-  } catch (e) {
-    fail(`the 'webgpu' npm package is not installed (npm install webgpu): ${e.message}`);
-  }
-  Object.assign(globalThis, webgpu.globals);
-  // The GPU object must outlive its devices: once garbage-collected, Dawn's instance goes and its threads crash.
-  const drivers = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"].some((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith(".json")));
-  let adapter = null;
-  if (drivers || process.env.VK_ICD_FILENAMES) {
-    gpu = webgpu.create(["backend=vulkan"]);
-    adapter = await gpu.requestAdapter();
-  }
-  let emulated = false;
-  if (!adapter && !process.env.VK_ICD_FILENAMES) {
-    const icd = SWIFTSHADER.find((f) => existsSync(f));
-    if (icd) {
-      process.env.VK_ICD_FILENAMES = icd;
-      process.env.XDG_RUNTIME_DIR ??= "/tmp";
-      gpu = webgpu.create(["backend=vulkan"]);
-      adapter = await gpu.requestAdapter();
-      emulated = !!adapter;
-    }
-  }
-  if (!adapter) fail("no WebGPU adapter: no GPU with a Vulkan driver, and no SwiftShader (install Debian's chromium package)");
-  const info = adapter.info ?? {};
-  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(" ") || "unknown adapter";
-  if (emulated) process.stderr.write(`run-node: no GPU found; running on SwiftShader, a CPU emulation of one (${process.env.VK_ICD_FILENAMES})\n`);
-  return { adapter, name: emulated ? `${name} (CPU emulation)` : name };
-}
-
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const program = (await import(pathToFileURL(join(here, "program.js")).href)).default;
@@ -134,7 +97,7 @@ async function main() {
   } catch (e) {
     fail(`cannot read the weights: ${o.weights}: ${e.message}`);
   }
-  const { adapter, name } = await adapterOf();
+  const { gpu, adapter, name } = await nodeAdapter().catch((e) => fail(e.message));
   const device = await requestDevice(adapter);
   const records = [];
   let step = 0;
@@ -180,18 +143,19 @@ async function main() {
   const generated = [];
   try {
     const t0 = performance.now();
-    let logits = await model.eval(o.tokens, { allLogits: !!o.logits });
+    // The greedy token comes from the GPU (4 bytes read back); only --logits reads the prompt's logits.
+    let next;
     if (o.logits) {
+      const logits = await model.eval(o.tokens, { allLogits: true });
       writeFileSync(o.logits, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
-      logits = logits.subarray(logits.length - program.vocab);
-    }
+      next = argmax(logits.subarray(logits.length - program.vocab));
+    } else next = await model.evalGreedy(o.tokens);
     const t1 = performance.now();
     for (let i = 0; i < o.maxTokens; i++) {
-      const next = argmax(logits);
       generated.push(next);
       if (next === o.stop || i + 1 === o.maxTokens || model.nPast >= model.nCtx) break;
       step++;
-      logits = await model.eval([next]);
+      next = await model.evalGreedy([next]);
     }
     const t2 = performance.now();
     if (o.trace) writeFileSync(o.trace, Buffer.concat(records));

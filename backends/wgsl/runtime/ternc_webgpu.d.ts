@@ -26,6 +26,8 @@ export interface CreateOptions {
   wgslLanguageFeatures?: ReadonlySet<string>;
   /** Use the byte-by-byte dot products even where dot4I8Packed exists (for testing the fallback). */
   portableDot4?: boolean;
+  /** Time every step with timestamp queries (needs the timestamp-query feature); read with model.profile(). */
+  profile?: boolean;
   /** Called after each op with each result (for validation against the ternc interpreter); computes every logits row. */
   trace?: (name: string, dtype: "f32" | "i32" | "i8", shape: number[], data: Float32Array | Int32Array | Int8Array) => void;
 }
@@ -40,7 +42,11 @@ export interface TerncModel {
   readonly dot4: "dot4I8Packed" | "portable";
   /** Runs tokens after those in the context (prefill or decode); the last token's logits, or every token's. */
   eval(tokens: ArrayLike<number>, options?: { allLogits?: boolean }): Promise<Float32Array>;
-  /** The logits of the last token evaluated. */
+  /** With { profile: true }: each step of the last call, its GPU time and the bytes it moves (an estimate). */
+  profile(): Array<{ label: string; ns: number; bytes: { c: number; t: number; p: number } }> | undefined;
+  /** Runs tokens as eval does and returns the greedy next token: the argmax computed on the GPU, 4 bytes read back. */
+  evalGreedy(tokens: ArrayLike<number>): Promise<number>;
+  /** The logits of the last token evaluated (undefined after evalGreedy). */
   logits(): Float32Array | undefined;
   /** Forgets the context. */
   reset(): void;

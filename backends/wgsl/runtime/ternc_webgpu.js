@@ -23,7 +23,9 @@ export class TerncError extends Error {
 export async function requestDevice(adapter) {
   const limits = {};
   for (const name of ["maxStorageBufferBindingSize", "maxBufferSize", "maxStorageBuffersPerShaderStage"]) limits[name] = adapter.limits[name];
-  return adapter.requestDevice({ requiredLimits: limits });
+  // timestamp-query lets a model profile its steps ({ profile: true }).
+  const requiredFeatures = adapter.features.has("timestamp-query") ? ["timestamp-query"] : [];
+  return adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
 }
 
 let crcTable;
@@ -105,6 +107,33 @@ function ropeTable(base, rot, positions) {
 
 const STORED = { f32: Float32Array, i32: Int32Array, i8: Int32Array };
 
+/** The index of the largest of n logits from `offset` (the first on ties, as argmax below), in one workgroup. */
+const ARGMAX = `struct Args { offset: u32, n: u32 }
+@group(0) @binding(0) var<uniform> args: Args;
+@group(0) @binding(1) var<storage, read> v: array<f32>;
+@group(0) @binding(2) var<storage, read_write> best: array<u32>;
+var<workgroup> bv: array<f32, 256>;
+var<workgroup> bi: array<u32, 256>;
+@compute @workgroup_size(256) fn main(@builtin(local_invocation_index) lid: u32) {
+  var m = v[args.offset];
+  var at = 0u;
+  for (var i = lid; i < args.n; i += 256u) {
+    let x = v[args.offset + i];
+    if (x > m || (x == m && i < at)) { m = x; at = i; }
+  }
+  bv[lid] = m;
+  bi[lid] = at;
+  for (var stride = 128u; stride > 0u; stride = stride / 2u) {
+    workgroupBarrier();
+    if (lid < stride) {
+      let x = bv[lid + stride];
+      let j = bi[lid + stride];
+      if (x > bv[lid] || (x == bv[lid] && j < bi[lid])) { bv[lid] = x; bi[lid] = j; }
+    }
+  }
+  if (lid == 0u) { best[0] = bi[0]; }
+}`;
+
 /**
  * Creates a model: uploads the weights, creates the buffers for `nCtx` tokens of context and batches of `nBatch`,
  * and compiles the shaders. `options.weights`: a URL, an ArrayBuffer/Uint8Array or a ReadableStream.
@@ -167,7 +196,22 @@ class Model {
     } catch (e) {
       throw new TerncError(`a shader failed to compile: ${e.message}`);
     }
-    if (p.kind === "model") this.groups = this.bindGroups([]);
+    if (p.kind === "model") {
+      this.groups = this.bindGroups([]);
+      const argmax = await d.createComputePipelineAsync({ layout: "auto", compute: { module: d.createShaderModule({ code: ARGMAX, label: "argmax" }), entryPoint: "main" } });
+      const args = d.createBuffer({ size: 16, usage: UNIFORM | COPY_DST, label: "argmax args" });
+      const best = this.buffer(16, STORAGE | COPY_SRC, "argmax");
+      this.owned.push(args);
+      const group = d.createBindGroup({ layout: argmax.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: args } }, { binding: 1, resource: { buffer: this.resource(p.logits.resource, []) } }, { binding: 2, resource: { buffer: best } }] });
+      this.argmaxer = { pipeline: argmax, args, best, group };
+    }
+    if (this.options.profile) {
+      if (!d.features.has("timestamp-query")) throw new TerncError("profiling needs the timestamp-query feature (requestDevice asks for it where the adapter has it)");
+      const queries = d.createQuerySet({ type: "timestamp", count: 2 * p.steps.length });
+      const resolved = d.createBuffer({ size: 16 * p.steps.length, usage: 0x200 /* QUERY_RESOLVE */ | COPY_SRC });
+      this.profiler = { queries, resolved };
+      this.owned.push(resolved);
+    }
   }
 
   upload(data, label) {
@@ -200,21 +244,33 @@ class Model {
     );
   }
 
-  /** Encodes steps [from, to) for a call with T tokens after P. */
+  /** Encodes steps [from, to) for a call with T tokens after P; profiling, each in a pass of its own with timestamps. */
   encode(enc, groups, T, P, lastRow, from, to) {
-    const pass = enc.beginComputePass();
     const wg = this.program.workgroupSize;
+    let pass = this.profiler ? undefined : enc.beginComputePass();
     for (let i = from; i < to; i++) {
       const s = this.program.steps[i];
       const threads = lin(lastRow && s.lastRowThreads ? s.lastRowThreads : s.threads, T, P);
       if (threads <= 0) continue;
+      if (this.profiler) pass = enc.beginComputePass({ timestampWrites: { querySet: this.profiler.queries, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
       const groupsNeeded = Math.ceil(threads / wg);
       const x = Math.min(groupsNeeded, MAX_WORKGROUPS);
       pass.setPipeline(this.pipelines[s.shader]);
       pass.setBindGroup(0, groups[i]);
       pass.dispatchWorkgroups(x, Math.ceil(groupsNeeded / x));
+      if (this.profiler) pass.end();
     }
-    pass.end();
+    if (!this.profiler) pass.end();
+  }
+
+  /** With { profile: true }: GPU time of each step of the last call, in nanoseconds (timestamp queries). */
+  async readProfile() {
+    const n = this.program.steps.length;
+    const enc = this.device.createCommandEncoder();
+    enc.resolveQuerySet(this.profiler.queries, 0, 2 * n, this.profiler.resolved, 0);
+    this.device.queue.submit([enc.finish()]);
+    const t = new BigInt64Array(await this.read(this.profiler.resolved, 0, 16 * n));
+    return this.program.steps.map((s, i) => ({ label: s.label, ns: Math.max(0, Number(t[2 * i + 1] - t[2 * i])), bytes: s.bytes }));
   }
 
   async read(buffer, offset, bytes) {
@@ -238,14 +294,16 @@ class Model {
   }
 
   /** Runs one call of T tokens after P: all steps in one command buffer, or step by step with a trace. */
-  async run(groups, T, P, allLogits, inputs) {
+  async run(groups, T, P, allLogits, inputs, after) {
     const d = this.device;
     d.queue.writeBuffer(this.uniforms, 0, new Uint32Array([T, P, allLogits ? 0 : T - 1, this.nCtx]));
     const steps = this.program.steps;
     if (!this.trace) {
       const enc = d.createCommandEncoder();
       this.encode(enc, groups, T, P, !allLogits, 0, steps.length);
+      after?.(enc);
       d.queue.submit([enc.finish()]);
+      if (this.profiler) this.lastProfile = await this.readProfile();
       return;
     }
     for (let i = 0; i < steps.length; i++) {
@@ -257,6 +315,11 @@ class Model {
         this.trace(r.name, r.dtype, v.shape, v.data);
       }
     }
+    if (after) {
+      const enc = d.createCommandEncoder();
+      after(enc);
+      d.queue.submit([enc.finish()]);
+    }
   }
 
   /**
@@ -264,27 +327,67 @@ class Model {
    * Returns the logits of the last token, or of every token with `{ allLogits: true }` (tokens x vocab).
    */
   async eval(tokens, options = {}) {
+    const out = options.allLogits ? new Float32Array(tokens.length * this.vocab) : undefined;
+    const logits = this.resource(this.program.logits.resource, []);
+    let last;
+    await this.forward(tokens, options.allLogits === true, async (done, T, isLast) => {
+      if (out) out.set(new Float32Array(await this.read(logits, 0, T * this.vocab * 4)), done * this.vocab);
+      else if (isLast) last = new Float32Array(await this.read(logits, (T - 1) * this.vocab * 4, this.vocab * 4));
+    });
+    this.lastLogits = out ? out.subarray(out.length - this.vocab) : last;
+    return out ?? last;
+  }
+
+  /**
+   * Runs `tokens` as eval does and returns the greedy next token, the argmax of the last logits computed on the GPU:
+   * 4 bytes read back instead of the vocabulary's logits.
+   */
+  async evalGreedy(tokens) {
+    let next = -1;
+    const a = this.argmaxer;
+    await this.forward(
+      tokens,
+      false,
+      async (_done, _T, isLast) => {
+        if (isLast) next = new Uint32Array(await this.read(a.best, 0, 4))[0];
+      },
+      (T) => (enc) => {
+        this.device.queue.writeBuffer(a.args, 0, new Uint32Array([(T - 1) * this.vocab, this.vocab]));
+        const pass = enc.beginComputePass();
+        pass.setPipeline(a.pipeline);
+        pass.setBindGroup(0, a.group);
+        pass.dispatchWorkgroups(1);
+        pass.end();
+      },
+    );
+    this.lastLogits = undefined;
+    return next;
+  }
+
+  /** Checks the tokens, then runs them in batches of nBatch; `chunkDone` reads each batch's results. */
+  async forward(tokens, allLogits, chunkDone, lastChunkWork) {
     if (this.program.kind !== "model") throw new TerncError("this is a build of a plain graph: call evalGraph");
     const ids = Int32Array.from(tokens);
+    if (ids.length === 0) throw new TerncError("no tokens to evaluate");
     for (let i = 0; i < ids.length; i++) if (!Number.isInteger(tokens[i]) || ids[i] < 0 || ids[i] >= this.vocab) throw new TerncError(`token ${i} is ${tokens[i]}, outside the vocabulary of ${this.vocab}`);
     if (this.nPast + ids.length > this.nCtx) throw new TerncError(`${ids.length} tokens after ${this.nPast} do not fit in the context of ${this.nCtx}`);
-    const all = options.allLogits === true || !!this.trace;
-    const logitsRes = this.resource(this.program.logits.resource, []);
-    const out = options.allLogits ? new Float32Array(ids.length * this.vocab) : undefined;
-    let last;
+    const all = allLogits || !!this.trace;
     for (let done = 0; done < ids.length; ) {
       const T = Math.min(this.nBatch, ids.length - done);
       const P = this.nPast;
+      const isLast = done + T === ids.length;
       this.device.queue.writeBuffer(this.tokens, 0, ids, done, T);
       this.device.queue.writeBuffer(this.pos, 0, Int32Array.from({ length: T }, (_, i) => P + i));
-      await this.run(this.groups, T, P, all, []);
-      if (out) out.set(new Float32Array(await this.read(logitsRes, 0, T * this.vocab * 4)), done * this.vocab);
-      else if (done + T === ids.length) last = new Float32Array(await this.read(logitsRes, (T - 1) * this.vocab * 4, this.vocab * 4));
+      await this.run(this.groups, T, P, all, [], isLast ? lastChunkWork?.(T) : undefined);
+      await chunkDone(done, T, isLast);
       this.nPast += T;
       done += T;
     }
-    this.lastLogits = out ? out.subarray(out.length - this.vocab) : last;
-    return out ?? last;
+  }
+
+  /** With { profile: true }: each step's label, GPU nanoseconds and bytes moved (an estimate) in the last call. */
+  profile() {
+    return this.lastProfile;
   }
 
   /** The logits of the last token evaluated. */
