@@ -3,7 +3,7 @@
 import { type Abi, type ConstDecl, elementCount, type Graph, LOGITS, type PackedFormat, storageBytes, type Tensor, TernaryArray, tensorToBytes, unpackTernaryRows } from "../../ir/index.js";
 import { BackendError, BlobPlan, cacheSlots, operandsOf, planBufferSizes } from "../common/index.js";
 import { WgslEmitter, WORKGROUP_SIZE } from "./emitter.js";
-import { packTernaryWords } from "./layout.js";
+import { packTernaryWords, ternaryChunks } from "./layout.js";
 import { emitOp } from "./ops.js";
 import type { Program, ProgramIo } from "./program.js";
 
@@ -37,7 +37,7 @@ function constBytes(c: ConstDecl, t: Tensor, weight: TernaryWeight | undefined):
 
 function constByteLength(c: ConstDecl, weight: TernaryWeight | undefined): number {
   const shape = c.type.shape as number[];
-  if (weight) return shape[0]! * Math.ceil(weight.k / 16) * 4;
+  if (weight) return shape[0]! * ternaryChunks(weight.k) * 16;
   if (c.type.dtype === "i8") return elementCount(shape) * 4;
   return Math.ceil(storageBytes(c.type.dtype, elementCount(shape)) / 4) * 4;
 }
@@ -87,6 +87,7 @@ export function generateWgsl(graph: Graph, opts: WgslGenerateOptions): WgslProgr
     caches: [...new Set(caches.values())].sort((a, b) => a.index - b.index).map((c) => ({ width: c.width })),
     ropeTables: e.ropeTables,
     attention: e.attention,
+    scratchPerToken: e.scratchPerToken,
     shaders: e.shaders,
     steps: e.steps,
     inputs: abi.kind === "graph" ? abi.inputs.map(io) : [],

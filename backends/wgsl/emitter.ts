@@ -16,7 +16,7 @@ export interface KernelArg {
   name: string;
   value?: string;
   resource?: Resource;
-  elem: "f32" | "i32" | "u32";
+  elem: "f32" | "i32" | "u32" | "vec4<u32>";
   write?: boolean;
 }
 
@@ -45,6 +45,8 @@ export class WgslEmitter {
   readonly ropeTables: Program["ropeTables"] = [];
   readonly attention: Program["attention"] = [];
   readonly kernels: Record<string, string> = {};
+  /** Scratch bytes per token the steps other than attention need. */
+  scratchPerToken = 0;
   private readonly shaderIndex = new Map<string, number>();
   private readonly inputIndex: Map<string, number>;
 
@@ -130,8 +132,11 @@ export class WgslEmitter {
     return { kind: "rope", index: i };
   }
 
-  /** Adds a step that runs `k` for `node`, declaring its bindings; results are traced as the values they are. */
-  kernel(node: OpNode, k: Kernel, elementwise = false): void {
+  /**
+   * Adds a step that runs `k` for `node`, declaring its bindings; the op's results are traced after it, unless it
+   * is a step before the one that writes them (`last` false).
+   */
+  kernel(node: OpNode, k: Kernel, elementwise = false, last = true): void {
     const where = `%${node.results[0]} (${node.op})`;
     const bindings: Binding[] = [];
     const decls: string[] = [];
@@ -178,7 +183,7 @@ export class WgslEmitter {
       shader = this.shaders.push(code) - 1;
       this.shaderIndex.set(code, shader);
     }
-    const results: StepResult[] = node.results.map((r, i) => {
+    const results: StepResult[] = (last ? node.results : []).map((r, i) => {
       const t = node.resultTypes[i]!;
       const dtype = t.dtype as StepResult["dtype"];
       const cache = this.caches.get(r);
@@ -186,7 +191,7 @@ export class WgslEmitter {
     });
     const label = `${node.results.map((r) => `%${r}`).join(", ")} = ${node.op}(${node.operands.map((o) => `%${o}`).join(", ")})`;
     const bytes: Lin = k.bytes ? { ...k.bytes } : { c: 0, t: 0, p: 0 };
-    for (const v of k.bytes ? [] : [...node.operands, ...node.results]) {
+    for (const v of k.bytes ? [] : [...node.operands, ...(last ? node.results : [])]) {
       const b = this.constBytes.get(v);
       const l = b !== undefined ? { c: b, t: 0, p: 0 } : this.countLin(this.type(v).shape, where);
       const scale = b !== undefined ? 1 : 4;

@@ -1,9 +1,10 @@
 // The WGSL target's op table: for each op it compiles, the kernel (one invocation per output element or row) and
 // the resources it binds. Operands are read by the names the op registry gives them. Integer results are exact;
 // float results keep the interpreter's operation order per output, with WGSL's exp/sqrt (see the tolerance).
-import { type Dim, getOp, type Graph, type OpNode, parseProgram, storageBytes, withDefaults } from "../../ir/index.js";
+import { getOp, type Graph, type OpNode, parseProgram, storageBytes, withDefaults } from "../../ir/index.js";
 import { BackendError, type OpRule, operandsOf } from "../common/index.js";
-import { type Kernel, STORED, type WgslEmitter, WORKGROUP_SIZE } from "./emitter.js";
+import { STORED, type WgslEmitter } from "./emitter.js";
+import { TERNARY_CHUNK, ternaryChunks } from "./layout.js";
 
 type Attrs = Record<string, unknown>;
 
@@ -38,63 +39,94 @@ const DIV_RN = `fn div_rn(a: f32, b: f32) -> f32 {
  *  the WGSL language feature packed_4x8_integer_dot_product is missing. */
 const DOT4 = "fn dot4(a: u32, b: u32) -> i32 { return dot4I8Packed(a, b); } // ternc:dot4";
 
-/** Rows of a ternary product one workgroup computes (they share its staged activations). */
-const TERNARY_ROWS = 4;
-/** Activation words a workgroup stages: 16 KiB, WebGPU's guaranteed workgroup memory. */
-const MAX_SHARED_WORDS = 4096 - 64 * TERNARY_ROWS;
+/** Tokens one invocation of a ternary product computes: each weight chunk it loads serves them all (prefill). */
+const TERNARY_TOKENS = 4;
 
 /**
- * The ternary product on int8 activations, one workgroup per (token, block of TERNARY_ROWS rows, group): the
- * group's activations are staged in workgroup memory as packed int8 words, each invocation walks weight words
- * (16 codes: four dot products of code bytes with activation words, minus the activations' sum, since a code is
- * w + 1), and a tree in workgroup memory adds the partial sums. Integer sums are exact in any order, so this is
- * bit-exact with the interpreter.
+ * The ternary product on int8 activations in two steps. First the activations are packed four to a word into the
+ * scratch (rows of whole 64-weight chunks, zero padded). Then one invocation per (block of TERNARY_TOKENS tokens,
+ * row, group) walks the row's chunks: one vec4 load of 64 codes, turned into 16 words of signed weight bytes, each
+ * dotted with an activation word. Consecutive rows' chunks are adjacent (layout.ts), so a workgroup's loads
+ * coalesce, and the activation words are the same for all of them. No barriers. Integer sums: bit-exact.
  */
-function ternaryWorkgroupKernel(e: WgslEmitter, tokens: Dim, k: number, n: number, groups: number, groupWords: number, where: string): Pick<Kernel, "threads" | "body" | "shared"> {
-  const R = TERNARY_ROWS;
-  const blocks = Math.ceil(n / R);
-  const words = Math.ceil(k / 16);
-  const perToken = blocks * groups;
-  const t = e.lin(tokens, where);
-  return {
-    threads: { c: t.c * perToken * WORKGROUP_SIZE, t: t.t * perToken * WORKGROUP_SIZE, p: t.p * perToken * WORKGROUP_SIZE },
-    shared: [`var<workgroup> xs: array<u32, ${groupWords * 4}>;`, `var<workgroup> red: array<i32, ${R * WORKGROUP_SIZE}>;`],
+function emitTernaryRows(e: WgslEmitter, node: OpNode, x: string, w: string, k: number, n: number, groups: number, where: string): void {
+  const xt = e.type(x);
+  const chunks = ternaryChunks(k);
+  const groupChunks = chunks / groups;
+  const kw = chunks * 16; // packed activation words per token
+  const T = e.dim(xt.shape[0]!, where);
+  const t = e.lin(xt.shape[0]!, where);
+  e.scratchPerToken = Math.max(e.scratchPerToken, kw * 4);
+  const scratch = { kind: "scratch" as const };
+  e.kernel(
+    node,
+    {
+      args: [
+        { name: "x", value: x, elem: "i32" },
+        { name: "xs", resource: scratch, elem: "u32", write: true },
+      ],
+      threads: { c: t.c * kw, t: t.t * kw, p: t.p * kw },
+      bytes: { c: t.c * kw * 20, t: t.t * kw * 20, p: t.p * kw * 20 },
+      body: [
+        `  if (id >= ${T} * ${kw}u) { return; }`,
+        `  let i = (id / ${kw}u) * ${k}u + (id % ${kw}u) * 4u;`,
+        `  let end = (id / ${kw}u) * ${k}u + ${k}u;`,
+        "  var p = 0u;",
+        "  for (var b = 0u; b < 4u; b++) { if (i + b < end) { p = p | ((u32($x[i + b]) & 0xffu) << (8u * b)); } }",
+        "  $xs[id] = p;",
+      ].join("\n"),
+    },
+    false,
+    false,
+  );
+  const blocks = `((${T} + ${TERNARY_TOKENS - 1}u) / ${TERNARY_TOKENS}u)`;
+  const per = n * groups;
+  const tokenLines = (f: (tt: number) => string): string[] => Array.from({ length: TERNARY_TOKENS }, (_, tt) => f(tt));
+  e.kernel(node, {
+    args: [
+      { name: "xs", resource: scratch, elem: "vec4<u32>" },
+      { name: "w", value: w, elem: "vec4<u32>" },
+      { name: "acc", value: node.results[0]!, elem: "i32", write: true },
+    ],
+    threads: { ...t, div: TERNARY_TOKENS, mul: per },
+    helpers: [DOT4, SIGNED_CODES],
     body: [
-      `  if (wg >= ${e.dim(tokens, where)} * ${perToken}u) { return; }`,
-      `  let t = wg / ${perToken}u;`,
-      `  let o0 = ((wg / ${groups}u) % ${blocks}u) * ${R}u;`,
-      `  let g = wg % ${groups}u;`,
-      `  let xb = t * ${k}u + g * ${groupWords * 16}u;`,
-      `  let xe = t * ${k}u + ${k}u;`,
-      `  for (var j = lid; j < ${groupWords * 4}u; j += ${WORKGROUP_SIZE}u) {`,
-      "    var p = 0u;",
-      "    for (var b = 0u; b < 4u; b++) { let i = xb + 4u * j + b; if (i < xe) { p = p | ((u32($x[i]) & 0xffu) << (8u * b)); } }",
-      "    xs[j] = p;",
+      `  if (id >= ${blocks} * ${per}u) { return; }`,
+      `  let t0 = (id / ${per}u) * ${TERNARY_TOKENS}u;`,
+      `  let o = (id / ${groups}u) % ${n}u;`,
+      `  let g = id % ${groups}u;`,
+      `  let nt = min(${TERNARY_TOKENS}u, ${T} - t0);`,
+      ...tokenLines((tt) => `  var s${tt} = 0;`),
+      `  for (var c = g * ${groupChunks}u; c < (g + 1u) * ${groupChunks}u; c++) {`,
+      `    let v = $w[c * ${n}u + o];`,
+      "    let w0 = signed_codes(v.x);",
+      "    let w1 = signed_codes(v.y);",
+      "    let w2 = signed_codes(v.z);",
+      "    let w3 = signed_codes(v.w);",
+      ...tokenLines((tt) =>
+        [
+          `    if (${tt}u < nt) {`,
+          `      let xb = (t0 + ${tt}u) * ${chunks * 4}u + 4u * c;`,
+          `      s${tt} += dot16(w0, $xs[xb]) + dot16(w1, $xs[xb + 1u]) + dot16(w2, $xs[xb + 2u]) + dot16(w3, $xs[xb + 3u]);`,
+          "    }",
+        ].join("\n"),
+      ),
       "  }",
-      "  workgroupBarrier();",
-      `  var s = array<i32, ${R}>();`,
-      `  for (var j = lid; j < ${groupWords}u; j += ${WORKGROUP_SIZE}u) {`,
-      "    let x0 = xs[4u * j];",
-      "    let x1 = xs[4u * j + 1u];",
-      "    let x2 = xs[4u * j + 2u];",
-      "    let x3 = xs[4u * j + 3u];",
-      "    let xsum = dot4(x0, 0x01010101u) + dot4(x1, 0x01010101u) + dot4(x2, 0x01010101u) + dot4(x3, 0x01010101u);",
-      `    for (var r = 0u; r < ${R}u; r++) {`,
-      `      if (o0 + r < ${n}u) {`,
-      `        let v = $w[(o0 + r) * ${words}u + g * ${groupWords}u + j];`,
-      "        s[r] += dot4(v & 0x03030303u, x0) + dot4((v >> 2u) & 0x03030303u, x1) + dot4((v >> 4u) & 0x03030303u, x2) + dot4((v >> 6u) & 0x03030303u, x3) - xsum;",
-      "      }",
-      "    }",
-      "  }",
-      `  for (var r = 0u; r < ${R}u; r++) { red[r * ${WORKGROUP_SIZE}u + lid] = s[r]; }`,
-      `  for (var stride = ${WORKGROUP_SIZE / 2}u; stride > 0u; stride = stride / 2u) {`,
-      "    workgroupBarrier();",
-      `    if (lid < stride) { for (var r = 0u; r < ${R}u; r++) { red[r * ${WORKGROUP_SIZE}u + lid] += red[r * ${WORKGROUP_SIZE}u + lid + stride]; } }`,
-      "  }",
-      `  if (lid < ${R}u && o0 + lid < ${n}u) { $acc[(t * ${n}u + o0 + lid) * ${groups}u + g] = red[lid * ${WORKGROUP_SIZE}u]; }`,
+      ...tokenLines((tt) => `  if (${tt}u < nt) { $acc[((t0 + ${tt}u) * ${n}u + o) * ${groups}u + g] = s${tt}; }`),
     ].join("\n"),
-  };
+  });
 }
+
+/**
+ * A word of 16 codes c (0..2) as four words of signed weight bytes w = c - 1, in the order of four activation words:
+ * plane p = (word >> 2p) & 0x03030303, then w per byte without borrows: set each byte's top bit, subtract 1 from
+ * each byte, flip the top bits back (0 -> 0xff, 1 -> 0, 2 -> 1).
+ */
+const SIGNED_CODES = `fn signed_codes(v: u32) -> vec4<u32> {
+  let c = (vec4<u32>(v) >> vec4<u32>(0u, 2u, 4u, 6u)) & vec4<u32>(0x03030303u);
+  return ((c | vec4<u32>(0x80808080u)) - vec4<u32>(0x01010101u)) ^ vec4<u32>(0x80808080u);
+}
+fn dot16(w: vec4<u32>, x: vec4<u32>) -> i32 { return dot4(w.x, x.x) + dot4(w.y, x.y) + dot4(w.z, x.z) + dot4(w.w, x.w); }`;
 
 const SILU = "fn silu(x: f32) -> f32 { return x / (1.0 + exp(-x)); }";
 const RELU2 = "fn relu2(x: f32) -> f32 { let r = max(x, 0.0); return r * r; }";
@@ -311,7 +343,7 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
   },
   ternary_matmul_packed: {
     rule: {
-      note: "2-bit codes, 16 per u32: int8 activations in workgroups of 64 over 4 rows (dot4I8Packed where the language has it), else one invocation per output",
+      note: "2-bit codes in chunks of 64, rows interleaved by chunk: int8 activations packed, one invocation per row and 4 tokens (dot4I8Packed where the language has it); else one per output",
       check: (node, graph) => (!isConst(graph, operandsOf(node).w) ? "the weight (operand 'w') must be a constant" : node.attrs.format !== "i2" ? `the WGSL kernels read the i2 form only, not ${String(node.attrs.format)}` : undefined),
     },
     emit(e, node, { x, w }, a, where) {
@@ -328,9 +360,8 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
         { name: "w", value: w!, elem: "u32" as const },
         { name: "acc", value: out, elem: int ? ("i32" as const) : ("f32" as const), write: true },
       ];
-      const groupWords = gs / 16;
-      if (xt.dtype === "i8" && gs % 16 === 0 && groupWords * 4 <= MAX_SHARED_WORDS) {
-        e.kernel(node, { args: args(true), ...ternaryWorkgroupKernel(e, xt.shape[0]!, k, n, groups, groupWords, where), helpers: [DOT4] });
+      if (xt.dtype === "i8" && gs % TERNARY_CHUNK === 0) {
+        emitTernaryRows(e, node, x!, w!, k, n, groups, where);
         return;
       }
       const int = xt.dtype === "i8";
@@ -345,7 +376,7 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
           `  var s = ${int ? "0" : "0.0"};`,
           `  for (var i = g * ${gs}u; i < (g + 1u) * ${gs}u; i++) {`,
           `    let j = i % 16u;`,
-          `    let code = ($w[o * ${Math.ceil(k / 16)}u + i / 16u] >> (8u * (j % 4u) + 2u * (j / 4u))) & 3u;`,
+          `    let code = ($w[((i / 64u) * ${n}u + o) * 4u + (i / 16u) % 4u] >> (8u * (j % 4u) + 2u * (j / 4u))) & 3u;`,
           `    let v = $x[t * ${k}u + i];`,
           "    if (code == 2u) { s = s + v; } else if (code == 0u) { s = s - v; }",
           "  }",

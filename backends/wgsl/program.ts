@@ -1,11 +1,16 @@
 // The program a WGSL build carries (program.js): everything the host runtime (runtime/ternc_webgpu.js) needs to run
 // the model, as data. The runtime is generic; all that is specific to a model is here and in the shaders.
 
-/** c + t * T + p * P: a size or count known once a call's T (new tokens) and P (tokens in the cache) are. */
+/**
+ * c + t * T + p * P: a size or count known once a call's T (new tokens) and P (tokens in the cache) are; with `div`,
+ * ceil(that / div) * mul (invocations over blocks of tokens).
+ */
 export interface Lin {
   c: number;
   t: number;
   p: number;
+  div?: number;
+  mul?: number;
 }
 
 /** What a shader binding refers to. */
@@ -71,6 +76,8 @@ export interface Program {
   ropeTables: { base: number; rot: number }[];
   /** Attention score scratch: f32 count = heads * T * S for each attention (S: its key length). */
   attention: { heads: number; keys: Lin }[];
+  /** Scratch bytes per token for other steps (int8 activations packed 4 per word); the scratch is the larger need. */
+  scratchPerToken: number;
   shaders: string[];
   steps: Step[];
   /** The model's logits (vocab f32 per token) or a graph build's inputs and outputs. */

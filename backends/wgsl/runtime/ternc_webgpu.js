@@ -80,7 +80,10 @@ function checkBlob(blob, program, verify) {
   if (verify && crc32(blob.subarray(HEADER_BYTES)) !== view.getUint32(CRC_OFFSET, true)) throw new TerncError("weight blob is damaged: CRC-32 mismatch");
 }
 
-const lin = (l, T, P) => l.c + l.t * T + l.p * P;
+const lin = (l, T, P) => {
+  const v = l.c + l.t * T + l.p * P;
+  return l.div ? Math.ceil(v / l.div) * l.mul : v;
+};
 
 /** The shaders call dot4 (dot4I8Packed); without the WGSL language feature it is computed byte by byte. */
 const DOT4_LINE = /^fn dot4\(.*\/\/ ternc:dot4$/m;
@@ -183,10 +186,10 @@ class Model {
     this.pos = this.buffer(this.nBatch * 4, STORAGE | COPY_DST, "positions");
     this.uniforms = this.device.createBuffer({ size: 16, usage: UNIFORM | COPY_DST, label: "call" });
     this.owned.push(this.uniforms);
-    // Attention scores: heads * T * S floats at most, S at its largest for this context and batch.
-    let scratch = 4;
+    // Scratch: packed activations, or attention scores (heads * T * S floats, S at its largest here).
+    let scratch = Math.max(4, p.scratchPerToken * this.nBatch);
     for (const a of p.attention) scratch = Math.max(scratch, a.heads * this.nBatch * lin(a.keys, this.nBatch, this.nCtx - this.nBatch) * 4);
-    this.scratch = this.buffer(scratch, STORAGE, "attention scratch");
+    this.scratch = this.buffer(scratch, STORAGE, "scratch");
     this.ropes = p.kind === "model" ? p.ropeTables.map((r, i) => this.upload(ropeTable(r.base, r.rot, this.nCtx), `rope table ${i}`)) : [];
     const language = this.options.wgslLanguageFeatures ?? globalThis.navigator?.gpu?.wgslLanguageFeatures;
     this.dot4 = this.options.portableDot4 !== true && (!language || language.has("packed_4x8_integer_dot_product")) ? "dot4I8Packed" : "portable";
