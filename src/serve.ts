@@ -1,7 +1,7 @@
 // `ternc serve DIR`: serves a compiled WGSL model with the web demo page (examples/web) on 127.0.0.1, so a user can
 // open it in a browser. Only the demo's files, the tokenizer module and the files the build's manifest lists are
 // served: nothing else on the machine is reachable through it.
-import { existsSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,7 +31,9 @@ export function servedFiles(dir: string): Map<string, string> {
     ["/demo.js", join(root, "examples/web/demo.js")],
     ["/tokenizer.js", tokenizer],
   ]);
-  for (const name of ["manifest.json", ...manifest.files.map((f) => f.name)]) files.set(`/model/${name}`, join(dir, name));
+  const names = Array.isArray(manifest.files) ? manifest.files.map((f) => f.name) : [];
+  // A build's files are plain names in its folder: anything else in a manifest is not served.
+  for (const name of ["manifest.json", ...names]) if (typeof name === "string" && /^[\w.-]+$/.test(name) && !name.startsWith(".")) files.set(`/model/${name}`, join(dir, name));
   return files;
 }
 
@@ -41,12 +43,26 @@ export async function serveModel(dir: string, port = 8080): Promise<{ server: Se
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
     const file = files.get(path);
-    if (req.method !== "GET" || !file || !existsSync(file)) {
-      res.writeHead(req.method !== "GET" ? 405 : 404, { "content-type": "text/plain" }).end(req.method !== "GET" ? "GET only\n" : "not found\n");
+    if (req.method !== "GET") {
+      res.writeHead(405, { "content-type": "text/plain" }).end("GET only\n");
       return;
     }
-    const body = readFileSync(file);
-    res.writeHead(200, { "content-type": typeOf(file), "content-length": body.length, "cache-control": "no-store" }).end(body);
+    let size: number | undefined;
+    try {
+      const st = file ? statSync(file) : undefined;
+      size = st?.isFile() ? st.size : undefined;
+    } catch {
+      size = undefined;
+    }
+    if (!file || size === undefined) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      return;
+    }
+    // Streamed: weights.bin may be larger than one read can hold, and the server keeps answering while it goes.
+    res.writeHead(200, { "content-type": typeOf(file), "content-length": size, "cache-control": "no-store" });
+    createReadStream(file)
+      .on("error", () => res.destroy())
+      .pipe(res);
   });
   return await new Promise((ok, fail) => {
     server.once("error", (e: NodeJS.ErrnoException) => fail(e.code === "EADDRINUSE" ? new UserError(`--port ${port}: the port is in use (try --port 0 for any free one)`) : e));

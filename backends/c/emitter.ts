@@ -50,7 +50,12 @@ export class CEmitter {
     readonly layouts: ReadonlyMap<string, LayoutRequest>,
   ) {
     this.inputIndex = new Map(abi.kind === "graph" ? abi.inputs.map((v, i) => [v.name, i]) : []);
-    for (const [name, slot] of cacheSlots(graph, abi)) this.caches.set(name, { ...slot, transposed: slot.keys });
+    // One slot object per cache, under both its input and its appended value (the emitter counts slots by identity).
+    const slots = new Map<CacheSlot, CCacheSlot>();
+    for (const [name, slot] of cacheSlots(graph, abi)) {
+      if (!slots.has(slot)) slots.set(slot, { ...slot, transposed: slot.keys });
+      this.caches.set(name, slots.get(slot)!);
+    }
     this.buffers = planBufferSizes(graph, this.caches, C_ALIGN);
   }
 

@@ -87,7 +87,7 @@ export function generateWgsl(graph: Graph, opts: WgslGenerateOptions): WgslProgr
     caches: [...new Set(caches.values())].sort((a, b) => a.index - b.index).map((c) => ({ width: c.width })),
     ropeTables: e.ropeTables,
     attention: e.attention,
-    scratchPerToken: e.scratchPerToken,
+    scratch: e.scratch,
     shaders: e.shaders,
     steps: e.steps,
     inputs: abi.kind === "graph" ? abi.inputs.map(io) : [],

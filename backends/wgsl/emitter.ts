@@ -45,8 +45,8 @@ export class WgslEmitter {
   readonly ropeTables: Program["ropeTables"] = [];
   readonly attention: Program["attention"] = [];
   readonly kernels: Record<string, string> = {};
-  /** Scratch bytes per token the steps other than attention need. */
-  scratchPerToken = 0;
+  /** Scratch bytes the steps other than attention need. */
+  readonly scratch: Lin[] = [];
   private readonly shaderIndex = new Map<string, number>();
   private readonly inputIndex: Map<string, number>;
 
@@ -126,9 +126,10 @@ export class WgslEmitter {
   }
 
   /** A table of cos/sin for a rope's base and rotated dims (one per distinct pair). */
-  ropeTable(base: number, rot: number): Resource {
-    let i = this.ropeTables.findIndex((r) => r.base === base && r.rot === rot);
-    if (i < 0) i = this.ropeTables.push({ base, rot }) - 1;
+  ropeTable(base: number, rot: number, positions: string): Resource {
+    const from = this.resource(positions);
+    let i = this.ropeTables.findIndex((r) => r.base === base && r.rot === rot && JSON.stringify(r.positions) === JSON.stringify(from));
+    if (i < 0) i = this.ropeTables.push({ base, rot, positions: from }) - 1;
     return { kind: "rope", index: i };
   }
 
@@ -174,6 +175,8 @@ export class WgslEmitter {
       // id: this invocation; wg: its workgroup (uniform in the workgroup, so kernels with barriers can use it).
       `  let id = gid.x + gid.y * nwg.x * ${WORKGROUP_SIZE}u;`,
       "  let wg = wid.x + wid.y * nwg.x;",
+      // Every binding is used, so the pipeline's automatic layout has all the bindings the runtime binds.
+      `  _ = u.T;${bindings.map((_b, i) => ` _ = arrayLength(&b${i + 1});`).join("")}`,
       body,
       "}",
       "",

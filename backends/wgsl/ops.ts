@@ -56,7 +56,7 @@ function emitTernaryRows(e: WgslEmitter, node: OpNode, x: string, w: string, k: 
   const kw = chunks * 16; // packed activation words per token
   const T = e.dim(xt.shape[0]!, where);
   const t = e.lin(xt.shape[0]!, where);
-  e.scratchPerToken = Math.max(e.scratchPerToken, kw * 4);
+  e.scratch.push({ c: t.c * kw * 4, t: t.t * kw * 4, p: t.p * kw * 4 });
   const scratch = { kind: "scratch" as const };
   e.kernel(
     node,
@@ -493,7 +493,7 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
         args: [
           { name: "x", value: x!, elem: "f32" },
           { name: "pos", value: pos!, elem: "i32" },
-          { name: "tab", resource: e.ropeTable(a.base as number, rot), elem: "f32" },
+          { name: "tab", resource: e.ropeTable(a.base as number, rot, pos!), elem: "f32" },
           { name: "y", value: node.results[0]!, elem: "f32", write: true },
         ],
         threads: { c: rowsLin.c * width, t: rowsLin.t * width, p: rowsLin.p * width },
@@ -507,7 +507,8 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
           neox ? `  let i = j % ${half}u;` : "  let i = j / 2u;",
           neox ? `  let i0 = select(id - ${half}u, id, first);` : "  let i0 = select(id - 1u, id, first);",
           neox ? `  let i1 = i0 + ${half}u;` : "  let i1 = i0 + 1u;",
-          `  let at = (u32($pos[r]) * ${half}u + i) * 2u;`,
+          // The runtime's table covers every position it can see; an index past it reads the last entry, never beyond.
+          `  let at = min((u32(max($pos[r], 0)) * ${half}u + i) * 2u, arrayLength(&$tab) - 2u);`,
           "  let c = $tab[at];",
           "  let s = $tab[at + 1u];",
           "  if (first) { $y[id] = $x[i0] * c - $x[i1] * s; } else { $y[id] = $x[i0] * s + $x[i1] * c; }",
@@ -516,7 +517,16 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
     },
   },
   attention: {
-    rule: { note: "causal, grouped-query; one invocation per query row and head, scores in scratch" },
+    rule: {
+      note: "causal, grouped-query; one invocation per query row and head, scores in scratch",
+      check: (node, graph) => {
+        const [q, k] = node.operands.map((o) => graph.typeOf(o)!.shape[0]!);
+        const terms = (d: typeof q): Record<string, number> => (typeof d === "number" ? { "": d } : Object.fromEntries([["", d.constant], ...d.terms]));
+        const tq = terms(q!);
+        const tk = terms(k!);
+        return Object.entries(tq).every(([s, v]) => (tk[s] ?? 0) >= v) ? undefined : "the keys must be at least as many as the queries for every T (the WGSL kernel does not check it at run time)";
+      },
+    },
     emit(e, node, { q, k, v }, a, where) {
       const hd = a.head_dim as number;
       const heads = a.heads as number;
@@ -527,8 +537,8 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
       const tq = e.dim(e.type(q!).shape[0]!, where);
       const sLin = e.lin(e.type(k!).shape[0]!, where);
       const s = e.dim(e.type(k!).shape[0]!, where);
-      e.attention.push({ heads, keys: sLin });
       const tLin = e.lin(e.type(q!).shape[0]!, where);
+      e.attention.push({ heads, queries: tLin, keys: sLin });
       e.kernel(node, {
         args: [
           { name: "q", value: q!, elem: "f32" },

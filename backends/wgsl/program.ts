@@ -73,11 +73,12 @@ export interface Program {
   weights: { file: string; bytes: number; layoutId: number; consts: { name: string; offset: number; bytes: number }[] };
   buffers: { perToken: number; fixed: number }[];
   caches: { width: number }[];
-  ropeTables: { base: number; rot: number }[];
-  /** Attention score scratch: f32 count = heads * T * S for each attention (S: its key length). */
-  attention: { heads: number; keys: Lin }[];
-  /** Scratch bytes per token for other steps (int8 activations packed 4 per word); the scratch is the larger need. */
-  scratchPerToken: number;
+  /** `positions`: where the rope's positions come from (a graph build sizes the table from that input's values). */
+  ropeTables: { base: number; rot: number; positions: Resource }[];
+  /** Attention score scratch: f32 count = heads * queries * keys for each attention. */
+  attention: { heads: number; queries: Lin; keys: Lin }[];
+  /** Scratch bytes other steps need (int8 activations packed 4 per word); the scratch is the largest need. */
+  scratch: Lin[];
   shaders: string[];
   steps: Step[];
   /** The model's logits (vocab f32 per token) or a graph build's inputs and outputs. */

@@ -43,8 +43,10 @@ async function start() {
     for (let i = 0; i < maxTokens; i++) {
       generated.push(next);
       text.data = tokenizer ? tokenizer.decode(generated) : ` ${generated.join(" ")}`;
+      // The first token comes with the prefill; the rate counts the decode steps after it.
       const decodeS = (performance.now() - t1) / 1000;
-      $("stats").textContent = `prefill ${ids.length} tokens in ${((t1 - t0) / 1000).toFixed(2)} s · ${generated.length} tokens, ${(generated.length / Math.max(decodeS, 1e-3)).toFixed(1)} tokens/s`;
+      const rate = generated.length > 1 ? `, ${((generated.length - 1) / decodeS).toFixed(1)} tokens/s` : "";
+      $("stats").textContent = `prefill ${ids.length} tokens in ${((t1 - t0) / 1000).toFixed(2)} s · ${generated.length} tokens${rate}`;
       if (i + 1 === maxTokens || model.nPast >= model.nCtx || next === tokenizer?.eosId) break;
       next = await model.evalGreedy([next]);
     }

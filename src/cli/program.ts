@@ -10,7 +10,7 @@ import { encodeNpy } from "../io/npy.js";
 import { importCommand, inspectCommand, runModel } from "./modelCommands.js";
 import type { ActQuantFlag } from "../loadModelGraph.js";
 import { optCommand, type OptOptions, passesCommand, statsCommand } from "./optCommand.js";
-import { defaultTargetName, targetNames } from "../targets/registry.js";
+import { allTargets, defaultTargetName, targetNames } from "../targets/registry.js";
 import { serveModel } from "../serve.js";
 import { VERSION } from "../version.js";
 import { addTargetOptions, compileCommand, type CompileCommandOptions, runOnBackend, targetsCommand, validateCommand, type ValidateCommandOptions } from "./targetCommands.js";
@@ -91,8 +91,12 @@ function buildProgram(io: CliIo): Command {
     const graphMode = opts.input.length > 0 || (extname(file) === ".tir" && opts.tokens === undefined && opts.prompt === undefined);
     if (!graphMode && opts.backend !== "interp") return runOnBackend(file, opts.backend, opts, io);
     if (opts.backend !== "interp") throw new UserError(`--backend ${opts.backend} runs models (--tokens or --prompt); a plain graph runs in the interpreter`);
-    const targetFlags = run.options.filter((o) => o.description.startsWith("target ") && opts[o.attributeName()] !== undefined).map((o) => o.long);
-    if (targetFlags.length) throw new UserError(`${targetFlags.join(", ")}: options of a compiled target; give --backend (${targetNames().join(", ")})`);
+    const targetFlags = run.options.filter((o) => o.description.startsWith("target ") && opts[o.attributeName()] !== undefined).map((o) => o.long!);
+    if (targetFlags.length) {
+      // The targets that declare every flag given.
+      const owners = allTargets().filter((t) => targetFlags.every((f) => t.options.some((o) => o.flag.split(" ")[0] === f)));
+      throw new UserError(`${targetFlags.join(", ")}: options of a compiled target; give --backend (${(owners.length ? owners : allTargets()).map((t) => t.name).join(", ")})`);
+    }
     if (!graphMode) return runModel(file, opts, io);
     const graph = loadIrFile(file);
     const outputs = runIrFile(file, parseInputs(graph, opts.input));

@@ -155,6 +155,8 @@ async function main() {
       generated.push(next);
       if (next === o.stop || i + 1 === o.maxTokens || model.nPast >= model.nCtx) break;
       step++;
+      // Past the traced steps, run as without a trace: one command buffer, the last logits row only.
+      if (step >= o.traceSteps) model.trace = undefined;
       next = await model.evalGreedy([next]);
     }
     const t2 = performance.now();

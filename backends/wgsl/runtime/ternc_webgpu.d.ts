@@ -38,6 +38,8 @@ export interface TerncModel {
   readonly nBatch: number;
   /** Tokens in the context so far. */
   readonly nPast: number;
+  /** The trace callback given to createModel; set it to undefined to stop tracing. */
+  trace?: CreateOptions["trace"];
   /** How the int8 dot products run: "dot4I8Packed" or "portable". */
   readonly dot4: "dot4I8Packed" | "portable";
   /** Runs tokens after those in the context (prefill or decode); the last token's logits, or every token's. */

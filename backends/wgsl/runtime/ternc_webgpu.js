@@ -152,6 +152,10 @@ export async function createModel(device, program, options = {}) {
 
 class Model {
   constructor(device, program, options) {
+    for (const name of ["nCtx", "nBatch"]) {
+      const v = options[name];
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new TerncError(`${name} must be a whole number >= 1, not ${v}`);
+    }
     this.device = device;
     this.program = program;
     this.vocab = program.vocab;
@@ -187,12 +191,16 @@ class Model {
     this.uniforms = this.device.createBuffer({ size: 16, usage: UNIFORM | COPY_DST, label: "call" });
     this.owned.push(this.uniforms);
     // Scratch: packed activations, or attention scores (heads * T * S floats, S at its largest here).
-    let scratch = Math.max(4, p.scratchPerToken * this.nBatch);
-    for (const a of p.attention) scratch = Math.max(scratch, a.heads * this.nBatch * lin(a.keys, this.nBatch, this.nCtx - this.nBatch) * 4);
+    // The largest call: nBatch tokens with the context full behind them.
+    const [T, P] = [this.nBatch, p.kind === "model" ? this.nCtx - this.nBatch : 0];
+    let scratch = 4;
+    for (const need of p.scratch) scratch = Math.max(scratch, lin(need, T, P));
+    for (const a of p.attention) scratch = Math.max(scratch, a.heads * lin(a.queries, T, P) * lin(a.keys, T, P) * 4);
     this.scratch = this.buffer(scratch, STORAGE, "scratch");
     this.ropes = p.kind === "model" ? p.ropeTables.map((r, i) => this.upload(ropeTable(r.base, r.rot, this.nCtx), `rope table ${i}`)) : [];
     const language = this.options.wgslLanguageFeatures ?? globalThis.navigator?.gpu?.wgslLanguageFeatures;
-    this.dot4 = this.options.portableDot4 !== true && (!language || language.has("packed_4x8_integer_dot_product")) ? "dot4I8Packed" : "portable";
+    // Where the browser cannot say (no wgslLanguageFeatures), the portable dot product is the safe choice.
+    this.dot4 = this.options.portableDot4 !== true && language?.has("packed_4x8_integer_dot_product") ? "dot4I8Packed" : "portable";
     const source = (code) => (this.dot4 === "portable" ? code.replace(DOT4_LINE, DOT4_PORTABLE) : code);
     try {
       this.pipelines = await Promise.all(p.shaders.map((code, i) => d.createComputePipelineAsync({ layout: "auto", compute: { module: d.createShaderModule({ code: source(code), label: `shader ${i}` }), entryPoint: "main" } })));
@@ -213,7 +221,7 @@ class Model {
       const queries = d.createQuerySet({ type: "timestamp", count: 2 * p.steps.length });
       const resolved = d.createBuffer({ size: 16 * p.steps.length, usage: 0x200 /* QUERY_RESOLVE */ | COPY_SRC });
       this.profiler = { queries, resolved };
-      this.owned.push(resolved);
+      this.owned.push(resolved, queries);
     }
   }
 
@@ -281,11 +289,14 @@ class Model {
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(buffer, offset, staging, 0, Math.ceil(bytes / 4) * 4);
     this.device.queue.submit([enc.finish()]);
-    await staging.mapAsync(MAP_MODE_READ);
-    const out = staging.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0, bytes);
-    staging.unmap();
-    staging.destroy();
-    return out;
+    try {
+      await staging.mapAsync(MAP_MODE_READ);
+      const out = staging.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0, bytes);
+      staging.unmap();
+      return out;
+    } finally {
+      staging.destroy();
+    }
   }
 
   async readValue(r, T, P, inputs) {
@@ -372,7 +383,7 @@ class Model {
     if (this.program.kind !== "model") throw new TerncError("this is a build of a plain graph: call evalGraph");
     const ids = Int32Array.from(tokens);
     if (ids.length === 0) throw new TerncError("no tokens to evaluate");
-    for (let i = 0; i < ids.length; i++) if (!Number.isInteger(tokens[i]) || ids[i] < 0 || ids[i] >= this.vocab) throw new TerncError(`token ${i} is ${tokens[i]}, outside the vocabulary of ${this.vocab}`);
+    for (let i = 0; i < ids.length; i++) if (!Number.isInteger(tokens[i]) || tokens[i] < 0 || tokens[i] >= this.vocab) throw new TerncError(`token ${i} is ${tokens[i]}, outside the vocabulary of ${this.vocab}`);
     if (this.nPast + ids.length > this.nCtx) throw new TerncError(`${ids.length} tokens after ${this.nPast} do not fit in the context of ${this.nCtx}`);
     const all = allLogits || !!this.trace;
     for (let done = 0; done < ids.length; ) {
@@ -412,26 +423,38 @@ class Model {
     if (p.kind !== "graph") throw new TerncError("this is a model build: call eval");
     if (!Number.isInteger(T) || T < 1 || T > this.nBatch) throw new TerncError(`T = ${T} is outside 1..${this.nBatch} (the nBatch the model was created with)`);
     const made = [];
-    const bufs = p.inputs.map((io) => {
-      const data = inputs[io.name];
-      if (!data) throw new TerncError(`no value for input %${io.name}`);
-      const count = io.shape.reduce((a, l) => a * lin(l, T, 0), 1);
-      if (data.length !== count) throw new TerncError(`input %${io.name} has ${data.length} elements, its shape needs ${count}`);
-      const stored = io.dtype === "i8" ? Int32Array.from(data) : data;
-      const b = this.upload(stored, `input ${io.name}`);
+    const upload = (data, label) => {
+      const b = this.device.createBuffer({ size: Math.max(16, Math.ceil(data.byteLength / 16) * 16), usage: STORAGE | COPY_DST, label });
       made.push(b);
+      this.device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
       return b;
-    });
-    const posInput = p.inputs.findIndex((io) => io.dtype === "i32");
-    let maxPos = 0;
-    for (const [i, io] of p.inputs.entries()) if (io.dtype === "i32") for (const v of inputs[io.name]) maxPos = Math.max(maxPos, v);
-    if (p.ropeTables.length && posInput >= 0) for (const io of p.inputs) if (io.dtype === "i32" && inputs[io.name].some((v) => v < 0)) throw new TerncError(`input %${io.name}: negative positions`);
-    this.ropes = p.ropeTables.map((r, i) => this.upload(ropeTable(r.base, r.rot, maxPos + 1), `rope table ${i}`));
-    await this.run(this.bindGroups(bufs), T, 0, true, bufs);
-    const outputs = {};
-    for (const o of p.outputs) outputs[o.name] = await this.readValue(o, T, 0, bufs);
-    for (const b of [...made, ...this.ropes]) b.destroy();
-    return outputs;
+    };
+    try {
+      const bufs = p.inputs.map((io) => {
+        const data = inputs[io.name];
+        if (!data) throw new TerncError(`no value for input %${io.name}`);
+        const count = io.shape.reduce((a, l) => a * lin(l, T, 0), 1);
+        if (data.length !== count) throw new TerncError(`input %${io.name} has ${data.length} elements, its shape needs ${count}`);
+        return upload(io.dtype === "i8" ? Int32Array.from(data) : data, `input ${io.name}`);
+      });
+      // A rope's table covers the positions it reads: those of its input, or the default context for computed ones.
+      this.ropes = p.ropeTables.map((r, i) => {
+        let positions = this.nCtx;
+        if (r.positions.kind === "input") {
+          const values = inputs[p.inputs[r.positions.index].name];
+          if (values.some((v) => v < 0)) throw new TerncError(`input %${p.inputs[r.positions.index].name}: negative positions`);
+          positions = values.reduce((m, v) => Math.max(m, v), 0) + 1;
+        }
+        return upload(ropeTable(r.base, r.rot, positions), `rope table ${i}`);
+      });
+      await this.run(this.bindGroups(bufs), T, 0, true, bufs);
+      const outputs = {};
+      for (const o of p.outputs) outputs[o.name] = await this.readValue(o, T, 0, bufs);
+      return outputs;
+    } finally {
+      for (const b of made) b.destroy();
+      this.ropes = [];
+    }
   }
 
   /** Frees the model's GPU memory. */
