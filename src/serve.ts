@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readManifest } from "../backends/common/index.js";
 import { UserError } from "./errors.js";
+import { allTargets } from "./targets/registry.js";
 
 const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8", ".json": "application/json", ".css": "text/css", ".png": "image/png" };
 const typeOf = (file: string): string => TYPES[/\.[a-z]+$/.exec(file)?.[0] ?? ""] ?? "application/octet-stream";
@@ -21,8 +22,9 @@ function packageRoot(): string {
 /** The URL paths served and the file behind each. */
 export function servedFiles(dir: string): Map<string, string> {
   const manifest = readManifest(dir);
-  if (!manifest) throw new UserError(`${dir}: not a ternc build (no manifest.json): run ternc compile MODEL --target wgsl -o ${dir} first`);
-  if (manifest.target !== "wgsl") throw new UserError(`${dir}: a build for target '${manifest.target}'; the web demo runs a wgsl build (ternc compile MODEL --target wgsl)`);
+  const web = allTargets().filter((t) => t.browserRuntime).map((t) => t.name);
+  if (!manifest) throw new UserError(`${dir}: not a ternc build (no manifest.json): run ternc compile MODEL --target ${web.join("|")} -o ${dir} first`);
+  if (!web.includes(manifest.target)) throw new UserError(`${dir}: a build for target '${manifest.target}', which does not run in a browser; the web demo runs a build for ${web.join(" or ")}`);
   const root = packageRoot();
   const tokenizer = ["dist/src/frontend/tokenizer/tokenizer.js", "src/frontend/tokenizer/tokenizer.js"].map((f) => join(root, f)).find((f) => existsSync(f));
   if (!tokenizer) throw new Error("internal: the compiled tokenizer module is missing (run npm run build)");

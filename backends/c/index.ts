@@ -1,5 +1,5 @@
 // The C target: C11 with SIMD kernels (AVX-512 VNNI, AVX2, NEON, portable), a weight blob, a runner and build files.
-import { type PipelineEntry, readManifest, type Target, type TargetOptions } from "../common/index.js";
+import { manifestVocab, type PipelineEntry, type Target, type TargetOptions, ternaryPipeline } from "../common/index.js";
 import { emitC } from "./artifacts.js";
 import { cOptions, C_OPTIONS } from "./options.js";
 import { C_OP_RULES } from "./ops.js";
@@ -8,26 +8,7 @@ import { buildC, isBuiltC, runGraphC, runModelC } from "./toolchain.js";
 /** The C pipeline: the interpreter's, with each product's form chosen by a SIMD cycle estimate. */
 function pipeline(options: TargetOptions): PipelineEntry[] {
   const o = cOptions(options);
-  return [
-    ...(o.int8Head ? [{ pass: "quantize-head" }] : []),
-    { pass: "absmean-quantize" },
-    { pass: "expand-bitlinear" },
-    { pass: "cse" },
-    { pass: "fold-scales" },
-    { pass: "merge-shared-products" },
-    { pass: "const-fold" },
-    // The C layouts of packed weights live in this backend (layout.ts), so pack-weights is not part of it.
-    { pass: "lower-ternary-matmul", options: o.kernel === "auto" ? { cost: "cpu" } : { form: o.kernel } } as PipelineEntry,
-    { pass: "fuse-elementwise" },
-    { pass: "dce" },
-    { pass: "plan-memory" },
-  ];
-}
-
-function vocabOf(dir: string): number {
-  const abi = readManifest(dir)?.abi;
-  if (abi?.kind !== "model") throw new Error(`internal: ${dir} is not a model build`);
-  return abi.vocab;
+  return ternaryPipeline(o.kernel === "auto" ? { cost: "cpu" } : { form: o.kernel }, o.int8Head ? [{ pass: "quantize-head" }] : []);
 }
 
 export const cTarget: Target = {
@@ -44,6 +25,6 @@ export const cTarget: Target = {
     buildC(dir, { ...o, cflags: o.cflags ?? (mode === "check" ? "-O2 -Wall -Wextra -Werror" : undefined) });
   },
   isBuilt: isBuiltC,
-  runModel: (dir, req, options) => runModelC(dir, req, cOptions(options), vocabOf(dir)),
+  runModel: (dir, req, options) => runModelC(dir, req, cOptions(options), manifestVocab(dir)),
   runGraph: (dir, req, options) => runGraphC(dir, req, cOptions(options)),
 };

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, runGraphWithRunner, runModelWithRunner, runRunner } from "../common/index.js";
+import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, modelRunResult, runGraphWithRunner, runModelWithRunner, runRunner } from "../common/index.js";
 import { WEIGHTS_FILE } from "./artifacts.js";
 import type { CIsa, COptions } from "./options.js";
 
@@ -59,15 +59,7 @@ const engineOf = (isa: unknown, threads: unknown): string => `C, ${String(isa)},
 
 export function runModelC(dir: string, req: ModelRunRequest, o: COptions, vocab: number): ModelRunResult {
   const r = runModelWithRunner(req, vocab, (args) => invokeRunner(dir, o, args));
-  return {
-    generated: r.generated,
-    prefillSeconds: r.prefillSeconds,
-    decodeSeconds: r.decodeSeconds,
-    engine: engineOf(r.json.isa, r.json.threads),
-    facts: { isa: r.json.isa as string, threads: r.json.threads as number },
-    ...(r.promptLogits ? { promptLogits: r.promptLogits } : {}),
-    ...(r.trace ? { trace: r.trace } : {}),
-  };
+  return modelRunResult(r, engineOf(r.json.isa, r.json.threads), { isa: r.json.isa as string, threads: r.json.threads as number });
 }
 
 export function runGraphC(dir: string, req: GraphRunRequest, o: COptions): GraphRunResult {

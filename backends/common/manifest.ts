@@ -77,3 +77,10 @@ export function readManifest(dir: string): Manifest | undefined {
     return undefined;
   }
 }
+
+/** The vocabulary of the model build in `dir`, from its manifest. */
+export function manifestVocab(dir: string): number {
+  const abi = readManifest(dir)?.abi;
+  if (abi?.kind !== "model") throw new Error(`internal: ${dir} is not a model build`);
+  return abi.vocab;
+}

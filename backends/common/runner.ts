@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Tensor, tensorFromBytes } from "../../ir/index.js";
 import { BackendError } from "./errors.js";
-import type { GraphRunRequest, ModelRunRequest } from "./target.js";
+import type { GraphRunRequest, ModelRunRequest, ModelRunResult } from "./target.js";
 import { decodeTrace, encodeTrace, type TraceRecord } from "./trace.js";
 
 /** Runs `command` with `args` and --json; a failure carries the runner's own message. Returns the JSON line. */
@@ -63,6 +63,19 @@ export function runModelWithRunner(req: ModelRunRequest, vocab: number, invoke: 
     if (req.traceSteps) out.trace = decodeTrace(readFileSync(traceFile), traceFile);
     return out;
   });
+}
+
+/** A runner's model run as the contract's result, with what ran (for people, and as data). */
+export function modelRunResult(r: RunnerModelResult, engine: string, facts: Record<string, string | number>): ModelRunResult {
+  return {
+    generated: r.generated,
+    prefillSeconds: r.prefillSeconds,
+    decodeSeconds: r.decodeSeconds,
+    engine,
+    facts,
+    ...(r.promptLogits ? { promptLogits: r.promptLogits } : {}),
+    ...(r.trace ? { trace: r.trace } : {}),
+  };
 }
 
 /** A graph run through a runner: inputs and outputs in the trace format. */

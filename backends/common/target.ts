@@ -34,6 +34,27 @@ export interface PipelineEntry {
   options?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The lowering every target starts from: quantize, expand bitlinear, fold scales, merge products that share an
+ * input, lower the ternary products as `lowering` says, fuse elementwise chains, plan memory. `head` runs first.
+ */
+export function ternaryPipeline(lowering: Readonly<Record<string, string>>, head: readonly PipelineEntry[] = []): PipelineEntry[] {
+  return [
+    ...head,
+    { pass: "absmean-quantize" },
+    { pass: "expand-bitlinear" },
+    { pass: "cse" },
+    { pass: "fold-scales" },
+    { pass: "merge-shared-products" },
+    { pass: "const-fold" },
+    // Each backend lays out packed weights itself, so pack-weights is not part of it.
+    { pass: "lower-ternary-matmul", options: lowering },
+    { pass: "fuse-elementwise" },
+    { pass: "dce" },
+    { pass: "plan-memory" },
+  ];
+}
+
 /** What a target says about one op it compiles. */
 export interface OpRule {
   /** A condition beyond the op's own verifier (a dtype, a constant operand); returns the problem, if any. */
@@ -136,5 +157,7 @@ export interface Target {
   /** True when `dir` holds a finished build of this target (a compiled-output cache may reuse it). */
   isBuilt(dir: string): boolean;
   runModel(dir: string, request: ModelRunRequest, options: TargetOptions): ModelRunResult;
+  /** True when a build runs in a web page as it is: `ternc serve` serves such a build with the web demo. */
+  browserRuntime?: boolean;
   runGraph(dir: string, request: GraphRunRequest, options: TargetOptions): GraphRunResult;
 }

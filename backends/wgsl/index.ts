@@ -1,30 +1,12 @@
 // The WGSL target: WebGPU compute shaders and a host runtime (standard WebGPU only) for browsers and Node.
-import { type PipelineEntry, readManifest, type Target } from "../common/index.js";
+import { manifestVocab, type PipelineEntry, type Target, ternaryPipeline } from "../common/index.js";
 import { emitWgsl } from "./artifacts.js";
 import { WGSL_OP_RULES } from "./ops.js";
 import { isBuiltWgsl, runGraphWgsl, runModelWgsl } from "./toolchain.js";
 
 /** The WGSL pipeline: the interpreter's, with every ternary product in the 2-bit form the kernels read. */
 function pipeline(): PipelineEntry[] {
-  return [
-    { pass: "absmean-quantize" },
-    { pass: "expand-bitlinear" },
-    { pass: "cse" },
-    { pass: "fold-scales" },
-    { pass: "merge-shared-products" },
-    { pass: "const-fold" },
-    // The 2-bit layout (16 codes per u32) lives in this backend (emit.ts), so pack-weights is not part of it.
-    { pass: "lower-ternary-matmul", options: { form: "i2" } },
-    { pass: "fuse-elementwise" },
-    { pass: "dce" },
-    { pass: "plan-memory" },
-  ];
-}
-
-function vocabOf(dir: string): number {
-  const abi = readManifest(dir)?.abi;
-  if (abi?.kind !== "model") throw new Error(`internal: ${dir} is not a model build`);
-  return abi.vocab;
+  return ternaryPipeline({ form: "i2" });
 }
 
 export const wgslTarget: Target = {
@@ -41,6 +23,7 @@ export const wgslTarget: Target = {
   tolerance: { op: { abs: 1e-5, rel: 1e-4 }, logitsRel: 1e-3 },
   emit: emitWgsl,
   isBuilt: isBuiltWgsl,
-  runModel: (dir, req, options) => runModelWgsl(dir, req, vocabOf(dir), options.portableDot4 === true),
+  browserRuntime: true,
+  runModel: (dir, req, options) => runModelWgsl(dir, req, manifestVocab(dir), options.portableDot4 === true),
   runGraph: (dir, req, options) => runGraphWgsl(dir, req, options.portableDot4 === true),
 };

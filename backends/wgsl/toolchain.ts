@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, runGraphWithRunner, runModelWithRunner, runRunner } from "../common/index.js";
+import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, modelRunResult, runGraphWithRunner, runModelWithRunner, runRunner } from "../common/index.js";
 import { PROGRAM_FILE, RUNNER_FILE, WEIGHTS_FILE } from "./artifacts.js";
 
 /** The `webgpu` package's entry point, as installed with ternc. */
@@ -27,15 +27,7 @@ const engineOf = (json: Record<string, unknown>): string => `WebGPU (Dawn), ${St
 
 export function runModelWgsl(dir: string, req: ModelRunRequest, vocab: number, portableDot4: boolean): ModelRunResult {
   const r = runModelWithRunner(req, vocab, (args) => invoke(dir, args, portableDot4));
-  return {
-    generated: r.generated,
-    prefillSeconds: r.prefillSeconds,
-    decodeSeconds: r.decodeSeconds,
-    engine: engineOf(r.json),
-    facts: { adapter: String(r.json.adapter), dot4: String(r.json.dot4) },
-    ...(r.promptLogits ? { promptLogits: r.promptLogits } : {}),
-    ...(r.trace ? { trace: r.trace } : {}),
-  };
+  return modelRunResult(r, engineOf(r.json), { adapter: String(r.json.adapter), dot4: String(r.json.dot4) });
 }
 
 export function runGraphWgsl(dir: string, req: GraphRunRequest, portableDot4: boolean): GraphRunResult {

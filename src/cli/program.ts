@@ -186,8 +186,8 @@ function buildProgram(io: CliIo): Command {
 
   program
     .command("serve")
-    .description("serve a compiled wgsl model with the web demo page on 127.0.0.1 (stop with Ctrl-C)")
-    .argument("<dir>", "the output folder of ternc compile MODEL --target wgsl")
+    .description("serve a build that runs in a browser (see ternc targets) with the web demo page on 127.0.0.1 (stop with Ctrl-C)")
+    .argument("<dir>", "the output folder of ternc compile")
     .option("--port <n>", "the port (0: any free one)", "8080")
     .action(async (dir: string, opts: { port: string }) => {
       const port = Number(opts.port);

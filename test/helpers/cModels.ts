@@ -1,7 +1,9 @@
 // Small seeded models for the C backend tests: odd shapes as .tir model graphs (any size), and real files.
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { verifyOrThrow } from "../../ir/index.js";
 import { type BitnetHParams, buildBitnetGraph } from "../../src/frontend/bitnetGraph.js";
+import { readGguf } from "../../src/frontend/gguf/gguf.js";
 import { writeBitnetGguf } from "../../src/frontend/gguf/writeModel.js";
 import { writeBitnetHf } from "../../src/frontend/huggingface/writeModel.js";
 import { randomBitnetWeights, TINY_BITNET_2B4T_FORM, TINY_BITNET_LLAMA_FORM } from "../../src/frontend/randomBitnet.js";
@@ -49,4 +51,17 @@ export function validateOnC(
 ): ValidationReport {
   const { kernel, isa, threads, cc, cflags, ldflags, ...rest } = o;
   return validateModel(model, { target: "c", options: { kernel, isa, threads, cc, cflags, ldflags }, ...rest });
+}
+
+/**
+ * A TQ2_0 model whose first FFN down projection (rows of 512: two blocks of 256) gets a different scale in one
+ * block: the frontend keeps a scale per row and block, and the product is computed per group of 256.
+ */
+export function writeGroupedGguf(dir: string, name: string, seed: number): string {
+  const path = writeGgufModel(dir, name, seed, { embeddingType: "Q8_0", tiedHead: true });
+  const t = readGguf(path).tensors.find((x) => x.name === "blk.0.ffn_down.weight")!;
+  const bytes = readFileSync(path);
+  bytes.writeUInt16LE(0x3c00, t.fileOffset + 66 + 64); // f16 1.0 as the scale of row 0's second block
+  writeFileSync(path, bytes);
+  return path;
 }

@@ -1,15 +1,15 @@
 // End to end: every kernel of the C backend, on both architectures and odd shapes, with 1 and 2 threads,
 // compiled warning-free, run, and judged by the interpreter (ternc validate: prefill and decode traced op by
 // op, integer results bit-exact, logits within tolerance, 32 identical greedy tokens).
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CIsa, CKernel } from "../../../backends/c/options.js";
 import { ROOT } from "../../helpers/cli.js";
-import { ODD_2B4T, ODD_LLAMA, writeGgufModel, writeHfLlama, writeTirModel, validateOnC } from "../../helpers/cModels.js";
+import { expectModelPass } from "../../helpers/validation.js";
+import { ODD_2B4T, ODD_LLAMA, writeGgufModel, writeGroupedGguf, writeHfLlama, writeTirModel, validateOnC } from "../../helpers/cModels.js";
 import { loadModelGraph } from "../../../src/loadModelGraph.js";
-import { readGguf } from "../../../src/frontend/gguf/gguf.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ternc-c-validate-"));
 const MODELS: Record<string, string> = {
@@ -21,13 +21,7 @@ const MODELS: Record<string, string> = {
 
 function expectPass(model: string, kernel: CKernel, isa: CIsa, threads: number, integer = true): void {
   const r = validateOnC(model, { kernel, isa, threads, steps: 32, promptLength: 7, seed: 3 });
-  expect(r.firstMismatch).toBeUndefined();
-  if (integer) expect(r.integerTensors).toBeGreaterThan(0);
-  else expect(r.checkedTensors).toBeGreaterThan(0);
-  expect(r.logits.ok).toBe(true);
-  expect(r.tokens.compiled).toEqual(r.tokens.interpreter);
-  expect(r.tokens.compiled).toHaveLength(32);
-  expect(r.ok).toBe(true);
+  expectModelPass(r, integer);
   if (kernel !== "auto") expect(new Set(Object.values(r.kernels))).toEqual(new Set([kernel === "lut" ? "lut4" : kernel]));
   expect(r.facts.threads).toBe(threads);
 }
@@ -70,13 +64,7 @@ describe("block-quantized embedding and head, read in their stored form", () => 
 });
 
 describe("ternary weights with their own scale per block (grouped products)", () => {
-  // A TQ2_0 model whose first FFN down projection (rows of 512: two blocks of 256) gets a different scale in one
-  // block: the frontend keeps a scale per row and block, and the product is computed per group of 256.
-  const path = writeGgufModel(dir, "grouped", 16, { embeddingType: "Q8_0", tiedHead: true });
-  const t = readGguf(path).tensors.find((x) => x.name === "blk.0.ffn_down.weight")!;
-  const bytes = readFileSync(path);
-  bytes.writeUInt16LE(0x3c00, t.fileOffset + 66 + 64); // f16 1.0 as the scale of row 0's second block
-  writeFileSync(path, bytes);
+  const path = writeGroupedGguf(dir, "grouped", 16);
   it("the graph has a grouped product", () => {
     expect(loadModelGraph(path).graph.ops().some((n) => n.attrs.group === 256)).toBe(true);
   });
