@@ -102,11 +102,12 @@ const kernelRows: string[] = [];
 let adapterName = "";
 let copyGBs = 0;
 try {
-  for (const v of VARIANTS.filter((x) => !only || x.name.includes(only))) {
+  for (const [index, v] of VARIANTS.filter((x) => !only || x.name.includes(only)).entries()) {
     const gguf = join(dir, "model.gguf");
     writeLargeBitnetGguf(gguf, v.shape, 1, v.embedding);
     let t = performance.now();
-    const out = join(dir, "wgsl");
+    // A folder per model: ES modules are cached by URL, so a second program.js at the same path would not load.
+    const out = join(dir, `wgsl-${index}`);
     compileModel(gguf, out, { target: "wgsl", context: 64 });
     rmSync(gguf);
     console.error(`${v.name}: compiled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
