@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const CODE = /\.(js|ts|c|h)$/;
+const CODE = /\.(js|mjs|ts|c|h)$/;
 
 /** The folders whose files the default fingerprint hashes: ir/, src/ and backends/ (compiled or source), and the runtime sources. */
 export function fingerprintRoots(): string[] {

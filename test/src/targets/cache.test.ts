@@ -22,7 +22,7 @@ describe("the code fingerprint", () => {
     const roots = ["ir", "src", "backends"].map((d) => join(tree, d));
     const before = codeFingerprint(roots);
     expect(codeFingerprint(roots)).toBe(before);
-    for (const file of ["src/passes/foldScales.ts", "ir/ops/quant.ts", "backends/c/runtime/kernels.c", "backends/c/runtime/ternc_runtime.h"]) {
+    for (const file of ["src/passes/foldScales.ts", "ir/ops/quant.ts", "backends/c/runtime/kernels.c", "backends/c/runtime/ternc_runtime.h", "backends/wgsl/runtime/run-node.mjs", "backends/wgsl/runtime/ternc_webgpu.js"]) {
       const was = codeFingerprint(roots);
       writeFileSync(join(tree, file), "// changed\n", { flag: "a" });
       expect(codeFingerprint(roots), file).not.toBe(was);
