@@ -88,6 +88,7 @@ export function generateWgsl(graph: Graph, opts: WgslGenerateOptions): WgslProgr
     ropeTables: e.ropeTables,
     attention: e.attention,
     scratch: e.scratch,
+    packed: e.packed,
     shaders: e.shaders,
     steps: e.steps,
     inputs: abi.kind === "graph" ? abi.inputs.map(io) : [],

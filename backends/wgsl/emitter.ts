@@ -47,6 +47,9 @@ export class WgslEmitter {
   readonly kernels: Record<string, string> = {};
   /** Scratch bytes the steps other than attention need. */
   readonly scratch: Lin[] = [];
+  /** Packed activation buffers (bytes), and the act_quant results they hold packed. */
+  readonly packed: Lin[] = [];
+  readonly packedOf = new Map<string, Resource>();
   private readonly shaderIndex = new Map<string, number>();
   private readonly inputIndex: Map<string, number>;
 

@@ -4,6 +4,7 @@
 import { getOp, type Graph, type OpNode, parseProgram, storageBytes, withDefaults } from "../../ir/index.js";
 import { BackendError, type OpRule, operandsOf } from "../common/index.js";
 import { STORED, type WgslEmitter } from "./emitter.js";
+import type { Lin } from "./program.js";
 import { TERNARY_CHUNK, ternaryChunks } from "./layout.js";
 
 type Attrs = Record<string, unknown>;
@@ -56,29 +57,8 @@ function emitTernaryRows(e: WgslEmitter, node: OpNode, x: string, w: string, k: 
   const kw = chunks * 16; // packed activation words per token
   const T = e.dim(xt.shape[0]!, where);
   const t = e.lin(xt.shape[0]!, where);
-  e.scratch.push({ c: t.c * kw * 4, t: t.t * kw * 4, p: t.p * kw * 4 });
-  const scratch = { kind: "scratch" as const };
-  e.kernel(
-    node,
-    {
-      args: [
-        { name: "x", value: x, elem: "i32" },
-        { name: "xs", resource: scratch, elem: "u32", write: true },
-      ],
-      threads: { c: t.c * kw, t: t.t * kw, p: t.p * kw },
-      bytes: { c: t.c * kw * 20, t: t.t * kw * 20, p: t.p * kw * 20 },
-      body: [
-        `  if (id >= ${T} * ${kw}u) { return; }`,
-        `  let i = (id / ${kw}u) * ${k}u + (id % ${kw}u) * 4u;`,
-        `  let end = (id / ${kw}u) * ${k}u + ${k}u;`,
-        "  var p = 0u;",
-        "  for (var b = 0u; b < 4u; b++) { if (i + b < end) { p = p | ((u32($x[i + b]) & 0xffu) << (8u * b)); } }",
-        "  $xs[id] = p;",
-      ].join("\n"),
-    },
-    false,
-    false,
-  );
+  const scratch = e.packedOf.get(x) ?? { kind: "scratch" as const };
+  if (scratch.kind === "scratch") emitPackActivations(e, node, x, k, kw, T, t);
   const blocks = `((${T} + ${TERNARY_TOKENS - 1}u) / ${TERNARY_TOKENS}u)`;
   const per = n * groups;
   const tokenLines = (f: (tt: number) => string): string[] => Array.from({ length: TERNARY_TOKENS }, (_, tt) => f(tt));
@@ -115,6 +95,41 @@ function emitTernaryRows(e: WgslEmitter, node: OpNode, x: string, w: string, k: 
       ...tokenLines((tt) => `  if (${tt}u < nt) { $acc[((t0 + ${tt}u) * ${n}u + o) * ${groups}u + g] = s${tt}; }`),
     ].join("\n"),
   });
+}
+
+/** The activations of a product packed four to a word into the scratch (rows of kw words, zero padded). */
+function emitPackActivations(e: WgslEmitter, node: OpNode, x: string, k: number, kw: number, T: string, t: Lin): void {
+  e.scratch.push({ c: t.c * kw * 4, t: t.t * kw * 4, p: t.p * kw * 4 });
+  const scratch = { kind: "scratch" as const };
+  e.kernel(
+    node,
+    {
+      args: [
+        { name: "x", value: x, elem: "i32" },
+        { name: "xs", resource: scratch, elem: "u32", write: true },
+      ],
+      threads: { c: t.c * kw, t: t.t * kw, p: t.p * kw },
+      bytes: { c: t.c * kw * 20, t: t.t * kw * 20, p: t.p * kw * 20 },
+      body: [
+        `  if (id >= ${T} * ${kw}u) { return; }`,
+        `  let i = (id / ${kw}u) * ${k}u + (id % ${kw}u) * 4u;`,
+        `  let end = (id / ${kw}u) * ${k}u + ${k}u;`,
+        "  var p = 0u;",
+        "  for (var b = 0u; b < 4u; b++) { if (i + b < end) { p = p | ((u32($x[i + b]) & 0xffu) << (8u * b)); } }",
+        "  $xs[id] = p;",
+      ].join("\n"),
+    },
+    false,
+    false,
+  );
+}
+
+/** Whether a product takes the packed fast path: int8 activations, groups of whole 64-weight chunks. */
+function fastTernary(graph: Graph, node: OpNode): boolean {
+  const ops = operandsOf(node);
+  const k = graph.typeOf(ops.x!)!.shape[1] as number;
+  const group = (node.attrs.group as number | undefined) ?? 0;
+  return graph.typeOf(ops.x!)!.dtype === "i8" && node.attrs.format === "i2" && (group > 0 ? group : k) % TERNARY_CHUNK === 0;
 }
 
 /**
@@ -317,14 +332,25 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
     },
   },
   act_quant: {
-    rule: { note: "one invocation per row; 127 / max divided exactly" },
+    rule: { note: "one invocation per row; 127 / max divided exactly; also packs the codes for the ternary products that read them" },
     emit(e, node, { x }, _a, where) {
       const { rows, rowsLin, width: k } = e.rowsAndWidth(x!, where);
+      const xq = node.results[0]!;
+      // When only fast-path ternary products read the codes, they are also written packed four to a word (rows of
+      // whole 64-weight chunks), which saves each product its packing dispatch.
+      const packed = e.graph.users(xq).length > 0 && e.graph.users(xq).every((u) => u.op === "ternary_matmul_packed" && operandsOf(u).x === xq && fastTernary(e.graph, u));
+      const kw = ternaryChunks(k) * 16;
+      let xp: { kind: "packed"; index: number } | undefined;
+      if (packed) {
+        xp = { kind: "packed", index: e.packed.push({ c: rowsLin.c * kw * 4, t: rowsLin.t * kw * 4, p: rowsLin.p * kw * 4 }) - 1 };
+        e.packedOf.set(xq, xp);
+      }
       e.kernel(node, {
         args: [
           { name: "x", value: x!, elem: "f32" },
-          { name: "xq", value: node.results[0]!, elem: "i32", write: true },
+          { name: "xq", value: xq, elem: "i32", write: true },
           { name: "xs", value: node.results[1]!, elem: "f32", write: true },
+          ...(xp ? [{ name: "xp", resource: xp, elem: "u32" as const, write: true }] : []),
         ],
         threads: rowsLin,
         body: [
@@ -336,6 +362,15 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
           "  let q = div_rn(127.0, m);",
           `  for (var i = 0u; i < ${k}u; i++) { $xq[base + i] = i32(clamp(round($x[base + i] * q), -128.0, 127.0)); }`,
           "  $xs[id] = div_rn(m, 127.0);",
+          ...(xp
+            ? [
+                `  for (var j = 0u; j < ${kw}u; j++) {`,
+                "    var p = 0u;",
+                `    for (var b = 0u; b < 4u; b++) { if (4u * j + b < ${k}u) { p = p | ((u32($xq[base + 4u * j + b]) & 0xffu) << (8u * b)); } }`,
+                `    $xp[id * ${kw}u + j] = p;`,
+                "  }",
+              ]
+            : []),
         ].join("\n"),
         helpers: [DIV_RN],
       });
@@ -360,7 +395,7 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
         { name: "w", value: w!, elem: "u32" as const },
         { name: "acc", value: out, elem: int ? ("i32" as const) : ("f32" as const), write: true },
       ];
-      if (xt.dtype === "i8" && gs % TERNARY_CHUNK === 0) {
+      if (fastTernary(e.graph, node)) {
         emitTernaryRows(e, node, x!, w!, k, n, groups, where);
         return;
       }

@@ -22,7 +22,8 @@ export type Resource =
   | { kind: "tokens" }
   | { kind: "pos" }
   | { kind: "rope"; index: number } // a table of f32(cos), f32(sin) per position and frequency, built by the runtime
-  | { kind: "scratch" }; // attention scores, sized by the runtime
+  | { kind: "scratch" } // attention scores or packed activations, sized by the runtime
+  | { kind: "packed"; index: number }; // an act_quant result packed four to a word for the ternary products reading it
 
 /** One binding of a step: binding 0 is always the call's uniforms; these follow from 1. */
 export interface Binding {
@@ -79,6 +80,8 @@ export interface Program {
   attention: { heads: number; queries: Lin; keys: Lin }[];
   /** Scratch bytes other steps need (int8 activations packed 4 per word); the scratch is the largest need. */
   scratch: Lin[];
+  /** Bytes of each packed activation buffer (the "packed" resources). */
+  packed: Lin[];
   shaders: string[];
   steps: Step[];
   /** The model's logits (vocab f32 per token) or a graph build's inputs and outputs. */

@@ -197,6 +197,7 @@ class Model {
     for (const need of p.scratch) scratch = Math.max(scratch, lin(need, T, P));
     for (const a of p.attention) scratch = Math.max(scratch, a.heads * lin(a.queries, T, P) * lin(a.keys, T, P) * 4);
     this.scratch = this.buffer(scratch, STORAGE, "scratch");
+    this.packed = (p.packed ?? []).map((need, i) => this.buffer(Math.max(4, lin(need, T, P)), STORAGE, `packed activations ${i}`));
     this.ropes = p.kind === "model" ? p.ropeTables.map((r, i) => this.upload(ropeTable(r.base, r.rot, this.nCtx), `rope table ${i}`)) : [];
     const language = this.options.wgslLanguageFeatures ?? globalThis.navigator?.gpu?.wgslLanguageFeatures;
     // Where the browser cannot say (no wgslLanguageFeatures), the portable dot product is the safe choice.
@@ -241,6 +242,7 @@ class Model {
       case "pos": return this.pos;
       case "rope": return this.ropes[r.index];
       case "scratch": return this.scratch;
+      case "packed": return this.packed[r.index];
     }
     throw new TerncError(`unknown resource ${JSON.stringify(r)}`);
   }
