@@ -1,6 +1,6 @@
-// `ternc serve DIR`: serves a compiled WGSL model with the web demo page (examples/web) on 127.0.0.1, so a user can
-// open it in a browser. Only the demo's files, the tokenizer module and the files the build's manifest lists are
-// served: nothing else on the machine is reachable through it.
+// `ternc serve DIR`: serves a build that runs in a browser (a target with browserRuntime) with the web demo page
+// (examples/web) on 127.0.0.1, so a user can open it. Only the demo's files, the tokenizer module and the files the
+// build's manifest lists are served: nothing else on the machine is reachable through it.
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
