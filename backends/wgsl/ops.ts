@@ -40,15 +40,23 @@ const DIV_RN = `fn div_rn(a: f32, b: f32) -> f32 {
  *  the WGSL language feature packed_4x8_integer_dot_product is missing. */
 const DOT4 = "fn dot4(a: u32, b: u32) -> i32 { return dot4I8Packed(a, b); } // ternc:dot4";
 
+/** Int8 codes (stored one per i32, bound as `$codes`) [i, i + 4) packed into one word, zero at and past `end`. */
+const PACK_CODES = `fn pack_codes(i: u32, end: u32) -> u32 {
+  var p = 0u;
+  for (var b = 0u; b < 4u; b++) { if (i + b < end) { p = p | ((u32($codes[i + b]) & 0xffu) << (8u * b)); } }
+  return p;
+}`;
+
 /** Tokens one invocation of a ternary product computes: each weight chunk it loads serves them all (prefill). */
 const TERNARY_TOKENS = 4;
 
 /**
- * The ternary product on int8 activations in two steps. First the activations are packed four to a word into the
- * scratch (rows of whole 64-weight chunks, zero padded). Then one invocation per (block of TERNARY_TOKENS tokens,
- * row, group) walks the row's chunks: one vec4 load of 64 codes, turned into 16 words of signed weight bytes, each
- * dotted with an activation word. Consecutive rows' chunks are adjacent (layout.ts), so a workgroup's loads
- * coalesce, and the activation words are the same for all of them. No barriers. Integer sums: bit-exact.
+ * The ternary product on int8 activations, read packed four to a word (rows of whole 64-weight chunks, zero
+ * padded): as act_quant wrote them, or packed into the scratch by a step of its own. One invocation per (block of
+ * TERNARY_TOKENS tokens, row, group) walks the row's chunks: one vec4 load of 64 codes, turned into 16 words of
+ * signed weight bytes, each dotted with an activation word. Consecutive rows' chunks are adjacent (layout.ts), so a
+ * workgroup's loads coalesce, and the activation words are the same for all of them. No barriers. Integer sums:
+ * bit-exact.
  */
 function emitTernaryRows(e: WgslEmitter, node: OpNode, x: string, w: string, k: number, n: number, groups: number, where: string): void {
   const xt = e.type(x);
@@ -105,19 +113,14 @@ function emitPackActivations(e: WgslEmitter, node: OpNode, x: string, k: number,
     node,
     {
       args: [
-        { name: "x", value: x, elem: "i32" },
+        { name: "codes", value: x, elem: "i32" },
         { name: "xs", resource: scratch, elem: "u32", write: true },
       ],
       threads: { c: t.c * kw, t: t.t * kw, p: t.p * kw },
+      // Per word: four codes read (i32 each), one word written.
       bytes: { c: t.c * kw * 20, t: t.t * kw * 20, p: t.p * kw * 20 },
-      body: [
-        `  if (id >= ${T} * ${kw}u) { return; }`,
-        `  let i = (id / ${kw}u) * ${k}u + (id % ${kw}u) * 4u;`,
-        `  let end = (id / ${kw}u) * ${k}u + ${k}u;`,
-        "  var p = 0u;",
-        "  for (var b = 0u; b < 4u; b++) { if (i + b < end) { p = p | ((u32($x[i + b]) & 0xffu) << (8u * b)); } }",
-        "  $xs[id] = p;",
-      ].join("\n"),
+      body: [`  if (id >= ${T} * ${kw}u) { return; }`, `  $xs[id] = pack_codes((id / ${kw}u) * ${k}u + (id % ${kw}u) * 4u, (id / ${kw}u) * ${k}u + ${k}u);`].join("\n"),
+      helpers: [PACK_CODES],
     },
     false,
     false,
@@ -348,7 +351,7 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
       e.kernel(node, {
         args: [
           { name: "x", value: x!, elem: "f32" },
-          { name: "xq", value: xq, elem: "i32", write: true },
+          { name: "codes", value: xq, elem: "i32", write: true },
           { name: "xs", value: node.results[1]!, elem: "f32", write: true },
           ...(xp ? [{ name: "xp", resource: xp, elem: "u32" as const, write: true }] : []),
         ],
@@ -360,19 +363,15 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
           `  for (var i = 0u; i < ${k}u; i++) { m = max(m, abs($x[base + i])); }`,
           `  m = max(m, ${wgslFloat(1e-5)});`,
           "  let q = div_rn(127.0, m);",
-          `  for (var i = 0u; i < ${k}u; i++) { $xq[base + i] = i32(clamp(round($x[base + i] * q), -128.0, 127.0)); }`,
+          `  for (var i = 0u; i < ${k}u; i++) { $codes[base + i] = i32(clamp(round($x[base + i] * q), -128.0, 127.0)); }`,
           "  $xs[id] = div_rn(m, 127.0);",
           ...(xp
             ? [
-                `  for (var j = 0u; j < ${kw}u; j++) {`,
-                "    var p = 0u;",
-                `    for (var b = 0u; b < 4u; b++) { if (4u * j + b < ${k}u) { p = p | ((u32($xq[base + 4u * j + b]) & 0xffu) << (8u * b)); } }`,
-                `    $xp[id * ${kw}u + j] = p;`,
-                "  }",
+                `  for (var j = 0u; j < ${kw}u; j++) { $xp[id * ${kw}u + j] = pack_codes(base + 4u * j, base + ${k}u); }`,
               ]
             : []),
         ].join("\n"),
-        helpers: [DIV_RN],
+        helpers: [DIV_RN, ...(xp ? [PACK_CODES] : [])],
       });
     },
   },
