@@ -1,7 +1,7 @@
 // The C target's op table: for each op it compiles, the layouts its kernel reads its constants in, and the code
 // that calls the kernel. Operands are read by the names the op registry gives them.
-import { elementCount, formatDim, getOp, type Graph, isBlockQuantDType, lutEntries, type OpNode, type PackedFormat, parseProgram, type TensorType, withDefaults } from "../../ir/index.js";
-import { BackendError, type OpRule, operandsOf } from "../common/index.js";
+import { elementCount, formatDim, getOp, type Graph, isBlockQuantDType, lutEntries, type OpNode, type PackedFormat, type TensorType, withDefaults } from "../../ir/index.js";
+import { BackendError, broadcastIndices, elementwiseStatements, type OpRule, operandsOf } from "../common/index.js";
 import { addSubScratchBytes, packedScratchPerToken } from "./config.js";
 import { cFloat, cString, type CEmitter, C_TYPE, elemBytes, FMAT_TYPE, type ValueDType } from "./emitter.js";
 import type { LayoutRequest } from "./layout.js";
@@ -28,65 +28,31 @@ const floatMatrix = (name: string): OpRule["check"] => (node, graph) => {
   return FMAT_TYPE[dtype] ? undefined : `a ${dtype} weight is not supported by the C kernel (f32, f16, bf16, q8_0, q6_k)`;
 };
 
-/** Elementwise code: one loop over the result, operands of one element (or a suffix of its shape) broadcast. */
+/** Elementwise code: one loop over the result, operands broadcast (backends/common/elementwise.ts). */
 function emitElementwise(e: CEmitter, node: OpNode, expr: string, where: string): void {
   const outT = node.resultTypes[0]!;
-  const count = e.count(outT.shape, where);
   const outDims = outT.shape.map((d) => e.dim(d, where));
-  const head: string[] = [];
-  const index: string[] = [];
-  const coordLines: string[] = [];
-  let coords = false;
-  node.operands.forEach((o, i) => {
-    const t = e.type(o);
-    const dims = t.shape.map((d) => e.dim(d, where));
-    head.push(`  const float *in${i} = ${e.ref(o, "float")};`);
-    if (dims.join("*") === outDims.join("*")) index.push("el");
-    else if (t.shape.every((d) => d === 1)) index.push("0");
-    else if (outDims.slice(-dims.length).join("*") === dims.join("*")) index.push(`el % (${e.count(t.shape, where)})`);
-    else {
-      // Numpy broadcasting in general: dims align from the right; a dim of 1 repeats along the result's.
-      coords = true;
-      const offset = outDims.length - dims.length;
-      const terms = dims.map((d, k) => (d === "1" ? undefined : [`c${k + offset}`, ...dims.slice(k + 1).filter((x) => x !== "1").map((x) => `(${x})`)].join(" * "))).filter((x): x is string => x !== undefined);
-      index.push(terms.join(" + ") || "0");
-    }
-  });
+  const { index, coords } = broadcastIndices(
+    outDims,
+    node.operands.map((o) => e.type(o).shape.map((d) => e.dim(d, where))),
+    { el: "el", one: "1", zero: "0" },
+  );
+  const { lines, result } = elementwiseStatements(expr, node.operands.length, { load: (v, i) => `float ${v} = in${i}[${index[i]}];`, unary: (op, v) => `${UNARY_C[op]!}(${v})` });
+  e.emit("{");
+  e.emit(...node.operands.map((o, i) => `  const float *in${i} = ${e.ref(o, "float")};`));
+  e.emit(`  float *yo = ${e.ref(node.results[0]!, "float")};`, `  for (int64_t el = 0; el < ${e.count(outT.shape, where)}; el++) {`);
   if (coords) {
     // The result's coordinates of element el, last dim fastest.
-    const lines = ["    int64_t rest = el;"];
-    for (let k = outDims.length - 1; k >= 0; k--) lines.push(`    const int64_t c${k} = rest % (${outDims[k]}); rest /= (${outDims[k]});`, `    TC_UNUSED(c${k});`);
-    lines.push("    TC_UNUSED(rest);");
-    coordLines.push(...lines);
+    e.emit("    int64_t rest = el;");
+    for (let k = outDims.length - 1; k >= 0; k--) e.emit(`    const int64_t c${k} = rest % (${outDims[k]}); rest /= (${outDims[k]});`, `    TC_UNUSED(c${k});`);
+    e.emit("    TC_UNUSED(rest);");
   }
-  const body: string[] = [];
-  const stack: string[] = [];
-  let tmp = 0;
-  for (const step of parseProgram(expr, node.operands.length)) {
-    if (step.kind === "input") {
-      const v = `s${tmp++}`;
-      body.push(`float ${v} = in${step.index}[${index[step.index]}];`);
-      stack.push(v);
-    } else if (step.kind === "unary") {
-      const v = stack[stack.length - 1]!;
-      body.push(`${v} = ${UNARY_C[step.op]!}(${v});`);
-    } else {
-      const rhs = stack.pop()!;
-      const lhs = stack[stack.length - 1]!;
-      body.push(`${lhs} = ${lhs} ${BINARY_C[step.op]!} ${rhs};`);
-    }
-  }
-  e.emit("{");
-  e.emit(...head);
-  e.emit(`  float *yo = ${e.ref(node.results[0]!, "float")};`, `  for (int64_t el = 0; el < ${count}; el++) {`);
-  e.lines.push(...coordLines.map((l) => `  ${l}`));
-  for (const l of body) e.emit(`    ${l}`);
-  e.emit(`    yo[el] = ${stack[0]};`, "  }", "}");
+  for (const l of lines) e.emit(`    ${l}`);
+  e.emit(`    yo[el] = ${result};`, "  }", "}");
 }
 
-/** How each step of an elementwise program is spelled in C (runtime functions, operators). */
+/** The runtime functions of the unary steps of an elementwise program. */
 const UNARY_C: Record<string, string> = { silu: "tc_silu", relu2: "tc_relu2" };
-const BINARY_C: Record<string, string> = { add: "+", mul: "*" };
 
 const elementwise = (expr: (node: OpNode, a: Attrs) => string): COp => ({
   rule: { note: "one loop, f32", check: (node, graph) => (node.operands.every((o) => graph.typeOf(o)?.dtype === "f32") ? undefined : "operands must be f32") },

@@ -1,6 +1,7 @@
 // The shared side of every backend: the target contract and the pieces each target would otherwise rewrite.
 export * from "./blob.js";
 export * from "./buffers.js";
+export * from "./elementwise.js";
 export * from "./errors.js";
 export * from "./manifest.js";
 export * from "./ops.js";

@@ -1,8 +1,8 @@
 // The WGSL target's op table: for each op it compiles, the kernel (one invocation per output element or row) and
 // the resources it binds. Operands are read by the names the op registry gives them. Integer results are exact;
 // float results keep the interpreter's operation order per output, with WGSL's exp/sqrt (see the tolerance).
-import { getOp, type Graph, type OpNode, parseProgram, storageBytes, withDefaults } from "../../ir/index.js";
-import { BackendError, type OpRule, operandsOf } from "../common/index.js";
+import { getOp, type Graph, type OpNode, storageBytes, withDefaults } from "../../ir/index.js";
+import { BackendError, broadcastIndices, elementwiseStatements, type OpRule, operandsOf } from "../common/index.js";
 import { STORED, type WgslEmitter } from "./emitter.js";
 import type { Lin } from "./program.js";
 import { TERNARY_CHUNK, ternaryChunks } from "./layout.js";
@@ -203,54 +203,29 @@ const floatTable =
 
 const F32_ONLY: OpRule["check"] = (node, graph) => (node.operands.every((o) => graph.typeOf(o)?.dtype === "f32") ? undefined : "operands must be f32");
 
-/** One invocation per output element; operands broadcast numpy-style (dims align from the right). */
+/** One invocation per output element; operands broadcast (backends/common/elementwise.ts). */
 function emitElementwise(e: WgslEmitter, node: OpNode, expr: string, where: string): void {
   const out = node.results[0]!;
   const outT = e.type(out);
   const outDims = outT.shape.map((d) => e.dim(d, where));
-  const total = e.count(outT.shape, where);
-  const index: string[] = [];
-  let coords = false;
-  node.operands.forEach((o) => {
-    const dims = e.type(o).shape.map((d) => e.dim(d, where));
-    if (dims.join("*") === outDims.join("*")) index.push("id");
-    else if (dims.every((d) => d === "1u")) index.push("0u");
-    else if (outDims.slice(-dims.length).join("*") === dims.join("*")) index.push(`id % (${e.count(e.type(o).shape, where)})`);
-    else {
-      coords = true;
-      const offset = outDims.length - dims.length;
-      const terms = dims.map((d, k) => (d === "1u" ? undefined : [`c${k + offset}`, ...dims.slice(k + 1).filter((x) => x !== "1u").map((x) => `(${x})`)].join(" * "))).filter((x): x is string => x !== undefined);
-      index.push(terms.join(" + ") || "0u");
-    }
-  });
-  const lines = [`  if (id >= ${total}) { return; }`];
+  const { index, coords } = broadcastIndices(
+    outDims,
+    node.operands.map((o) => e.type(o).shape.map((d) => e.dim(d, where))),
+    { el: "id", one: "1u", zero: "0u" },
+  );
+  const { lines, result } = elementwiseStatements(expr, node.operands.length, { load: (v, i) => `var ${v} = $in${i}[${index[i]}];`, unary: (op, v) => `${op}(${v})` });
+  const body = [`  if (id >= ${e.count(outT.shape, where)}) { return; }`];
   if (coords) {
-    lines.push("  var rest = id;");
-    for (let k = outDims.length - 1; k >= 0; k--) lines.push(`  let c${k} = rest % (${outDims[k]}); rest = rest / (${outDims[k]});`);
+    body.push("  var rest = id;");
+    for (let k = outDims.length - 1; k >= 0; k--) body.push(`  let c${k} = rest % (${outDims[k]}); rest = rest / (${outDims[k]});`);
   }
-  const stack: string[] = [];
-  let tmp = 0;
-  for (const step of parseProgram(expr, node.operands.length)) {
-    if (step.kind === "input") {
-      const v = `s${tmp++}`;
-      lines.push(`  var ${v} = $in${step.index}[${index[step.index]}];`);
-      stack.push(v);
-    } else if (step.kind === "unary") {
-      const v = stack[stack.length - 1]!;
-      lines.push(`  ${v} = ${step.op}(${v});`);
-    } else {
-      const rhs = stack.pop()!;
-      const lhs = stack[stack.length - 1]!;
-      lines.push(`  ${lhs} = ${lhs} ${step.op === "add" ? "+" : "*"} ${rhs};`);
-    }
-  }
-  lines.push(`  $y[id] = ${stack[0]};`);
+  body.push(...lines.map((l) => `  ${l}`), `  $y[id] = ${result};`);
   e.kernel(
     node,
     {
       args: [...node.operands.map((o, i) => ({ name: `in${i}`, value: o, elem: "f32" as const })), { name: "y", value: out, elem: "f32", write: true }],
       threads: e.countLin(outT.shape, where),
-      body: lines.join("\n"),
+      body: body.join("\n"),
       helpers: [SILU, RELU2],
     },
     true,
