@@ -22,6 +22,11 @@ export interface InterpretOptions {
   blobs?: BlobReader;
   /** Called with each op's results as they are computed (for tracing and validation). */
   onValue?: (name: string, value: Tensor, node: OpNode) => void;
+  /**
+   * Computes an op in place of its reference semantics (a simulated hardware unit, say); returns undefined to leave
+   * the op to the interpreter. Results are checked against the op's result types as the interpreter's are.
+   */
+  evaluate?: (node: OpNode, operands: readonly Tensor[]) => Tensor[] | undefined;
 }
 
 function describeShape(shape: readonly number[]): string {
@@ -113,7 +118,7 @@ export function interpret(graph: Graph, inputs: Readonly<Record<string, Tensor>>
   order.forEach((node, step) => {
     const def = getOp(node.op)!;
     const operands = node.operands.map(valueOf);
-    const results = def.evaluate({ operands, attrs: withDefaults(def, node.attrs) });
+    const results = options.evaluate?.(node, operands) ?? def.evaluate({ operands, attrs: withDefaults(def, node.attrs) });
     node.results.forEach((r, i) => {
       checkResult(node, r, results[i]!, node.resultTypes[i]!, bindings);
       values.set(r, results[i]!);

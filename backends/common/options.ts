@@ -17,6 +17,11 @@ function parseValue(spec: TargetOptionSpec, v: OptionValue): OptionValue {
       if (!Number.isInteger(n) || n < 1) throw new BackendError(flag, `'${v}': expected a whole number >= 1`);
       return n;
     }
+    case "number": {
+      const n = typeof v === "number" ? v : Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new BackendError(flag, `'${v}': expected a number > 0`);
+      return n;
+    }
     case "choice":
       if (!spec.choices!.includes(String(v))) throw new BackendError(flag, `'${v}': expected one of ${spec.choices!.join(", ")}`);
       return String(v);

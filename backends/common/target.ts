@@ -18,7 +18,8 @@ export interface TargetOptionSpec {
   /** The command-line flag with its value placeholder: `--kernel <kind>`, `--int8-head`. */
   flag: string;
   description: string;
-  kind: "choice" | "string" | "count" | "flag";
+  /** `count`: a whole number >= 1; `number`: a finite number > 0. */
+  kind: "choice" | "string" | "count" | "number" | "flag";
   choices?: readonly string[];
   default?: OptionValue;
   /**
@@ -35,16 +36,17 @@ export interface PipelineEntry {
 }
 
 /**
- * The lowering every target starts from: quantize, expand bitlinear, fold scales, merge products that share an
- * input, lower the ternary products as `lowering` says, fuse elementwise chains, plan memory. `head` runs first.
+ * The lowering every target starts from: quantize, expand bitlinear, fold scales (with `foldScales` options), merge
+ * products that share an input, lower the ternary products as `lowering` says, fuse elementwise chains, plan memory.
+ * `head` runs first.
  */
-export function ternaryPipeline(lowering: Readonly<Record<string, string>>, head: readonly PipelineEntry[] = []): PipelineEntry[] {
+export function ternaryPipeline(lowering: Readonly<Record<string, string>>, head: readonly PipelineEntry[] = [], foldScales: Readonly<Record<string, string>> = {}): PipelineEntry[] {
   return [
     ...head,
     { pass: "absmean-quantize" },
     { pass: "expand-bitlinear" },
     { pass: "cse" },
-    { pass: "fold-scales" },
+    Object.keys(foldScales).length ? { pass: "fold-scales", options: foldScales } : { pass: "fold-scales" },
     { pass: "merge-shared-products" },
     { pass: "const-fold" },
     // Each backend lays out packed weights itself, so pack-weights is not part of it.
@@ -113,6 +115,16 @@ export interface ModelRunRequest {
   traceSteps?: number;
 }
 
+/**
+ * A check a target makes of its own run, beside the interpreter's judgement (a simulated cycle count against the
+ * target's cycle model, say). Validation fails when one fails.
+ */
+export interface TargetCheck {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
 export interface ModelRunResult {
   generated: number[];
   promptLogits?: Tensor;
@@ -123,6 +135,7 @@ export interface ModelRunResult {
   engine: string;
   /** The same as data, for reports. */
   facts: Record<string, string | number>;
+  checks?: TargetCheck[];
 }
 
 /** Run a graph build once on named inputs (symbolic dims bound by the inputs' shapes). */
@@ -135,6 +148,7 @@ export interface GraphRunResult {
   outputs: Record<string, Tensor>;
   trace?: TraceRecord[];
   engine: string;
+  checks?: TargetCheck[];
 }
 
 export interface Target {

@@ -38,9 +38,13 @@ function rowsOf(t: Tensor, cells: string[], separator: string): string[] {
 export interface PrintOptions {
   /** Rewrites blob paths, e.g. to stay correct when the text is written to another folder. */
   blobPath?: (path: string) => string;
+  /** Prints a constant as a reference into a blob (one the caller wrote) instead of as it is held. */
+  blobOf?: (c: ConstDecl) => { path: string; offset: number } | undefined;
 }
 
 function constText(c: ConstDecl, indent: string, options: PrintOptions): string {
+  const moved = options.blobOf?.(c);
+  if (moved) return `blob<${JSON.stringify(moved.path)}, offset = ${moved.offset}>`;
   if (c.data.kind === "external") return `blob<${JSON.stringify(options.blobPath ? options.blobPath(c.data.path) : c.data.path)}, offset = ${c.data.offset}>`;
   if (c.data.kind === "lazy") {
     throw new Error(`constant %${c.name} is still in its model file (${c.data.source}); write the weights out first (ternc import)`);

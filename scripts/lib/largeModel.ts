@@ -1,19 +1,14 @@
 // A model file with the exact shape of microsoft/bitnet-b1.58-2B-4T (2.4B parameters), random ternary
 // TQ2_0 weights and a Q6_K embedding, for memory and speed checks. Random blocks are tiled, so writing
 // the ~0.8 GB file takes seconds rather than drawing two billion random numbers.
+import { BITNET_2B4T_DIMS, BITNET_LARGE_DIMS } from "../../ir/index.js";
 import { encodeFloats, encodeTernary, GGML } from "../../src/frontend/gguf/ggmlTypes.js";
 import { type GgufKv, GgufType, type GgufTensorToWrite, writeGguf } from "../../src/frontend/gguf/gguf.js";
 import type { BitnetHParams } from "../../src/frontend/bitnetGraph.js";
 import { Rng } from "../../src/util/random.js";
 
 export const BITNET_2B4T_SHAPE: BitnetHParams = {
-  vocab: 128256,
-  hidden: 2560,
-  intermediate: 6912,
-  layers: 30,
-  heads: 20,
-  kvHeads: 5,
-  headDim: 128,
+  ...BITNET_2B4T_DIMS,
   rmsEps: 1e-5,
   ropeBase: 500000,
   ropeStyle: "neox",
@@ -30,7 +25,7 @@ function tiled(pool: Uint8Array[], blocks: number, rng: Rng): Uint8Array {
 
 /** Writes the model to `path`; returns its size in bytes. */
 /** The shapes of 1bitLLM/bitnet_b1_58-large (LLaMA-style, SiLU; llama.cpp reads it as its bitnet arch). */
-export const BITNET_LARGE_SHAPE: BitnetHParams = { ...BITNET_2B4T_SHAPE, vocab: 32000, hidden: 1536, intermediate: 4096, layers: 24, heads: 16, kvHeads: 16, headDim: 96, ropeBase: 10000, ffnActivation: "silu" };
+export const BITNET_LARGE_SHAPE: BitnetHParams = { ...BITNET_2B4T_SHAPE, ...BITNET_LARGE_DIMS, ropeBase: 10000, ffnActivation: "silu" };
 
 export function writeLargeBitnetGguf(path: string, hp: BitnetHParams = BITNET_2B4T_SHAPE, seed = 1, embedding: "Q6_K" | "F16" = "Q6_K"): void {
   const rng = new Rng(seed);

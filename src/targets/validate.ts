@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ConstDecl, type Graph, getOp, interpret, type ModelAbi, type OpNode, POSITIONS, type Tensor, tensorFromValues, TOKENS, withDefaults, zeros } from "../../ir/index.js";
-import { type OptionValue, type PipelineEntry, resolveOptions, type Target, type TargetOptions, type Tolerance, type TraceRecord } from "../../backends/common/index.js";
+import { type OptionValue, type PipelineEntry, resolveOptions, type Target, type TargetCheck, type TargetOptions, type Tolerance, type TraceRecord } from "../../backends/common/index.js";
 import { UserError } from "../errors.js";
 import { generate } from "../generate.js";
 import { type ActQuantFlag, loadModelGraph } from "../loadModelGraph.js";
@@ -53,6 +53,8 @@ export interface OpChecks {
   maxFloatError: number;
   kernels: Record<string, string>;
   engine: string;
+  /** The target's checks of its own run (cycles against its cycle model...). */
+  targetChecks: TargetCheck[];
 }
 
 export interface ValidationReport extends OpChecks {
@@ -169,13 +171,12 @@ export function validateModel(path: string, o: ValidateOptions): ValidationRepor
     const checks = checkOps(graph, run.trace ?? [], target.tolerance.op, (name, step, traced) => modelOperand(graph, abi, name, step, prompt, run.generated, traced, loadConst));
 
     // The interpreter's own run, end to end.
-    let step = -1;
-    const firstResult = graph.topologicalOrder()![0]!.results[0]!;
+    let step = 0;
     const reference = new Map<string, Tensor>();
     const ref = generate(graph, prompt, o.steps, {
       blobs: loaded.blobs,
+      onStep: (s) => (step = s),
       onValue: (name, value) => {
-        if (name === firstResult) step++;
         if (step < tracedSteps && isInt(value)) reference.set(`${step}/${name}`, value);
       },
     });
@@ -199,7 +200,7 @@ export function validateModel(path: string, o: ValidateOptions): ValidationRepor
     const tokensOk = run.generated.length === ref.generated.length && run.generated.every((t, i) => t === ref.generated[i]);
     const ops = opSummary(target, graph, checks, true);
     return {
-      ok: !ops.firstMismatch && logitsOk && tokensOk,
+      ok: !ops.firstMismatch && logitsOk && tokensOk && (run.checks ?? []).every((c) => c.ok),
       target: target.name,
       ...ops,
       logits: { maxAbs, maxRel: maxAbs / scale, tolerance: target.tolerance.logitsRel, ok: logitsOk },
@@ -207,6 +208,7 @@ export function validateModel(path: string, o: ValidateOptions): ValidationRepor
       tokens: { prompt, compiled: run.generated, interpreter: ref.generated, ok: tokensOk },
       kernels: emitted.kernels,
       engine: run.engine,
+      targetChecks: run.checks ?? [],
       facts: run.facts,
     };
   });
@@ -257,7 +259,8 @@ export function validateGraph(graph: Graph, inputs: Record<string, Tensor>, o: V
       return { name, maxAbs, ok };
     });
     const ops = opSummary(target, graph, checks, false);
-    return { ok: !ops.firstMismatch && outputs.every((x) => x.ok), target: target.name, ...ops, outputs, kernels: emitted.kernels, engine: run.engine };
+    const targetChecks = run.checks ?? [];
+    return { ok: !ops.firstMismatch && outputs.every((x) => x.ok) && targetChecks.every((c) => c.ok), target: target.name, ...ops, outputs, kernels: emitted.kernels, engine: run.engine, targetChecks };
   });
 }
 
@@ -271,6 +274,7 @@ export function formatValidation(path: string, r: ValidationReport): string {
     `  logits:  max abs error ${r.logits.maxAbs.toExponential(2)} (${r.logits.maxRel.toExponential(2)} of the largest logit; tolerance ${r.logits.tolerance})${r.logits.ok ? "" : " FAIL"}`,
     `  tokens:  ${r.tokens.compiled.length} greedy steps ${r.tokens.ok ? "identical" : `differ: ${r.target} ${r.tokens.compiled.join(" ")} vs interpreter ${r.tokens.interpreter.join(" ")}`}`,
   ];
+  for (const c of r.targetChecks) lines.push(`  ${`${c.what}:`.padEnd(8)} ${c.detail}${c.ok ? "" : " FAIL"}`);
   if (r.firstMismatch) lines.push(`  first mismatch: ${r.firstMismatch}`);
   return `${lines.join("\n")}\n`;
 }

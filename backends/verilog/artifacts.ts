@@ -1,0 +1,99 @@
+// The files of a Verilog build: the core's RTL (ternc_lane, ternc_mvu, ternc_requant copied unchanged; ternc_top
+// generated per model), the weight memories as $readmemh files, the co-simulation testbench and its Makefile,
+// report.json, and the host's half of the model (host.tir over weights.bin: the graph with every op the core does
+// not compute, run by ternc's interpreter).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Graph, printGraph, storageBytes, tensorToBytes, elementCount } from "../../ir/index.js";
+import { BlobPlan, type EmitContext, type EmitResult, writeBlob } from "../common/index.js";
+import { requantHex, rtlLayers, weightHex } from "./layers.js";
+import { verilogOptions } from "./options.js";
+import { verilogReport } from "./report.js";
+import { makefileSource, perRowRequant, requantFile, testbenchSource, topSource, weightFile } from "./rtl.js";
+
+export const HOST_GRAPH_FILE = "host.tir";
+export const HOST_WEIGHTS_FILE = "weights.bin";
+export const REPORT_FILE = "report.json";
+export const TOP_FILE = "rtl/ternc_top.sv";
+export const TESTBENCH_FILE = "tb/tb_ternc.sv";
+/** The core's modules, copied unchanged into every output. */
+export const RTL_FILES = ["ternc_lane.sv", "ternc_mvu.sv", "ternc_requant.sv"] as const;
+
+/** The RTL sources next to this module (source tree) or at the package root (compiled into dist/). */
+function rtlDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const dir of [join(here, "rtl"), resolve(here, "../../../backends/verilog/rtl")]) if (existsSync(join(dir, "ternc_mvu.sv"))) return dir;
+  throw new Error(`internal: the Verilog RTL sources are missing (looked next to ${here})`);
+}
+
+/** The layers as manifest.json and the co-simulation host read them. */
+export interface LayerFacts {
+  result: string;
+  requant?: string;
+  fracBits?: number;
+  k: number;
+  n: number;
+  rows: number;
+  lanes: number;
+  cyclesPerToken: number;
+}
+
+/** Writes the Verilog build of `graph` into the empty folder `dir`. */
+export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitResult {
+  const o = verilogOptions(ctx.options);
+  const layers = rtlLayers(graph, ctx.loadConst, { rows: o.rows, lanes: o.lanes });
+  const files: string[] = [];
+  const put = (name: string, text: string | Uint8Array): void => {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+    files.push(name);
+  };
+  // A graph without ternary products leaves the core nothing to do: no RTL, the host runs it all.
+  if (layers.length > 0) {
+    const src = rtlDir();
+    for (const f of RTL_FILES) put(`rtl/${f}`, readFileSync(join(src, f)));
+    put(TOP_FILE, topSource(layers, ctx.banner));
+    put(TESTBENCH_FILE, testbenchSource(layers, ctx.banner));
+    put("Makefile", makefileSource(ctx.banner));
+  }
+  const consts = new Map(graph.consts().map((c) => [c.name, c]));
+  for (const l of layers) {
+    put(weightFile(l), weightHex(l, ctx.loadConst(consts.get(l.weight)!)));
+    if (perRowRequant(l)) put(requantFile(l), requantHex(l));
+  }
+
+  // The host's graph: every constant moves into weights.bin; the text names it by offset.
+  const plan = new BlobPlan();
+  for (const c of graph.consts()) plan.add(c.name, "raw", storageBytes(c.type.dtype, elementCount(c.type.shape as number[])), () => tensorToBytes(ctx.loadConst(c)));
+  writeBlob(join(dir, HOST_WEIGHTS_FILE), plan);
+  files.push(HOST_WEIGHTS_FILE);
+  put(HOST_GRAPH_FILE, `// ${ctx.banner.replace(/[\r\n]+/g, " ")}\n${printGraph(graph, { blobOf: (c) => ({ path: HOST_WEIGHTS_FILE, offset: plan.get(c.name)!.offset }) })}`);
+
+  const report = verilogReport(layers, o);
+  put(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  const facts: LayerFacts[] = layers.map((l) => ({
+    result: l.result,
+    ...(l.requant ? { requant: l.requant.result, fracBits: l.requant.fracBits } : {}),
+    k: l.k,
+    n: l.n,
+    rows: l.fold.rows,
+    lanes: l.fold.lanes,
+    cyclesPerToken: l.cyclesPerToken,
+  }));
+  const kernels: Record<string, string> = {};
+  for (const l of layers) {
+    kernels[l.result] = `rtl ${l.fold.rows}x${l.fold.lanes}`;
+    if (l.requant) kernels[l.requant.result] = "rtl requant";
+  }
+  const model = report.model as Record<string, number>;
+  return {
+    files,
+    manifest: { top: "ternc_top", rtl: [...RTL_FILES.map((f) => `rtl/${f}`), TOP_FILE], testbench: TESTBENCH_FILE, host: { graph: HOST_GRAPH_FILE, weights: HOST_WEIGHTS_FILE }, report: REPORT_FILE, layers: facts, kernels },
+    summary: layers.length === 0 ? ["no ternary products: no RTL; the host runs every op"] : [
+      `${layers.length} ternary products in RTL; ${model.cyclesPerToken} cycles per token (cycle model): ${model.tokensPerSecondOnChip!.toFixed(1)} tokens/s at ${o.clockMhz} MHz with the weights on chip, ${model.tokensPerSecondStreamed!.toFixed(1)} streamed at ${o.memGbps} GB/s (${REPORT_FILE})`,
+      "simulate: make -C {out} iverilog (or verilator); run: ternc run {out} --backend verilog --tokens 1,2,3",
+    ],
+    kernels,
+  };
+}

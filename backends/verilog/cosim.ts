@@ -1,0 +1,200 @@
+// Running a Verilog build: ternc's interpreter runs host.tir, and every ternary product the core computes (with its
+// requant stage) is served by the simulated RTL instead, token by token. What validation judges is therefore the
+// RTL's accumulators and requantized values; the cycles each product took are checked against the cycle model.
+import { closeSync, existsSync, openSync, readFileSync, readSync, fstatSync } from "node:fs";
+import { join } from "node:path";
+import { type BlobReader, f32, greedyGenerate, type Graph, interpret, loadTir, type OpNode, type Tensor } from "../../ir/index.js";
+import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, type TargetCheck, type TraceRecord } from "../common/index.js";
+import { HOST_GRAPH_FILE, HOST_WEIGHTS_FILE, type LayerFacts } from "./artifacts.js";
+import type { Simulator } from "./options.js";
+import { SIM_BINARY, SimSession } from "./sim.js";
+
+/** Simulated cycles may differ from the cycle model by this share (as FINN's tests compare rtlsim with estimates). */
+export const CYCLE_TOLERANCE = 0.05;
+
+export function isBuiltVerilog(dir: string, simulator: Simulator): boolean {
+  if (readManifest(dir)?.target !== "verilog") return false;
+  const files = [HOST_GRAPH_FILE, HOST_WEIGHTS_FILE, ...(layersOf(dir).length > 0 ? [SIM_BINARY[simulator]] : [])];
+  return files.every((f) => existsSync(join(dir, f)));
+}
+
+/** The products a build's core computes (none: nothing to build or simulate). */
+export function layersOf(dir: string): LayerFacts[] {
+  const m = readManifest(dir);
+  const layers = (m?.details as { layers?: LayerFacts[] } | undefined)?.layers;
+  if (!layers) throw new BackendError(dir, "not a Verilog build of ternc (manifest.json has no layers)");
+  return layers;
+}
+
+/** Reads host.tir's constants from weights.bin. */
+function blobReader(dir: string): BlobReader {
+  return {
+    read(path, offset, length, constant) {
+      if (path !== HOST_WEIGHTS_FILE) throw new BackendError(join(dir, HOST_GRAPH_FILE), `%${constant} names blob '${path}', not ${HOST_WEIGHTS_FILE}`);
+      const file = join(dir, HOST_WEIGHTS_FILE);
+      const fd = openSync(file, "r");
+      try {
+        if (offset + length > fstatSync(fd).size) throw new BackendError(file, `%${constant}: bytes ${offset}..${offset + length} are past the end (truncated, or from another compile)`);
+        const out = new Uint8Array(length);
+        let done = 0;
+        while (done < length) {
+          const n = readSync(fd, out, done, length - done, offset + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return out;
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+/** The host's side of a run: the graph, and an evaluator that sends products to the simulated core. */
+class Cosim {
+  readonly graph: Graph;
+  readonly blobs: BlobReader;
+  private sessionOpen?: SimSession;
+  private readonly layers = new Map<string, { index: number; facts: LayerFacts }>();
+  /** Requantized values of a product, waiting for their dequant_fixed. */
+  private readonly waiting = new Map<string, { q: Float64Array; fracBits: number }>();
+  products = 0;
+  cycles = 0;
+  worstDeviation = 0;
+  worstAt = "";
+
+  constructor(
+    readonly dir: string,
+    readonly simulator: Simulator,
+  ) {
+    layersOf(dir).forEach((facts, index) => this.layers.set(facts.result, { index, facts }));
+    const path = join(dir, HOST_GRAPH_FILE);
+    this.graph = loadTir(readFileSync(path, "utf8"), path);
+    this.blobs = blobReader(dir);
+  }
+
+  /** The simulator, started at the first product. */
+  private get session(): SimSession {
+    this.sessionOpen ??= new SimSession(this.dir, this.simulator);
+    return this.sessionOpen;
+  }
+
+  /** interpret()'s hook: the core's ops, or undefined for the interpreter's. */
+  evaluate = (node: OpNode, operands: readonly Tensor[]): Tensor[] | undefined => {
+    if (node.op === "ternary_matmul_packed") {
+      const layer = this.layers.get(node.results[0]!);
+      return layer ? [this.product(layer.index, layer.facts, operands[0]!)] : undefined;
+    }
+    if (node.op === "dequant_fixed") {
+      const q = this.waiting.get(node.results[0]!);
+      if (!q) return undefined;
+      this.waiting.delete(node.results[0]!);
+      const xs = operands[3]!.data as Float32Array;
+      const [t, n] = operands[0]!.shape as [number, number];
+      const y = new Float32Array(t * n);
+      const unit = 2 ** -q.fracBits;
+      for (let r = 0; r < t; r++) for (let o = 0; o < n; o++) y[r * n + o] = f32(f32(q.q[r * n + o]! * unit) * xs[r]!);
+      return [{ dtype: "f32", shape: [t, n], data: y }];
+    }
+    return undefined;
+  };
+
+  private product(index: number, layer: LayerFacts, x: Tensor): Tensor {
+    const [t, k] = x.shape as [number, number];
+    const codes = x.data as Int8Array;
+    const folds = Math.ceil(k / layer.lanes);
+    const acc = new Int32Array(t * layer.n);
+    const q = new Float64Array(t * layer.n);
+    for (let r = 0; r < t; r++) {
+      const words: string[] = [];
+      for (let f = 0; f < folds; f++) {
+        let w = "";
+        for (let s = layer.lanes - 1; s >= 0; s--) {
+          const i = f * layer.lanes + s;
+          w += ((i < k ? codes[r * k + i]! : 0) & 0xff).toString(16).padStart(2, "0");
+        }
+        words.push(w);
+      }
+      const answer = this.session.token(index, words);
+      if (answer.rows.length !== layer.n) throw new BackendError(this.dir, `the simulated core returned ${answer.rows.length} results for layer ${index} (%${layer.result}), not ${layer.n}`);
+      answer.rows.forEach(([a, v], o) => {
+        acc[r * layer.n + o] = Number(a);
+        q[r * layer.n + o] = Number(v);
+      });
+      this.products++;
+      this.cycles += answer.cycles;
+      const deviation = Math.abs(answer.cycles - layer.cyclesPerToken) / layer.cyclesPerToken;
+      if (deviation > this.worstDeviation || !this.worstAt) {
+        this.worstDeviation = Math.max(this.worstDeviation, deviation);
+        this.worstAt = `layer ${index} (%${layer.result}): ${answer.cycles} simulated, ${layer.cyclesPerToken} modelled`;
+      }
+    }
+    if (layer.requant) this.waiting.set(layer.requant, { q, fracBits: layer.fracBits! });
+    return { dtype: "i32", shape: [t, layer.n], data: acc };
+  }
+
+  checks(): TargetCheck[] {
+    if (this.products === 0) return [];
+    const ok = this.worstDeviation <= CYCLE_TOLERANCE;
+    return [
+      {
+        what: "cycles",
+        ok,
+        detail: `${this.products} products simulated in ${this.cycles} cycles; largest deviation from the cycle model ${(this.worstDeviation * 100).toFixed(2)}% (tolerance ${CYCLE_TOLERANCE * 100}%)${this.worstAt ? `, ${this.worstAt}` : ""}`,
+      },
+    ];
+  }
+
+  engine(): string {
+    return `RTL in ${this.simulator} (${this.layers.size} ternary products), host ops in ternc's interpreter`;
+  }
+
+  close(): void {
+    this.sessionOpen?.close();
+  }
+}
+
+function withCosim<R>(dir: string, simulator: Simulator, f: (c: Cosim) => R): R {
+  const c = new Cosim(dir, simulator);
+  try {
+    return f(c);
+  } finally {
+    c.close();
+  }
+}
+
+export function runModelVerilog(dir: string, req: ModelRunRequest, simulator: Simulator): ModelRunResult {
+  if (req.context !== undefined && req.tokens.length + req.maxTokens > req.context) throw new BackendError(dir, `${req.tokens.length} prompt tokens and ${req.maxTokens} more do not fit a context of ${req.context}`);
+  return withCosim(dir, simulator, (c) => {
+    const trace: TraceRecord[] = [];
+    let step = 0;
+    const r = greedyGenerate(c.graph, req.tokens, req.maxTokens, {
+      blobs: c.blobs,
+      evaluate: c.evaluate,
+      ...(req.stopToken !== undefined ? { stopToken: req.stopToken } : {}),
+      onStep: (s) => (step = s),
+      onValue: (name, tensor) => {
+        if (req.traceSteps && step < req.traceSteps) trace.push({ name, step, tensor });
+      },
+    });
+    return {
+      generated: r.generated,
+      prefillSeconds: r.prefillSeconds,
+      decodeSeconds: r.decodeSeconds,
+      engine: c.engine(),
+      facts: { simulator, products: c.products, simulatedCycles: c.cycles },
+      checks: c.checks(),
+      ...(req.promptLogits ? { promptLogits: r.promptLogits } : {}),
+      ...(req.traceSteps ? { trace } : {}),
+    };
+  });
+}
+
+export function runGraphVerilog(dir: string, req: GraphRunRequest, simulator: Simulator): GraphRunResult {
+  return withCosim(dir, simulator, (c) => {
+    const trace: TraceRecord[] = [];
+    const outputs = interpret(c.graph, req.inputs, { blobs: c.blobs, evaluate: c.evaluate, onValue: (name, tensor) => req.trace && trace.push({ name, step: 0, tensor }) });
+    return { outputs, engine: c.engine(), checks: c.checks(), ...(req.trace ? { trace } : {}) };
+  });
+}
+

@@ -1,0 +1,14 @@
+// The Verilog target's op table: the ternary products (and the fixed-point dequant that follows one) run in the
+// generated core; every other op runs on the host, ternc's interpreter, exactly as the reference computes it.
+import type { OpRule, OpTable } from "../common/index.js";
+import { productProblem } from "./layers.js";
+
+const HOST = "host (ternc's interpreter)";
+const HOST_OPS = ["embedding", "rmsnorm", "softmax", "act_quant", "dequant", "slice", "concat", "rope", "attention", "matmul", "add", "mul", "silu", "relu2", "elementwise"] as const;
+
+const CORE: Record<string, OpRule> = {
+  ternary_matmul_packed: { note: "RTL: ternc_mvu, P rows x S lanes a cycle, select/negate lanes and adder trees (no multiplier)", check: productProblem },
+  dequant_fixed: { note: "RTL: ternc_requant after a product it alone reads (multiplier + round-half-even shift); else host" },
+};
+
+export const VERILOG_OP_RULES: OpTable = { ...Object.fromEntries(HOST_OPS.map((op) => [op, { note: HOST }])), ...CORE };

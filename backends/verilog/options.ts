@@ -1,0 +1,36 @@
+// The Verilog target's options, declared once: the CLI builds its flags from these and the library takes the same names.
+import { BackendError, type TargetOptions, type TargetOptionSpec } from "../common/index.js";
+import { MAX_FOLD } from "./fold.js";
+
+export const SIMULATORS = ["iverilog", "verilator"] as const;
+export type Simulator = (typeof SIMULATORS)[number];
+
+export const VERILOG_OPTIONS: readonly TargetOptionSpec[] = [
+  { name: "rows", flag: "--rows <n>", kind: "count", step: "compile", description: `output rows every ternary product computes per cycle (P, at most ${MAX_FOLD}; default: the cost model's choice per layer)` },
+  { name: "lanes", flag: "--lanes <n>", kind: "count", step: "compile", description: `inputs every row takes per cycle (S, at most ${MAX_FOLD}; default: the cost model's choice per layer)` },
+  { name: "clockMhz", flag: "--clock-mhz <mhz>", kind: "number", default: 200, step: "compile", description: "clock for the tokens/s projected in report.json" },
+  { name: "memGbps", flag: "--mem-gbps <gbps>", kind: "number", default: 19.2, step: "compile", description: "memory bandwidth the weights stream at, for report.json (default: one DDR4-2400 channel)" },
+  { name: "simulator", flag: "--simulator <tool>", kind: "choice", choices: SIMULATORS, default: "iverilog", step: "build", description: "simulator that runs the core: iverilog, or verilator (--binary; slower to build, faster to run)" },
+];
+
+export interface VerilogOptions {
+  rows?: number;
+  lanes?: number;
+  clockMhz: number;
+  memGbps: number;
+  simulator: Simulator;
+}
+
+export function verilogOptions(o: TargetOptions): VerilogOptions {
+  for (const name of ["rows", "lanes"] as const) {
+    const v = o[name];
+    if (typeof v === "number" && v > MAX_FOLD) throw new BackendError(`--${name}`, `${v}: at most ${MAX_FOLD}`);
+  }
+  return {
+    rows: o.rows as number | undefined,
+    lanes: o.lanes as number | undefined,
+    clockMhz: (o.clockMhz as number | undefined) ?? 200,
+    memGbps: (o.memGbps as number | undefined) ?? 19.2,
+    simulator: (o.simulator ?? "iverilog") as Simulator,
+  };
+}

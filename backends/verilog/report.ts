@@ -1,0 +1,70 @@
+// report.json: what a hardware engineer asks first of the generated core: per layer its folding, cycles per token
+// and weight memory; the projected tokens/s at a clock, with the weights on chip or streamed from memory of a given
+// bandwidth; and the same projection for the bitnet-b1.58-2B-4T shape, folded to keep up with that memory.
+import { BITNET_2B4T_DIMS, ternaryProductShapes } from "../../ir/index.js";
+import { chooseFolding, cyclesPerToken, DEFAULT_WEIGHTS_PER_CYCLE, type Folding } from "./fold.js";
+import type { RtlLayer } from "./layers.js";
+
+export interface ProjectionOptions {
+  clockMhz: number;
+  memGbps: number;
+}
+
+/** Bits a streamed ternary weight takes (the 2-bit code ternc_mvu reads). */
+const BITS_PER_WEIGHT = 2;
+
+interface Product {
+  n: number;
+  k: number;
+  fold: Folding;
+}
+
+/** Cycles, bytes and tokens/s of one token through `products`, one after another on the core. */
+function projection(products: readonly Product[], o: ProjectionOptions): Record<string, number> {
+  const cycles = products.reduce((s, p) => s + cyclesPerToken(p.k, p.n, p.fold), 0);
+  const weights = products.reduce((s, p) => s + p.n * p.k, 0);
+  const bytes = (weights * BITS_PER_WEIGHT) / 8;
+  const computeTps = (o.clockMhz * 1e6) / cycles;
+  const memoryTps = (o.memGbps * 1e9) / bytes;
+  return {
+    cyclesPerToken: cycles,
+    weightsPerToken: weights,
+    weightBytesPerToken: bytes,
+    tokensPerSecondOnChip: computeTps,
+    tokensPerSecondMemoryBound: memoryTps,
+    tokensPerSecondStreamed: Math.min(computeTps, memoryTps),
+    shareOfMemoryBound: Math.min(computeTps, memoryTps) / memoryTps,
+  };
+}
+
+/** The 2B-4T shape folded with the fewest weights per cycle (a power of two) that keeps up with the memory. */
+function twoB4T(o: ProjectionOptions): Record<string, unknown> {
+  const shapes = ternaryProductShapes(BITNET_2B4T_DIMS);
+  const fold = (w: number): Product[] => shapes.map(([n, k]) => ({ n, k, fold: chooseFolding(k, n, {}, w) }));
+  let w = DEFAULT_WEIGHTS_PER_CYCLE;
+  while (w < 1 << 16 && projection(fold(w), o).shareOfMemoryBound! < 0.9) w *= 2;
+  return { products: shapes.length, weightsPerCycle: w, ...projection(fold(w), o) };
+}
+
+export function verilogReport(layers: readonly RtlLayer[], o: ProjectionOptions): Record<string, unknown> {
+  return {
+    clockMhz: o.clockMhz,
+    memGbps: o.memGbps,
+    multipliersInTernaryDatapath: 0,
+    layers: layers.map((l) => ({
+      layer: l.index,
+      result: l.result,
+      weight: l.weight,
+      outputs: l.n,
+      inputs: l.k,
+      rows: l.fold.rows,
+      lanes: l.fold.lanes,
+      accumulatorBits: l.accBits,
+      cyclesPerToken: l.cyclesPerToken,
+      weightMemoryBits: Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes) * 2 * l.fold.rows * l.fold.lanes,
+      requant: l.requant ? (l.requant.mult.length > 1 || l.requant.d.length > 1 ? "per row" : "one scale") : "host",
+    })),
+    model: projection(layers.map((l) => ({ n: l.n, k: l.k, fold: l.fold })), o),
+    "bitnet-b1.58-2B-4T": twoB4T(o),
+  };
+}

@@ -1,0 +1,62 @@
+// Greedy generation over a model graph's interface: one prefill of the prompt, then one decode step per token,
+// reusing the KV cache the graph returns (or, for a graph without cache inputs, re-running the sequence). Written
+// once for the interpreter and for any host that runs a model through it (a simulated accelerator, say).
+import { LOGITS, modelAbi, POSITIONS, TOKENS } from "./abi.js";
+import { interpret, type InterpretOptions } from "./interpreter.js";
+import { type Tensor, tensorFromValues, zeros } from "./tensor.js";
+import type { Graph } from "./graph.js";
+
+export interface GreedyOptions extends InterpretOptions {
+  /** Stop after generating this token. */
+  stopToken?: number;
+  /** Called before each forward pass: step 0 is the prefill, step s the s-th decode. */
+  onStep?: (step: number) => void;
+}
+
+export interface GreedyResult {
+  /** Logits of every prompt position, [prompt tokens, vocab]. */
+  promptLogits: Tensor;
+  generated: number[];
+  /** Seconds spent in prefill and in decoding. */
+  prefillSeconds: number;
+  decodeSeconds: number;
+}
+
+/** The index of the largest logit in the last row (the first on ties). */
+export function argmaxLastRow(logits: Tensor): number {
+  const [rows, vocab] = logits.shape as [number, number];
+  const d = logits.data as Float32Array;
+  let best = 0;
+  for (let i = 1; i < vocab; i++) if (d[(rows - 1) * vocab + i]! > d[(rows - 1) * vocab + best]!) best = i;
+  return best;
+}
+
+const ids = (v: number[]): Tensor => tensorFromValues("i32", [v.length], v);
+const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
+
+/** Runs the (non-empty) prompt and then `maxTokens` greedy steps, stopping early at `stopToken`. */
+export function greedyGenerate(graph: Graph, prompt: readonly number[], maxTokens: number, options: GreedyOptions = {}): GreedyResult {
+  if (prompt.length === 0) throw new RangeError("the prompt has no tokens");
+  const { caches } = modelAbi(graph);
+  let cache: Record<string, Tensor> = Object.fromEntries(caches.map((c) => [c.input, zeros("f32", [0, c.width])]));
+  let steps = 0;
+  const step = (tokens: number[], start: number): Tensor => {
+    options.onStep?.(steps++);
+    const out = interpret(graph, { [TOKENS]: ids(tokens), [POSITIONS]: ids(range(start, tokens.length)), ...cache }, options);
+    cache = Object.fromEntries(caches.map((c) => [c.input, out[c.next]!]));
+    return out[LOGITS]!;
+  };
+  let t0 = performance.now();
+  const promptLogits = step([...prompt], 0);
+  const prefillSeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const generated: number[] = [];
+  let next = argmaxLastRow(promptLogits);
+  while (generated.length < maxTokens) {
+    generated.push(next);
+    if (next === options.stopToken || generated.length === maxTokens) break;
+    const seq = [...prompt, ...generated];
+    next = argmaxLastRow(caches.length ? step([next], seq.length - 1) : step(seq, 0));
+  }
+  return { promptLogits, generated, prefillSeconds, decodeSeconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,106 @@
+// The generated core on its own: products and fixed-point dequants in plain graphs (per-row scales read from a
+// table, shifts left and right, activations at -128 and 127), a product whose weights are tampered with after
+// compiling (the run must differ: the RTL, not the interpreter, computes it), and yosys' view of the datapath.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type ConstDecl, constTensor, interpret, loadTir, type Tensor, tensorFromValues } from "../../../ir/index.js";
+import { Rng } from "../../../src/util/random.js";
+import { getTarget } from "../../../src/targets/registry.js";
+import { validateGraph } from "../../../src/targets/validate.js";
+
+const loadConst = (d: ConstDecl) => constTensor(d, undefined);
+const work = mkdtempSync(join(tmpdir(), "ternc-verilog-core-"));
+
+/** A product of k inputs and n outputs and its dequant with per-row multipliers and shifts (d = shift - 16 from -3 to 20). */
+function productGraph(rng: Rng, k: number, n: number, perRow: boolean, extraOutput = false): string {
+  const rows = Array.from({ length: n }, () => Array.from({ length: k }, () => rng.pick(["+", "-", "0"])).join(""));
+  const mult = Array.from({ length: perRow ? n : 1 }, () => rng.int(1, (1 << 15) - 1));
+  const shift = Array.from({ length: perRow ? n : 1 }, () => rng.int(13, 36));
+  const scale = perRow ? `[${n}]` : "[]";
+  return `graph @g {
+  input %x : i8[T, ${k}]
+  input %xs : f32[T]
+  const %w : ternary[${n}, ${k}] = trits<${rows.map((r) => JSON.stringify(r)).join(", ")}>
+  const %mult : i32${scale} = dense<${perRow ? `[${mult.join(", ")}]` : mult[0]}>
+  const %shift : i32${scale} = dense<${perRow ? `[${shift.join(", ")}]` : shift[0]}>
+  %acc = ternary_matmul_packed(%x, %w) {format = "i2"}
+  %y = dequant_fixed(%acc, %mult, %shift, %xs)
+  output %y${extraOutput ? ", %acc" : ""}
+}`;
+}
+
+function inputs(rng: Rng, t: number, k: number): Record<string, Tensor> {
+  // The extremes in every row: -(-128) must not overflow a lane.
+  const x = Array.from({ length: t * k }, (_, i) => (i % k === 0 ? -128 : i % k === 1 ? 127 : rng.int(-128, 127)));
+  return { x: tensorFromValues("i8", [t, k], x), xs: tensorFromValues("f32", [t], Array.from({ length: t }, () => 0.01 + rng.next())) };
+}
+
+describe("the Verilog core in plain graphs", () => {
+  it.each([
+    ["per-row scales from a table, odd shape 37 x 11, the cost model's folding", 37, 11, true, {}],
+    ["one scale, 3 rows x 5 lanes (nothing divides)", 37, 11, false, { rows: 3, lanes: 5 }],
+    ["per-row scales, one row and one lane a cycle", 9, 4, true, { rows: 1, lanes: 1 }],
+    ["a long row (k = 700: 18-bit accumulators), 2 rows x 64 lanes", 700, 5, true, { rows: 2, lanes: 64 }],
+  ] as const)("%s", (_, k, n, perRow, options) => {
+    const rng = new Rng(k * 31 + n);
+    const g = loadTir(productGraph(rng, k, n, perRow));
+    const r = validateGraph(g, inputs(rng, 3, k), { target: "verilog", options, loadConst, source: "product.tir" });
+    expect(r.firstMismatch).toBeUndefined();
+    expect(r.ok).toBe(true);
+    expect(r.kernels).toEqual({ acc: expect.stringMatching(/^rtl /), y: "rtl requant" });
+    expect(r.targetChecks).toEqual([expect.objectContaining({ what: "cycles", ok: true })]);
+  });
+
+  it("a product that is also a graph output keeps its dequant on the host", () => {
+    const rng = new Rng(5);
+    const g = loadTir(productGraph(rng, 20, 6, true, true));
+    const r = validateGraph(g, inputs(rng, 2, 20), { target: "verilog", loadConst, source: "product.tir" });
+    expect(r.ok).toBe(true);
+    expect(r.kernels).toEqual({ acc: expect.stringMatching(/^rtl /) });
+  });
+
+  it("computes the products in the RTL: a flipped weight in the memory file changes the result", () => {
+    const rng = new Rng(6);
+    const g = loadTir(productGraph(rng, 16, 4, false));
+    const given = inputs(rng, 1, 16);
+    const keep = join(work, "tamper");
+    expect(validateGraph(g, given, { target: "verilog", options: { rows: 1, lanes: 16 }, loadConst, source: "product.tir", keepDir: keep }).ok).toBe(true);
+    const out = join(keep, "graph");
+    const hex = join(out, "mem/l0_w.hex");
+    const words = readFileSync(hex, "utf8").split("\n");
+    // Row 0, lane 0: 00 (0) <-> 01 (+1).
+    words[0] = (BigInt(`0x${words[0]}`) ^ 1n).toString(16).padStart(words[0]!.length, "0");
+    writeFileSync(hex, words.join("\n"));
+    const target = getTarget("verilog");
+    const run = target.runGraph(out, { inputs: given }, { simulator: "iverilog" });
+    const want = interpret(g, given);
+    const got = run.outputs.y!.data as Float32Array;
+    const ref = want.y!.data as Float32Array;
+    expect(got[0]).not.toBe(ref[0]);
+    expect(Array.from(got.subarray(1))).toEqual(Array.from(ref.subarray(1)));
+  });
+});
+
+describe("synthesis (yosys, xc7)", () => {
+  it("leaves no multiplier, macc or DSP in the ternary datapath; the requant stage has its one multiplier", () => {
+    const rng = new Rng(7);
+    const g = loadTir(productGraph(rng, 37, 11, false));
+    const keep = join(work, "synth");
+    expect(validateGraph(g, inputs(rng, 1, 37), { target: "verilog", options: { rows: 2, lanes: 8 }, loadConst, source: "product.tir", keepDir: keep }).ok).toBe(true);
+    const out = join(keep, "graph");
+    const stat = (top: string, params: string): string => {
+      const script = `read_verilog -sv rtl/ternc_lane.sv rtl/ternc_mvu.sv rtl/ternc_requant.sv; chparam ${params} ${top}; synth_xilinx -top ${top} -family xc7; stat`;
+      const r = spawnSync("yosys", ["-q", "-p", `${script}; tee -o stat.txt stat`], { cwd: out, encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(join(out, "stat.txt"), "utf8");
+    };
+    const mvu = stat("ternc_mvu", '-set K 37 -set N 11 -set P 2 -set S 8 -set ACC_W 14 -set WFILE "mem/l0_w.hex"');
+    expect(mvu).not.toMatch(/DSP48|\$mul|\$macc/);
+    expect(mvu).toMatch(/LUT\d/);
+    const requant = stat("ternc_requant", "-set ACC_W 14 -set Q_W 40");
+    expect(requant).toMatch(/DSP48E1/);
+  });
+});
