@@ -6,16 +6,27 @@ import { join } from "node:path";
 import { type BlobReader, f32, greedyGenerate, type Graph, interpret, loadTir, type OpNode, type Tensor } from "../../ir/index.js";
 import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, type TargetCheck, type TraceRecord } from "../common/index.js";
 import { HOST_GRAPH_FILE, HOST_WEIGHTS_FILE, type LayerFacts } from "./artifacts.js";
-import type { Simulator } from "./options.js";
+import type { Simulator, SimulatorChoice } from "./options.js";
 import { SIM_BINARY, SimSession } from "./sim.js";
 
 /** Simulated cycles may differ from the cycle model by this share (as FINN's tests compare rtlsim with estimates). */
 export const CYCLE_TOLERANCE = 0.05;
 
-export function isBuiltVerilog(dir: string, simulator: Simulator): boolean {
+/** Weights a token through a core that `auto` still gives to iverilog (about 0.4 s of simulation a token). */
+export const AUTO_IVERILOG_WEIGHTS = 100_000;
+
+const builtSimulators = (dir: string): Simulator[] => (["verilator", "iverilog"] as const).filter((s) => existsSync(join(dir, SIM_BINARY[s])));
+
+/** The simulator a choice means for the build in `dir`: for `auto`, the one built there, else by the core's size. */
+export function simulatorFor(dir: string, choice: SimulatorChoice): Simulator {
+  if (choice !== "auto") return choice;
+  return builtSimulators(dir)[0] ?? (layersOf(dir).reduce((s, l) => s + l.k * l.n, 0) <= AUTO_IVERILOG_WEIGHTS ? "iverilog" : "verilator");
+}
+
+/** A finished build: the host's files and, when there is a core, a simulator of it. */
+export function isBuiltVerilog(dir: string): boolean {
   if (readManifest(dir)?.target !== "verilog") return false;
-  const files = [HOST_GRAPH_FILE, HOST_WEIGHTS_FILE, ...(layersOf(dir).length > 0 ? [SIM_BINARY[simulator]] : [])];
-  return files.every((f) => existsSync(join(dir, f)));
+  return [HOST_GRAPH_FILE, HOST_WEIGHTS_FILE].every((f) => existsSync(join(dir, f))) && (layersOf(dir).length === 0 || builtSimulators(dir).length > 0);
 }
 
 /** The products a build's core computes (none: nothing to build or simulate). */
@@ -163,7 +174,8 @@ function withCosim<R>(dir: string, simulator: Simulator, f: (c: Cosim) => R): R 
   }
 }
 
-export function runModelVerilog(dir: string, req: ModelRunRequest, simulator: Simulator): ModelRunResult {
+export function runModelVerilog(dir: string, req: ModelRunRequest, choice: SimulatorChoice): ModelRunResult {
+  const simulator = simulatorFor(dir, choice);
   if (req.context !== undefined && req.tokens.length + req.maxTokens > req.context) throw new BackendError(dir, `${req.tokens.length} prompt tokens and ${req.maxTokens} more do not fit a context of ${req.context}`);
   return withCosim(dir, simulator, (c) => {
     const trace: TraceRecord[] = [];
@@ -190,7 +202,8 @@ export function runModelVerilog(dir: string, req: ModelRunRequest, simulator: Si
   });
 }
 
-export function runGraphVerilog(dir: string, req: GraphRunRequest, simulator: Simulator): GraphRunResult {
+export function runGraphVerilog(dir: string, req: GraphRunRequest, choice: SimulatorChoice): GraphRunResult {
+  const simulator = simulatorFor(dir, choice);
   return withCosim(dir, simulator, (c) => {
     const trace: TraceRecord[] = [];
     const outputs = interpret(c.graph, req.inputs, { blobs: c.blobs, evaluate: c.evaluate, onValue: (name, tensor) => req.trace && trace.push({ name, step: 0, tensor }) });

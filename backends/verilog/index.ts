@@ -2,7 +2,7 @@
 // fixed-point dequant), simulated with iverilog or verilator under ternc's interpreter as the host.
 import { type PipelineEntry, type Target, ternaryPipeline } from "../common/index.js";
 import { emitVerilog } from "./artifacts.js";
-import { isBuiltVerilog, layersOf, runGraphVerilog, runModelVerilog } from "./cosim.js";
+import { isBuiltVerilog, layersOf, runGraphVerilog, runModelVerilog, simulatorFor } from "./cosim.js";
 import { VERILOG_OP_RULES } from "./ops.js";
 import { VERILOG_OPTIONS, verilogOptions } from "./options.js";
 import { buildSimulator } from "./sim.js";
@@ -22,9 +22,9 @@ export const verilogTarget: Target = {
   tolerance: { op: { abs: 0, rel: 0 }, logitsRel: 0 },
   emit: emitVerilog,
   build: (dir, options, mode) => {
-    if (layersOf(dir).length > 0) buildSimulator(dir, verilogOptions(options).simulator, mode);
+    if (layersOf(dir).length > 0) buildSimulator(dir, simulatorFor(dir, verilogOptions(options).simulator), mode);
   },
-  isBuilt: (dir) => isBuiltVerilog(dir, "iverilog") || isBuiltVerilog(dir, "verilator"),
+  isBuilt: isBuiltVerilog,
   runModel: (dir, req, options) => runModelVerilog(dir, req, verilogOptions(options).simulator),
   runGraph: (dir, req, options) => runGraphVerilog(dir, req, verilogOptions(options).simulator),
 };

@@ -7,7 +7,7 @@ const HOST = "host (ternc's interpreter)";
 const HOST_OPS = ["embedding", "rmsnorm", "softmax", "act_quant", "dequant", "slice", "concat", "rope", "attention", "matmul", "add", "mul", "silu", "relu2", "elementwise"] as const;
 
 const CORE: Record<string, OpRule> = {
-  ternary_matmul_packed: { note: "RTL: ternc_mvu, P rows x S lanes a cycle, select/negate lanes and adder trees (no multiplier)", check: productProblem },
+  ternary_matmul_packed: { note: "RTL: ternc_mvu, P rows x S lanes a cycle, XOR/AND select-negate lanes and adders (no multiplier)", check: productProblem },
   dequant_fixed: { note: "RTL: ternc_requant after a product it alone reads (multiplier + round-half-even shift); else host" },
 };
 

@@ -40,6 +40,8 @@ export interface TensorCheck {
   exact: boolean;
   maxAbs: number;
   ok: boolean;
+  /** For a result that differs: its first element out of tolerance. */
+  first?: FirstDifference;
 }
 
 /** What every validation reports: the op-by-op check of the traced run. */
@@ -71,25 +73,41 @@ export interface GraphValidationReport extends OpChecks {
 
 const isInt = (t: Tensor): boolean => t.dtype === "i8" || t.dtype === "i32";
 
-function compare(got: Tensor, ref: Tensor, tol: Tolerance): { maxAbs: number; ok: boolean } {
+/** Where two values first differ beyond the tolerance: the element's index per dim, and both values. */
+export interface FirstDifference {
+  at: number[];
+  got: number;
+  want: number;
+}
+
+function indexOf(flat: number, shape: readonly number[]): number[] {
+  const at: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    at.unshift(flat % shape[d]!);
+    flat = Math.floor(flat / shape[d]!);
+  }
+  return at;
+}
+
+function compare(got: Tensor, ref: Tensor, tol: Tolerance): { maxAbs: number; ok: boolean; first?: FirstDifference } {
   if (got.shape.length !== ref.shape.length || got.shape.some((d, i) => d !== ref.shape[i]) || got.dtype !== ref.dtype) return { maxAbs: Infinity, ok: false };
   const a = got.data as ArrayLike<number>;
   const b = ref.data as ArrayLike<number>;
   let maxAbs = 0;
-  let ok = true;
+  let first: FirstDifference | undefined;
   for (let i = 0; i < b.length; i++) {
     const d = Math.abs(a[i]! - b[i]!);
     if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? Infinity : Math.max(maxAbs, d);
-    if (isInt(ref) ? d !== 0 : !(d <= tol.abs + tol.rel * Math.abs(b[i]!))) ok = false;
+    if (!first && (isInt(ref) ? d !== 0 : !(d <= tol.abs + tol.rel * Math.abs(b[i]!)))) first = { at: indexOf(i, ref.shape), got: a[i]!, want: b[i]! };
   }
-  return { maxAbs, ok };
+  return { maxAbs, ok: !first, ...(first ? { first } : {}) };
 }
 
 /**
  * Recomputes every traced op from the target's own operands: `operand(name, step)` gives a value the trace does
  * not hold (graph inputs, constants); traced values are taken from the trace.
  */
-function checkOps(graph: Graph, trace: readonly TraceRecord[], tol: Tolerance, operandOf: (name: string, step: number, traced: (key: string) => Tensor | undefined) => Tensor): TensorCheck[] {
+export function checkOps(graph: Graph, trace: readonly TraceRecord[], tol: Tolerance, operandOf: (name: string, step: number, traced: (key: string) => Tensor | undefined) => Tensor): TensorCheck[] {
   const byKey = new Map(trace.map((r) => [`${r.step}/${r.name}`, r.tensor]));
   const steps = Math.max(-1, ...trace.map((r) => r.step)) + 1;
   const order = graph.topologicalOrder()!;
@@ -101,20 +119,22 @@ function checkOps(graph: Graph, trace: readonly TraceRecord[], tol: Tolerance, o
       const def = getOp(node.op)!;
       const results = def.evaluate({ operands: node.operands.map(operand), attrs: withDefaults(def, node.attrs) });
       node.results.forEach((r, i) => {
-        const { maxAbs, ok } = compare(byKey.get(`${step}/${r}`)!, results[i]!, tol);
-        checks.push({ name: r, op: node.op, step, dtype: results[i]!.dtype, exact: isInt(results[i]!), maxAbs, ok });
+        const { maxAbs, ok, first } = compare(byKey.get(`${step}/${r}`)!, results[i]!, tol);
+        checks.push({ name: r, op: node.op, step, dtype: results[i]!.dtype, exact: isInt(results[i]!), maxAbs, ok, ...(first ? { first } : {}) });
       });
     }
   }
   return checks;
 }
 
-function describeOp(graph: Graph, check: TensorCheck, tol: Tolerance, model: boolean): string {
+export function describeOp(graph: Graph, check: TensorCheck, tol: Tolerance, model: boolean): string {
   const node = graph.definition(check.name)?.entity as OpNode | undefined;
   const where = node?.loc ? ` (${node.loc.file ?? ""}:${node.loc.line})` : "";
   const what = check.exact ? "differs (integer results must match bit for bit)" : `differs by up to ${check.maxAbs.toExponential(3)} (tolerance ${tol.abs} + ${tol.rel} * |x|)`;
   const when = model ? ` at step ${check.step}${check.step === 0 ? " (prefill)" : " (decode)"}` : "";
-  return `%${check.name} = ${check.op}(...)${when}${where}: ${what}`;
+  // A model's values are [token, feature]: name both, so a hardware engineer finds the row and the token.
+  const at = check.first ? `; first at [${check.first.at.join(", ")}]${model && check.first.at.length === 2 ? ` (token ${check.first.at[0]}, output ${check.first.at[1]})` : ""}: ${check.first.got}, the interpreter ${check.first.want}` : "";
+  return `%${check.name} = ${check.op}(...)${when}${where}: ${what}${at}`;
 }
 
 /** Constants read once each, however many steps use them. */

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { type ConstDecl, constTensor, interpret, loadTir, type Tensor, tensorFromValues } from "../../../ir/index.js";
 import { Rng } from "../../../src/util/random.js";
 import { getTarget } from "../../../src/targets/registry.js";
-import { validateGraph } from "../../../src/targets/validate.js";
+import { checkOps, describeOp, validateGraph } from "../../../src/targets/validate.js";
 
 const loadConst = (d: ConstDecl) => constTensor(d, undefined);
 const work = mkdtempSync(join(tmpdir(), "ternc-verilog-core-"));
@@ -75,12 +75,16 @@ describe("the Verilog core in plain graphs", () => {
     words[0] = (BigInt(`0x${words[0]}`) ^ 1n).toString(16).padStart(words[0]!.length, "0");
     writeFileSync(hex, words.join("\n"));
     const target = getTarget("verilog");
-    const run = target.runGraph(out, { inputs: given }, { simulator: "iverilog" });
+    const run = target.runGraph(out, { inputs: given, trace: true }, { simulator: "iverilog" });
     const want = interpret(g, given);
     const got = run.outputs.y!.data as Float32Array;
     const ref = want.y!.data as Float32Array;
     expect(got[0]).not.toBe(ref[0]);
     expect(Array.from(got.subarray(1))).toEqual(Array.from(ref.subarray(1)));
+    // Validation names the product, and the token and output row where it first differs.
+    const checks = checkOps(g, run.trace!, target.tolerance.op, (name) => given[name] ?? loadConst(g.definition(name)!.entity as ConstDecl));
+    const bad = checks.find((c) => !c.ok)!;
+    expect(describeOp(g, bad, target.tolerance.op, true)).toMatch(/^%acc = ternary_matmul_packed\(\.\.\.\) at step 0 \(prefill\).*: differs .*first at \[0, 0\] \(token 0, output 0\): -?\d+, the interpreter -?\d+$/);
   });
 });
 

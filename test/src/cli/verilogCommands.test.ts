@@ -1,0 +1,51 @@
+// The Verilog target from the command line, through the real executable: compile writes the RTL, memories,
+// testbench, Makefile, report and host graph (and the Makefile builds and lints them), run --backend verilog gives
+// the interpreter's tokens on the bundled model, and bad folding options are refused naming the flag.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT, ternc } from "../../helpers/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ternc-verilog-cli-"));
+const example = join(ROOT, "examples/tiny-bitnet.gguf");
+const env = { ...process.env, TERNC_CACHE_DIR: join(dir, "cache") };
+
+describe("ternc compile --target verilog", () => {
+  it("writes the core, its memories, a testbench and Makefile, report.json and the host graph", () => {
+    const out = join(dir, "tiny-rtl");
+    const r = ternc(["compile", example, "--target", "verilog", "-o", out, "--clock-mhz", "250", "--mem-gbps", "12.8"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/14 ternary products in RTL; \d+ cycles per token \(cycle model\): [\d.]+ tokens\/s at 250 MHz/);
+    for (const f of ["rtl/ternc_lane.sv", "rtl/ternc_mvu.sv", "rtl/ternc_requant.sv", "rtl/ternc_top.sv", "tb/tb_ternc.sv", "Makefile", "mem/l0_w.hex", "mem/l13_w.hex", "host.tir", "weights.bin", "report.json", "manifest.json"]) expect(existsSync(join(out, f)), f).toBe(true);
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    expect(report.clockMhz).toBe(250);
+    expect(report.layers).toHaveLength(14);
+    expect(report.model.cyclesPerToken).toBe(report.layers.reduce((s: number, l: { cyclesPerToken: number }) => s + l.cyclesPerToken, 0));
+    const make = spawnSync("make", ["-s", "-C", out, "lint", "iverilog"], { encoding: "utf8" });
+    expect(make.status, make.stderr).toBe(0);
+    expect(existsSync(join(out, "sim/ternc.vvp"))).toBe(true);
+  });
+
+  it("refuses a folding wider than the core allows, naming the flag", () => {
+    const r = ternc(["compile", example, "--target", "verilog", "-o", join(dir, "x"), "--lanes", "1000"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--lanes: 1000: at most 256/);
+    expect(existsSync(join(dir, "x"))).toBe(false);
+  });
+});
+
+describe("ternc run --backend verilog", () => {
+  it("gives the interpreter's tokens on the bundled model, every product computed by the simulated core", () => {
+    const interp = ternc(["run", example, "--tokens", "4,8,15,16", "--max-tokens", "10", "--json"]);
+    const v = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "run", example, "--backend", "verilog", "--tokens", "4,8,15,16", "--max-tokens", "10", "--json"], { encoding: "utf8", env });
+    expect(v.status, v.stderr).toBe(0);
+    const result = JSON.parse(v.stdout);
+    expect(result.generated).toEqual(JSON.parse(interp.stdout).generated);
+    expect(result.simulator).toBe("verilator");
+    // One product per layer and token: 4 prompt tokens, then 9 decode steps.
+    expect(result.products).toBe(14 * (4 + 9));
+  });
+});
