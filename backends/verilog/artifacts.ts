@@ -10,7 +10,7 @@ import { BlobPlan, type EmitContext, type EmitResult, writeBlob } from "../commo
 import { requantHex, rtlLayers, weightHex } from "./layers.js";
 import { verilogOptions } from "./options.js";
 import { verilogReport } from "./report.js";
-import { makefileSource, perRowRequant, requantFile, testbenchSource, topSource, weightFile } from "./rtl.js";
+import { generatedLine, makefileSource, perRowRequant, requantFile, testbenchSource, topSource, weightFile } from "./rtl.js";
 
 export const HOST_GRAPH_FILE = "host.tir";
 export const HOST_WEIGHTS_FILE = "weights.bin";
@@ -18,7 +18,7 @@ export const REPORT_FILE = "report.json";
 export const TOP_FILE = "rtl/ternc_top.sv";
 export const TESTBENCH_FILE = "tb/tb_ternc.sv";
 /** The core's modules, copied unchanged into every output. */
-export const RTL_FILES = ["ternc_lane.sv", "ternc_mvu.sv", "ternc_requant.sv"] as const;
+export const RTL_FILES = ["ternc_lane.sv", "ternc_lane_pair.sv", "ternc_lane_add.sv", "ternc_mvu.sv", "ternc_requant.sv"] as const;
 
 /** The RTL sources next to this module (source tree) or at the package root (compiled into dist/). */
 function rtlDir(): string {
@@ -68,7 +68,7 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
   for (const c of graph.consts()) plan.add(c.name, "raw", storageBytes(c.type.dtype, elementCount(c.type.shape as number[])), () => tensorToBytes(ctx.loadConst(c)));
   writeBlob(join(dir, HOST_WEIGHTS_FILE), plan);
   files.push(HOST_WEIGHTS_FILE);
-  put(HOST_GRAPH_FILE, `// ${ctx.banner.replace(/[\r\n]+/g, " ")}\n${printGraph(graph, { blobOf: (c) => ({ path: HOST_WEIGHTS_FILE, offset: plan.get(c.name)!.offset }) })}`);
+  put(HOST_GRAPH_FILE, `${generatedLine(ctx.banner)}\n${printGraph(graph, { blobOf: (c) => ({ path: HOST_WEIGHTS_FILE, offset: plan.get(c.name)!.offset }) })}`);
 
   const report = verilogReport(layers, o);
   put(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,5 +1,5 @@
 // Builds the graph IR of a LLaMA-architecture BitNet b1.58 model from hyper-parameters and weights.
-import { type ActQuantMode, type ConstData, type Dim, Graph, type Tensor, type TensorType, sym } from "../../ir/index.js";
+import { type ActQuantMode, type ConstData, type Dim, Graph, type ModelDims, type Tensor, type TensorType, sym } from "../../ir/index.js";
 
 /** A weight still in its model file: its IR type is known, its data is decoded on first use. */
 export interface LazyWeight {
@@ -21,15 +21,8 @@ function isLazy(w: WeightRef): w is LazyWeight {
 /** The FFN gate activation: SiLU (LLaMA-form BitNet b1.58) or squared ReLU (bitnet-b1.58-2B-4T). */
 export type FfnActivation = "silu" | "relu2";
 
-/** Hyper-parameters of a BitNet model, as read from a model file. */
-export interface BitnetHParams {
-  vocab: number;
-  hidden: number;
-  intermediate: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
+/** Hyper-parameters of a BitNet model, as read from a model file: its dimensions, and how its layers compute. */
+export interface BitnetHParams extends ModelDims {
   rmsEps: number;
   ropeBase: number;
   ropeStyle: "neox" | "interleaved";

@@ -1,13 +1,14 @@
 // The generated core on its own: products and fixed-point dequants in plain graphs (per-row scales read from a
 // table, shifts left and right, activations at -128 and 127), a product whose weights are tampered with after
 // compiling (the run must differ: the RTL, not the interpreter, computes it), and yosys' view of the datapath.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type ConstDecl, constTensor, interpret, loadTir, type Tensor, tensorFromValues } from "../../../ir/index.js";
 import { Rng } from "../../../src/util/random.js";
+import { ROOT } from "../../helpers/cli.js";
 import { getTarget } from "../../../src/targets/registry.js";
 import { checkOps, describeOp, validateGraph } from "../../../src/targets/validate.js";
 
@@ -96,15 +97,57 @@ describe("synthesis (yosys, xc7)", () => {
     expect(validateGraph(g, inputs(rng, 1, 37), { target: "verilog", options: { rows: 2, lanes: 8 }, loadConst, source: "product.tir", keepDir: keep }).ok).toBe(true);
     const out = join(keep, "graph");
     const stat = (top: string, params: string): string => {
-      const script = `read_verilog -sv rtl/ternc_lane.sv rtl/ternc_mvu.sv rtl/ternc_requant.sv; chparam ${params} ${top}; synth_xilinx -top ${top} -family xc7; stat`;
+      const script = `read_verilog -sv rtl/ternc_lane.sv rtl/ternc_lane_pair.sv rtl/ternc_lane_add.sv rtl/ternc_mvu.sv rtl/ternc_requant.sv; chparam ${params} ${top}; synth_xilinx -top ${top} -family xc7; stat`;
       const r = spawnSync("yosys", ["-q", "-p", `${script}; tee -o stat.txt stat`], { cwd: out, encoding: "utf8" });
       expect(r.status, r.stderr).toBe(0);
       return readFileSync(join(out, "stat.txt"), "utf8");
     };
+    const lane = stat("ternc_lane", "-set S 16 -set OUT_W 14");
+    // The synthesis form keeps one carry chain per adder: about 14.5 LUTs a lane (the loop form maps to ~32).
+    const laneLuts = [...lane.slice(lane.lastIndexOf("Number of cells")).matchAll(/LUT\d\s+(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(laneLuts / 16).toBeLessThan(16);
+    expect(lane).toMatch(/CARRY4/);
     const mvu = stat("ternc_mvu", '-set K 37 -set N 11 -set P 2 -set S 8 -set ACC_W 14 -set WFILE "mem/l0_w.hex"');
     expect(mvu).not.toMatch(/DSP48|\$mul|\$macc/);
     expect(mvu).toMatch(/LUT\d/);
     const requant = stat("ternc_requant", "-set ACC_W 14 -set Q_W 40");
     expect(requant).toMatch(/DSP48E1/);
+  });
+
+  it.each([3, 4])("proves the lane's synthesis form equal to its simulation form (SAT over every input), S = %i", (lanes) => {
+    const dir = mkdtempSync(join(work, "equiv-"));
+    const wrapper = (name: string): string =>
+      `module ${name} (input logic [${2 * lanes - 1}:0] w, input logic [${8 * lanes - 1}:0] x, output logic signed [11:0] sum);\n  ternc_lane #(.S(${lanes}), .OUT_W(12)) u (.w(w), .x(x), .sum(sum));\nendmodule\n`;
+    writeFileSync(join(dir, "gold.sv"), wrapper("gold"));
+    writeFileSync(join(dir, "gate.sv"), wrapper("gate"));
+    const rtl = join(ROOT, "backends/verilog/rtl");
+    const script = [
+      `read_verilog -sv -nosynthesis ${rtl}/ternc_lane.sv gold.sv; hierarchy -top gold; proc; flatten; design -stash gold`,
+      `read_verilog -sv ${rtl}/ternc_lane.sv ${rtl}/ternc_lane_pair.sv ${rtl}/ternc_lane_add.sv gate.sv; hierarchy -top gate; proc; flatten; design -stash gate`,
+      "design -copy-from gold -as gold gold; design -copy-from gate -as gate gate",
+      "miter -equiv -flatten -make_assert gold gate miter; hierarchy -top miter; sat -verify -prove-asserts miter",
+    ].join("; ");
+    const r = spawnSync("yosys", ["-q", "-p", script], { cwd: dir, encoding: "utf8" });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  it("simulates the synthesized netlist of a small core (yosys' generic cells, simcells.v) bit-exact", () => {
+    const rng = new Rng(8);
+    const g = loadTir(productGraph(rng, 37, 11, true));
+    const given = inputs(rng, 2, 37);
+    const keep = join(work, "gates");
+    expect(validateGraph(g, given, { target: "verilog", options: { rows: 2, lanes: 8 }, loadConst, source: "product.tir", keepDir: keep }).ok).toBe(true);
+    const out = join(keep, "graph");
+    const rtl = readFileSync(join(out, "Makefile"), "utf8").match(/^RTL = (.*)$/m)![1]!;
+    const synth = spawnSync("yosys", ["-q", "-p", `read_verilog -sv ${rtl}; synth -flatten -top ternc_top; write_verilog -noattr sim/netlist.v`], { cwd: out, encoding: "utf8" });
+    expect(synth.status, synth.stderr).toBe(0);
+    // Yosys' data folder (yosys-config is in the -dev package): <prefix>/share/yosys beside <prefix>/bin/yosys.
+    const yosys = spawnSync("sh", ["-c", "command -v yosys"], { encoding: "utf8" }).stdout.trim();
+    const cells = join(dirname(dirname(realpathSync(yosys))), "share/yosys/simcells.v");
+    const build = spawnSync("iverilog", ["-g2012", "-o", "sim/ternc.vvp", "-s", "tb_ternc", "tb/tb_ternc.sv", "sim/netlist.v", cells], { cwd: out, encoding: "utf8" });
+    expect(build.status, build.stderr).toBe(0);
+    const run = getTarget("verilog").runGraph(out, { inputs: given }, { simulator: "iverilog" });
+    expect(Array.from(run.outputs.y!.data as Float32Array)).toEqual(Array.from(interpret(g, given).y!.data as Float32Array));
+    expect(run.checks).toEqual([expect.objectContaining({ what: "cycles", ok: true })]);
   });
 });

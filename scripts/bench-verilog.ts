@@ -1,0 +1,93 @@
+// `npm run bench:verilog`: the Verilog backend's hardware figures. Synthesis with yosys (synth_xilinx, xc7) of the
+// ternary lane at N = 256 inputs (8-bit activations), of a whole matrix-vector unit and of the requant stage: LUTs per
+// lane, carry chains, flip-flops, DSPs. Then the example model compiled and simulated (verilator): cycles per token
+// against the cycle model, and report.json's projections for it and for the bitnet-b1.58-2B-4T shape.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { accumulatorBits } from "../backends/verilog/fold.js";
+import { compileModel } from "../src/targets/compile.js";
+import { Rng } from "../src/util/random.js";
+import { getTarget } from "../src/targets/registry.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const RTL = join(ROOT, "backends/verilog/rtl");
+const LANES = 256;
+
+function version(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  return (r.stdout || r.stderr || "missing").trim().split("\n")[0]!;
+}
+
+/** Cell counts of `top` (with `params`) after yosys' synth_xilinx for the 7 series. */
+function synthesize(top: string, params: string, work: string): Record<string, number> {
+  const stat = join(work, `${top}.stat`);
+  const script = `read_verilog -sv ${RTL}/ternc_lane.sv ${RTL}/ternc_lane_pair.sv ${RTL}/ternc_lane_add.sv ${RTL}/ternc_mvu.sv ${RTL}/ternc_requant.sv; chparam ${params} ${top}; synth_xilinx -top ${top} -family xc7; tee -q -o ${stat} stat`;
+  const r = spawnSync("yosys", ["-q", "-p", script], { cwd: work, encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`yosys failed on ${top}: ${r.stderr}`);
+  const cells: Record<string, number> = {};
+  const text = readFileSync(stat, "utf8");
+  // The last block is the whole design.
+  const last = text.slice(text.lastIndexOf("Number of cells:"));
+  for (const m of last.matchAll(/^\s+(\S+)\s+(\d+)$/gm)) cells[m[1]!] = (cells[m[1]!] ?? 0) + Number(m[2]);
+  return cells;
+}
+
+const luts = (c: Record<string, number>): number => Object.entries(c).filter(([k]) => /^LUT\d$/.test(k)).reduce((s, [, v]) => s + v, 0);
+
+const work = mkdtempSync(join(tmpdir(), "ternc-bench-verilog-"));
+try {
+  const date = new Date().toISOString().slice(0, 10);
+  const tools = [version("yosys", ["-V"]), version("iverilog", ["-V"]), version("verilator", ["--version"])].join("; ");
+  const rows: string[] = [];
+  const unit = (name: string, top: string, params: string, lanes: number, note: string): void => {
+    const t0 = performance.now();
+    const c = synthesize(top, params, work);
+    const l = luts(c);
+    rows.push(`| ${name} | ${l} | ${lanes ? (l / lanes).toFixed(1) : "-"} | ${c.CARRY4 ?? 0} | ${(c.MUXF7 ?? 0) + (c.MUXF8 ?? 0)} | ${(c.FDRE ?? 0) + (c.FDSE ?? 0)} | ${c.RAMB36E1 ?? 0} / ${c.RAMB18E1 ?? 0} | ${c.DSP48E1 ?? 0} | ${note} |`);
+    console.error(`${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  };
+  unit(`ternc_lane, S = ${LANES}`, "ternc_lane", `-set S ${LANES} -set OUT_W ${accumulatorBits(LANES)}`, LANES, "select/negate (XOR, AND) into a tree of carry-chain adders, combinational");
+  // Random codes (00, 01, 11) for the unit's weight memory: 64 row folds x 4 input folds of 4 x 64 two-bit codes.
+  const rng = new Rng(1);
+  const word = (): string => Array.from({ length: 128 }, () => rng.pick(["0", "1", "3", "4", "5", "7", "c", "d", "f"])).join("");
+  writeFileSync(join(work, "w.hex"), `${Array.from({ length: 64 * 4 }, word).join("\n")}\n`);
+  unit("ternc_mvu 256 x 256, P = 4, S = 64", "ternc_mvu", `-set K 256 -set N 256 -set P 4 -set S 64 -set ACC_W ${accumulatorBits(256)} -set WFILE "w.hex"`, 256, "four lanes, weight memory, activation buffer, accumulators, control");
+  unit("ternc_requant", "ternc_requant", `-set ACC_W ${accumulatorBits(256)} -set Q_W ${accumulatorBits(256) + 17}`, 0, "outside the ternary datapath: one multiplier");
+
+  // The example model: compiled, built for verilator, four prompt tokens and eight decode steps simulated.
+  const example = join(ROOT, "examples/tiny-bitnet.gguf");
+  const out = join(work, "tiny");
+  const target = getTarget("verilog");
+  const compiled = compileModel(example, out, { target: "verilog", options: { simulator: "verilator" } });
+  target.build!(out, compiled.options, "release");
+  const prompt = [4, 8, 15, 16];
+  const run = target.runModel(out, { tokens: prompt, maxTokens: 9 }, compiled.options);
+  const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+  const tokens = prompt.length + run.generated.length - 1;
+  const simulated = Number(run.facts.simulatedCycles) / tokens;
+  const m = report.model;
+  const b = report["bitnet-b1.58-2B-4T"];
+  const folds = [...new Set(report.layers.map((l: { rows: number; lanes: number }) => `${l.rows}x${l.lanes}`))].join(", ");
+
+  console.log(
+    [
+      `Verilog backend, ${date}; ${tools}; synthesis: yosys synth_xilinx -family xc7 (LUTs counted as LUT1-LUT6; MUXF7/F8 are slice muxes, not LUTs)`,
+      "",
+      "| unit | LUTs | LUTs per lane | CARRY4 | MUXF7/8 | FFs | BRAM36 / 18 | DSP48 | what it is |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      ...rows,
+      "",
+      `Example model (${report.layers.length} ternary products, folding P x S: ${folds}), simulated in verilator; projections at ${report.clockMhz} MHz and ${report.memGbps} GB/s (report.json):`,
+      "",
+      "| model | cycles per token, simulated | cycle model | weights per token | weight bytes per token | tokens/s, weights on chip | tokens/s, weights streamed | share of the memory bound |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- |",
+      `| examples/tiny-bitnet.gguf | ${simulated.toFixed(0)} | ${m.cyclesPerToken} | ${m.weightsPerToken} | ${m.weightBytesPerToken} | ${m.tokensPerSecondOnChip.toFixed(0)} | ${m.tokensPerSecondStreamed.toFixed(0)} | ${(m.shareOfMemoryBound * 100).toFixed(0)}% |`,
+      `| bitnet-b1.58-2B-4T shape, ${b.weightsPerCycle} weights a cycle | - | ${b.cyclesPerToken} | ${b.weightsPerToken} | ${b.weightBytesPerToken} | ${b.tokensPerSecondOnChip.toFixed(1)} | ${b.tokensPerSecondStreamed.toFixed(1)} | ${(b.shareOfMemoryBound * 100).toFixed(0)}% |`,
+    ].join("\n"),
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
