@@ -8,7 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { accumulatorBits } from "../backends/verilog/fold.js";
-import { compileModel } from "../src/targets/compile.js";
+import { type ConstDecl, constTensor, loadTir, type Tensor } from "../ir/index.js";
+import { resolveOptions } from "../backends/common/index.js";
+import { compileModel, emitToFolder } from "../src/targets/compile.js";
+import { lowerForTarget } from "../src/targets/lower.js";
 import { Rng } from "../src/util/random.js";
 import { getTarget } from "../src/targets/registry.js";
 
@@ -21,10 +24,10 @@ function version(cmd: string, args: string[]): string {
   return (r.stdout || r.stderr || "missing").trim().split("\n")[0]!;
 }
 
-/** Cell counts of `top` (with `params`) after yosys' synth_xilinx for the 7 series. */
-function synthesize(top: string, params: string, work: string): Record<string, number> {
+/** Cell counts of `top` (with `params`, when given) from `files` after yosys' synth_xilinx for the 7 series. */
+function synthesize(top: string, params: string, work: string, files = ["ternc_lane.sv", "ternc_lane_pair.sv", "ternc_lane_add.sv", "ternc_mvu.sv", "ternc_requant.sv"].map((f) => join(RTL, f))): Record<string, number> {
   const stat = join(work, `${top}.stat`);
-  const script = `read_verilog -sv ${RTL}/ternc_lane.sv ${RTL}/ternc_lane_pair.sv ${RTL}/ternc_lane_add.sv ${RTL}/ternc_mvu.sv ${RTL}/ternc_requant.sv; chparam ${params} ${top}; synth_xilinx -top ${top} -family xc7; tee -q -o ${stat} stat`;
+  const script = `read_verilog -sv ${files.join(" ")}; ${params ? `chparam ${params} ${top}; ` : ""}synth_xilinx -top ${top} -family xc7; tee -q -o ${stat} stat`;
   const r = spawnSync("yosys", ["-q", "-p", script], { cwd: work, encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`yosys failed on ${top}: ${r.stderr}`);
   const cells: Record<string, number> = {};
@@ -42,11 +45,20 @@ try {
   const date = new Date().toISOString().slice(0, 10);
   const tools = [version("yosys", ["-V"]), version("iverilog", ["-V"]), version("verilator", ["--version"])].join("; ");
   const rows: string[] = [];
+  const target = getTarget("verilog");
+  const row = (name: string, c: Record<string, number>, lanes: number, note: string): void => {
+    const l = luts(c);
+    rows.push(`| ${name} | ${l} | ${lanes ? (l / lanes).toFixed(1) : "-"} | ${c.CARRY4 ?? 0} | ${(c.MUXF7 ?? 0) + (c.MUXF8 ?? 0)} | ${(c.FDRE ?? 0) + (c.FDSE ?? 0)} | ${c.RAMB36E1 ?? 0} / ${c.RAMB18E1 ?? 0} | ${c.DSP48E1 ?? 0} | ${note} |`);
+  };
+  const synthesizeFiles = (name: string, files: string[], cwd: string, lanes: number, note: string): void => {
+    const t0 = performance.now();
+    row(name, synthesize("ternc_top", "", cwd, files), lanes, note);
+    console.error(`${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  };
   const unit = (name: string, top: string, params: string, lanes: number, note: string): void => {
     const t0 = performance.now();
     const c = synthesize(top, params, work);
-    const l = luts(c);
-    rows.push(`| ${name} | ${l} | ${lanes ? (l / lanes).toFixed(1) : "-"} | ${c.CARRY4 ?? 0} | ${(c.MUXF7 ?? 0) + (c.MUXF8 ?? 0)} | ${(c.FDRE ?? 0) + (c.FDSE ?? 0)} | ${c.RAMB36E1 ?? 0} / ${c.RAMB18E1 ?? 0} | ${c.DSP48E1 ?? 0} | ${note} |`);
+    row(name, c, lanes, note);
     console.error(`${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   };
   unit(`ternc_lane, S = ${LANES}`, "ternc_lane", `-set S ${LANES} -set OUT_W ${accumulatorBits(LANES)}`, LANES, "select/negate (XOR, AND) into a tree of carry-chain adders, combinational");
@@ -55,12 +67,30 @@ try {
   const word = (): string => Array.from({ length: 128 }, () => rng.pick(["0", "1", "3", "4", "5", "7", "c", "d", "f"])).join("");
   writeFileSync(join(work, "w.hex"), `${Array.from({ length: 64 * 4 }, word).join("\n")}\n`);
   unit("ternc_mvu 256 x 256, P = 4, S = 64", "ternc_mvu", `-set K 256 -set N 256 -set P 4 -set S 64 -set ACC_W ${accumulatorBits(256)} -set WFILE "w.hex"`, 256, "four lanes, weight memory, activation buffer, accumulators, control");
+  // One 64 x 64 layer (a third of the weights 0), as a streaming unit and hardwired: the whole generated top of each.
+  const layerDir = join(work, "layer");
+  const k = 64;
+  const trits = Array.from({ length: k }, () => JSON.stringify(Array.from({ length: k }, () => rng.pick(["+", "-", "0"])).join("")));
+  const tir = join(work, "layer.tir");
+  writeFileSync(tir, `graph @layer {\n  input %x : i8[T, ${k}]\n  const %w : ternary[${k}, ${k}] = trits<${trits.join(", ")}>\n  %acc = ternary_matmul(%x, %w)\n  output %acc\n}\n`);
+  for (const [name, options] of [["streaming", {}], ["hardwired", { hardwireBelow: k * k + 1 }]] as const) {
+    const out = join(layerDir, name);
+    // A plain graph (not a model): lowered and emitted as validate does with one.
+    const graph = loadTir(readFileSync(tir, "utf8"), tir);
+    const loadConst = (c: ConstDecl): Tensor => constTensor(c, undefined);
+    const resolved = resolveOptions(target, options);
+    const lowered = lowerForTarget(graph, target, resolved, loadConst);
+    emitToFolder(graph, out, { target, options: resolved, loadConst, lowered, source: tir, sourceHash: "-", defaultContext: 1 });
+    const rtl = readFileSync(join(out, "Makefile"), "utf8").match(/^RTL = (.*)$/m)![1]!.split(" ").map((f) => join(out, f));
+    const layer = JSON.parse(readFileSync(join(out, "report.json"), "utf8")).layers[0];
+    const how = name === "hardwired" ? `${layer.adders} adders (shared sums once), ${layer.depth} levels` : `${layer.rows} x ${layer.lanes} folding, weights in memory`;
+    synthesizeFiles(`${k} x ${k} layer, ${name} (ternc_top)`, rtl, out, k * k, `${how}; ${layer.cyclesPerToken} cycles a token`);
+  }
   unit("ternc_requant", "ternc_requant", `-set ACC_W ${accumulatorBits(256)} -set Q_W ${accumulatorBits(256) + 17}`, 0, "outside the ternary datapath: one multiplier");
 
   // The example model: compiled, built for verilator, four prompt tokens and eight decode steps simulated.
   const example = join(ROOT, "examples/tiny-bitnet.gguf");
   const out = join(work, "tiny");
-  const target = getTarget("verilog");
   const compiled = compileModel(example, out, { target: "verilog", options: { simulator: "verilator" } });
   target.build!(out, compiled.options, "release");
   const prompt = [4, 8, 15, 16];
@@ -76,7 +106,7 @@ try {
     [
       `Verilog backend, ${date}; ${tools}; synthesis: yosys synth_xilinx -family xc7 (LUTs counted as LUT1-LUT6; MUXF7/F8 are slice muxes, not LUTs)`,
       "",
-      "| unit | LUTs | LUTs per lane | CARRY4 | MUXF7/8 | FFs | BRAM36 / 18 | DSP48 | what it is |",
+      "| unit | LUTs | LUTs per lane (per weight for a layer) | CARRY4 | MUXF7/8 | FFs | BRAM36 / 18 | DSP48 | what it is |",
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
       ...rows,
       "",

@@ -10,7 +10,8 @@ import { BlobPlan, type EmitContext, type EmitResult, writeBlob } from "../commo
 import { requantHex, rtlLayers, weightHex } from "./layers.js";
 import { verilogOptions } from "./options.js";
 import { verilogReport } from "./report.js";
-import { generatedLine, makefileSource, perRowRequant, requantFile, testbenchSource, topSource, weightFile } from "./rtl.js";
+import { hardwiredSource } from "./hardwired.js";
+import { generatedLine, hardwiredFile, makefileSource, perRowRequant, requantFile, testbenchSource, topSource, weightFile } from "./rtl.js";
 
 export const HOST_GRAPH_FILE = "host.tir";
 export const HOST_WEIGHTS_FILE = "weights.bin";
@@ -32,6 +33,7 @@ export interface LayerFacts {
   result: string;
   requant?: string;
   fracBits?: number;
+  kind: "mvu" | "hardwired";
   k: number;
   n: number;
   rows: number;
@@ -55,11 +57,12 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
     for (const f of RTL_FILES) put(`rtl/${f}`, readFileSync(join(src, f)));
     put(TOP_FILE, topSource(layers, ctx.banner));
     put(TESTBENCH_FILE, testbenchSource(layers, ctx.banner));
-    put("Makefile", makefileSource(ctx.banner));
+    put("Makefile", makefileSource(ctx.banner, layers));
   }
   const consts = new Map(graph.consts().map((c) => [c.name, c]));
   for (const l of layers) {
-    put(weightFile(l), weightHex(l, ctx.loadConst(consts.get(l.weight)!)));
+    if (l.kind === "hardwired") put(hardwiredFile(l), hardwiredSource(l, l.net!, generatedLine(ctx.banner)));
+    else put(weightFile(l), weightHex(l, ctx.loadConst(consts.get(l.weight)!)));
     if (perRowRequant(l)) put(requantFile(l), requantHex(l));
   }
 
@@ -75,6 +78,7 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
   const facts: LayerFacts[] = layers.map((l) => ({
     result: l.result,
     ...(l.requant ? { requant: l.requant.result, fracBits: l.requant.fracBits } : {}),
+    kind: l.kind,
     k: l.k,
     n: l.n,
     rows: l.fold.rows,
@@ -83,7 +87,7 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
   }));
   const kernels: Record<string, string> = {};
   for (const l of layers) {
-    kernels[l.result] = `rtl ${l.fold.rows}x${l.fold.lanes}`;
+    kernels[l.result] = l.kind === "hardwired" ? "rtl hardwired" : `rtl ${l.fold.rows}x${l.fold.lanes}`;
     if (l.requant) kernels[l.requant.result] = "rtl requant";
   }
   const model = report.model as Record<string, number>;

@@ -92,7 +92,7 @@ class Cosim {
 
   /** interpret()'s hook: the core's ops, or undefined for the interpreter's. */
   evaluate = (node: OpNode, operands: readonly Tensor[]): Tensor[] | undefined => {
-    if (node.op === "ternary_matmul_packed") {
+    if (node.op === "ternary_matmul_packed" || node.op === "addsub_network") {
       const layer = this.layers.get(node.results[0]!);
       return layer ? [this.product(layer.index, layer.facts, operands[0]!)] : undefined;
     }

@@ -29,6 +29,14 @@ export function cyclesPerToken(k: number, n: number, f: Folding): number {
 }
 
 /**
+ * Cycles a hardwired layer (hardwired.ts) takes for one token: the command, KF beats of activations, `depth` cycles
+ * for the registered adders to settle, NF beats of results.
+ */
+export function hardwiredCyclesPerToken(k: number, n: number, f: Folding, depth: number): number {
+  return 1 + foldsOf(k, f.lanes) + depth + foldsOf(n, f.rows);
+}
+
+/**
  * The folding of a k-input, n-output product: the user's `rows`/`lanes` where given; otherwise, of the foldings
  * that put `weightsPerCycle` weights in each cycle (with the given one of the two), the one with the fewest cycles
  * per token (least padding), the wider lane on ties (one adder tree serves more weights).

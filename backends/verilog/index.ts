@@ -1,15 +1,19 @@
 // The Verilog target: synthesizable RTL for the ternary products (a multiplier-free core per product, with its
 // fixed-point dequant), simulated with iverilog or verilator under ternc's interpreter as the host.
-import { type PipelineEntry, type Target, ternaryPipeline } from "../common/index.js";
+import { type PipelineEntry, type Target, type TargetOptions, ternaryPipeline } from "../common/index.js";
 import { emitVerilog } from "./artifacts.js";
 import { isBuiltVerilog, layersOf, runGraphVerilog, runModelVerilog, simulatorFor } from "./cosim.js";
 import { VERILOG_OP_RULES } from "./ops.js";
 import { VERILOG_OPTIONS, verilogOptions } from "./options.js";
 import { buildSimulator } from "./sim.js";
 
-/** The integer pipeline: weight scales as fixed-point multipliers and shifts, every product in 2-bit codes. */
-function pipeline(): PipelineEntry[] {
-  return ternaryPipeline({ form: "i2" }, [], { integer: "true" });
+/**
+ * The integer pipeline: weight scales as fixed-point multipliers and shifts, every product in 2-bit codes, or, below
+ * --hardwire-below weights, an add/sub network.
+ */
+function pipeline(options: TargetOptions): PipelineEntry[] {
+  const below = verilogOptions(options).hardwireBelow;
+  return ternaryPipeline({ form: "i2", ...(below ? { addsubBelow: String(below) } : {}) }, [], { integer: "true" });
 }
 
 export const verilogTarget: Target = {

@@ -1,7 +1,8 @@
 // The layers the generated hardware computes: every ternary product of the lowered graph, with its folding, its
 // accumulator width and, where its only user is a fixed-point dequant with constant scales, that requant stage.
 import { type ConstDecl, type Graph, type OpNode, type Tensor, TernaryArray, withDefaults, getOp } from "../../ir/index.js";
-import { accumulatorBits, chooseFolding, cyclesPerToken, type Folding } from "./fold.js";
+import { accumulatorBits, chooseFolding, cyclesPerToken, type Folding, hardwiredCyclesPerToken } from "./fold.js";
+import { dagShape } from "./hardwired.js";
 
 /** dequant_fixed's integer part in hardware: per output row (or one for all) a multiplier and a right shift d. */
 export interface Requant {
@@ -15,8 +16,17 @@ export interface Requant {
   qBits: number;
 }
 
+/** A hardwired layer's add/sub network (addsub_network's program and outputs). */
+export interface HardwiredNet {
+  program: Int32Array;
+  outputs: Int32Array;
+}
+
 export interface RtlLayer {
   index: number;
+  /** A folded unit streaming its weights from memory, or a hardwired network of adders. */
+  kind: "mvu" | "hardwired";
+  net?: HardwiredNet;
   /** The product's result (its accumulators). */
   result: string;
   weight: string;
@@ -31,11 +41,17 @@ export interface RtlLayer {
 /** Largest |d| the requant stage takes; a scale needing more stays with the host. */
 const MAX_SHIFT = 24;
 
-const isProduct = (n: OpNode): boolean => n.op === "ternary_matmul_packed";
+const isProduct = (n: OpNode): boolean => n.op === "ternary_matmul_packed" || n.op === "addsub_network";
 
 /** Why the core cannot compute this product, if it cannot. */
 export function productProblem(node: OpNode, graph: Graph): string | undefined {
   const x = graph.typeOf(node.operands[0]!);
+  if (node.op === "addsub_network") {
+    if (x?.dtype !== "i8") return "the hardwired network takes int8 activations";
+    if ([1, 2].some((i) => graph.definition(node.operands[i]!)?.entity.kind !== "const")) return "a hardwired network's program and outputs must be constants";
+    if (typeof x.shape[1] !== "number") return "the hardwired network needs static shapes";
+    return undefined;
+  }
   const w = graph.definition(node.operands[1]!)?.entity;
   if (x?.dtype !== "i8") return "the ternary core takes int8 activations (compile without --act-quant none)";
   if (w?.kind !== "const" || w.type.dtype !== "ternary") return "the ternary core reads its weights from constants it holds (a ternary constant)";
@@ -64,12 +80,20 @@ export function rtlLayers(graph: Graph, loadConst: (c: ConstDecl) => Tensor, giv
   const layers: RtlLayer[] = [];
   for (const node of graph.topologicalOrder() ?? graph.ops()) {
     if (!isProduct(node)) continue;
-    const w = graph.definition(node.operands[1]!)!.entity as ConstDecl;
-    const [n, k] = w.type.shape as [number, number];
+    const k = graph.typeOf(node.operands[0]!)!.shape[1] as number;
+    const n = node.resultTypes[0]!.shape[1] as number;
     const fold = chooseFolding(k, n, given);
     const accBits = accumulatorBits(k);
     const requant = requantOf(graph, node, accBits, loadConst);
-    layers.push({ index: layers.length, result: node.results[0]!, weight: w.name, k, n, fold, accBits, cyclesPerToken: cyclesPerToken(k, n, fold), ...(requant ? { requant } : {}) });
+    const common = { index: layers.length, result: node.results[0]!, k, n, fold, accBits, ...(requant ? { requant } : {}) };
+    if (node.op === "addsub_network") {
+      const [program, outputs] = [1, 2].map((i) => loadConst(graph.definition(node.operands[i]!)!.entity as ConstDecl).data as Int32Array) as [Int32Array, Int32Array];
+      const net = { program, outputs };
+      layers.push({ ...common, kind: "hardwired", net, weight: node.operands[1]!, cyclesPerToken: hardwiredCyclesPerToken(k, n, fold, dagShape(k, net).depth) });
+    } else {
+      const w = graph.definition(node.operands[1]!)!.entity as ConstDecl;
+      layers.push({ ...common, kind: "mvu", weight: w.name, cyclesPerToken: cyclesPerToken(k, n, fold) });
+    }
   }
   return layers;
 }

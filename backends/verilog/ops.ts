@@ -8,6 +8,7 @@ const HOST_OPS = ["embedding", "rmsnorm", "softmax", "act_quant", "dequant", "sl
 
 const CORE: Record<string, OpRule> = {
   ternary_matmul_packed: { note: "RTL: ternc_mvu, P rows x S lanes a cycle, XOR/AND select-negate lanes and adders (no multiplier)", check: productProblem },
+  addsub_network: { note: "RTL: a hardwired network of registered adders, shared sums once (--hardwire-below)", check: productProblem },
   dequant_fixed: { note: "RTL: ternc_requant after a product it alone reads (multiplier + round-half-even shift); else host" },
 };
 

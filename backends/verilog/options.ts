@@ -9,6 +9,7 @@ export type SimulatorChoice = Simulator | "auto";
 export const VERILOG_OPTIONS: readonly TargetOptionSpec[] = [
   { name: "rows", flag: "--rows <n>", kind: "count", step: "compile", description: `output rows every ternary product computes per cycle (P, at most ${MAX_FOLD}; default: the cost model's choice per layer)` },
   { name: "lanes", flag: "--lanes <n>", kind: "count", step: "compile", description: `inputs every row takes per cycle (S, at most ${MAX_FOLD}; default: the cost model's choice per layer)` },
+  { name: "hardwireBelow", flag: "--hardwire-below <weights>", kind: "count", step: "compile", description: "products with fewer weights than this become hardwired adder networks (constant weights, shared sums computed once) instead of folded units" },
   { name: "clockMhz", flag: "--clock-mhz <mhz>", kind: "number", default: 200, step: "compile", description: "clock for the tokens/s projected in report.json" },
   { name: "memGbps", flag: "--mem-gbps <gbps>", kind: "number", default: 19.2, step: "compile", description: "memory bandwidth the weights stream at, for report.json (19.2: one DDR4-2400 channel)" },
   { name: "simulator", flag: "--simulator <tool>", kind: "choice", choices: ["auto", ...SIMULATORS], default: "auto", step: "build", description: "simulator that runs the core: iverilog (builds at once, simulates ~250k weights a second), verilator (builds in ~15 s, simulates 100x faster), or auto: iverilog for cores of up to 100k weights a token" },
@@ -17,6 +18,7 @@ export const VERILOG_OPTIONS: readonly TargetOptionSpec[] = [
 export interface VerilogOptions {
   rows?: number;
   lanes?: number;
+  hardwireBelow?: number;
   clockMhz: number;
   memGbps: number;
   simulator: SimulatorChoice;
@@ -30,6 +32,7 @@ export function verilogOptions(o: TargetOptions): VerilogOptions {
   return {
     rows: o.rows as number | undefined,
     lanes: o.lanes as number | undefined,
+    hardwireBelow: o.hardwireBelow as number | undefined,
     clockMhz: (o.clockMhz as number | undefined) ?? 200,
     memGbps: (o.memGbps as number | undefined) ?? 19.2,
     simulator: (o.simulator ?? "auto") as SimulatorChoice,

@@ -3,6 +3,7 @@
 // bandwidth; and the same projection for the bitnet-b1.58-2B-4T shape, folded to keep up with that memory.
 import { BITNET_2B4T_DIMS, ternaryProductShapes } from "../../ir/index.js";
 import { chooseFolding, cyclesPerToken, DEFAULT_WEIGHTS_PER_CYCLE, type Folding } from "./fold.js";
+import { dagShape } from "./hardwired.js";
 import type { RtlLayer } from "./layers.js";
 
 export interface ProjectionOptions {
@@ -20,8 +21,8 @@ interface Product {
 }
 
 /** Cycles, bytes and tokens/s of one token through `products`, one after another on the core. */
-function projection(products: readonly Product[], o: ProjectionOptions): Record<string, number> {
-  const cycles = products.reduce((s, p) => s + cyclesPerToken(p.k, p.n, p.fold), 0);
+function projection(products: ReadonlyArray<Product & { cyclesPerToken?: number }>, o: ProjectionOptions): Record<string, number> {
+  const cycles = products.reduce((s, p) => s + (p.cyclesPerToken ?? cyclesPerToken(p.k, p.n, p.fold)), 0);
   const weights = products.reduce((s, p) => s + p.n * p.k, 0);
   const bytes = (weights * BITS_PER_WEIGHT) / 8;
   const computeTps = (o.clockMhz * 1e6) / cycles;
@@ -53,6 +54,8 @@ export function verilogReport(layers: readonly RtlLayer[], o: ProjectionOptions)
     multipliersInTernaryDatapath: 0,
     layers: layers.map((l) => ({
       layer: l.index,
+      kind: l.kind,
+      ...(l.net ? { adders: dagShape(l.k, l.net).adders, depth: dagShape(l.k, l.net).depth } : {}),
       result: l.result,
       weight: l.weight,
       outputs: l.n,
@@ -61,10 +64,10 @@ export function verilogReport(layers: readonly RtlLayer[], o: ProjectionOptions)
       lanes: l.fold.lanes,
       accumulatorBits: l.accBits,
       cyclesPerToken: l.cyclesPerToken,
-      weightMemoryBits: Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes) * 2 * l.fold.rows * l.fold.lanes,
+      weightMemoryBits: l.kind === "hardwired" ? 0 : Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes) * 2 * l.fold.rows * l.fold.lanes,
       requant: l.requant ? (l.requant.mult.length > 1 || l.requant.d.length > 1 ? "per row" : "one scale") : "host",
     })),
-    model: projection(layers.map((l) => ({ n: l.n, k: l.k, fold: l.fold })), o),
+    model: projection(layers, o),
     "bitnet-b1.58-2B-4T": twoB4T(o),
   };
 }

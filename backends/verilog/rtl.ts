@@ -1,5 +1,6 @@
 // The generated sources: ternc_top.sv (one ternc_mvu per product behind a command port, with its requant stage) and
 // tb_ternc.sv (a clocked testbench that serves products to a host: commands in, accumulators and cycles out).
+import { hardwiredModule } from "./hardwired.js";
 import type { RtlLayer } from "./layers.js";
 
 /** Width of each accumulator and each requantized value on the top's result bus. */
@@ -41,12 +42,14 @@ function layerInstance(l: RtlLayer, s: TopShape): string[] {
   const nf = Math.ceil(l.n / P);
   const id = `l${l.index}`;
   const lines = [
-    `  // layer ${l.index}: %${l.result} = ternary product of %${l.weight} [${l.n} x ${l.k}], ${P} rows x ${S} lanes, ${l.cyclesPerToken} cycles per token`,
+    `  // layer ${l.index}: %${l.result} = ternary product of %${l.weight} [${l.n} x ${l.k}], ${l.kind === "hardwired" ? "hardwired" : `${P} rows x ${S} lanes`}, ${l.cyclesPerToken} cycles per token`,
     `  logic ${id}_x_ready, ${id}_y_valid;`,
     `  logic [${l.accBits * P - 1}:0] ${id}_y;`,
     `  logic [${ACC_OUT_BITS * s.maxRows - 1}:0] ${id}_acc;`,
     `  logic [${Q_OUT_BITS * s.maxRows - 1}:0] ${id}_q;`,
-    `  ternc_mvu #(.K(${l.k}), .N(${l.n}), .P(${P}), .S(${S}), .ACC_W(${l.accBits}), .WFILE("${weightFile(l)}")) u_${id} (`,
+    l.kind === "hardwired"
+      ? `  ${hardwiredModule(l)} u_${id} (`
+      : `  ternc_mvu #(.K(${l.k}), .N(${l.n}), .P(${P}), .S(${S}), .ACC_W(${l.accBits}), .WFILE("${weightFile(l)}")) u_${id} (`,
     `    .clk, .rst, .x_valid(x_valid && busy && sel == ${s.layerBits}'d${l.index}), .x_data(x_data[${8 * S - 1}:0]), .x_ready(${id}_x_ready),`,
     `    .y_valid(${id}_y_valid), .y_data(${id}_y), .y_ready(y_ready && busy && sel == ${s.layerBits}'d${l.index}));`,
   ];
@@ -268,11 +271,15 @@ export function testbenchSource(layers: readonly RtlLayer[], banner: string): st
   ].join("\n");
 }
 
+/** The file of a hardwired layer's module. */
+export const hardwiredFile = (l: RtlLayer): string => `rtl/${hardwiredModule(l)}.sv`;
+
 /** The Makefile: `make iverilog`, `make verilator` (each builds the testbench simulator), `make lint`. */
-export function makefileSource(banner: string): string {
+export function makefileSource(banner: string, layers: readonly RtlLayer[]): string {
+  const hardwired = layers.filter((l) => l.kind === "hardwired").map(hardwiredFile);
   return [
     generatedLine(banner, "#"),
-    "RTL = rtl/ternc_lane.sv rtl/ternc_lane_pair.sv rtl/ternc_lane_add.sv rtl/ternc_mvu.sv rtl/ternc_requant.sv rtl/ternc_top.sv",
+    `RTL = rtl/ternc_lane.sv rtl/ternc_lane_pair.sv rtl/ternc_lane_add.sv rtl/ternc_mvu.sv rtl/ternc_requant.sv ${[...hardwired, "rtl/ternc_top.sv"].join(" ")}`,
     "TB = tb/tb_ternc.sv",
     "",
     ".PHONY: all iverilog verilator lint",

@@ -65,7 +65,7 @@ export function lutTableAdditions(g: number): number {
 export const COST_MODELS = ["additions", "cpu"] as const;
 export type CostModel = (typeof COST_MODELS)[number];
 
-function lowerOne(graph: Graph, node: OpNode, ctx: PassContext, form: LoweringForm, g: number, cost: CostModel): string {
+function lowerOne(graph: Graph, node: OpNode, ctx: PassContext, form: LoweringForm, g: number, cost: CostModel, addsubBelow: number): string {
   const [x, w] = node.operands as [string, string];
   const wDecl = graph.definition(w)?.entity;
   const xType = graph.typeOf(x)!;
@@ -76,7 +76,9 @@ function lowerOne(graph: Graph, node: OpNode, ctx: PassContext, form: LoweringFo
   let counts: ReturnType<typeof additionCounts> | undefined;
   const countsOf = (wt: TernaryArray): ReturnType<typeof additionCounts> => (counts ??= additionCounts(wt, n, k, g));
   let chosen = form;
-  if (form === "auto") {
+  // A small constant layer with int8 activations becomes a network whatever the form (a hardwired layer in RTL).
+  if (n * k < addsubBelow && integer && weight) chosen = "addsub";
+  else if (form === "auto") {
     if (!integer || !weight) chosen = "i2";
     else if (n * k <= ADDSUB_MAX_WEIGHTS) chosen = "addsub";
     else if (cost === "cpu") {
@@ -126,8 +128,10 @@ function run(graph: Graph, ctx: PassContext): boolean {
   if (!Number.isInteger(g) || g < 1 || g > MAX_LUT_GROUP) throw new UserError(`lower-ternary-matmul: group '${ctx.options.group}' must be 1 to ${MAX_LUT_GROUP}`);
   const cost = (ctx.options.cost ?? "additions") as CostModel;
   if (!COST_MODELS.includes(cost)) throw new UserError(`lower-ternary-matmul: cost '${cost}' is not one of ${COST_MODELS.join(", ")}`);
+  const addsubBelow = Number(ctx.options.addsubBelow ?? 0);
+  if (!Number.isInteger(addsubBelow) || addsubBelow < 0) throw new UserError(`lower-ternary-matmul: addsubBelow '${ctx.options.addsubBelow}' must be a whole number of weights`);
   const nodes = graph.ops().filter((n) => n.op === "ternary_matmul");
-  for (const node of nodes) lowerOne(graph, node, ctx, form, g, cost);
+  for (const node of nodes) lowerOne(graph, node, ctx, form, g, cost, addsubBelow);
   return nodes.length > 0;
 }
 
@@ -145,6 +149,7 @@ export const lowerTernaryMatmulPass: Pass = {
     form: "auto | i2 | tq1 | lut | addsub (default auto)",
     group: "activations per lookup-table group, 1 to 8 (default 4)",
     cost: "additions | cpu: what form=auto minimizes, additions per token (default) or estimated SIMD CPU cycles (cpuCycles)",
+    addsubBelow: "layers of fewer weights than this (int8 activations, constant weights) become add/sub networks whatever the form (default 0: none)",
   },
   run,
 };

@@ -55,6 +55,20 @@ describe("the Verilog core in plain graphs", () => {
     expect(r.targetChecks).toEqual([expect.objectContaining({ what: "cycles", ok: true })]);
   });
 
+  it.each([
+    ["per-row scales", 23, 9, true],
+    ["one scale, a single output row", 30, 1, false],
+  ] as const)("hardwired (--hardwire-below): the add/sub network as registered adders, %s", (_, k, n, perRow) => {
+    const rng = new Rng(k * 7 + n);
+    const g = loadTir(productGraph(rng, k, n, perRow).replace('ternary_matmul_packed(%x, %w) {format = "i2"}', "ternary_matmul(%x, %w)"));
+    const pipeline = [{ pass: "lower-ternary-matmul", options: { form: "i2", addsubBelow: "100000" } }, { pass: "plan-memory" }];
+    const r = validateGraph(g, inputs(rng, 3, k), { target: "verilog", loadConst, source: "hardwired.tir", pipeline });
+    expect(r.firstMismatch).toBeUndefined();
+    expect(r.ok).toBe(true);
+    expect(r.kernels).toEqual({ acc: "rtl hardwired", y: "rtl requant" });
+    expect(r.targetChecks).toEqual([expect.objectContaining({ what: "cycles", ok: true })]);
+  });
+
   it("a product that is also a graph output keeps its dequant on the host", () => {
     const rng = new Rng(5);
     const g = loadTir(productGraph(rng, 20, 6, true, true));

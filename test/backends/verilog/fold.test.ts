@@ -28,7 +28,7 @@ describe("folding and cycles", () => {
 describe("report.json", () => {
   it("projects the 2B-4T shape at >= 90% of what the memory allows, and the compiled layers from their cycles", () => {
     const r = verilogReport(
-      [{ index: 0, result: "acc", weight: "w", k: 256, n: 256, fold: { rows: 1, lanes: 64 }, accBits: 17, cyclesPerToken: 1032 }],
+      [{ index: 0, kind: "mvu", result: "acc", weight: "w", k: 256, n: 256, fold: { rows: 1, lanes: 64 }, accBits: 17, cyclesPerToken: 1032 }],
       { clockMhz: 200, memGbps: 19.2 },
     );
     const model = r.model as Record<string, number>;
