@@ -40,6 +40,8 @@ export interface RtlLayer {
 
 /** Largest |d| the requant stage takes; a scale needing more stays with the host. */
 const MAX_SHIFT = 24;
+/** Widest requantized value the core hands the host (exact in a double). */
+const MAX_Q_BITS = 53;
 
 const isProduct = (n: OpNode): boolean => n.op === "ternary_matmul_packed" || n.op === "addsub_network";
 
@@ -64,14 +66,17 @@ function requantOf(graph: Graph, node: OpNode, accBits: number, loadConst: (c: C
   const users = graph.users(node.results[0]!);
   if (users.length !== 1 || users[0]!.op !== "dequant_fixed" || graph.outputs.some((o) => o.name === node.results[0])) return undefined;
   const dq = users[0]!;
+  if (dq.operands[0] !== node.results[0]) return undefined;
   const [mult, shift] = [1, 2].map((i) => graph.definition(dq.operands[i]!)?.entity);
   if (mult?.kind !== "const" || shift?.kind !== "const") return undefined;
   const fracBits = withDefaults(getOp("dequant_fixed")!, dq.attrs).frac_bits as number;
   const m = Array.from(loadConst(mult).data as Int32Array);
   const d = Array.from(loadConst(shift).data as Int32Array, (s) => s - fracBits);
   if (m.some((v) => v < 0 || v >= 1 << 15) || d.some((v) => Math.abs(v) > MAX_SHIFT)) return undefined;
-  // acc * mult needs accBits + 16 bits; a left shift adds up to max(-d); the rounding bias one more.
+  // acc * mult needs accBits + 16 bits; a left shift adds up to max(-d); the rounding bias one more. The host reads q
+  // as a double: beyond 53 bits the requant stays with the host.
   const qBits = accBits + 17 + Math.max(0, ...d.map((v) => -v));
+  if (qBits > MAX_Q_BITS) return undefined;
   return { result: dq.results[0]!, fracBits, mult: m, d, qBits };
 }
 

@@ -69,6 +69,14 @@ describe("the Verilog core in plain graphs", () => {
     expect(r.targetChecks).toEqual([expect.objectContaining({ what: "cycles", ok: true })]);
   });
 
+  it("a scale whose requantized value would not fit 53 bits keeps its dequant on the host", () => {
+    const rng = new Rng(9);
+    const g = loadTir(productGraph(rng, 700, 3, false).replace(/const %shift : i32\[\] = dense<\d+>/, "const %shift : i32[] = dense<-8>"));
+    const r = validateGraph(g, inputs(rng, 2, 700), { target: "verilog", options: { rows: 1, lanes: 64 }, loadConst, source: "wide.tir" });
+    expect(r.ok).toBe(true);
+    expect(r.kernels).toEqual({ acc: "rtl 1x64" });
+  });
+
   it("a product that is also a graph output keeps its dequant on the host", () => {
     const rng = new Rng(5);
     const g = loadTir(productGraph(rng, 20, 6, true, true));
