@@ -26,7 +26,8 @@ export const verilogTarget: Target = {
   tolerance: { op: { abs: 0, rel: 0 }, logitsRel: 0 },
   emit: emitVerilog,
   build: (dir, options, mode) => {
-    if (layersOf(dir).length > 0) buildSimulator(dir, simulatorFor(dir, verilogOptions(options).simulator), mode);
+    const o = verilogOptions(options);
+    if (layersOf(dir).length > 0) buildSimulator(dir, simulatorFor(dir, o.simulator), mode, o.synth);
   },
   isBuilt: isBuiltVerilog,
   runModel: (dir, req, options) => runModelVerilog(dir, req, verilogOptions(options).simulator),

@@ -12,6 +12,7 @@ export const VERILOG_OPTIONS: readonly TargetOptionSpec[] = [
   { name: "hardwireBelow", flag: "--hardwire-below <weights>", kind: "count", step: "compile", description: "products with fewer weights than this become hardwired adder networks (constant weights, shared sums computed once) instead of folded units" },
   { name: "clockMhz", flag: "--clock-mhz <mhz>", kind: "number", default: 200, step: "compile", description: "clock for the tokens/s projected in report.json" },
   { name: "memGbps", flag: "--mem-gbps <gbps>", kind: "number", default: 19.2, step: "compile", description: "memory bandwidth the weights stream at, for report.json (19.2: one DDR4-2400 channel)" },
+  { name: "synth", flag: "--synth", kind: "flag", default: false, step: "build", description: "also synthesize the core with yosys (synth_xilinx, xc7; minutes for a large core) and write per-module LUT, FF, CARRY4, DSP and BRAM counts to synthesis.json" },
   { name: "simulator", flag: "--simulator <tool>", kind: "choice", choices: ["auto", ...SIMULATORS], default: "auto", step: "build", description: "simulator that runs the core: iverilog (builds at once, simulates ~250k weights a second), verilator (builds in ~15 s, simulates 100x faster), or auto: iverilog for cores of up to 100k weights a token" },
 ];
 
@@ -22,6 +23,7 @@ export interface VerilogOptions {
   clockMhz: number;
   memGbps: number;
   simulator: SimulatorChoice;
+  synth: boolean;
 }
 
 export function verilogOptions(o: TargetOptions): VerilogOptions {
@@ -36,5 +38,6 @@ export function verilogOptions(o: TargetOptions): VerilogOptions {
     clockMhz: (o.clockMhz as number | undefined) ?? 200,
     memGbps: (o.memGbps as number | undefined) ?? 19.2,
     simulator: (o.simulator ?? "auto") as SimulatorChoice,
+    synth: o.synth === true,
   };
 }

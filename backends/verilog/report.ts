@@ -4,6 +4,7 @@
 import { BITNET_2B4T_DIMS, ternaryProductShapes } from "../../ir/index.js";
 import { chooseFolding, cyclesPerToken, DEFAULT_WEIGHTS_PER_CYCLE, type Folding } from "./fold.js";
 import { dagShape } from "./hardwired.js";
+import { SYNTHESIS_FILE } from "./synth.js";
 import type { RtlLayer } from "./layers.js";
 
 export interface ProjectionOptions {
@@ -52,6 +53,8 @@ export function verilogReport(layers: readonly RtlLayer[], o: ProjectionOptions)
     clockMhz: o.clockMhz,
     memGbps: o.memGbps,
     multipliersInTernaryDatapath: 0,
+    // Cell counts come from synthesis, a build step: `ternc ... --synth` or `make synth` writes them.
+    synthesis: `${SYNTHESIS_FILE} (build with --synth)`,
     layers: layers.map((l) => ({
       layer: l.index,
       kind: l.kind,

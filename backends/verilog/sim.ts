@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BackendError } from "../common/index.js";
 import type { Simulator } from "./options.js";
+import { writeSynthesisReport } from "./synth.js";
 
 /** The simulator binary each tool's build leaves, relative to the build folder. */
 export const SIM_BINARY: Record<Simulator, string> = { iverilog: "sim/ternc.vvp", verilator: "sim/obj/Vtb_ternc" };
@@ -17,9 +18,9 @@ function need(tool: string): void {
 
 /**
  * Builds the testbench simulator. A `check` build also lints the synthesizable RTL with every Verilator warning on and
- * refuses iverilog warnings.
+ * refuses iverilog warnings. With `synth`, also synthesizes the core (synthesis.json).
  */
-export function buildSimulator(dir: string, simulator: Simulator, mode: "release" | "check"): void {
+export function buildSimulator(dir: string, simulator: Simulator, mode: "release" | "check", synth = false): void {
   need("make");
   need(simulator);
   const run = (target: string): string => {
@@ -33,6 +34,11 @@ export function buildSimulator(dir: string, simulator: Simulator, mode: "release
   }
   const out = run(simulator);
   if (mode === "check" && simulator === "iverilog" && /warning|sorry/i.test(out)) throw new BackendError(dir, `iverilog warned:\n${out.trim()}`);
+  if (synth) {
+    need("yosys");
+    run("synth");
+    writeSynthesisReport(dir);
+  }
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));

@@ -11,9 +11,16 @@ module ternc_requant #(
   input  logic signed [D_W-1:0]   d,
   output logic signed [Q_W-1:0]   q
 );
+  // An ACC_W x 17-bit signed product (one DSP48 up to ACC_W = 25), then widened to Q_W bits (ternc makes Q_W at
+  // least ACC_W + 17).
+  logic signed [ACC_W+16:0] prod;
+  assign prod = $signed(acc) * $signed({1'b0, mult});
   logic signed [Q_W-1:0] p;
-  // Q_W-bit operands: the low Q_W bits of the product are the same signed or unsigned, and hold acc * mult exactly.
-  assign p = {{(Q_W-ACC_W){acc[ACC_W-1]}}, acc} * {{(Q_W-16){1'b0}}, mult};
+  if (Q_W > ACC_W + 17) begin : g_widen
+    assign p = {{(Q_W-ACC_W-17){prod[ACC_W+16]}}, prod};
+  end else begin : g_same
+    assign p = prod;
+  end
   logic [D_W-1:0] right, left;
   assign right = d[D_W-1] ? '0 : d;
   assign left = d[D_W-1] ? -d : '0;

@@ -136,6 +136,24 @@ describe("synthesis (yosys, xc7)", () => {
     expect(requant).toMatch(/DSP48E1/);
   });
 
+  it("--synth writes synthesis.json: per module and in total, LUTs, FFs, carry chains, DSPs, BRAMs", () => {
+    const rng = new Rng(10);
+    const g = loadTir(productGraph(rng, 37, 11, true));
+    const keep = join(work, "synth-report");
+    expect(validateGraph(g, inputs(rng, 1, 37), { target: "verilog", options: { rows: 2, lanes: 8, synth: true }, loadConst, source: "product.tir", keepDir: keep }).ok).toBe(true);
+    const report = JSON.parse(readFileSync(join(keep, "graph/synthesis.json"), "utf8"));
+    const byName = (name: string) => report.modules.filter((m: { module: string }) => m.module === name);
+    for (const m of [...byName("ternc_mvu"), ...byName("ternc_lane_pair"), ...byName("ternc_lane_add")]) expect(m.cells.dsp48).toBe(0);
+    expect(byName("ternc_mvu").map((m: { instances: number }) => m.instances)).toEqual([1]);
+    // Two rows a cycle: two requant units, two lanes of 8 (4 leaf pairs each).
+    expect(byName("ternc_requant").map((m: { instances: number }) => m.instances)).toEqual([2]);
+    expect(byName("ternc_lane_pair").map((m: { instances: number }) => m.instances)).toEqual([8]);
+    expect(report.total.luts).toBeGreaterThan(0);
+    const dsp = report.modules.reduce((s: number, m: { instances: number; cells: { dsp48: number } }) => s + m.instances * m.cells.dsp48, 0);
+    expect(report.total.dsp48).toBe(dsp);
+    expect(dsp).toBe(2 * byName("ternc_requant")[0].cells.dsp48);
+  });
+
   it.each([3, 4])("proves the lane's synthesis form equal to its simulation form (SAT over every input), S = %i", (lanes) => {
     const dir = mkdtempSync(join(work, "equiv-"));
     const wrapper = (name: string): string =>
