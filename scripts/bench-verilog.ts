@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { accumulatorBits } from "../backends/verilog/fold.js";
+import { type CellCounts, parseYosysStat } from "../backends/verilog/synth.js";
 import { type ConstDecl, constTensor, loadTir, type Tensor } from "../ir/index.js";
 import { resolveOptions } from "../backends/common/index.js";
 import { compileModel, emitToFolder } from "../src/targets/compile.js";
@@ -25,20 +26,13 @@ function version(cmd: string, args: string[]): string {
 }
 
 /** Cell counts of `top` (with `params`, when given) from `files` after yosys' synth_xilinx for the 7 series. */
-function synthesize(top: string, params: string, work: string, files = ["ternc_lane.sv", "ternc_lane_pair.sv", "ternc_lane_add.sv", "ternc_mvu.sv", "ternc_requant.sv"].map((f) => join(RTL, f))): Record<string, number> {
+function synthesize(top: string, params: string, work: string, files = ["ternc_lane.sv", "ternc_lane_pair.sv", "ternc_lane_add.sv", "ternc_mvu.sv", "ternc_requant.sv"].map((f) => join(RTL, f))): CellCounts {
   const stat = join(work, `${top}.stat`);
   const script = `read_verilog -sv ${files.join(" ")}; ${params ? `chparam ${params} ${top}; ` : ""}synth_xilinx -top ${top} -family xc7; tee -q -o ${stat} stat`;
   const r = spawnSync("yosys", ["-q", "-p", script], { cwd: work, encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`yosys failed on ${top}: ${r.stderr}`);
-  const cells: Record<string, number> = {};
-  const text = readFileSync(stat, "utf8");
-  // The last block is the whole design.
-  const last = text.slice(text.lastIndexOf("Number of cells:"));
-  for (const m of last.matchAll(/^\s+(\S+)\s+(\d+)$/gm)) cells[m[1]!] = (cells[m[1]!] ?? 0) + Number(m[2]);
-  return cells;
+  return parseYosysStat(readFileSync(stat, "utf8")).total;
 }
-
-const luts = (c: Record<string, number>): number => Object.entries(c).filter(([k]) => /^LUT\d$/.test(k)).reduce((s, [, v]) => s + v, 0);
 
 const work = mkdtempSync(join(tmpdir(), "ternc-bench-verilog-"));
 try {
@@ -46,9 +40,8 @@ try {
   const tools = [version("yosys", ["-V"]), version("iverilog", ["-V"]), version("verilator", ["--version"])].join("; ");
   const rows: string[] = [];
   const target = getTarget("verilog");
-  const row = (name: string, c: Record<string, number>, lanes: number, note: string): void => {
-    const l = luts(c);
-    rows.push(`| ${name} | ${l} | ${lanes ? (l / lanes).toFixed(1) : "-"} | ${c.CARRY4 ?? 0} | ${(c.MUXF7 ?? 0) + (c.MUXF8 ?? 0)} | ${(c.FDRE ?? 0) + (c.FDSE ?? 0)} | ${c.RAMB36E1 ?? 0} / ${c.RAMB18E1 ?? 0} | ${c.DSP48E1 ?? 0} | ${note} |`);
+  const row = (name: string, c: CellCounts, lanes: number, note: string): void => {
+    rows.push(`| ${name} | ${c.luts} | ${lanes ? (c.luts / lanes).toFixed(1) : "-"} | ${c.carry4} | ${c.sliceMuxes} | ${c.flipFlops} | ${c.bram36} / ${c.bram18} | ${c.dsp48} | ${note} |`);
   };
   const synthesizeFiles = (name: string, files: string[], cwd: string, lanes: number, note: string): void => {
     const t0 = performance.now();

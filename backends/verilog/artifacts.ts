@@ -61,7 +61,7 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
   }
   const consts = new Map(graph.consts().map((c) => [c.name, c]));
   for (const l of layers) {
-    if (l.kind === "hardwired") put(hardwiredFile(l), hardwiredSource(l, l.net!, generatedLine(ctx.banner)));
+    if (l.kind === "hardwired") put(hardwiredFile(l), hardwiredSource(l, generatedLine(ctx.banner)));
     else put(weightFile(l), weightHex(l, ctx.loadConst(consts.get(l.weight)!)));
     if (perRowRequant(l)) put(requantFile(l), requantHex(l));
   }

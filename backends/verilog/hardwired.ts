@@ -1,7 +1,7 @@
 // The hardwired form of a small layer (--hardwire-below): its add/sub network (the lower-ternary-matmul pass's
 // addsub_network, with the sums rows share computed once) as a generated module of registered adders, the weights
 // nowhere but in its wiring. Same ports as ternc_mvu: KF beats of S activations in, NF beats of P results out.
-import { type HardwiredNet, type RtlLayer } from "./layers.js";
+import type { RtlLayer } from "./layers.js";
 
 /** Bits of a signed value of magnitude at most `bound`. */
 const signedBits = (bound: number): number => Math.ceil(Math.log2(bound + 1)) + 1;
@@ -12,11 +12,11 @@ export interface DagShape {
   adders: number;
 }
 
-/** The network's depth and size (the cycle model needs the depth). */
-export function dagShape(k: number, net: HardwiredNet): DagShape {
-  const m = net.program.length / 3;
+/** The depth and size of a network of k inputs running `program` (the cycle model needs the depth). */
+export function dagShape(k: number, program: Int32Array): DagShape {
+  const m = program.length / 3;
   const level = new Array<number>(k + m).fill(0);
-  for (let j = 0; j < m; j++) level[k + j] = 1 + Math.max(level[net.program[3 * j]!]!, level[net.program[3 * j + 1]!]!);
+  for (let j = 0; j < m; j++) level[k + j] = 1 + Math.max(level[program[3 * j]!]!, level[program[3 * j + 1]!]!);
   return { depth: Math.max(0, ...level), adders: m };
 }
 
@@ -26,13 +26,14 @@ export const hardwiredModule = (l: RtlLayer): string => `ternc_hw_l${l.index}`;
 const cwOf = (kf: number, nf: number, depth: number): number => Math.max(1, Math.ceil(Math.log2(Math.max(kf, nf, depth, 2))));
 
 /** The module of one hardwired layer. */
-export function hardwiredSource(l: RtlLayer, net: HardwiredNet, header: string): string {
+export function hardwiredSource(l: RtlLayer, header: string): string {
+  const net = l.net!;
   const { rows: P, lanes: S } = l.fold;
   const k = l.k;
   const KF = Math.ceil(k / S);
   const NF = Math.ceil(l.n / P);
   const m = net.program.length / 3;
-  const { depth } = dagShape(k, net);
+  const { depth } = net;
   const bound = new Array<number>(k + m).fill(128);
   // Activations are int8 (-128..127); a sum's magnitude is at most the sum of its operands'.
   const width = (r: number): number => (r < k ? 8 : signedBits(bound[r]!));

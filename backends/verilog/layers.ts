@@ -2,7 +2,7 @@
 // accumulator width and, where its only user is a fixed-point dequant with constant scales, that requant stage.
 import { type ConstDecl, type Graph, type OpNode, type Tensor, TernaryArray, withDefaults, getOp } from "../../ir/index.js";
 import { accumulatorBits, chooseFolding, cyclesPerToken, type Folding, hardwiredCyclesPerToken } from "./fold.js";
-import { dagShape } from "./hardwired.js";
+import { type DagShape, dagShape } from "./hardwired.js";
 
 /** dequant_fixed's integer part in hardware: per output row (or one for all) a multiplier and a right shift d. */
 export interface Requant {
@@ -16,8 +16,8 @@ export interface Requant {
   qBits: number;
 }
 
-/** A hardwired layer's add/sub network (addsub_network's program and outputs). */
-export interface HardwiredNet {
+/** A hardwired layer's add/sub network (addsub_network's program and outputs), with its depth and adder count. */
+export interface HardwiredNet extends DagShape {
   program: Int32Array;
   outputs: Int32Array;
 }
@@ -93,8 +93,8 @@ export function rtlLayers(graph: Graph, loadConst: (c: ConstDecl) => Tensor, giv
     const common = { index: layers.length, result: node.results[0]!, k, n, fold, accBits, ...(requant ? { requant } : {}) };
     if (node.op === "addsub_network") {
       const [program, outputs] = [1, 2].map((i) => loadConst(graph.definition(node.operands[i]!)!.entity as ConstDecl).data as Int32Array) as [Int32Array, Int32Array];
-      const net = { program, outputs };
-      layers.push({ ...common, kind: "hardwired", net, weight: node.operands[1]!, cyclesPerToken: hardwiredCyclesPerToken(k, n, fold, dagShape(k, net).depth) });
+      const net = { program, outputs, ...dagShape(k, program) };
+      layers.push({ ...common, kind: "hardwired", net, weight: node.operands[1]!, cyclesPerToken: hardwiredCyclesPerToken(k, n, fold, net.depth) });
     } else {
       const w = graph.definition(node.operands[1]!)!.entity as ConstDecl;
       layers.push({ ...common, kind: "mvu", weight: w.name, cyclesPerToken: cyclesPerToken(k, n, fold) });

@@ -3,7 +3,6 @@
 // bandwidth; and the same projection for the bitnet-b1.58-2B-4T shape, folded to keep up with that memory.
 import { BITNET_2B4T_DIMS, ternaryProductShapes } from "../../ir/index.js";
 import { chooseFolding, cyclesPerToken, DEFAULT_WEIGHTS_PER_CYCLE, type Folding } from "./fold.js";
-import { dagShape } from "./hardwired.js";
 import { SYNTHESIS_FILE } from "./synth.js";
 import type { RtlLayer } from "./layers.js";
 
@@ -58,7 +57,7 @@ export function verilogReport(layers: readonly RtlLayer[], o: ProjectionOptions)
     layers: layers.map((l) => ({
       layer: l.index,
       kind: l.kind,
-      ...(l.net ? { adders: dagShape(l.k, l.net).adders, depth: dagShape(l.k, l.net).depth } : {}),
+      ...(l.net ? { adders: l.net.adders, depth: l.net.depth } : {}),
       result: l.result,
       weight: l.weight,
       outputs: l.n,

@@ -16,10 +16,12 @@ export interface CellCounts {
   bram18: number;
   /** LUT RAM primitives (RAM32M, RAM64M, ...): memories kept in LUTs. */
   lutRam: number;
+  /** MUXF7/MUXF8: the slices' wide multiplexers (not LUTs). */
+  sliceMuxes: number;
 }
 
 function counts(block: string): CellCounts {
-  const c: CellCounts = { luts: 0, flipFlops: 0, carry4: 0, dsp48: 0, bram36: 0, bram18: 0, lutRam: 0 };
+  const c: CellCounts = { luts: 0, flipFlops: 0, carry4: 0, dsp48: 0, bram36: 0, bram18: 0, lutRam: 0, sliceMuxes: 0 };
   for (const m of block.matchAll(/^\s+(\S+)\s+(\d+)$/gm)) {
     const [cell, n] = [m[1]!, Number(m[2])];
     if (/^LUT\d$/.test(cell)) c.luts += n;
@@ -29,6 +31,7 @@ function counts(block: string): CellCounts {
     else if (cell === "RAMB36E1") c.bram36 += n;
     else if (cell === "RAMB18E1") c.bram18 += n;
     else if (/^RAM\d+[MSXD]/.test(cell)) c.lutRam += n;
+    else if (/^MUXF[78]$/.test(cell)) c.sliceMuxes += n;
   }
   return c;
 }
