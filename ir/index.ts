@@ -12,7 +12,7 @@ export * from "./modelShapes.js";
 export * from "./numeric.js";
 export * from "./ops/opdef.js";
 export { allOps, getOp, withDefaults } from "./ops/registry.js";
-export { absmeanQuantize, actQuantRows, dequantRows, fixedPointScale, ternaryMatmulInt, ternaryMatmulF32 } from "./ops/quant.js";
+export { absmeanQuantize, ACT_FIXED_BITS, actFixedRecipBits, actFixedScale, actQuantFixedRow, actQuantFixedRows, blockFixedRow, actQuantRows, dequantRows, fixedPointScale, ternaryMatmulInt, ternaryMatmulF32 } from "./ops/quant.js";
 export { ACT_QUANT_MODES, type ActQuantMode } from "./ops/linear.js";
 export { ROPE_STYLES, defaultAttentionScale } from "./ops/attention.js";
 export { ELEMENTWISE_BINARY, ELEMENTWISE_UNARY, parseProgram, type ProgramStep } from "./ops/fused.js";

@@ -32,3 +32,12 @@ export function ternaryProductShapes(d: ModelDims): Array<[number, number]> {
   ];
   return Array.from({ length: d.layers }, () => block).flat();
 }
+
+/**
+ * The activation quantizations of one token through the same stack: the feature count of each (q, k and v share the
+ * block's input; gate and up the FFN's), every layer.
+ */
+export function actQuantWidths(d: ModelDims): number[] {
+  const block = [d.hidden, d.heads * d.headDim, d.hidden, d.intermediate];
+  return Array.from({ length: d.layers }, () => block).flat();
+}

@@ -1,6 +1,6 @@
 // `npm run bench:verilog`: the Verilog backend's hardware figures. Synthesis with yosys (synth_xilinx, xc7) of the
-// ternary lane at N = 256 inputs (8-bit activations), of a whole matrix-vector unit and of the requant stage: LUTs per
-// lane, carry chains, flip-flops, DSPs. Then the example model compiled and simulated (verilator): cycles per token
+// ternary lane at N = 256 inputs (8-bit activations), of a whole matrix-vector unit, of the requant stage and of the
+// activation quantizer: LUTs per lane, carry chains, flip-flops, DSPs. Then the example model compiled and simulated (verilator): cycles per token
 // against the cycle model, and report.json's projections for it and for the bitnet-b1.58-2B-4T shape.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { accumulatorBits } from "../backends/verilog/fold.js";
+import { RTL_FILES } from "../backends/verilog/rtl.js";
 import { type CellCounts, parseYosysStat } from "../backends/verilog/synth.js";
 import { type ConstDecl, constTensor, loadTir, type Tensor } from "../ir/index.js";
 import { resolveOptions } from "../backends/common/index.js";
@@ -26,7 +27,7 @@ function version(cmd: string, args: string[]): string {
 }
 
 /** Cell counts of `top` (with `params`, when given) from `files` after yosys' synth_xilinx for the 7 series. */
-function synthesize(top: string, params: string, work: string, files = ["ternc_lane.sv", "ternc_lane_pair.sv", "ternc_lane_add.sv", "ternc_mvu.sv", "ternc_requant.sv"].map((f) => join(RTL, f))): CellCounts {
+function synthesize(top: string, params: string, work: string, files = RTL_FILES.map((f) => join(RTL, f))): CellCounts {
   const stat = join(work, `${top}.stat`);
   const script = `read_verilog -sv ${files.join(" ")}; ${params ? `chparam ${params} ${top}; ` : ""}synth_xilinx -top ${top} -family xc7; tee -q -o ${stat} stat`;
   const r = spawnSync("yosys", ["-q", "-p", script], { cwd: work, encoding: "utf8", maxBuffer: 1 << 26 });
@@ -80,6 +81,7 @@ try {
     synthesizeFiles(`${k} x ${k} layer, ${name} (ternc_top)`, rtl, out, k * k, `${how}; ${layer.cyclesPerToken} cycles a token`);
   }
   unit("ternc_requant", "ternc_requant", `-set ACC_W ${accumulatorBits(256)} -set Q_W ${accumulatorBits(256) + 17}`, 0, "outside the ternary datapath: one multiplier");
+  unit("ternc_act_quant, k <= 2560, B = 24", "ternc_act_quant", "-set KMAX 2560 -set B 24", 0, "act_quant_fixed: absmax, an 18-step division a token, one multiplier (reciprocal) a code; the mantissa buffer in block RAM");
 
   // The example model: compiled, built for verilator, four prompt tokens and eight decode steps simulated.
   const example = join(ROOT, "examples/tiny-bitnet.gguf");
@@ -103,12 +105,12 @@ try {
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
       ...rows,
       "",
-      `Example model (${report.layers.length} ternary products, folding P x S: ${folds}), simulated in verilator; projections at ${report.clockMhz} MHz and ${report.memGbps} GB/s (report.json):`,
+      `Example model (${report.layers.length} ternary products, folding P x S: ${folds}; ${report.activationQuantizers.length} activation quantizations), simulated in verilator; projections at ${report.clockMhz} MHz and ${report.memGbps} GB/s (report.json):`,
       "",
-      "| model | cycles per token, simulated | cycle model | weights per token | weight bytes per token | tokens/s, weights on chip | tokens/s, weights streamed | share of the memory bound |",
-      "| --- | --- | --- | --- | --- | --- | --- | --- |",
-      `| examples/tiny-bitnet.gguf | ${simulated.toFixed(0)} | ${m.cyclesPerToken} | ${m.weightsPerToken} | ${m.weightBytesPerToken} | ${m.tokensPerSecondOnChip.toFixed(0)} | ${m.tokensPerSecondStreamed.toFixed(0)} | ${(m.shareOfMemoryBound * 100).toFixed(0)}% |`,
-      `| bitnet-b1.58-2B-4T shape, ${b.weightsPerCycle} weights a cycle | - | ${b.cyclesPerToken} | ${b.weightsPerToken} | ${b.weightBytesPerToken} | ${b.tokensPerSecondOnChip.toFixed(1)} | ${b.tokensPerSecondStreamed.toFixed(1)} | ${(b.shareOfMemoryBound * 100).toFixed(0)}% |`,
+      "| model | cycles per token, simulated | cycle model | of which activation quantization | weights per token | weight bytes per token | tokens/s, weights on chip | tokens/s, weights streamed | share of the memory bound |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      `| examples/tiny-bitnet.gguf | ${simulated.toFixed(0)} | ${m.cyclesPerToken} | ${m.activationQuantCyclesPerToken} | ${m.weightsPerToken} | ${m.weightBytesPerToken} | ${m.tokensPerSecondOnChip.toFixed(0)} | ${m.tokensPerSecondStreamed.toFixed(0)} | ${(m.shareOfMemoryBound * 100).toFixed(0)}% |`,
+      `| bitnet-b1.58-2B-4T shape, ${b.weightsPerCycle} weights a cycle | - | ${b.cyclesPerToken} | ${b.activationQuantCyclesPerToken} | ${b.weightsPerToken} | ${b.weightBytesPerToken} | ${b.tokensPerSecondOnChip.toFixed(1)} | ${b.tokensPerSecondStreamed.toFixed(1)} | ${(b.shareOfMemoryBound * 100).toFixed(0)}% |`,
     ].join("\n"),
   );
 } finally {

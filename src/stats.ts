@@ -78,6 +78,11 @@ export function opCost(n: OpNode, shape: (v: string) => Shape, weight: (v: strin
       const k = shape(n.operands[0]!).at(-1)!;
       return { adds: 0, muls: k + 2 };
     }
+    case "act_quant_fixed": {
+      // per element the power-of-two scaling (free), the reciprocal multiply and the rounding add; one division a token
+      const k = shape(n.operands[0]!).at(-1)!;
+      return { adds: out, muls: out + out / k };
+    }
     case "dequant":
       return { adds: 0, muls: (n.attrs.fused === true ? 1 : 2) * out };
     case "dequant_fixed":

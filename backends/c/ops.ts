@@ -90,6 +90,13 @@ export const C_OPS: Readonly<Record<string, COp>> = {
       e.emit(`tc_act_quant(${e.ref(x!, "float")}, ${rows}, ${k}, ${e.ref(node.results[0]!, "int8_t")}, ${e.ref(node.results[1]!, "float")});`);
     },
   },
+  act_quant_fixed: {
+    emit(e, node, { x }, a, where) {
+      const [rows, k] = e.rowsAndWidth(x!, where);
+      e.scratch(0, 4 * k);
+      e.emit(`tc_act_quant_fixed(${e.ref(x!, "float")}, ${rows}, ${k}, ${a.bits as number}, ${e.ref(node.results[0]!, "int8_t")}, ${e.ref(node.results[1]!, "float")}, (int32_t *)m->scratch);`);
+    },
+  },
   ternary_matmul_packed: {
     rule: { note: "packed 2-bit (i2) or base-3 (tq1) blocks; AVX-512 VNNI, AVX2, NEON or portable", check: constOperand("w", "weight") },
     layouts: (node, graph, a) => ({ w: { layout: a.format as PackedFormat, arg: graph.typeOf(operandsOf(node).x!)!.shape[1] as number } }),

@@ -11,15 +11,15 @@ import { requantHex, rtlLayers, weightHex } from "./layers.js";
 import { verilogOptions } from "./options.js";
 import { verilogReport } from "./report.js";
 import { hardwiredSource } from "./hardwired.js";
-import { generatedLine, hardwiredFile, makefileSource, perRowRequant, requantFile, testbenchSource, topSource, weightFile } from "./rtl.js";
+import { type RtlActQuant, rtlActQuants } from "./actQuant.js";
+import { generatedLine, hardwiredFile, makefileSource, perRowRequant, requantFile, RTL_FILES, rtlSources, testbenchSource, TOP_FILE, topSource, weightFile } from "./rtl.js";
+
+export { RTL_FILES, TOP_FILE };
 
 export const HOST_GRAPH_FILE = "host.tir";
 export const HOST_WEIGHTS_FILE = "weights.bin";
 export const REPORT_FILE = "report.json";
-export const TOP_FILE = "rtl/ternc_top.sv";
 export const TESTBENCH_FILE = "tb/tb_ternc.sv";
-/** The core's modules, copied unchanged into every output. */
-export const RTL_FILES = ["ternc_lane.sv", "ternc_lane_pair.sv", "ternc_lane_add.sv", "ternc_mvu.sv", "ternc_requant.sv"] as const;
 
 /** The RTL sources next to this module (source tree) or at the package root (compiled into dist/). */
 function rtlDir(): string {
@@ -41,22 +41,27 @@ export interface LayerFacts {
   cyclesPerToken: number;
 }
 
+/** The activation quantizers as manifest.json and the co-simulation host read them. */
+export type ActQuantFacts = Omit<RtlActQuant, "unit">;
+
 /** Writes the Verilog build of `graph` into the empty folder `dir`. */
 export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitResult {
   const o = verilogOptions(ctx.options);
   const layers = rtlLayers(graph, ctx.loadConst, { rows: o.rows, lanes: o.lanes });
+  const aq = rtlActQuants(graph, layers.length);
   const files: string[] = [];
   const put = (name: string, text: string | Uint8Array): void => {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
     files.push(name);
   };
-  // A graph without ternary products leaves the core nothing to do: no RTL, the host runs it all.
-  if (layers.length > 0) {
+  // A graph without ternary products or activation quantizers leaves the core nothing to do: no RTL, the host runs it all.
+  const hasCore = layers.length + aq.nodes.length > 0;
+  if (hasCore) {
     const src = rtlDir();
     for (const f of RTL_FILES) put(`rtl/${f}`, readFileSync(join(src, f)));
-    put(TOP_FILE, topSource(layers, ctx.banner));
-    put(TESTBENCH_FILE, testbenchSource(layers, ctx.banner));
+    put(TOP_FILE, topSource(layers, aq.units, ctx.banner));
+    put(TESTBENCH_FILE, testbenchSource(layers, aq.units, ctx.banner));
     put("Makefile", makefileSource(ctx.banner, layers));
   }
   const consts = new Map(graph.consts().map((c) => [c.name, c]));
@@ -73,7 +78,7 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
   files.push(HOST_WEIGHTS_FILE);
   put(HOST_GRAPH_FILE, `${generatedLine(ctx.banner)}\n${printGraph(graph, { blobOf: (c) => ({ path: HOST_WEIGHTS_FILE, offset: plan.get(c.name)!.offset }) })}`);
 
-  const report = verilogReport(layers, o);
+  const report = verilogReport(layers, aq.nodes, o);
   put(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`);
   const facts: LayerFacts[] = layers.map((l) => ({
     result: l.result,
@@ -85,7 +90,9 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
     lanes: l.fold.lanes,
     cyclesPerToken: l.cyclesPerToken,
   }));
+  const actQuants: ActQuantFacts[] = aq.nodes.map(({ unit: _unit, ...facts }) => facts);
   const kernels: Record<string, string> = {};
+  for (const a of aq.nodes) kernels[a.result] = `rtl act_quant (unit ${a.unit})`;
   for (const l of layers) {
     kernels[l.result] = l.kind === "hardwired" ? "rtl hardwired" : `rtl ${l.fold.rows}x${l.fold.lanes}`;
     if (l.requant) kernels[l.requant.result] = "rtl requant";
@@ -93,9 +100,9 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
   const model = report.model as Record<string, number>;
   return {
     files,
-    manifest: { top: "ternc_top", rtl: [...RTL_FILES.map((f) => `rtl/${f}`), TOP_FILE], testbench: TESTBENCH_FILE, host: { graph: HOST_GRAPH_FILE, weights: HOST_WEIGHTS_FILE }, report: REPORT_FILE, layers: facts, kernels },
-    summary: layers.length === 0 ? ["no ternary products: no RTL; the host runs every op"] : [
-      `${layers.length} ternary products in RTL; ${model.cyclesPerToken} cycles per token (cycle model): ${model.tokensPerSecondOnChip!.toFixed(1)} tokens/s at ${o.clockMhz} MHz with the weights on chip, ${model.tokensPerSecondStreamed!.toFixed(1)} streamed at ${o.memGbps} GB/s (${REPORT_FILE})`,
+    manifest: { top: "ternc_top", rtl: hasCore ? rtlSources(layers) : [], testbench: TESTBENCH_FILE, host: { graph: HOST_GRAPH_FILE, weights: HOST_WEIGHTS_FILE }, report: REPORT_FILE, layers: facts, actQuants, kernels },
+    summary: !hasCore ? ["no ternary products or activation quantizers: no RTL; the host runs every op"] : [
+      `${layers.length} ternary products and ${aq.nodes.length} activation quantizers in RTL; ${model.cyclesPerToken} cycles per token (cycle model): ${model.tokensPerSecondOnChip!.toFixed(1)} tokens/s at ${o.clockMhz} MHz with the weights on chip, ${model.tokensPerSecondStreamed!.toFixed(1)} streamed at ${o.memGbps} GB/s (${REPORT_FILE})`,
       "simulate: make -C {out} iverilog (or verilator); run: ternc run {out} --backend verilog --tokens 1,2,3",
     ],
     kernels,

@@ -3,9 +3,9 @@
 // RTL's accumulators and requantized values; the cycles each product took are checked against the cycle model.
 import { closeSync, existsSync, openSync, readFileSync, readSync, fstatSync } from "node:fs";
 import { join } from "node:path";
-import { type BlobReader, f32, greedyGenerate, type Graph, interpret, loadTir, type OpNode, type Tensor } from "../../ir/index.js";
+import { actFixedScale, type BlobReader, blockFixedRow, f32, greedyGenerate, type Graph, interpret, loadTir, type OpNode, type Tensor } from "../../ir/index.js";
 import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, type TargetCheck, type TraceRecord } from "../common/index.js";
-import { HOST_GRAPH_FILE, HOST_WEIGHTS_FILE, type LayerFacts } from "./artifacts.js";
+import { type ActQuantFacts, HOST_GRAPH_FILE, HOST_WEIGHTS_FILE, type LayerFacts } from "./artifacts.js";
 import type { Simulator, SimulatorChoice } from "./options.js";
 import { SIM_BINARY, SimSession } from "./sim.js";
 
@@ -20,21 +20,26 @@ const builtSimulators = (dir: string): Simulator[] => (["verilator", "iverilog"]
 /** The simulator a choice means for the build in `dir`: for `auto`, the one built there, else by the core's size. */
 export function simulatorFor(dir: string, choice: SimulatorChoice): Simulator {
   if (choice !== "auto") return choice;
-  return builtSimulators(dir)[0] ?? (layersOf(dir).reduce((s, l) => s + l.k * l.n, 0) <= AUTO_IVERILOG_WEIGHTS ? "iverilog" : "verilator");
+  return builtSimulators(dir)[0] ?? (coreOf(dir).layers.reduce((s, l) => s + l.k * l.n, 0) <= AUTO_IVERILOG_WEIGHTS ? "iverilog" : "verilator");
 }
 
 /** A finished build: the host's files and, when there is a core, a simulator of it. */
 export function isBuiltVerilog(dir: string): boolean {
   if (readManifest(dir)?.target !== "verilog") return false;
-  return [HOST_GRAPH_FILE, HOST_WEIGHTS_FILE].every((f) => existsSync(join(dir, f))) && (layersOf(dir).length === 0 || builtSimulators(dir).length > 0);
+  return [HOST_GRAPH_FILE, HOST_WEIGHTS_FILE].every((f) => existsSync(join(dir, f))) && (!hasCore(dir) || builtSimulators(dir).length > 0);
 }
 
-/** The products a build's core computes (none: nothing to build or simulate). */
-export function layersOf(dir: string): LayerFacts[] {
-  const m = readManifest(dir);
-  const layers = (m?.details as { layers?: LayerFacts[] } | undefined)?.layers;
-  if (!layers) throw new BackendError(dir, "not a Verilog build of ternc (manifest.json has no layers)");
-  return layers;
+/** The products and activation quantizers a build's core computes (none: nothing to build or simulate). */
+export function coreOf(dir: string): { layers: LayerFacts[]; actQuants: ActQuantFacts[] } {
+  const details = readManifest(dir)?.details as { layers?: LayerFacts[]; actQuants?: ActQuantFacts[] } | undefined;
+  if (!details?.layers || !details.actQuants) throw new BackendError(dir, "not a Verilog build of ternc (manifest.json has no layers or activation quantizers)");
+  return { layers: details.layers, actQuants: details.actQuants };
+}
+
+/** Whether a build has a core to build and simulate. */
+export function hasCore(dir: string): boolean {
+  const c = coreOf(dir);
+  return c.layers.length + c.actQuants.length > 0;
 }
 
 /** Reads host.tir's constants from weights.bin. */
@@ -67,9 +72,10 @@ class Cosim {
   readonly blobs: BlobReader;
   private sessionOpen?: SimSession;
   private readonly layers = new Map<string, { index: number; facts: LayerFacts }>();
+  private readonly actQuants = new Map<string, ActQuantFacts>();
   /** Requantized values of a product, waiting for their dequant_fixed. */
   private readonly waiting = new Map<string, { q: Float64Array; fracBits: number }>();
-  products = 0;
+  commands = 0;
   cycles = 0;
   worstDeviation = 0;
   worstAt = "";
@@ -78,7 +84,9 @@ class Cosim {
     readonly dir: string,
     readonly simulator: Simulator,
   ) {
-    layersOf(dir).forEach((facts, index) => this.layers.set(facts.result, { index, facts }));
+    const core = coreOf(dir);
+    core.layers.forEach((facts, index) => this.layers.set(facts.result, { index, facts }));
+    for (const a of core.actQuants) this.actQuants.set(a.result, a);
     const path = join(dir, HOST_GRAPH_FILE);
     this.graph = loadTir(readFileSync(path, "utf8"), path);
     this.blobs = blobReader(dir);
@@ -96,6 +104,10 @@ class Cosim {
       const layer = this.layers.get(node.results[0]!);
       return layer ? [this.product(layer.index, layer.facts, operands[0]!)] : undefined;
     }
+    if (node.op === "act_quant_fixed") {
+      const facts = this.actQuants.get(node.results[0]!);
+      return facts ? this.actQuant(facts, operands[0]!) : undefined;
+    }
     if (node.op === "dequant_fixed") {
       const q = this.waiting.get(node.results[0]!);
       if (!q) return undefined;
@@ -109,6 +121,45 @@ class Cosim {
     }
     return undefined;
   };
+
+  /** Simulated cycles against the model, keeping the worst deviation. */
+  private count(cycles: number, modelled: number, what: string): void {
+    this.commands++;
+    this.cycles += cycles;
+    const deviation = Math.abs(cycles - modelled) / modelled;
+    if (deviation > this.worstDeviation || !this.worstAt) {
+      this.worstDeviation = Math.max(this.worstDeviation, deviation);
+      this.worstAt = `${what}: ${cycles} simulated, ${modelled} modelled`;
+    }
+  }
+
+  /**
+   * act_quant_fixed on the core: the host forms each token's block fixed-point mantissas and absmax floor (the op's
+   * first, exact step), the quantizer returns the codes and the absmax, and the host forms the scale from it.
+   */
+  private actQuant(a: ActQuantFacts, x: Tensor): Tensor[] {
+    const [t, k] = x.shape as [number, number];
+    const xq = new Int8Array(t * k);
+    const scale = new Float32Array(t);
+    const digits = Math.ceil(a.bits / 4);
+    for (let r = 0; r < t; r++) {
+      const block = blockFixedRow(x.data as Float32Array, r * k, k, a.bits);
+      if (!block) {
+        scale[r] = NaN; // no fixed-point form: the op's zero codes and NaN scale, without the core
+        continue;
+      }
+      const hex = (v: number): string => ((v < 0 ? v + 2 ** a.bits : v) >>> 0).toString(16).padStart(digits, "0");
+      const answer = this.session.token(a.command, [String(k + 1), hex(block.floor), ...Array.from(block.mantissas, hex)]);
+      if (answer.rows.length !== k) throw new BackendError(this.dir, `the simulated quantizer returned ${answer.rows.length} codes for %${a.result}, not ${k}`);
+      answer.rows.forEach(([code], i) => (xq[r * k + i] = Number(code)));
+      scale[r] = actFixedScale(Number(answer.rows[0]![1]), block.shift);
+      this.count(answer.cycles, a.cyclesPerToken, `quantizer (%${a.result})`);
+    }
+    return [
+      { dtype: "i8", shape: [t, k], data: xq },
+      { dtype: "f32", shape: [t], data: scale },
+    ];
+  }
 
   private product(index: number, layer: LayerFacts, x: Tensor): Tensor {
     const [t, k] = x.shape as [number, number];
@@ -132,32 +183,26 @@ class Cosim {
         acc[r * layer.n + o] = Number(a);
         q[r * layer.n + o] = Number(v);
       });
-      this.products++;
-      this.cycles += answer.cycles;
-      const deviation = Math.abs(answer.cycles - layer.cyclesPerToken) / layer.cyclesPerToken;
-      if (deviation > this.worstDeviation || !this.worstAt) {
-        this.worstDeviation = Math.max(this.worstDeviation, deviation);
-        this.worstAt = `layer ${index} (%${layer.result}): ${answer.cycles} simulated, ${layer.cyclesPerToken} modelled`;
-      }
+      this.count(answer.cycles, layer.cyclesPerToken, `layer ${index} (%${layer.result})`);
     }
     if (layer.requant) this.waiting.set(layer.requant, { q, fracBits: layer.fracBits! });
     return { dtype: "i32", shape: [t, layer.n], data: acc };
   }
 
   checks(): TargetCheck[] {
-    if (this.products === 0) return [];
+    if (this.commands === 0) return [];
     const ok = this.worstDeviation <= CYCLE_TOLERANCE;
     return [
       {
         what: "cycles",
         ok,
-        detail: `${this.products} products simulated in ${this.cycles} cycles; largest deviation from the cycle model ${(this.worstDeviation * 100).toFixed(2)}% (tolerance ${CYCLE_TOLERANCE * 100}%)${this.worstAt ? `, ${this.worstAt}` : ""}`,
+        detail: `${this.commands} commands (products, quantizations) simulated in ${this.cycles} cycles; largest deviation from the cycle model ${(this.worstDeviation * 100).toFixed(2)}% (tolerance ${CYCLE_TOLERANCE * 100}%)${this.worstAt ? `, ${this.worstAt}` : ""}`,
       },
     ];
   }
 
   engine(): string {
-    return `RTL in ${this.simulator} (${this.layers.size} ternary products), host ops in ternc's interpreter`;
+    return `RTL in ${this.simulator} (${this.layers.size} ternary products, ${this.actQuants.size} activation quantizations), host ops in ternc's interpreter`;
   }
 
   close(): void {
@@ -194,7 +239,7 @@ export function runModelVerilog(dir: string, req: ModelRunRequest, choice: Simul
       prefillSeconds: r.prefillSeconds,
       decodeSeconds: r.decodeSeconds,
       engine: c.engine(),
-      facts: { simulator, products: c.products, simulatedCycles: c.cycles },
+      facts: { simulator, commands: c.commands, simulatedCycles: c.cycles },
       checks: c.checks(),
       ...(req.promptLogits ? { promptLogits: r.promptLogits } : {}),
       ...(req.traceSteps ? { trace } : {}),

@@ -2,7 +2,7 @@
 // fixed-point dequant), simulated with iverilog or verilator under ternc's interpreter as the host.
 import { type PipelineEntry, type Target, type TargetOptions, ternaryPipeline } from "../common/index.js";
 import { emitVerilog } from "./artifacts.js";
-import { isBuiltVerilog, layersOf, runGraphVerilog, runModelVerilog, simulatorFor } from "./cosim.js";
+import { hasCore, isBuiltVerilog, runGraphVerilog, runModelVerilog, simulatorFor } from "./cosim.js";
 import { VERILOG_OP_RULES } from "./ops.js";
 import { VERILOG_OPTIONS, verilogOptions } from "./options.js";
 import { buildSimulator } from "./sim.js";
@@ -27,7 +27,7 @@ export const verilogTarget: Target = {
   emit: emitVerilog,
   build: (dir, options, mode) => {
     const o = verilogOptions(options);
-    if (layersOf(dir).length > 0) buildSimulator(dir, simulatorFor(dir, o.simulator), mode, o.synth);
+    if (hasCore(dir)) buildSimulator(dir, simulatorFor(dir, o.simulator), mode, o.synth);
   },
   isBuilt: isBuiltVerilog,
   runModel: (dir, req, options) => runModelVerilog(dir, req, verilogOptions(options).simulator),

@@ -1,7 +1,8 @@
 // report.json: what a hardware engineer asks first of the generated core: per layer its folding, cycles per token
 // and weight memory; the projected tokens/s at a clock, with the weights on chip or streamed from memory of a given
 // bandwidth; and the same projection for the bitnet-b1.58-2B-4T shape, folded to keep up with that memory.
-import { BITNET_2B4T_DIMS, ternaryProductShapes } from "../../ir/index.js";
+import { actQuantWidths, BITNET_2B4T_DIMS, ternaryProductShapes } from "../../ir/index.js";
+import { actQuantCyclesPerToken, type RtlActQuant } from "./actQuant.js";
 import { chooseFolding, cyclesPerToken, DEFAULT_WEIGHTS_PER_CYCLE, type Folding } from "./fold.js";
 import { SYNTHESIS_FILE } from "./synth.js";
 import type { RtlLayer } from "./layers.js";
@@ -20,15 +21,20 @@ interface Product {
   fold: Folding;
 }
 
-/** Cycles, bytes and tokens/s of one token through `products`, one after another on the core. */
-function projection(products: ReadonlyArray<Product & { cyclesPerToken?: number }>, o: ProjectionOptions): Record<string, number> {
-  const cycles = products.reduce((s, p) => s + (p.cyclesPerToken ?? cyclesPerToken(p.k, p.n, p.fold)), 0);
+/**
+ * Cycles, bytes and tokens/s of one token through `products`, one after another on the core, and the activation
+ * quantizations taking `quantCycles` (the quantizer runs between the products, not beside them).
+ */
+function projection(products: ReadonlyArray<Product & { cyclesPerToken?: number }>, quantCycles: number, o: ProjectionOptions): Record<string, number> {
+  const productCycles = products.reduce((s, p) => s + (p.cyclesPerToken ?? cyclesPerToken(p.k, p.n, p.fold)), 0);
+  const cycles = productCycles + quantCycles;
   const weights = products.reduce((s, p) => s + p.n * p.k, 0);
   const bytes = (weights * BITS_PER_WEIGHT) / 8;
   const computeTps = (o.clockMhz * 1e6) / cycles;
   const memoryTps = (o.memGbps * 1e9) / bytes;
   return {
     cyclesPerToken: cycles,
+    activationQuantCyclesPerToken: quantCycles,
     weightsPerToken: weights,
     weightBytesPerToken: bytes,
     tokensPerSecondOnChip: computeTps,
@@ -41,13 +47,14 @@ function projection(products: ReadonlyArray<Product & { cyclesPerToken?: number 
 /** The 2B-4T shape folded with the fewest weights per cycle (a power of two) that keeps up with the memory. */
 function twoB4T(o: ProjectionOptions): Record<string, unknown> {
   const shapes = ternaryProductShapes(BITNET_2B4T_DIMS);
+  const quantCycles = actQuantWidths(BITNET_2B4T_DIMS).reduce((s, k) => s + actQuantCyclesPerToken(k), 0);
   const fold = (w: number): Product[] => shapes.map(([n, k]) => ({ n, k, fold: chooseFolding(k, n, {}, w) }));
   let w = DEFAULT_WEIGHTS_PER_CYCLE;
-  while (w < 1 << 16 && projection(fold(w), o).shareOfMemoryBound! < 0.9) w *= 2;
-  return { products: shapes.length, weightsPerCycle: w, ...projection(fold(w), o) };
+  while (w < 1 << 16 && projection(fold(w), quantCycles, o).shareOfMemoryBound! < 0.9) w *= 2;
+  return { products: shapes.length, weightsPerCycle: w, ...projection(fold(w), quantCycles, o) };
 }
 
-export function verilogReport(layers: readonly RtlLayer[], o: ProjectionOptions): Record<string, unknown> {
+export function verilogReport(layers: readonly RtlLayer[], actQuants: readonly RtlActQuant[], o: ProjectionOptions): Record<string, unknown> {
   return {
     clockMhz: o.clockMhz,
     memGbps: o.memGbps,
@@ -69,7 +76,8 @@ export function verilogReport(layers: readonly RtlLayer[], o: ProjectionOptions)
       weightMemoryBits: l.kind === "hardwired" ? 0 : Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes) * 2 * l.fold.rows * l.fold.lanes,
       requant: l.requant ? (l.requant.mult.length > 1 || l.requant.d.length > 1 ? "per row" : "one scale") : "host",
     })),
-    model: projection(layers, o),
+    activationQuantizers: actQuants.map((a) => ({ result: a.result, unit: a.unit, inputs: a.k, mantissaBits: a.bits, cyclesPerToken: a.cyclesPerToken })),
+    model: projection(layers, actQuants.reduce((s, a) => s + a.cyclesPerToken, 0), o),
     "bitnet-b1.58-2B-4T": twoB4T(o),
   };
 }

@@ -1,7 +1,12 @@
-// The generated sources: ternc_top.sv (one ternc_mvu per product behind a command port, with its requant stage) and
-// tb_ternc.sv (a clocked testbench that serves products to a host: commands in, accumulators and cycles out).
+// The generated sources: ternc_top.sv (one ternc_mvu per product, with its requant stage, and the activation
+// quantizers behind a command port) and tb_ternc.sv (a clocked testbench that serves commands to a host: activations
+// in; accumulators or codes, and cycles out).
+import type { ActQuantUnit } from "./actQuant.js";
 import { hardwiredModule } from "./hardwired.js";
 import type { RtlLayer } from "./layers.js";
+
+/** The core's modules, copied unchanged into every output. */
+export const RTL_FILES = ["ternc_lane.sv", "ternc_lane_pair.sv", "ternc_lane_add.sv", "ternc_mvu.sv", "ternc_requant.sv", "ternc_act_quant.sv"] as const;
 
 /** Width of each accumulator and each requantized value on the top's result bus. */
 export const ACC_OUT_BITS = 32;
@@ -14,21 +19,32 @@ const bitsFor = (n: number): number => Math.max(1, Math.ceil(Math.log2(Math.max(
 
 export interface TopShape {
   layers: number;
+  /** Commands: one per layer, then one per activation quantizer unit. */
+  commands: number;
   layerBits: number;
+  /** Width of the x bus: a layer's S int8 activations or a quantizer's mantissa, whichever is wider. */
+  xBits: number;
   maxLanes: number;
   maxRows: number;
   maxInFolds: number;
   maxOutFolds: number;
+  /** The most input beats of one command (the testbench's buffer). */
+  maxInBeats: number;
 }
 
-export function topShape(layers: readonly RtlLayer[]): TopShape {
+export function topShape(layers: readonly RtlLayer[], units: readonly ActQuantUnit[]): TopShape {
+  const maxLanes = Math.max(1, ...layers.map((l) => l.fold.lanes));
+  const maxInFolds = Math.max(1, ...layers.map((l) => Math.ceil(l.k / l.fold.lanes)));
   return {
     layers: layers.length,
-    layerBits: bitsFor(layers.length),
-    maxLanes: Math.max(1, ...layers.map((l) => l.fold.lanes)),
+    commands: layers.length + units.length,
+    layerBits: bitsFor(layers.length + units.length),
+    xBits: Math.max(8 * maxLanes, ...units.map((u) => u.bits)),
+    maxLanes,
     maxRows: Math.max(1, ...layers.map((l) => l.fold.rows)),
-    maxInFolds: Math.max(1, ...layers.map((l) => Math.ceil(l.k / l.fold.lanes))),
+    maxInFolds,
     maxOutFolds: Math.max(1, ...layers.map((l) => Math.ceil(l.n / l.fold.rows))),
+    maxInBeats: Math.max(maxInFolds, ...units.map((u) => u.kMax + 1)),
   };
 }
 
@@ -90,21 +106,48 @@ function layerInstance(l: RtlLayer, s: TopShape): string[] {
   return lines;
 }
 
+/** A quantizer unit's instance: codes on the accumulator bus (sign-extended), the token's absmax on the q bus. */
+function unitInstance(u: ActQuantUnit, s: TopShape): string[] {
+  const id = `a${u.unit}`;
+  const command = s.layers + u.unit;
+  return [
+    `  // activation quantizer ${u.unit}: ${u.bits}-bit mantissas, up to ${u.kMax} a token (command ${command})`,
+    `  logic ${id}_x_ready, ${id}_y_valid, ${id}_y_last;`,
+    `  logic [7:0] ${id}_y;`,
+    `  logic [${u.bits - 1}:0] ${id}_m;`,
+    `  ternc_act_quant #(.KMAX(${u.kMax}), .B(${u.bits})) u_${id} (`,
+    `    .clk, .rst, .x_valid(x_valid && busy && sel == ${s.layerBits}'d${command}), .x_data(x_data[${u.bits - 1}:0]), .x_last, .x_ready(${id}_x_ready),`,
+    `    .y_valid(${id}_y_valid), .y_data(${id}_y), .y_absmax(${id}_m), .y_last(${id}_y_last), .y_ready(y_ready && busy && sel == ${s.layerBits}'d${command}));`,
+    `  logic [${ACC_OUT_BITS * s.maxRows - 1}:0] ${id}_acc;`,
+    `  logic [${Q_OUT_BITS * s.maxRows - 1}:0] ${id}_q;`,
+    `  assign ${id}_acc = {{${ACC_OUT_BITS * s.maxRows - 8}{${id}_y[7]}}, ${id}_y};`,
+    `  assign ${id}_q = {${Q_OUT_BITS * s.maxRows - u.bits}'d0, ${id}_m};`,
+  ];
+}
+
 /** ternc_top.sv: the layers behind one command port (pick a layer, stream a token's activations, take its results). */
-export function topSource(layers: readonly RtlLayer[], banner: string): string {
-  const s = topShape(layers);
+export function topSource(layers: readonly RtlLayer[], units: readonly ActQuantUnit[], banner: string): string {
+  const s = topShape(layers, units);
   const foldBits = bitsFor(s.maxOutFolds);
   const maxRowsTotal = Math.max(1, ...layers.map((l) => Math.ceil(l.n / l.fold.rows) * l.fold.rows));
   const rowBits = bitsFor(maxRowsTotal);
   const mux = layers.map((l) => {
     const id = `l${l.index}`;
-    return `      ${s.layerBits}'d${l.index}: begin x_ready = ${id}_x_ready; y_valid = ${id}_y_valid; y_acc = ${id}_acc; y_q = ${id}_q; last_fold = ${foldBits}'d${Math.ceil(l.n / l.fold.rows) - 1}; step = ${rowBits}'d${l.fold.rows}; end`;
+    return `      ${s.layerBits}'d${l.index}: begin x_ready = ${id}_x_ready; y_valid = ${id}_y_valid; y_acc = ${id}_acc; y_q = ${id}_q; y_done = fold == ${foldBits}'d${Math.ceil(l.n / l.fold.rows) - 1}; step = ${rowBits}'d${l.fold.rows}; end`;
   });
+  for (const u of units) {
+    const id = `a${u.unit}`;
+    mux.push(
+      `      ${s.layerBits}'d${s.layers + u.unit}: begin x_ready = ${id}_x_ready; y_valid = ${id}_y_valid; y_acc = ${id}_acc; y_q = ${id}_q; y_done = ${id}_y_last; end`,
+    );
+  }
   return [
     generatedLine(banner),
     "// The model's ternary core: one ternc_mvu per ternary product (layer), each with its own weight memory and folding,",
-    "// behind one command port: a command picks a layer, the token's activations stream in (x, S int8 a beat), and the",
-    "// layer's results stream out (y: P accumulators a beat, with their requantized values where the layer has them).",
+    "// and the activation quantizers, behind one command port: a command picks a layer, the token's activations stream",
+    "// in (x, S int8 a beat), and the layer's results stream out (y: P accumulators a beat, with their requantized",
+    "// values where the layer has them). A quantizer's command takes the token's absmax floor, then one mantissa a beat",
+    "// (x_last on the last), and returns one code a beat on y_acc, with the token's absmax on y_q.",
     "module ternc_top (",
     "  input  logic clk,",
     "  input  logic rst,",
@@ -112,7 +155,8 @@ export function topSource(layers: readonly RtlLayer[], banner: string): string {
     `  input  logic [${s.layerBits - 1}:0] cmd_layer,`,
     "  output logic cmd_ready,",
     "  input  logic x_valid,",
-    `  input  logic [${8 * s.maxLanes - 1}:0] x_data,`,
+    `  input  logic [${s.xBits - 1}:0] x_data,`,
+    ...(units.length ? ["  input  logic x_last,"] : []),
     "  output logic x_ready,",
     "  output logic y_valid,",
     `  output logic [${ACC_OUT_BITS * s.maxRows - 1}:0] y_acc,`,
@@ -121,7 +165,9 @@ export function topSource(layers: readonly RtlLayer[], banner: string): string {
     ");",
     "  logic busy;",
     `  logic [${s.layerBits - 1}:0] sel;`,
-    `  logic [${foldBits - 1}:0] fold, last_fold;`,
+    `  logic [${foldBits - 1}:0] fold;`,
+    "  // The command's last result beat is leaving.",
+    "  logic y_done;",
     "  // The first output row of the current fold (the requant tables' index) and how far it moves per fold.",
     `  logic [${rowBits - 1}:0] row, step;`,
     "  assign cmd_ready = !busy;",
@@ -133,18 +179,19 @@ export function topSource(layers: readonly RtlLayer[], banner: string): string {
     "      fold <= '0;",
     "      row <= '0;",
     "    end else if (busy && y_valid && y_ready) begin",
-    "      if (fold == last_fold) busy <= 1'b0;",
+    "      if (y_done) busy <= 1'b0;",
     "      fold <= fold + 1'b1;",
     "      row <= row + step;",
     "    end",
     "  end",
     ...layers.flatMap((l) => layerInstance(l, s)),
+    ...units.flatMap((u) => unitInstance(u, s)),
     "  always_comb begin",
     "    x_ready = 1'b0;",
     "    y_valid = 1'b0;",
     "    y_acc = '0;",
     "    y_q = '0;",
-    "    last_fold = '0;",
+    "    y_done = 1'b0;",
     "    step = '0;",
     "    if (busy) case (sel)",
     ...mux,
@@ -156,12 +203,12 @@ export function topSource(layers: readonly RtlLayer[], banner: string): string {
   ].join("\n");
 }
 
-function table(name: string, layers: readonly RtlLayer[], value: (l: RtlLayer) => number): string[] {
+function table<E extends { index: number }>(name: string, entries: readonly E[], value: (e: E) => number): string[] {
   return [
     `  function automatic integer ${name}(input integer l);`,
     "    begin",
     `      case (l)`,
-    ...layers.map((l) => `        ${l.index}: ${name} = ${value(l)};`),
+    ...entries.map((e) => `        ${e.index}: ${name} = ${value(e)};`),
     `        default: ${name} = 0;`,
     "      endcase",
     "    end",
@@ -170,36 +217,43 @@ function table(name: string, layers: readonly RtlLayer[], value: (l: RtlLayer) =
 }
 
 /**
- * tb_ternc.sv: serves products to a host through two files (FIFOs in a co-simulation). A command is a layer number
- * and its KF activation words (hex, lane 0 in the low byte), one a line; -1 ends the run. The answer is one line per
- * output row, `acc q`, then `c CYCLES`: the clock cycles from the command to the last result. Every step is
- * clocked, so iverilog and verilator (--binary) run it alike.
+ * tb_ternc.sv: serves commands to a host through two files (FIFOs in a co-simulation). A product's command is its
+ * layer number and its KF activation words (hex, lane 0 in the low byte), one a line; a quantizer's is its command
+ * number, k + 1 for a token of k, the absmax floor and the k mantissas (hex, two's complement). -1 ends the run. The answer is one line per
+ * result, `acc q` for a product's output rows, `code absmax` for a quantizer's codes, then `c CYCLES`: the clock cycles
+ * from the command to the last result. Every step is clocked, so iverilog and verilator (--binary) run it alike.
  */
-export function testbenchSource(layers: readonly RtlLayer[], banner: string): string {
-  const s = topShape(layers);
+export function testbenchSource(layers: readonly RtlLayer[], units: readonly ActQuantUnit[], banner: string): string {
+  const s = topShape(layers, units);
   return [
     generatedLine(banner),
     "// Usage: +cmd=FILE +out=FILE (see ternc's backends/verilog/rtl.ts for the protocol).",
     "module tb_ternc;",
     "  logic clk, rst;",
-    "  logic cmd_valid, cmd_ready, x_valid, x_ready, y_valid, y_ready;",
+    "  logic cmd_valid, cmd_ready, x_valid, x_last, x_ready, y_valid, y_ready;",
     `  logic [${s.layerBits - 1}:0] cmd_layer;`,
-    `  logic [${8 * s.maxLanes - 1}:0] x_data, xword;`,
+    `  logic [${s.xBits - 1}:0] x_data, xword;`,
     `  logic [${ACC_OUT_BITS * s.maxRows - 1}:0] y_acc;`,
     `  logic [${Q_OUT_BITS * s.maxRows - 1}:0] y_q;`,
-    `  logic [${8 * s.maxLanes - 1}:0] xbuf [0:${s.maxInFolds - 1}];`,
+    `  logic [${s.xBits - 1}:0] xbuf [0:${s.maxInBeats - 1}];`,
     "  ternc_top dut (.*);",
     "  initial begin clk = 1'b0; forever #5 clk = ~clk; end",
     ...table("kf_of", layers, (l) => Math.ceil(l.k / l.fold.lanes)),
     ...table("nf_of", layers, (l) => Math.ceil(l.n / l.fold.rows)),
     ...table("p_of", layers, (l) => l.fold.rows),
     ...table("n_of", layers, (l) => l.n),
+    ...table(
+      "kmax_of",
+      units.map((u) => ({ index: s.layers + u.unit, value: u.kMax })),
+      (u) => u.value,
+    ),
     "  reg [8*1024-1:0] cmd_path, out_path;",
-    "  integer cmd_fd, out_fd, r, layer, i, sent, folds, cycles, p, state;",
+    "  integer cmd_fd, out_fd, r, layer, i, sent, folds, cycles, p, state, in_beats, out_beats, per_beat, total;",
     "  initial begin",
     "    rst = 1'b1;",
     "    cmd_valid = 1'b0;",
     "    x_valid = 1'b0;",
+    "    x_last = 1'b0;",
     "    y_ready = 1'b1;",
     "    state = -2;",
     "    cycles = 0;",
@@ -226,11 +280,27 @@ export function testbenchSource(layers: readonly RtlLayer[], banner: string): st
     "      0: begin",
     '        // No "\\n" after a conversion: on a FIFO, skipping the white space after it waits for the next command.',
     '        r = $fscanf(cmd_fd, "%d", layer);',
-    `        if (r != 1 || layer < 0 || layer >= ${layers.length}) begin`,
+    `        if (r != 1 || layer < 0 || layer >= ${s.commands}) begin`,
     "          $fclose(out_fd);",
     "          $finish;",
     "        end",
-    "        for (i = 0; i < kf_of(layer); i = i + 1) begin",
+    `        if (layer >= ${s.layers}) begin`,
+    '          r = $fscanf(cmd_fd, "%d", in_beats);',
+    "          if (r != 1 || in_beats < 2 || in_beats > kmax_of(layer) + 1) begin",
+    '            $display("tb_ternc: command %0d: a floor and 1 to %0d mantissas, not %0d beats", layer, kmax_of(layer), in_beats);',
+    "            $fclose(out_fd);",
+    "            $finish;",
+    "          end",
+    "          out_beats = in_beats - 1;",
+    "          per_beat = 1;",
+    "          total = in_beats - 1;",
+    "        end else begin",
+    "          in_beats = kf_of(layer);",
+    "          out_beats = nf_of(layer);",
+    "          per_beat = p_of(layer);",
+    "          total = n_of(layer);",
+    "        end",
+    "        for (i = 0; i < in_beats; i = i + 1) begin",
     '          r = $fscanf(cmd_fd, "%h", xword);',
     "          xbuf[i] = xword;",
     "        end",
@@ -245,19 +315,23 @@ export function testbenchSource(layers: readonly RtlLayer[], banner: string): st
     "        cmd_valid <= 1'b0;",
     "        x_valid <= 1'b1;",
     "        x_data <= xbuf[0];",
+    "        x_last <= in_beats == 1;",
     "        state = 2;",
     "      end",
     "      default: begin",
     "        if (x_valid && x_ready) begin",
     "          sent = sent + 1;",
-    "          if (sent == kf_of(layer)) x_valid <= 1'b0;",
-    "          else x_data <= xbuf[sent];",
+    "          if (sent == in_beats) x_valid <= 1'b0;",
+    "          else begin",
+    "            x_data <= xbuf[sent];",
+    "            x_last <= sent == in_beats - 1;",
+    "          end",
     "        end",
     "        if (y_valid && y_ready) begin",
-    "          for (p = 0; p < p_of(layer); p = p + 1)",
-    `            if (folds * p_of(layer) + p < n_of(layer)) $fwrite(out_fd, "%0d %0d\\n", $signed(y_acc[${ACC_OUT_BITS}*p +: ${ACC_OUT_BITS}]), $signed(y_q[${Q_OUT_BITS}*p +: ${Q_OUT_BITS}]));`,
+    "          for (p = 0; p < per_beat; p = p + 1)",
+    `            if (folds * per_beat + p < total) $fwrite(out_fd, "%0d %0d\\n", $signed(y_acc[${ACC_OUT_BITS}*p +: ${ACC_OUT_BITS}]), $signed(y_q[${Q_OUT_BITS}*p +: ${Q_OUT_BITS}]));`,
     "          folds = folds + 1;",
-    "          if (folds == nf_of(layer)) begin",
+    "          if (folds == out_beats) begin",
     '            $fwrite(out_fd, "c %0d\\n", cycles);',
     "            $fflush(out_fd);",
     "            state = 0;",
@@ -274,12 +348,16 @@ export function testbenchSource(layers: readonly RtlLayer[], banner: string): st
 /** The file of a hardwired layer's module. */
 export const hardwiredFile = (l: RtlLayer): string => `rtl/${hardwiredModule(l)}.sv`;
 
+export const TOP_FILE = "rtl/ternc_top.sv";
+
+/** Every RTL file of a build, the top last. */
+export const rtlSources = (layers: readonly RtlLayer[]): string[] => [...RTL_FILES.map((f) => `rtl/${f}`), ...layers.filter((l) => l.kind === "hardwired").map(hardwiredFile), TOP_FILE];
+
 /** The Makefile: `make iverilog`, `make verilator` (each builds the testbench simulator), `make lint`. */
 export function makefileSource(banner: string, layers: readonly RtlLayer[]): string {
-  const hardwired = layers.filter((l) => l.kind === "hardwired").map(hardwiredFile);
   return [
     generatedLine(banner, "#"),
-    `RTL = rtl/ternc_lane.sv rtl/ternc_lane_pair.sv rtl/ternc_lane_add.sv rtl/ternc_mvu.sv rtl/ternc_requant.sv ${[...hardwired, "rtl/ternc_top.sv"].join(" ")}`,
+    `RTL = ${rtlSources(layers).join(" ")}`,
     "TB = tb/tb_ternc.sv",
     "",
     ".PHONY: all iverilog verilator lint synth",

@@ -29,6 +29,75 @@ export function actQuantRows(x: Float32Array, tokens: number, k: number): { xq: 
   return { xq, scale };
 }
 
+/** act_quant_fixed's input width: a 24-bit mantissa (one DSP48's 25-bit port) keeps every int8 code exact but for ties. */
+export const ACT_FIXED_BITS = 24;
+
+/** The reciprocal's fractional bits for mantissas of `bits` bits: r = 127 * 2^R / M stays below 2^17 for every width. */
+export const actFixedRecipBits = (bits: number): number => bits + 8;
+
+/** floor(log2(a)) of a positive finite number, exactly (Math.log2 may be one off next to a power of two). */
+function floorLog2(a: number): number {
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  return e;
+}
+
+/**
+ * act_quant_fixed's first step for one token, x[base .. base+k): with a = max(max|x|, 1e-5), the exponent
+ * e = bits - 2 - floor(log2 a), the block fixed-point mantissas rne(x * 2^e) of `bits` bits (x ~ mantissa * 2^-e),
+ * and the absmax floor rne(1e-5 * 2^e), so that 2^(bits-2) <= max(max|mantissa|, floor) < 2^(bits-1). Undefined (no
+ * fixed-point form) when a value is NaN or infinite.
+ */
+export function blockFixedRow(x: ArrayLike<number>, base: number, k: number, bits: number): { mantissas: Int32Array; shift: number; floor: number } | undefined {
+  let a = SCALE_EPS;
+  for (let i = 0; i < k; i++) a = Math.max(a, Math.abs(x[base + i]!));
+  if (!Number.isFinite(a)) return undefined;
+  const shift = bits - 2 - floorLog2(a);
+  const limit = 2 ** (bits - 1) - 1;
+  const mantissas = new Int32Array(k);
+  for (let i = 0; i < k; i++) mantissas[i] = clamp(roundHalfEven(x[base + i]! * 2 ** shift), -limit, limit);
+  return { mantissas, shift, floor: Math.min(roundHalfEven(SCALE_EPS * 2 ** shift), limit) };
+}
+
+/** act_quant_fixed's scale from the absmax M (at least the floor) and the exponent e: f32(M * 2^-e / 127). */
+export const actFixedScale = (absmax: number, shift: number): number => f32((absmax * 2 ** -shift) / 127);
+
+/**
+ * One token of act_quant_fixed (see its description) into xq[xqBase ..]; returns its scale. Every step is an exact
+ * integer or power-of-two operation, so C (int64, ldexp, rint) and RTL compute the same values.
+ */
+export function actQuantFixedRow(x: ArrayLike<number>, base: number, k: number, bits: number, xq: Int8Array, xqBase: number): number {
+  const block = blockFixedRow(x, base, k, bits);
+  if (!block) {
+    // A NaN or infinity has no fixed-point form: zero codes and a NaN scale carry the poison on, as f32 would.
+    xq.fill(0, xqBase, xqBase + k);
+    return NaN;
+  }
+  let m = block.floor;
+  for (let i = 0; i < k; i++) m = Math.max(m, Math.abs(block.mantissas[i]!));
+  const recipBits = actFixedRecipBits(bits);
+  const r = Math.floor((exactFloorDiv(127 * 2 ** (recipBits + 1), m) + 1) / 2);
+  for (let i = 0; i < k; i++) xq[xqBase + i] = clamp(roundHalfEven(block.mantissas[i]! * r * 2 ** -recipBits), -128, 127);
+  return actFixedScale(m, block.shift);
+}
+
+/** floor(a / b) for non-negative integers below 2^53 (the f64 quotient may round up to the next integer). */
+function exactFloorDiv(a: number, b: number): number {
+  let q = Math.floor(a / b);
+  if (q * b > a) q--;
+  else if ((q + 1) * b <= a) q++;
+  return q;
+}
+
+/** act_quant_fixed over x[t, k]: int8 codes and the per-token scale. */
+export function actQuantFixedRows(x: Float32Array, tokens: number, k: number, bits: number): { xq: Int8Array; scale: Float32Array } {
+  const xq = new Int8Array(tokens * k);
+  const scale = new Float32Array(tokens);
+  for (let t = 0; t < tokens; t++) scale[t] = actQuantFixedRow(x, t * k, k, bits, xq, t * k);
+  return { xq, scale };
+}
+
 /**
  * acc[t, o, g] = sum over i in group g of w[o, i] * x[t, i], with additions and subtractions only, in
  * index order; `round` is applied after each step (the identity for exact integer sums, f32 rounding for
@@ -153,6 +222,27 @@ export function evalTernaryProduct(x: Tensor, trits: TernaryArray, n: number, gr
 
 export const groupAttr = { name: "group", kind: "int", doc: "inputs per scale group (block scales that differ along a row)", optional: true, check: positive } as const;
 
+/** Both activation quantizers: f32[T, k] in, i8[T, k] codes and an f32[T] scale out. */
+function inferActQuant(ctx: InferContext): TensorType[] {
+  const x = required(ctx.operands[0], "x");
+  expectDType(x, ["f32"], "x");
+  expectRank(x, 2, "x", "[tokens, features]");
+  return [
+    { dtype: "i8", shape: x.shape },
+    { dtype: "f32", shape: [x.shape[0]!] },
+  ];
+}
+
+function evalActQuant(ctx: EvalContext, rows: (x: Float32Array, t: number, k: number) => { xq: Int8Array; scale: Float32Array }): Tensor[] {
+  const x = ctx.operands[0]!;
+  const [t, k] = x.shape as [number, number];
+  const { xq, scale } = rows(x.data as Float32Array, t, k);
+  return [
+    { dtype: "i8", shape: [t, k], data: xq },
+    { dtype: "f32", shape: [t], data: scale },
+  ];
+}
+
 export const quantOps: OpDef[] = [
   {
     name: "act_quant",
@@ -164,24 +254,26 @@ export const quantOps: OpDef[] = [
     operands: [{ name: "x", doc: "f32[T, k]" }],
     results: ["xq", "scale"],
     attrs: [],
-    infer(ctx: InferContext): TensorType[] {
-      const x = required(ctx.operands[0], "x");
-      expectDType(x, ["f32"], "x");
-      expectRank(x, 2, "x", "[tokens, features]");
-      return [
-        { dtype: "i8", shape: x.shape },
-        { dtype: "f32", shape: [x.shape[0]!] },
-      ];
-    },
-    evaluate(ctx: EvalContext): Tensor[] {
-      const x = ctx.operands[0]!;
-      const [t, k] = x.shape as [number, number];
-      const { xq, scale } = actQuantRows(x.data as Float32Array, t, k);
-      return [
-        { dtype: "i8", shape: [t, k], data: xq },
-        { dtype: "f32", shape: [t], data: scale },
-      ];
-    },
+    infer: inferActQuant,
+    evaluate: (ctx) => evalActQuant(ctx, (x, t, k) => actQuantRows(x, t, k)),
+  },
+  {
+    name: "act_quant_fixed",
+    summary: "per-token absmax quantization to int8 in exact integer arithmetic (integer pipeline) (L1)",
+    description:
+      "The hardware form of act_quant. Per row t with a = max(max|x|, 1e-5): the block fixed-point form " +
+      "xi = clamp(rne(x * 2^e), -(2^(B-1) - 1), 2^(B-1) - 1) with e = B - 2 - floor(log2 a) (B = bits, exact: a " +
+      "power-of-two scaling), M = max(max|xi|, rne(1e-5 * 2^e)) (so 2^(B-2) <= M < 2^(B-1)), the reciprocal " +
+      "r = (floor(127 * 2^(R+1) / M) + 1) >> 1 with R = B + 8 (one integer division per token), " +
+      "xq = clamp(rne(xi * r / 2^R), -128, 127), scale[t] = f32(M * 2^-e / 127). A NaN or infinite x gives zero codes " +
+      "and a NaN scale. It differs from act_quant's f32 codes by at most 1 where x * 127 / a lies within about " +
+      "2^-10 of a rounding boundary.",
+    levels: ["L1", "L2"],
+    operands: [{ name: "x", doc: "f32[T, k]" }],
+    results: ["xq", "scale"],
+    attrs: [{ name: "bits", kind: "int", doc: "width B of the fixed-point mantissas", default: ACT_FIXED_BITS, check: (v) => ((v as number) >= 10 && (v as number) <= 24 ? undefined : "must be 10 to 24") }],
+    infer: inferActQuant,
+    evaluate: (ctx) => evalActQuant(ctx, (x, t, k) => actQuantFixedRows(x, t, k, ctx.attrs.bits as number)),
   },
   {
     name: "ternary_matmul",

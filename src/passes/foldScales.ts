@@ -3,7 +3,7 @@
 // in real arithmetic (RMSNorm through eps, attention through its score scale) or they must be applied
 // (a residual add, a cache output). Float results change in rounding only, so this pass is exact in real
 // arithmetic, not bit for bit; tests hold it to a stated tolerance.
-import { asF32, defaultAttentionScale, fixedPointScale, type Graph, type NewOp, type OpNode, tensorFromValues } from "../../ir/index.js";
+import { ACT_FIXED_BITS, asF32, defaultAttentionScale, fixedPointScale, type Graph, type NewOp, type OpNode, tensorFromValues } from "../../ir/index.js";
 import type { Pass, PassContext } from "./pass.js";
 
 /** true(value) = c * current(base). */
@@ -157,9 +157,20 @@ function run(graph: Graph, ctx: PassContext): boolean {
   return changed;
 }
 
-/** The integer pipeline: each constant weight scale left in a dequant becomes a fixed-point multiplier and shift. */
+/**
+ * The integer pipeline: each act_quant becomes act_quant_fixed (integer absmax and rounding), each constant weight scale
+ * left in a dequant a fixed-point multiplier and shift.
+ */
 function toFixedPoint(graph: Graph, ctx: PassContext): boolean {
   let changed = false;
+  let actQuants = 0;
+  for (const n of graph.ops()) {
+    if (n.op !== "act_quant") continue;
+    graph.replaceOp(n, [{ op: "act_quant_fixed", operands: n.operands, results: n.results, loc: n.loc }]);
+    actQuants++;
+  }
+  if (actQuants) ctx.note(`${actQuants} act_quant as act_quant_fixed (${ACT_FIXED_BITS}-bit block fixed point, integer reciprocal)`);
+  changed = actQuants > 0;
   for (const n of graph.ops()) {
     if (n.op !== "dequant" || n.operands.length < 3 || graph.typeOf(n.operands[0]!)?.shape.length !== 2) continue;
     const ws = graph.definition(n.operands[1]!)?.entity;
@@ -191,8 +202,9 @@ export const foldScalesPass: Pass = {
     "until an RMSNorm absorbs them (rmsnorm(c*x, eps) = rmsnorm(x, eps/c^2)) or an op needs the true value, where " +
     "the scale goes back into its dequant or is applied once. Exact in real arithmetic; floats differ in rounding " +
     "(tested within a stated tolerance). Notes list what was folded and what was not, and why. With " +
-    "{integer=true} (the integer pipeline, for hardware) each remaining constant weight scale becomes a 15-bit " +
-    "fixed-point multiplier and shift (dequant_fixed, round half to even, 16 fractional bits), with its error noted.",
-  options: { integer: "true: turn the remaining weight scales into fixed-point multipliers and shifts (default false)" },
+    "{integer=true} (the integer pipeline, for hardware) each act_quant becomes act_quant_fixed (exact integer absmax " +
+    "quantization) and each remaining constant weight scale a 15-bit fixed-point multiplier and shift (dequant_fixed, " +
+    "round half to even, 16 fractional bits), with its error noted.",
+  options: { integer: "true: act_quant in integer arithmetic, the remaining weight scales as fixed-point multipliers and shifts (default false)" },
   run,
 };

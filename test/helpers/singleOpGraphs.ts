@@ -42,6 +42,7 @@ export const SINGLE_OP_OPS = [
   "rmsnorm",
   "softmax",
   "act_quant",
+  "act_quant_fixed",
   "ternary_matmul_packed",
   "lut_build",
   "lut_matmul",
@@ -254,6 +255,15 @@ const GENERATORS: Readonly<Record<string, () => Variant[]>> = {
     // Rows whose max|x| is below 1e-5: the scale floor decides every code.
     { label: "k=37 tiny", build: (b) => ({ operands: [b.f32Input("x", [37], 1e-7)] }) },
     { label: "k=53 large", build: (b) => ({ operands: [b.f32Input("x", [53], 1000)] }) },
+  ],
+
+  act_quant_fixed: () => [
+    ...[37, 200, 5].map((k): Variant => ({ label: `k=${k}`, build: (b) => ({ operands: [b.f32Input("x", [k])] }) })),
+    { label: "k=37 tiny", build: (b) => ({ operands: [b.f32Input("x", [37], 1e-7)] }) },
+    { label: "k=53 large bits=12", build: (b) => ({ operands: [b.f32Input("x", [53], 1000)], attrs: { bits: 12 } }) },
+    // max|x| an exact power of two (the exponent's boundary), and rows of zeros.
+    { label: "k=8 powers of two", build: (b) => ({ operands: [b.input("x", "f32", [8], (n) => Float32Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * 2 ** ((i % 8) - 4)))] }) },
+    { label: "k=9 zeros", build: (b) => ({ operands: [b.input("x", "f32", [9], (n) => new Float32Array(n))] }) },
   ],
 
   ternary_matmul_packed: () => ternaryProductVariants(true),

@@ -20,6 +20,7 @@ const INPUT_OPERANDS: Readonly<Record<string, readonly number[]>> = {
   rmsnorm: [0],
   softmax: [0],
   act_quant: [0],
+  act_quant_fixed: [0],
   ternary_matmul_packed: [0],
   ternary_matmul: [0],
   lut_build: [0],

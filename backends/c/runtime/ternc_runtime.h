@@ -235,6 +235,8 @@ void tc_rmsnorm(const float *x, const float *g, int64_t T, int64_t d, float eps,
 void tc_softmax_row(float *v, int64_t n);
 /** Per-token absmax quantization (act_quant). */
 void tc_act_quant(const float *x, int64_t T, int64_t k, int8_t *xq, float *scale);
+/** act_quant_fixed: per-token absmax quantization in exact integer arithmetic; mant holds k int32 of scratch. */
+void tc_act_quant_fixed(const float *x, int64_t T, int64_t k, int bits, int8_t *xq, float *scale, int32_t *mant);
 /** Rotary embedding; inv[i] = f32(base^(-2i/rot)) is precomputed per op. */
 void tc_rope(const float *x, const int32_t *pos, int64_t T, int64_t width, int64_t hd, int64_t rot, int neox, const float *inv, float *y);
 /** y[t, o] = sum_i x[t, i] w[o, i] (w interleaved by 8 rows), each sum in index order. */

@@ -112,6 +112,36 @@ describe("the Verilog core in plain graphs", () => {
   });
 });
 
+describe("the activation quantizer in the RTL", () => {
+  const graph = `graph @g {
+  input %x : f32[T, 40]
+  %xq, %xs = act_quant_fixed(%x)
+  output %xq, %xs
+}`;
+
+  it("quantizes in the RTL: a wrong numerator in ternc_act_quant's division changes the codes", () => {
+    const rng = new Rng(8);
+    const g = loadTir(graph);
+    const given = { x: tensorFromValues("f32", [2, 40], Array.from({ length: 80 }, () => rng.normal() * 3)) };
+    const keep = join(work, "tamper-quant");
+    const r = validateGraph(g, given, { target: "verilog", loadConst, source: "quant.tir", keepDir: keep });
+    expect(r.ok).toBe(true);
+    expect(r.kernels).toEqual({ xq: "rtl act_quant (unit 0)" });
+    const out = join(keep, "graph");
+    const rtl = join(out, "rtl/ternc_act_quant.sv");
+    const source = readFileSync(rtl, "utf8");
+    expect(source).toContain("B'(127) << (B - 9)");
+    writeFileSync(rtl, source.replace("B'(127) << (B - 9)", "B'(126) << (B - 9)"));
+    expect(spawnSync("make", ["-s", "-C", out, "iverilog"], { encoding: "utf8" }).status).toBe(0);
+    const run = getTarget("verilog").runGraph(out, { inputs: given }, { simulator: "iverilog" });
+    const want = interpret(g, given).xq!.data as Int8Array;
+    const got = run.outputs.xq!.data as Int8Array;
+    // r shrinks by 1/127: the largest codes move by one.
+    expect(Array.from(got)).not.toEqual(Array.from(want));
+    expect(Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i]!)))).toBe(1);
+  });
+});
+
 describe("synthesis (yosys, xc7)", () => {
   it("leaves no multiplier, macc or DSP in the ternary datapath; the requant stage has its one multiplier", () => {
     const rng = new Rng(7);
@@ -120,7 +150,7 @@ describe("synthesis (yosys, xc7)", () => {
     expect(validateGraph(g, inputs(rng, 1, 37), { target: "verilog", options: { rows: 2, lanes: 8 }, loadConst, source: "product.tir", keepDir: keep }).ok).toBe(true);
     const out = join(keep, "graph");
     const stat = (top: string, params: string): string => {
-      const script = `read_verilog -sv rtl/ternc_lane.sv rtl/ternc_lane_pair.sv rtl/ternc_lane_add.sv rtl/ternc_mvu.sv rtl/ternc_requant.sv; chparam ${params} ${top}; synth_xilinx -top ${top} -family xc7; stat`;
+      const script = `read_verilog -sv rtl/ternc_lane.sv rtl/ternc_lane_pair.sv rtl/ternc_lane_add.sv rtl/ternc_mvu.sv rtl/ternc_requant.sv rtl/ternc_act_quant.sv; chparam ${params} ${top}; synth_xilinx -top ${top} -family xc7; stat`;
       const r = spawnSync("yosys", ["-q", "-p", `${script}; tee -o stat.txt stat`], { cwd: out, encoding: "utf8" });
       expect(r.status, r.stderr).toBe(0);
       return readFileSync(join(out, "stat.txt"), "utf8");
@@ -134,6 +164,8 @@ describe("synthesis (yosys, xc7)", () => {
     expect(mvu).toMatch(/LUT\d/);
     const requant = stat("ternc_requant", "-set ACC_W 14 -set Q_W 40");
     expect(requant).toMatch(/DSP48E1/);
+    // The activation quantizer: its one multiplier (mantissa x reciprocal) in one DSP48, the division in LUTs.
+    expect(parseYosysStat(stat("ternc_act_quant", "-set KMAX 256 -set B 24")).total.dsp48).toBe(1);
   });
 
   it("--synth writes synthesis.json: per module and in total, LUTs, FFs, carry chains, DSPs, BRAMs", () => {

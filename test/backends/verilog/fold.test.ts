@@ -1,6 +1,7 @@
 // The folding cost model, the cycle model and report.json's projections.
 import { describe, expect, it } from "vitest";
 import { accumulatorBits, chooseFolding, cyclesPerToken } from "../../../backends/verilog/fold.js";
+import { actQuantCyclesPerToken } from "../../../backends/verilog/actQuant.js";
 import { verilogReport } from "../../../backends/verilog/report.js";
 
 describe("folding and cycles", () => {
@@ -29,11 +30,14 @@ describe("report.json", () => {
   it("projects the 2B-4T shape at >= 90% of what the memory allows, and the compiled layers from their cycles", () => {
     const r = verilogReport(
       [{ index: 0, kind: "mvu", result: "acc", weight: "w", k: 256, n: 256, fold: { rows: 1, lanes: 64 }, accBits: 17, cyclesPerToken: 1032 }],
+      [{ command: 1, unit: 0, result: "xq", scale: "xs", k: 256, bits: 24, cyclesPerToken: actQuantCyclesPerToken(256) }],
       { clockMhz: 200, memGbps: 19.2 },
     );
     const model = r.model as Record<string, number>;
-    expect(model.cyclesPerToken).toBe(1032);
-    expect(model.tokensPerSecondOnChip).toBeCloseTo(200e6 / 1032);
+    // The quantizer's cycles count (command, floor, 256 in, division, 256 out, pipeline): it runs before the product.
+    expect(model.activationQuantCyclesPerToken).toBe(1 + 1 + 256 + 18 + 256 + 3);
+    expect(model.cyclesPerToken).toBe(1032 + model.activationQuantCyclesPerToken!);
+    expect(model.tokensPerSecondOnChip).toBeCloseTo(200e6 / model.cyclesPerToken!);
     expect(model.weightBytesPerToken).toBe((256 * 256) / 4);
     const big = r["bitnet-b1.58-2B-4T"] as Record<string, number>;
     expect(big.products).toBe(30 * 7);

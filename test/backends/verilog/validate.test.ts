@@ -25,10 +25,12 @@ function expectPass(model: string, options: Record<string, string | number>, pro
   expectModelPass(r);
   expect(r.targetChecks.map((c) => [c.what, c.ok])).toEqual([["cycles", true]]);
   expect(r.facts.simulator).toBe(options.simulator);
-  expect(r.facts.products).toBeGreaterThan(0);
+  expect(r.facts.commands).toBeGreaterThan(0);
   expect(Object.values(r.kernels).filter((k) => k.startsWith("rtl ")).length).toBeGreaterThan(0);
   // Every product's dequant ran in the core too (per-tensor scales become one fixed-point multiplier).
   expect(Object.values(r.kernels)).toContain("rtl requant");
+  // ... and every activation quantization (act_quant_fixed).
+  expect(Object.values(r.kernels).filter((k) => k.startsWith("rtl act_quant")).length).toBeGreaterThan(0);
   return r;
 }
 

@@ -18,12 +18,14 @@ describe("ternc compile --target verilog", () => {
     const r = ternc(["compile", example, "--target", "verilog", "-o", out, "--clock-mhz", "250", "--mem-gbps", "12.8"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/14 ternary products in RTL; \d+ cycles per token \(cycle model\): [\d.]+ tokens\/s at 250 MHz/);
-    for (const f of ["rtl/ternc_lane.sv", "rtl/ternc_mvu.sv", "rtl/ternc_requant.sv", "rtl/ternc_top.sv", "tb/tb_ternc.sv", "Makefile", "mem/l0_w.hex", "mem/l13_w.hex", "host.tir", "weights.bin", "report.json", "manifest.json"]) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(r.stdout).toMatch(/14 ternary products and 8 activation quantizers in RTL; \d+ cycles per token \(cycle model\): [\d.]+ tokens\/s at 250 MHz/);
+    for (const f of ["rtl/ternc_lane.sv", "rtl/ternc_mvu.sv", "rtl/ternc_requant.sv", "rtl/ternc_act_quant.sv", "rtl/ternc_top.sv", "tb/tb_ternc.sv", "Makefile", "mem/l0_w.hex", "mem/l13_w.hex", "host.tir", "weights.bin", "report.json", "manifest.json"]) expect(existsSync(join(out, f)), f).toBe(true);
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
     expect(report.clockMhz).toBe(250);
     expect(report.layers).toHaveLength(14);
-    expect(report.model.cyclesPerToken).toBe(report.layers.reduce((s: number, l: { cyclesPerToken: number }) => s + l.cyclesPerToken, 0));
+    const cycles = (units: Array<{ cyclesPerToken: number }>): number => units.reduce((s, l) => s + l.cyclesPerToken, 0);
+    expect(report.activationQuantizers).toHaveLength(8);
+    expect(report.model.cyclesPerToken).toBe(cycles(report.layers) + cycles(report.activationQuantizers));
     const make = spawnSync("make", ["-s", "-C", out, "lint", "iverilog"], { encoding: "utf8" });
     expect(make.status, make.stderr).toBe(0);
     expect(existsSync(join(out, "sim/ternc.vvp"))).toBe(true);
@@ -45,7 +47,7 @@ describe("ternc run --backend verilog", () => {
     const result = JSON.parse(v.stdout);
     expect(result.generated).toEqual(JSON.parse(interp.stdout).generated);
     expect(result.simulator).toBe("verilator");
-    // One product per layer and token: 4 prompt tokens, then 9 decode steps.
-    expect(result.products).toBe(14 * (4 + 9));
+    // A command per product and per activation quantization, each token: 4 prompt tokens, then 9 decode steps.
+    expect(result.commands).toBe((14 + 8) * (4 + 9));
   });
 });

@@ -107,9 +107,34 @@ describe("fold-scales{integer=true}: the integer pipeline", () => {
       runPipeline(g, ["expand-bitlinear", "cse"], { loadConst }, { verifyEach: true });
       const before = outputs(g, hp);
       const records = runPipeline(g, ["fold-scales{integer=true}", "dce"], { loadConst }, { verifyEach: true });
-      expect(g.ops().filter((n) => n.op === "dequant")).toEqual([]);
+      expect(g.ops().filter((n) => n.op === "dequant" || n.op === "act_quant")).toEqual([]);
+      expect(g.ops().filter((n) => n.op === "act_quant_fixed").length).toBe(4 * hp.layers);
       expect(records[0]!.notes.some((l) => l.includes("15-bit multiplier and shift"))).toBe(true);
+      expect(records[0]!.notes.some((l) => l.includes("act_quant as act_quant_fixed"))).toBe(true);
       expectPreserved(outputs(g, hp), before, "fold-scales", label, hp.vocab);
+    });
+
+    it(`${label}: act_quant_fixed's own share of the error (against f32 act_quant in the same integer graph)`, () => {
+      const g = buildBitnetGraph(hp, randomBitnetWeights(hp, 5), { kvCache: true });
+      runPipeline(g, ["expand-bitlinear", "cse", "fold-scales{integer=true}", "dce"], { loadConst }, { verifyEach: true });
+      const codes = (graph: Graph): Int8Array[] => {
+        const seen: Int8Array[] = [];
+        interpret(graph, inputsFor(graph, hp), { onValue: (_, t) => t.dtype === "i8" && seen.push(t.data as Int8Array) });
+        return seen;
+      };
+      const fixed = { logits: outputs(g, hp).logits!, codes: codes(g) };
+      for (const n of g.ops()) if (n.op === "act_quant_fixed") g.replaceOp(n, [{ op: "act_quant", operands: n.operands, results: n.results, loc: n.loc }]);
+      const float = { logits: outputs(g, hp).logits!, codes: codes(g) };
+      // The codes agree but where x * 127 / max|x| lies within ~2^-10 of a rounding boundary, and then by one.
+      const total = fixed.codes.reduce((s, c) => s + c.length, 0);
+      let differing = 0;
+      fixed.codes.forEach((c, j) => c.forEach((v, i) => {
+        expect(Math.abs(v - float.codes[j]![i]!)).toBeLessThanOrEqual(1);
+        if (v !== float.codes[j]![i]) differing++;
+      }));
+      expect(differing / total).toBeLessThan(1e-3);
+      const scale = Math.max(...Array.from(float.logits, Math.abs));
+      expect(Math.max(...Array.from(float.logits, (v, i) => Math.abs(v - fixed.logits[i]!))) / scale).toBeLessThanOrEqual(RELATIVE_TOLERANCE);
     });
   }
 });

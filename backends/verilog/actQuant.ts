@@ -1,0 +1,62 @@
+// The activation quantizers the generated hardware computes: every act_quant_fixed of the lowered graph runs on a
+// ternc_act_quant unit (one per mantissa width, its buffer as deep as the widest token it serves), with its cycle model.
+import { type Graph, getOp, type OpNode, withDefaults } from "../../ir/index.js";
+
+/** Bits of the reciprocal's quotient ternc_act_quant divides out (one a cycle); see its header. */
+export const ACT_QUANT_QUOTIENT_BITS = 18;
+/** The unit's EMIT pipeline: mantissa read, multiply, round. */
+const ACT_QUANT_PIPELINE_CYCLES = 3;
+
+/** One act_quant_fixed node on a unit. */
+export interface RtlActQuant {
+  /** Its command number on ternc_top (after the products'). */
+  command: number;
+  unit: number;
+  /** The codes (xq) and the scale the host forms from the unit's absmax. */
+  result: string;
+  scale: string;
+  k: number;
+  bits: number;
+  cyclesPerToken: number;
+}
+
+/** A ternc_act_quant instance: its mantissa width and buffer depth. */
+export interface ActQuantUnit {
+  unit: number;
+  bits: number;
+  kMax: number;
+}
+
+/**
+ * Cycles ternc_act_quant takes for one token of k mantissas, from the command to the last code leaving: the command,
+ * the floor and k beats in, the division, k codes out through the three-stage pipeline.
+ */
+export function actQuantCyclesPerToken(k: number): number {
+  return 1 + 1 + k + ACT_QUANT_QUOTIENT_BITS + k + ACT_QUANT_PIPELINE_CYCLES;
+}
+
+/** Why the hardware cannot quantize this node's activations, if it cannot. */
+export function actQuantProblem(node: OpNode, graph: Graph): string | undefined {
+  const k = graph.typeOf(node.operands[0]!)?.shape[1];
+  return typeof k === "number" ? undefined : "the activation quantizer needs a static feature count";
+}
+
+const bitsOf = (node: OpNode): number => withDefaults(getOp("act_quant_fixed")!, node.attrs).bits as number;
+
+/** The act_quant_fixed nodes in graph order, numbered from `firstCommand`, and the units they share. */
+export function rtlActQuants(graph: Graph, firstCommand: number): { nodes: RtlActQuant[]; units: ActQuantUnit[] } {
+  const units: ActQuantUnit[] = [];
+  const nodes: RtlActQuant[] = [];
+  for (const node of graph.topologicalOrder() ?? graph.ops()) {
+    if (node.op !== "act_quant_fixed" || actQuantProblem(node, graph)) continue;
+    const k = graph.typeOf(node.operands[0]!)!.shape[1] as number;
+    const bits = bitsOf(node);
+    let unit = units.find((u) => u.bits === bits);
+    if (!unit) units.push((unit = { unit: units.length, bits, kMax: 0 }));
+    unit.kMax = Math.max(unit.kMax, k);
+    nodes.push({ command: 0, unit: unit.unit, result: node.results[0]!, scale: node.results[1]!, k, bits, cyclesPerToken: actQuantCyclesPerToken(k) });
+  }
+  // A command per unit: a node names its unit's.
+  for (const n of nodes) n.command = firstCommand + n.unit;
+  return { nodes, units };
+}
