@@ -1,7 +1,6 @@
 // The library API: load, check, print and run IR files, as the CLI does, for build scripts and tools.
-import { dirname, resolve } from "node:path";
 import { type Graph, interpret, type InterpretOptions, loadTir, parseTir, printGraph, type Tensor } from "../ir/index.js";
-import { fileBlobReader } from "./io/blobs.js";
+import { irBlobReader } from "./io/blobs.js";
 import { readText } from "./io/files.js";
 
 /** Reads, parses and verifies a .tir file. Throws `IrError` (with file:line:col) or `UserError`. */
@@ -19,8 +18,12 @@ export function printIrFile(path: string): string {
   return printGraph(loadIrFile(path));
 }
 
-/** Runs a .tir file in the interpreter; `blob<...>` constants are read relative to the file's folder. */
-export function runIrFile(path: string, inputs: Record<string, Tensor>, options: Omit<InterpretOptions, "blobs"> = {}): Record<string, Tensor> {
+/**
+ * Runs a .tir file in the interpreter; `blob<...>` constants are read relative to the file's folder, and only from it
+ * or from the folders in `allowBlobPath`.
+ */
+export function runIrFile(path: string, inputs: Record<string, Tensor>, options: Omit<InterpretOptions, "blobs"> & { allowBlobPath?: readonly string[] } = {}): Record<string, Tensor> {
+  const { allowBlobPath, ...interpretOptions } = options;
   const graph = loadIrFile(path);
-  return interpret(graph, inputs, { ...options, blobs: fileBlobReader(dirname(resolve(path))) });
+  return interpret(graph, inputs, { ...interpretOptions, blobs: irBlobReader(path, allowBlobPath) });
 }

@@ -1,6 +1,6 @@
 // A model as a graph, from a model file (GGUF, Hugging Face folder) or a .tir model graph: the graph, how to read
 // its constants, and the file's facts. Every command and the library load models through here.
-import { dirname, extname, resolve } from "node:path";
+import { extname } from "node:path";
 import { type BlobReader, type ConstDecl, constTensor, type Graph, type ModelAbi, type Tensor, verifyOrThrow } from "../ir/index.js";
 import { loadIrFile } from "./api.js";
 import { UserError } from "./errors.js";
@@ -8,7 +8,7 @@ import { buildBitnetGraph } from "./frontend/bitnetGraph.js";
 import { loadModel } from "./frontend/loadModel.js";
 import type { LoadedModel } from "./frontend/modelInfo.js";
 import { checkModelGraph } from "./generate.js";
-import { fileBlobReader } from "./io/blobs.js";
+import { irBlobReader } from "./io/blobs.js";
 
 export type ActQuantFlag = "per-token" | "none";
 
@@ -32,13 +32,22 @@ export interface LoadedGraph {
   model?: LoadedModel;
 }
 
-/** Loads `path` as a model graph; `actQuant` applies to model files (a .tir graph fixes it already). */
-export function loadModelGraph(path: string, actQuant?: ActQuantFlag): LoadedGraph {
+/** How to read a model: the activation mode of a model file, and the folders a .tir's weight blobs may be in. */
+export interface ModelSourceOptions {
+  /** Applies to model files (a .tir graph fixes it already). */
+  actQuant?: ActQuantFlag;
+  /** Folders besides the .tir file's own that its `blob<...>` constants may name (`--allow-blob-path`). */
+  allowBlobPath?: readonly string[];
+}
+
+/** Loads `path` as a model graph. */
+export function loadModelGraph(path: string, source: ModelSourceOptions = {}): LoadedGraph {
+  const { actQuant } = source;
   if (extname(path) === ".tir") {
     if (actQuant) throw new UserError("--act-quant applies when ternc builds the graph from a model file; a .tir graph already fixes it");
     const graph = loadIrFile(path);
     const abi = checkModelGraph(graph, path);
-    const blobs = fileBlobReader(dirname(resolve(path)));
+    const blobs = irBlobReader(path, source.allowBlobPath);
     return { graph, abi, loadConst: (c) => constTensor(c, blobs), blobs };
   }
   const model = loadModel(path);

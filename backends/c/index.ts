@@ -3,7 +3,7 @@ import { manifestVocab, type PipelineEntry, type Target, type TargetOptions, ter
 import { emitC } from "./artifacts.js";
 import { cOptions, C_OPTIONS } from "./options.js";
 import { C_OP_RULES } from "./ops.js";
-import { buildC, isBuiltC, runGraphC, runModelC } from "./toolchain.js";
+import { buildC, C_BUILD_OUTPUTS, isBuiltC, runGraphC, runModelC } from "./toolchain.js";
 
 /** The C pipeline: the interpreter's, with each product's form chosen by a SIMD cycle estimate. */
 function pipeline(options: TargetOptions): PipelineEntry[] {
@@ -24,6 +24,7 @@ export const cTarget: Target = {
     const o = cOptions(options);
     buildC(dir, { ...o, cflags: o.cflags ?? (mode === "check" ? "-O2 -Wall -Wextra -Werror" : undefined) });
   },
+  buildOutputs: C_BUILD_OUTPUTS,
   isBuilt: isBuiltC,
   runModel: (dir, req, options) => runModelC(dir, req, cOptions(options), manifestVocab(dir)),
   runGraph: (dir, req, options) => runGraphC(dir, req, cOptions(options)),

@@ -10,6 +10,9 @@ import type { CIsa, COptions } from "./options.js";
 
 const RUNNER = "ternc-run";
 
+/** What `make` leaves in a C build folder: the objects, the model library and the runner. */
+export const C_BUILD_OUTPUTS = ["*.o", "*.a", RUNNER] as const;
+
 function hasCommand(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v "$0"`, cmd], { stdio: "ignore" }).status === 0;
 }

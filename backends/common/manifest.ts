@@ -31,6 +31,8 @@ export interface ManifestFacts {
   abi: Abi;
   /** What the target adds (weight layouts, kernels...). */
   details: Record<string, unknown>;
+  /** Top-level names a build may add to the folder (the target's `buildOutputs`): a later compile may replace them. */
+  buildOutputs?: readonly string[];
 }
 
 export interface Manifest extends ManifestFacts {

@@ -168,6 +168,12 @@ export interface Target {
    * A `check` build (validation) treats the toolchain's warnings as errors; a `release` build is what users run.
    */
   build?(dir: string, options: TargetOptions, mode: "release" | "check"): void;
+  /**
+   * The top-level names a build (or a toolchain run by hand on the folder, `make`) may add to an output folder:
+   * exact names or `*.ext`. A later compile replaces a folder holding only these and the manifest's files, and refuses
+   * one holding anything else (the user's files).
+   */
+  buildOutputs?: readonly string[];
   /** True when `dir` holds a finished build of this target (a compiled-output cache may reuse it). */
   isBuilt(dir: string): boolean;
   runModel(dir: string, request: ModelRunRequest, options: TargetOptions): ModelRunResult;

@@ -6,6 +6,7 @@ import { hasCore, isBuiltVerilog, runGraphVerilog, runModelVerilog, simulatorFor
 import { VERILOG_OP_RULES } from "./ops.js";
 import { VERILOG_OPTIONS, verilogOptions } from "./options.js";
 import { buildSimulator } from "./sim.js";
+import { SYNTHESIS_FILE } from "./synth.js";
 
 /**
  * The integer pipeline: weight scales as fixed-point multipliers and shifts, every product in 2-bit codes, or, below
@@ -29,6 +30,8 @@ export const verilogTarget: Target = {
     const o = verilogOptions(options);
     if (hasCore(dir)) buildSimulator(dir, simulatorFor(dir, o.simulator), mode, o.synth);
   },
+  // make's simulators and synthesis statistics (sim/), and --synth's report.
+  buildOutputs: ["sim", SYNTHESIS_FILE],
   isBuilt: isBuiltVerilog,
   runModel: (dir, req, options) => runModelVerilog(dir, req, verilogOptions(options).simulator),
   runGraph: (dir, req, options) => runGraphVerilog(dir, req, verilogOptions(options).simulator),

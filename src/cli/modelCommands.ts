@@ -9,7 +9,7 @@ import { generate } from "../generate.js";
 import { blobPathFor, writeGraphWithBlob } from "../importModel.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
-import { type ActQuantFlag, loadModelGraph, modelGraph } from "../loadModelGraph.js";
+import { type ActQuantFlag, loadModelGraph, modelGraph, type ModelSourceOptions } from "../loadModelGraph.js";
 import type { CliIo } from "./program.js";
 
 function bytesText(n: number): string {
@@ -57,12 +57,11 @@ export function importCommand(path: string, opts: { output: string; actQuant: Ac
   io.stdout(`wrote ${opts.output} and ${blob} (${constants} constants, ${bytesText(bytes)})\n`);
 }
 
-export interface RunModelOptions {
+export interface RunModelOptions extends ModelSourceOptions {
   tokens?: string;
   prompt?: string;
   maxTokens: string;
   logits?: string;
-  actQuant?: ActQuantFlag;
   json?: boolean;
 }
 
@@ -97,7 +96,7 @@ export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRu
   const maxTokens = wholeNumber(opts.maxTokens, "--max-tokens", 0);
   if (opts.tokens !== undefined && opts.prompt !== undefined) throw new UserError("give either --tokens or --prompt, not both");
   const isTir = extname(path) === ".tir";
-  const { graph, abi, blobs, model } = loadModelGraph(path, opts.actQuant);
+  const { graph, abi, blobs, model } = loadModelGraph(path, opts);
   const tokenizer = model?.tokenizer;
   if (opts.prompt !== undefined && !tokenizer) throw new UserError(`${path}: --prompt needs a tokenizer, and ${isTir ? "a .tir graph" : "this model file"} carries none; pass --tokens`);
   if (opts.tokens === undefined && opts.prompt === undefined) throw new UserError("give the prompt as --tokens 1,2,3 (or --prompt \"text\" for a model with a tokenizer)");

@@ -38,6 +38,7 @@ export interface OptOptions {
   timePasses?: boolean;
   emitDot?: string;
   actQuant?: ActQuantFlag;
+  allowBlobPath?: string[];
 }
 
 const list = (s: string | undefined): string[] | undefined => s?.split(",").map((x) => x.trim()).filter(Boolean);
@@ -56,7 +57,7 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
     writeGraphWithBlob(graph, opts.output, blobPathFor(opts.output));
     blobDir = dirname(resolve(opts.output));
   }
-  const blobs = fileBlobReader(blobDir);
+  const blobs = fileBlobReader(blobDir, opts.allowBlobPath);
   const loadConst = (c: ConstDecl): Tensor => constTensor(c, blobs);
   const outDir = opts.output ? dirname(resolve(opts.output)) : process.cwd();
   const printFor = (g: Graph, dir?: string): string => printGraph(g, { blobPath: (p) => relative(resolve(dir ?? outDir), resolve(blobDir, p)) || p });
@@ -82,6 +83,9 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
   const text = printFor(graph);
   if (opts.output) writeFileAtomic(opts.output, text);
   else io.stdout(text);
+  // A blob outside the output's folder is read back only where the reader allows it (blobs are confined).
+  const outside = [...new Set(graph.consts().flatMap((c) => (c.data.kind === "external" ? [resolve(blobDir, c.data.path)] : [])))].filter((b) => relative(outDir, b).startsWith(".."));
+  for (const b of outside) io.stderr(`note: the output names the weight blob ${b}, outside its folder: load it with --allow-blob-path ${dirname(b)}\n`);
 }
 
 export function passesCommand(io: CliIo): void {
@@ -95,7 +99,7 @@ export function passesCommand(io: CliIo): void {
 }
 
 /** `ternc stats`: the model's graph before and after the pipeline, costed at one decode step. */
-export function statsCommand(input: string, opts: { passes?: string; context: string; json?: boolean }, io: CliIo): void {
+export function statsCommand(input: string, opts: { passes?: string; context: string; json?: boolean; allowBlobPath?: string[] }, io: CliIo): void {
   const context = Number(opts.context);
   if (!Number.isInteger(context) || context < 0) throw new UserError(`--context '${opts.context}': expected a whole number >= 0`);
   const pipeline = opts.passes !== undefined ? splitPipeline(opts.passes) : DEFAULT_PIPELINES.interp!;
@@ -109,7 +113,7 @@ export function statsCommand(input: string, opts: { passes?: string; context: st
     const weights = model.weights();
     build = () => modelGraph(model, "per-token", weights);
   }
-  const blobs = blobDir ? fileBlobReader(blobDir) : undefined;
+  const blobs = blobDir ? fileBlobReader(blobDir, opts.allowBlobPath) : undefined;
   const loadConst = (c: ConstDecl): Tensor => constTensor(c, blobs);
   const before = build();
   const after = build();

@@ -84,6 +84,7 @@ function buildProgram(io: CliIo): Command {
     .option("--logits <file.npy>", "model mode: write the logits of every prompt position, float32 [tokens, vocab]")
     .addOption(new Option("--act-quant <mode>", "model mode: int8 per-token activations (the paper), or none (f32, as llama.cpp with F32/F16 weights)").choices(["per-token", "none"]))
     .option("--json", "model mode: print the result as JSON")
+    .option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)", collect, [])
     .addOption(new Option("--backend <name>", "model mode: the reference interpreter, or a compiled target (built once into a cache folder)").choices(["interp", ...targetNames()]).default("interp"))
     .addOption(new Option("--format <format>", "graph mode: output format").choices(["json", "npy"]).default("json"))
     .option("-o, --output <path>", "graph mode: json: the file to write (default stdout); npy: the folder for one NAME.npy per output");
@@ -99,7 +100,7 @@ function buildProgram(io: CliIo): Command {
     }
     if (!graphMode) return runModel(file, opts, io);
     const graph = loadIrFile(file);
-    const outputs = runIrFile(file, parseInputs(graph, opts.input));
+    const outputs = runIrFile(file, parseInputs(graph, opts.input), { allowBlobPath: opts.allowBlobPath });
     if (opts.format === "npy") {
       if (!opts.output) throw new UserError("--format npy needs -o/--output DIR (one NAME.npy per output)");
       for (const [name, t] of Object.entries(outputs)) writeFileAtomic(join(opts.output, `${name}.npy`), encodeNpy(t));
@@ -144,6 +145,7 @@ function buildProgram(io: CliIo): Command {
     .option("--time-passes", "print a table of the time each pass took")
     .option("--emit-dot <dir>", "write a Graphviz .dot of the graph after every pass into this folder")
     .addOption(new Option("--act-quant <mode>", "for a model: int8 per-token activations, or none").choices(["per-token", "none"]))
+    .option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)", collect, [])
     .action((input: string, opts: OptOptions) => optCommand(input, opts, io));
 
   program
@@ -153,7 +155,8 @@ function buildProgram(io: CliIo): Command {
     .option("--passes <a,b,c>", "the pipeline to lower with (default: the interp target's)")
     .option("--context <n>", "context length for attention, KV cache and memory figures", "1024")
     .option("--json", "print as JSON")
-    .action((model: string, opts: { passes?: string; context: string; json?: boolean }) => statsCommand(model, opts, io));
+    .option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)", collect, [])
+    .action((model: string, opts: { passes?: string; context: string; json?: boolean; allowBlobPath: string[] }) => statsCommand(model, opts, io));
 
   program
     .command("passes")
@@ -168,7 +171,8 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option("--target <name>", "the target (see ternc targets)").choices(targetNames()).default(defaultTargetName()))
     .option("-o, --output <dir>", "the folder to write (replaced as a whole once complete)")
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
-    .option("--context <n>", "default context length of the compiled model (default: the model's, at most 4096)");
+    .option("--context <n>", "default context length of the compiled model (default: the model's, at most 4096)")
+    .option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)", collect, []);
   addTargetOptions(compile, ["compile"]).action((model: string, opts: CompileCommandOptions) => compileCommand(model, opts, io));
 
   const validate = program
@@ -181,6 +185,7 @@ function buildProgram(io: CliIo): Command {
     .option("--seed <n>", "seed of the random prompt", "1")
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
     .option("--keep <dir>", "keep the generated sources, build and trace in this folder")
+    .option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)", collect, [])
     .option("--json", "print the report as JSON");
   addTargetOptions(validate, ["compile", "build", "run"]).action((model: string, opts: ValidateCommandOptions) => validateCommand(model, opts, io));
 

@@ -5,7 +5,7 @@ import { flagName, type OptionValue, resolveOptions, type Target, type TargetOpt
 import { UserError } from "../errors.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
-import type { ActQuantFlag } from "../loadModelGraph.js";
+import type { ModelSourceOptions } from "../loadModelGraph.js";
 import { compileModel } from "../targets/compile.js";
 import { pipelineText } from "../targets/lower.js";
 import { allTargets, getTarget } from "../targets/registry.js";
@@ -64,10 +64,9 @@ function targetsHelp(): string {
 
 const optionalWholeNumber = (text: string | undefined, flag: string, min: number): number | undefined => (text === undefined ? undefined : wholeNumber(text, flag, min));
 
-export interface CompileCommandOptions {
+export interface CompileCommandOptions extends ModelSourceOptions {
   target: string;
   output?: string;
-  actQuant?: ActQuantFlag;
   context?: string;
   [option: string]: unknown;
 }
@@ -75,18 +74,17 @@ export interface CompileCommandOptions {
 export function compileCommand(model: string, o: CompileCommandOptions, io: CliIo): void {
   if (!o.output) throw new UserError("give the output folder with -o DIR");
   const target = getTarget(o.target);
-  const compiled = compileModel(model, o.output, { target: target.name, options: givenTargetOptions(target, o, "target"), actQuant: o.actQuant, context: optionalWholeNumber(o.context, "--context", 1) });
+  const compiled = compileModel(model, o.output, { target: target.name, options: givenTargetOptions(target, o, "target"), actQuant: o.actQuant, allowBlobPath: o.allowBlobPath, context: optionalWholeNumber(o.context, "--context", 1) });
   for (const note of compiled.lossy) io.stderr(`LOSSY ${note}\n`);
   io.stdout(`wrote ${compiled.dir}: ${[...compiled.emitted.files, "manifest.json"].join(", ")}\n`);
   for (const line of compiled.emitted.summary) io.stdout(`${line.replaceAll("{out}", o.output)}\n`);
 }
 
-export interface ValidateCommandOptions {
+export interface ValidateCommandOptions extends ModelSourceOptions {
   target: string;
   steps: string;
   tokens?: string;
   seed: string;
-  actQuant?: ActQuantFlag;
   keep?: string;
   json?: boolean;
   [option: string]: unknown;
@@ -102,6 +100,7 @@ export function validateCommand(model: string, o: ValidateCommandOptions, io: Cl
     tokens: o.tokens !== undefined ? parseTokenList(o.tokens) : undefined,
     seed: wholeNumber(o.seed, "--seed", 0),
     actQuant: o.actQuant,
+    allowBlobPath: o.allowBlobPath,
     keepDir: o.keep,
   });
   io.stdout(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatValidation(model, report));
@@ -116,6 +115,7 @@ export function runOnBackend(path: string, backend: string, o: RunModelOptions &
     target: target.name,
     options: givenTargetOptions(target, o, "backend"),
     actQuant: o.actQuant,
+    allowBlobPath: o.allowBlobPath,
     log: (line) => io.stderr(`${line}\n`),
   });
   for (const note of r.lossy) io.stderr(`LOSSY ${note}\n`);

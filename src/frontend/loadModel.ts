@@ -24,6 +24,8 @@ export function loadModel(path: string): LoadedModel {
     throw new UserError(`cannot read '${path}': no such file or directory`);
   }
   if (stat.isDirectory()) return loadHfModel(path);
+  // A FIFO or a device would block or never end: a model is a regular file.
+  if (!stat.isFile()) throw new UserError(`${path}: not a regular file (a GGUF file, or a Hugging Face folder)`);
   if (path.endsWith(".gguf") || startsWithGguf(path)) return loadGgufModel(path);
   throw new UserError(`${path}: not a model ternc reads (a GGUF file, or a Hugging Face folder with config.json and safetensors)`);
 }

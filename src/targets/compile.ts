@@ -5,16 +5,15 @@ import { join } from "node:path";
 import { abiOf, type Abi, type ConstDecl, type Graph, type Tensor } from "../../ir/index.js";
 import { type EmitResult, type OptionValue, type PipelineEntry, resolveOptions, sha256Of, type Target, type TargetOptions, writeManifest, writeOutputDir } from "../../backends/common/index.js";
 import type { TokenizerSpec } from "../frontend/tokenizer/tokenizer.js";
-import { type ActQuantFlag, loadModelGraph } from "../loadModelGraph.js";
+import { loadModelGraph, type ModelSourceOptions } from "../loadModelGraph.js";
 import { VERSION } from "../version.js";
 import { type Lowered, lowerForTarget } from "./lower.js";
 import { getTarget } from "./registry.js";
 
-export interface CompileOptions {
+export interface CompileOptions extends ModelSourceOptions {
   target: string;
   /** The target's options by name (see `ternc targets`); strings are parsed as the CLI parses them. */
   options?: Readonly<Record<string, OptionValue | undefined>>;
-  actQuant?: ActQuantFlag;
   /** Default context length of a model build (default: the model's, at most 4096). */
   context?: number;
 }
@@ -60,6 +59,7 @@ export function emitToFolder(
         lossy: how.lowered.lossy,
         abi,
         details: result.manifest,
+        buildOutputs: target.buildOutputs ?? [],
       },
       result.files,
     );
@@ -72,7 +72,7 @@ export function emitToFolder(
 export function compileModel(path: string, out: string, o: CompileOptions, pipeline?: readonly PipelineEntry[]): Compiled {
   const target = getTarget(o.target);
   const options = resolveOptions(target, o.options ?? {});
-  const loaded = loadModelGraph(path, o.actQuant);
+  const loaded = loadModelGraph(path, o);
   const lowered = lowerForTarget(loaded.graph, target, options, loaded.loadConst, pipeline);
   const defaultContext = o.context ?? Math.min(loaded.model?.contextLength ?? DEFAULT_CONTEXT_CAP, DEFAULT_CONTEXT_CAP);
   const { dir, emitted, abi } = emitToFolder(loaded.graph, out, { target, options, loadConst: loaded.loadConst, lowered, source: path, defaultContext, tokenizer: loaded.model?.tokenizer?.spec });

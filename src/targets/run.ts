@@ -5,7 +5,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildAffectingOptions, type ModelRunRequest, type ModelRunResult, type OptionValue, resolveOptions, type Target, type TargetOptions } from "../../backends/common/index.js";
-import type { ActQuantFlag } from "../loadModelGraph.js";
+import type { ActQuantFlag, ModelSourceOptions } from "../loadModelGraph.js";
 import { VERSION } from "../version.js";
 import { compileModel } from "./compile.js";
 import { currentFingerprint } from "./fingerprint.js";
@@ -25,10 +25,9 @@ export function buildCacheKey(path: string, target: Target, options: TargetOptio
     .slice(0, 20);
 }
 
-export interface CachedRunOptions {
+export interface CachedRunOptions extends ModelSourceOptions {
   target: string;
   options?: Readonly<Record<string, OptionValue | undefined>>;
-  actQuant?: ActQuantFlag;
   /** Told when a build is made (it can take a while). */
   log?: (line: string) => void;
 }
@@ -42,7 +41,7 @@ export function cachedBuild(path: string, o: CachedRunOptions): { dir: string; t
   let lossy: string[] = [];
   if (!target.isBuilt(dir)) {
     o.log?.(`compiling ${path} for ${target.name} into ${dir}`);
-    lossy = compileModel(path, dir, { target: target.name, options, actQuant: o.actQuant }).lossy;
+    lossy = compileModel(path, dir, { target: target.name, options, actQuant: o.actQuant, allowBlobPath: o.allowBlobPath }).lossy;
     target.build?.(dir, options, "release");
   }
   return { dir, target, options, lossy };

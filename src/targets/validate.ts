@@ -10,13 +10,13 @@ import { type ConstDecl, type Graph, getOp, interpret, type ModelAbi, type OpNod
 import { type OptionValue, type PipelineEntry, resolveOptions, type Target, type TargetCheck, type TargetOptions, type Tolerance, type TraceRecord } from "../../backends/common/index.js";
 import { UserError } from "../errors.js";
 import { generate } from "../generate.js";
-import { type ActQuantFlag, loadModelGraph } from "../loadModelGraph.js";
+import { loadModelGraph, type ModelSourceOptions } from "../loadModelGraph.js";
 import { Rng } from "../util/random.js";
 import { emitToFolder } from "./compile.js";
 import { lowerForTarget } from "./lower.js";
 import { getTarget } from "./registry.js";
 
-export interface ValidateOptions {
+export interface ValidateOptions extends ModelSourceOptions {
   target: string;
   options?: Readonly<Record<string, OptionValue | undefined>>;
   /** Greedy steps compared (and decode steps traced op by op: the first `tracedSteps`). */
@@ -25,7 +25,6 @@ export interface ValidateOptions {
   tokens?: number[];
   promptLength?: number;
   seed?: number;
-  actQuant?: ActQuantFlag;
   /** Keep the generated sources and build here instead of a temporary folder. */
   keepDir?: string;
   /** Called with progress lines. */
@@ -172,7 +171,7 @@ export function validateModel(path: string, o: ValidateOptions): ValidationRepor
   const log = o.log ?? (() => {});
   const target = getTarget(o.target);
   const options = resolveOptions(target, o.options ?? {});
-  const loaded = loadModelGraph(path, o.actQuant);
+  const loaded = loadModelGraph(path, o);
   const lowered = lowerForTarget(loaded.graph, target, options, loaded.loadConst);
   const { graph, abi } = loaded;
   const rng = new Rng(o.seed ?? 1);

@@ -8,6 +8,7 @@ import { checkFinite, checkFiniteHalves, collapseBlockScales, floatLinear, lazyT
 import { decodeFloats, decodeTernary } from "./ggmlTypes.js";
 import { ggufTokenizer } from "../tokenizer/fromFiles.js";
 import { type GgufFile, type GgufTensorInfo, readGguf, readTensorBytes, requireType } from "./gguf.js";
+import { own } from "../../util/own.js";
 
 interface ArchRule {
   ffn: "silu" | "relu2";
@@ -34,7 +35,7 @@ export function loadGgufModel(path: string): LoadedModel {
   const meta = (key: string): unknown => file.metadata.get(key)?.value;
   const arch = meta("general.architecture");
   if (typeof arch !== "string") throw new UserError(`${path}: missing metadata key 'general.architecture'`);
-  const rule = ARCHITECTURES[arch];
+  const rule = own(ARCHITECTURES, arch);
   if (!rule) throw new UserError(`${path}: unsupported architecture '${arch}' (ternc reads ${Object.keys(ARCHITECTURES).join(", ")})`);
   const num = (key: string, fallback?: number): number => {
     const v = meta(`${arch}.${key}`);

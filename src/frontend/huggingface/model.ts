@@ -5,12 +5,14 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { bf16BitsToF32, f16BitsToF32, f32, type Tensor, TernaryArray, tensorFromValues } from "../../../ir/index.js";
 import { UserError } from "../../errors.js";
+import { confinedFile } from "../../io/blobs.js";
 import { readText } from "../../io/files.js";
 import type { BitnetHParams, BitnetWeights, LinearWeight, WeightRef } from "../bitnetGraph.js";
 import type { LoadedModel } from "../modelInfo.js";
 import { readSafetensorsBytes, readSafetensorsHeader, type SafetensorsTensor } from "../safetensors/safetensors.js";
 import { hfTokenizer } from "../tokenizer/fromFiles.js";
 import { checkFinite, checkFiniteHalves, floatLinear, lazyTensor, readLayers, storedFloatDType } from "../weights.js";
+import { own } from "../../util/own.js";
 
 interface ArchRule {
   subNorms: boolean;
@@ -26,12 +28,15 @@ const ARCHITECTURES: Record<string, ArchRule> = {
 type Config = Record<string, unknown>;
 
 function readJson(path: string): Config {
+  let value: unknown;
   try {
-    return JSON.parse(readText(path)) as Config;
+    value = JSON.parse(readText(path));
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError(`${path}: not valid JSON`);
   }
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw new UserError(`${path}: expected a JSON object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`);
+  return value as Config;
 }
 
 /** Decodes a float safetensors tensor (F32/F16/BF16) to f32 values. */
@@ -52,7 +57,7 @@ export function loadHfModel(dir: string): LoadedModel {
   const archs = config.architectures;
   const arch = Array.isArray(archs) && typeof archs[0] === "string" ? archs[0] : undefined;
   if (!arch) throw new UserError(`${configPath}: missing 'architectures'`);
-  const rule = ARCHITECTURES[arch];
+  const rule = own(ARCHITECTURES, arch);
   if (!rule) throw new UserError(`${configPath}: unsupported architecture '${arch}' (ternc reads ${Object.keys(ARCHITECTURES).join(", ")})`);
   const num = (key: string, fallback?: number): number => {
     const v = config[key];
@@ -87,10 +92,16 @@ export function loadHfModel(dir: string): LoadedModel {
   let files: string[];
   if (existsSync(indexPath)) {
     const map = readJson(indexPath).weight_map;
-    if (!map || typeof map !== "object") throw new UserError(`${indexPath}: missing 'weight_map'`);
-    files = [...new Set(Object.values(map as Record<string, string>))].sort().map((f) => join(dir, f));
+    if (!map || typeof map !== "object" || Array.isArray(map)) throw new UserError(`${indexPath}: missing 'weight_map' (an object of tensor name to shard file)`);
+    const names = new Set<string>();
+    for (const [tensor, file] of Object.entries(map as Record<string, unknown>)) {
+      if (typeof file !== "string") throw new UserError(`${indexPath}: weight_map['${tensor}'] is not a file name`);
+      names.add(file);
+    }
+    // A shard is a file of this folder: an index naming ../other.safetensors or /etc/passwd is refused.
+    files = [...names].sort().map((f) => confinedFile(f, dir, [], `${indexPath}: weight_map`, "shard"));
   } else if (existsSync(singlePath)) {
-    files = [singlePath];
+    files = [confinedFile("model.safetensors", dir, [], dir, "weights")];
   } else {
     throw new UserError(`${dir}: no model.safetensors or model.safetensors.index.json`);
   }

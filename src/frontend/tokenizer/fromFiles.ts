@@ -5,6 +5,7 @@ import { UserError } from "../../errors.js";
 import { readText } from "../../io/files.js";
 import type { GgufFile } from "../gguf/gguf.js";
 import { byteLevelBpe, PRETOKENIZERS, sentencePiece, type Tokenizer } from "./tokenizer.js";
+import { own } from "../../util/own.js";
 
 function stringArray(v: unknown, what: string): string[] {
   if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new UserError(`${what} must be an array of strings`);
@@ -30,7 +31,7 @@ export function ggufTokenizer(file: GgufFile): Tokenizer | undefined {
       bosId,
       eosId,
       addBos: meta("add_bos_token") === true,
-      pattern: PRETOKENIZERS[pre] ?? PRETOKENIZERS.gpt2!,
+      pattern: own(PRETOKENIZERS, pre) ?? PRETOKENIZERS.gpt2!,
     });
   }
   if (model === "llama") {

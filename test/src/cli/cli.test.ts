@@ -1,4 +1,5 @@
 // The ternc command line: commands, outputs, exit codes (0 ok, 1 user error, 2 internal) and messages.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -156,5 +157,17 @@ describe("options, help and exit codes", () => {
   });
   it("a directory given as the IR file is a user error", async () => {
     expect(await cli("check", ROOT)).toMatchObject({ code: 1, stderr: `ternc: error: cannot read '${ROOT}': it is a directory\n` });
+  });
+});
+
+describe("a reader that closes the pipe early", () => {
+  it("ends every command quietly: no EPIPE stack trace, the command's own exit code", () => {
+    const main = join(ROOT, "dist/src/cli/main.js");
+    for (const args of ["ops", "--help", "passes", "inspect examples/tiny-bitnet.gguf", "run examples/tiny-bitnet.gguf --tokens 1,2 --max-tokens 4"]) {
+      // `true` exits without reading; a long output then meets a closed pipe.
+      const r = spawnSync("bash", ["-c", `"${process.execPath}" "${main}" ${args} | true; echo "status \${PIPESTATUS[0]}"`], { cwd: ROOT, encoding: "utf8" });
+      expect(r.stderr, args).not.toMatch(/EPIPE|node:events|\n\s+at /);
+      expect(r.stdout, args).toBe("status 0\n");
+    }
   });
 });

@@ -37,6 +37,16 @@ describe("ternc opt", () => {
     expect(out.logits!.shape).toEqual([2, 303]);
     expect(final.ops().some((n) => n.op === "bitlinear")).toBe(false);
   });
+  it("an output in another folder names the input's blob there, says so, and runs with --allow-blob-path", async () => {
+    const [a, b] = [tmp(), tmp()];
+    expect((await cli("opt", GGUF, "--passes", "expand-bitlinear", "-o", join(a, "m.tir"))).code).toBe(0);
+    const r = await cli("opt", join(a, "m.tir"), "--passes", "cse", "-o", join(b, "m2.tir"));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`note: the output names the weight blob ${join(a, "m.bin")}, outside its folder: load it with --allow-blob-path ${a}`);
+    const run = ["run", join(b, "m2.tir"), "--tokens", "5,6", "--max-tokens", "2"];
+    expect((await cli(...run)).stderr).toContain("is outside");
+    expect((await cli(...run, "--allow-blob-path", a)).code).toBe(0);
+  });
   it("--print-after-change prints only passes that changed the IR; --stop-after stops there", async () => {
     const r = await cli("opt", BLOCK, "--print-after-change", "--stop-after", "cse");
     expect([...r.stderr.matchAll(/^\/\/ ----- IR after ([a-z-]+)/gm)].map((m) => m[1])).toEqual(["expand-bitlinear", "cse"]);

@@ -112,6 +112,36 @@ int main(void) {
     expect(r.stderr).toContain("refusing to replace it");
     expect(readFileSync(join(mine, "notes.txt"), "utf8")).toBe("keep me");
   });
+
+  it("-o under a path whose part is a file: a user error, not an internal one", () => {
+    const file = join(dir, "plain-file");
+    writeFileSync(file, "x");
+    const r = ternc(["compile", example, "-o", join(file, "out")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`ternc: error: ${join(file, "out")}: cannot create its parent folder (a part of the path is a file)\n`);
+  });
+
+  it("replaces an earlier output and its build, but refuses one holding the user's files or a forged manifest", () => {
+    const out = join(dir, "again");
+    expect(ternc(["compile", example, "-o", out]).code).toBe(0);
+    expect(spawnSync("make", ["-s", "-C", out], { encoding: "utf8" }).status).toBe(0);
+    // Its objects, library and runner are the build's: compiling again replaces them.
+    expect(ternc(["compile", example, "-o", out]).code).toBe(0);
+    mkdirSync(join(out, "results"));
+    writeFileSync(join(out, "results", "run1.txt"), "measured by hand");
+    writeFileSync(join(out, "notes.md"), "mine");
+    const r = ternc(["compile", example, "-o", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${out}: exists and holds files an earlier ternc compile did not write (notes.md, results); refusing to replace it`);
+    expect(readFileSync(join(out, "results", "run1.txt"), "utf8")).toBe("measured by hand");
+    // A folder whose manifest.json merely looks like ternc's, beside the user's files.
+    const forged = join(dir, "forged");
+    mkdirSync(forged);
+    writeFileSync(join(forged, "manifest.json"), JSON.stringify({ ternc: "0.1.0", target: "c", files: [] }));
+    writeFileSync(join(forged, "thesis.tex"), "years of work");
+    expect(ternc(["compile", example, "-o", forged]).code).toBe(1);
+    expect(readFileSync(join(forged, "thesis.tex"), "utf8")).toBe("years of work");
+  });
 });
 
 describe("--int8-head (opt-in, lossy)", () => {

@@ -1,5 +1,6 @@
 // Bad model files: each gives one clear error naming the file and the tensor or key, and exit code 1.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,7 +9,7 @@ import { type GgufKv, readGguf, writeGguf } from "../../../src/frontend/gguf/ggu
 import { writeBitnetGguf } from "../../../src/frontend/gguf/writeModel.js";
 import { writeBitnetHf } from "../../../src/frontend/huggingface/writeModel.js";
 import { randomBitnetWeights, TINY_BITNET_2B4T_FORM } from "../../../src/frontend/randomBitnet.js";
-import { cli, ternc } from "../../helpers/cli.js";
+import { cli, ROOT, ternc } from "../../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ternc-bad-"));
 const hp = { ...TINY_BITNET_2B4T_FORM, hidden: 256, intermediate: 256, headDim: 64 };
@@ -59,6 +60,24 @@ describe("bad GGUF files", () => {
       rewrite("arch.gguf", { kvs: (k) => k.map((kv) => (kv.key === "general.architecture" ? { ...kv, value: "gpt2" } : kv)) }),
       "arch.gguf: unsupported architecture 'gpt2' (ternc reads bitnet, bitnet-b1.58, bitnet-25, llama)",
     ));
+  it("an architecture named after an Object property is not looked up through the prototype", async () =>
+    expectUserError(
+      rewrite("proto.gguf", { kvs: (k) => k.map((kv) => (kv.key === "general.architecture" ? { ...kv, value: "constructor" } : kv)) }),
+      "proto.gguf: unsupported architecture 'constructor'",
+    ));
+  it("a pre-tokenizer named __proto__ or constructor falls back to gpt2's, as an unknown name does", async () => {
+    const example = join(ROOT, "examples/tiny-bitnet.gguf");
+    const src = readGguf(example);
+    const raw = readFileSync(example);
+    for (const pre of ["__proto__", "constructor", "no-such-pre"]) {
+      const p = join(dir, `pre-${pre}.gguf`);
+      const kvs = [...src.metadata.values()].map((kv) => (kv.key === "tokenizer.ggml.pre" ? { ...kv, value: pre } : kv));
+      writeGguf(p, kvs, src.tensors.map((t) => ({ name: t.name, ne: t.ne, type: t.type!, data: raw.subarray(t.fileOffset, t.fileOffset + t.byteSize) })));
+      const r = await cli("run", p, "--prompt", "hello world", "--max-tokens", "2");
+      expect(r.stderr, pre).not.toContain("internal error");
+      expect(r.code, pre).toBe(0);
+    }
+  });
   it("a missing hyper-parameter", async () =>
     expectUserError(rewrite("nokey.gguf", { kvs: (k) => k.filter((kv) => kv.key !== "bitnet-25.block_count") }), "nokey.gguf: missing metadata key 'bitnet-25.block_count'"));
   it("a missing tensor", async () => expectUserError(rewrite("missing.gguf", { drop: "blk.0.ffn_up.weight" }), "missing.gguf: missing tensor 'blk.0.ffn_up.weight' (block 0 of 1)", "run"));
@@ -142,6 +161,63 @@ describe("bad Hugging Face folders", () => {
     const p = copy("hf-json");
     copyFileSync(join(dir, "good.gguf"), join(p, "config.json"));
     await expectUserError(p, "config.json: not valid JSON");
+  });
+  it("a config.json that is JSON but not an object (null)", async () => {
+    const p = copy("hf-null");
+    writeFileSync(join(p, "config.json"), "null");
+    await expectUserError(p, "config.json: expected a JSON object, got null");
+  });
+  it("an architecture named after an Object property is not looked up through the prototype", async () => {
+    const p = copy("hf-proto");
+    const c = JSON.parse(readFileSync(join(p, "config.json"), "utf8"));
+    writeFileSync(join(p, "config.json"), JSON.stringify({ ...c, architectures: ["constructor"] }));
+    await expectUserError(p, "config.json: unsupported architecture 'constructor'");
+  });
+
+  it("a FIFO named model.safetensors is refused at once instead of blocking the read", async () => {
+    const p = copy("hf-fifo");
+    rmSync(join(p, "model.safetensors"));
+    execFileSync("mkfifo", [join(p, "model.safetensors")]);
+    await expectUserError(p, `weights '${join(p, "model.safetensors")}' is not a regular file`);
+  });
+  it("a FIFO given as the model file", async () => {
+    const p = join(dir, "fifo.gguf");
+    execFileSync("mkfifo", [p]);
+    await expectUserError(p, `${p}: not a regular file`);
+  });
+
+  describe("a shard index may only name files of the model's folder", () => {
+    const sharded = (name: string, entry: unknown): string => {
+      const p = join(dir, name);
+      writeBitnetHf(p, hp, weights, { weights: "packed", shards: 2 });
+      const indexPath = join(p, "model.safetensors.index.json");
+      const index = JSON.parse(readFileSync(indexPath, "utf8"));
+      const first = Object.keys(index.weight_map)[0]!;
+      index.weight_map[first] = entry;
+      writeFileSync(indexPath, JSON.stringify(index));
+      return p;
+    };
+    // A real safetensors file next to the model folder: reading it would "work".
+    const outsider = join(dir, "outside.safetensors");
+    copyFileSync(join(hf, "model.safetensors"), outsider);
+    it("../outside.safetensors", async () => expectUserError(sharded("hf-up", "../outside.safetensors"), "weight_map: shard '../outside.safetensors' is outside"));
+    it("an absolute path", async () => expectUserError(sharded("hf-abs", outsider), `weight_map: shard '${outsider}' is outside`));
+    it("a symbolic link out of the folder", async () => {
+      const p = sharded("hf-link", "linked.safetensors");
+      symlinkSync(outsider, join(p, "linked.safetensors"));
+      await expectUserError(p, "weight_map: shard 'linked.safetensors' is outside");
+    });
+    it("a folder", async () => {
+      const p = sharded("hf-dir", "sub");
+      mkdirSync(join(p, "sub"));
+      await expectUserError(p, `weight_map: shard '${join(p, "sub")}' is not a regular file`);
+    });
+    it("an entry that is not a file name", async () => expectUserError(sharded("hf-num", 7), "weight_map['"));
+    it("an index without a weight_map object", async () => {
+      const p = sharded("hf-nomap", "x");
+      writeFileSync(join(p, "model.safetensors.index.json"), JSON.stringify({ weight_map: [] }));
+      await expectUserError(p, "model.safetensors.index.json: missing 'weight_map'");
+    });
   });
 });
 

@@ -1,12 +1,14 @@
-// Constants in an external blob: read by offset relative to the IR file, with clear errors.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// Constants in an external blob: read by offset relative to the IR file, with clear errors, and only from the IR
+// file's folder (or one the user allows): a .tir must not make ternc read files elsewhere.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tensorFromValues, tensorToBytes } from "../../../ir/index.js";
 import { cli } from "../../helpers/cli.js";
 
-function model(dir: string, blobBytes: Uint8Array): string {
+function model(dir: string, blobBytes: Uint8Array, blobName = "weights.bin"): string {
   const w = tensorToBytes(tensorFromValues("ternary", [2, 4], [1, 0, -1, 0, 0, 1, 1, 1]));
   const s = tensorToBytes(tensorFromValues("f32", [], [0.5]));
   const bytes = new Uint8Array(16 + w.length + s.length);
@@ -18,8 +20,8 @@ function model(dir: string, blobBytes: Uint8Array): string {
     file,
     `graph @m {
   input %x : f32[T, 4]
-  const %s : f32[] = blob<"weights.bin", offset = 16>
-  const %w : ternary[2, 4] = blob<"weights.bin", offset = 20>
+  const %s : f32[] = blob<${JSON.stringify(blobName)}, offset = 16>
+  const %w : ternary[2, 4] = blob<${JSON.stringify(blobName)}, offset = 20>
   %y = bitlinear(%x, %w, %s) {act_quant = "none"}
   output %y
 }
@@ -48,5 +50,52 @@ describe("external weight blobs", () => {
     const r = await cli("run", model(dir, new Uint8Array(18)), "-i", "x=[[1,2,3,4]]");
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`ternc: error: constant %w needs bytes 20..22 of weight blob '${join(dir, "weights.bin")}', which has 18\n`);
+  });
+
+  describe("a blob may only be a regular file in the IR file's folder", () => {
+    const root = mkdtempSync(join(tmpdir(), "ternc-blob-jail-"));
+    const home = join(root, "model");
+    const elsewhere = join(root, "elsewhere");
+    mkdirSync(home);
+    mkdirSync(elsewhere);
+    // A valid blob outside the model's folder: reading it would give a result.
+    const good = model(home, new Uint8Array());
+    copyFileSync(join(home, "weights.bin"), join(elsewhere, "weights.bin"));
+    const escape = (name: string, blob: string): string => {
+      const file = join(home, name);
+      writeFileSync(file, readFileSync(good, "utf8").replaceAll('"weights.bin"', JSON.stringify(blob)));
+      return file;
+    };
+    const refused = async (file: string, message: string, ...more: string[]): Promise<void> => {
+      for (const command of [["run", file, "-i", "x=[[1,2,3,4]]"], ["stats", file]]) {
+        const r = await cli(...command, ...more);
+        expect(r.stderr).toContain(message);
+        expect(r.stderr).toMatch(/^ternc: error: constant %[sw]: /);
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe("");
+      }
+    };
+    it("../ out of the folder", () => refused(escape("up.tir", "../elsewhere/weights.bin"), `weight blob '../elsewhere/weights.bin' is outside ${home}`));
+    it("an absolute path", () => refused(escape("abs.tir", "/etc/passwd"), "weight blob '/etc/passwd' is outside"));
+    it("a symbolic link out of the folder", () => {
+      symlinkSync(join(elsewhere, "weights.bin"), join(home, "link.bin"));
+      return refused(escape("link.tir", "link.bin"), "weight blob 'link.bin' is outside");
+    });
+    it("a folder or a FIFO (which would block the read)", async () => {
+      mkdirSync(join(home, "sub.bin"));
+      await refused(escape("dir.tir", "sub.bin"), `weight blob '${join(home, "sub.bin")}' is not a regular file`);
+      execFileSync("mkfifo", [join(home, "fifo.bin")]);
+      await refused(escape("fifo.tir", "fifo.bin"), `weight blob '${join(home, "fifo.bin")}' is not a regular file`);
+    });
+    it("a link inside the folder is followed; --allow-blob-path DIR lets a .tir read from DIR", async () => {
+      symlinkSync(join(home, "weights.bin"), join(home, "alias.bin"));
+      expect((await cli("run", escape("alias.tir", "alias.bin"), "-i", "x=[[1,2,3,4]]")).code).toBe(0);
+      const up = escape("allowed.tir", "../elsewhere/weights.bin");
+      const r = await cli("run", up, "-i", "x=[[1,2,3,4]]", "--allow-blob-path", elsewhere);
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout).outputs.y.data).toEqual([-1, 4.5]);
+      // Another folder allowed does not open this one.
+      await refused(up, "is outside", "--allow-blob-path", join(root, "model"));
+    });
   });
 });
