@@ -4,7 +4,7 @@ import { EvalError, IrError } from "./diagnostics.js";
 import { storageBytes } from "./dtype.js";
 import type { ConstDecl, Graph, OpNode } from "./graph.js";
 import { getOp, withDefaults } from "./ops/registry.js";
-import { type Tensor, tensorFromBytes } from "./tensor.js";
+import { type Tensor, tensorFromBytes, TernaryArray } from "./tensor.js";
 import { elementCount, formatType, type TensorType } from "./types.js";
 import { verifyGraph } from "./verifier.js";
 
@@ -77,7 +77,13 @@ export function constTensor(c: ConstDecl, blobs: BlobReader | undefined): Tensor
   if (!blobs) throw new EvalError(`constant %${c.name} refers to blob "${c.data.path}", but no blob reader was given`);
   const shape = c.type.shape as number[];
   const bytes = blobs.read(c.data.path, c.data.offset, storageBytes(c.type.dtype, elementCount(shape)), c.name);
-  return tensorFromBytes(c.type.dtype, shape, bytes);
+  const t = tensorFromBytes(c.type.dtype, shape, bytes);
+  // A blob is untrusted input: a 2-bit code 3 is no trit (the GGUF reader refuses it too).
+  if (t.data instanceof TernaryArray) {
+    const bad = t.data.firstInvalid();
+    if (bad >= 0) throw new EvalError(`constant %${c.name}: element ${bad} in blob "${c.data.path}" (offset ${c.data.offset}) has the 2-bit code 3, which is not a trit`);
+  }
+  return t;
 }
 
 function checkResult(node: OpNode, name: string, value: Tensor, type: TensorType, bindings: Map<string, number>): void {

@@ -11,6 +11,8 @@ export const Q8R_ROWS = 16;
 export const FMAT_INTERLEAVE = 8;
 /** Alignment of every buffer the runtime allocates (and of planned scratch). */
 export const C_ALIGN = 64;
+/** The most threads a compiled model runs on: `--threads` beyond it is refused (10,000 spinning threads never end). */
+export const MAX_THREADS = 256;
 
 const ELEM_BYTES: Record<(typeof TRACE_DTYPES)[number], number> = { f32: 4, f16: 2, bf16: 2, i8: 1, i32: 4 };
 
@@ -51,6 +53,9 @@ export function configHeader(): string {
     define("TC_Q8R_ROWS", Q8R_ROWS),
     define("TC_FMAT_INTERLEAVE", FMAT_INTERLEAVE),
     define("TC_ALIGN", C_ALIGN),
+    "",
+    "/* The most threads ternc_model_open accepts (n_threads 0 takes the online cores, at most this). */",
+    define("TERNC_MAX_THREADS", MAX_THREADS),
     "",
     "#endif",
     "",

@@ -1,5 +1,6 @@
 // The C target's options, declared once: the CLI builds its flags from these and the library takes the same names.
-import type { TargetOptions, TargetOptionSpec } from "../common/index.js";
+import { BackendError, type TargetOptions, type TargetOptionSpec } from "../common/index.js";
+import { MAX_THREADS } from "./config.js";
 
 export const C_KERNELS = ["auto", "i2", "tq1", "lut"] as const;
 export type CKernel = (typeof C_KERNELS)[number];
@@ -14,7 +15,7 @@ export const C_OPTIONS: readonly TargetOptionSpec[] = [
   { name: "cc", flag: "--cc <compiler>", kind: "string", step: "build", description: "C compiler (default cc, or aarch64-linux-gnu-gcc for neon)" },
   { name: "cflags", flag: "--cflags <flags>", kind: "string", step: "build", description: "C compiler flags instead of the Makefile's -O3" },
   { name: "ldflags", flag: "--ldflags <flags>", kind: "string", step: "build", description: "linker flags for the runner (e.g. -fsanitize=address)" },
-  { name: "threads", flag: "--threads <n>", kind: "count", step: "run", description: "threads of the compiled model (default: all cores)" },
+  { name: "threads", flag: "--threads <n>", kind: "count", step: "run", description: `threads of the compiled model (default: all cores; at most ${MAX_THREADS})` },
   { name: "mmap", flag: "--mmap", kind: "flag", default: false, step: "run", description: "map weights.bin instead of reading it into (huge-page) memory" },
 ];
 
@@ -31,6 +32,7 @@ export interface COptions {
 }
 
 export function cOptions(o: TargetOptions): COptions {
+  if (typeof o.threads === "number" && o.threads > MAX_THREADS) throw new BackendError("--threads", `${o.threads}: at most ${MAX_THREADS}`);
   return {
     kernel: (o.kernel ?? "auto") as CKernel,
     int8Head: o.int8Head === true,

@@ -12,6 +12,9 @@ import { TernaryArray, type Tensor, tensorFromBytes, tensorFromValues } from "..
 import { elementCount, type TensorType } from "../types.js";
 import type { AstConstValue, AstGraph, AstType, Pos } from "./ast.js";
 
+/** The largest constant a `dense<v>` splat may expand to (64 MiB of f32). */
+export const MAX_SPLAT_ELEMENTS = 1 << 24;
+
 const TRIT_VALUES: Readonly<Record<string, number>> = { "+": 1, "0": 0, "-": -1 };
 
 const INT_RANGES: Partial<Record<DType, [number, number]>> = { i8: [-128, 127], i32: [-2147483648, 2147483647] };
@@ -115,6 +118,11 @@ class Builder {
     }
     if (isBlockQuantDType(dtype)) {
       this.error(v.pos, `${dtype} constants are written as their raw blocks, blocks<"hex..."> or blob<...>, not dense<...>`);
+      return undefined;
+    }
+    // A 70-byte file must not make the parser allocate gigabytes: large constants belong in a blob.
+    if (v.splat && count > MAX_SPLAT_ELEMENTS) {
+      this.error(v.pos, `dense<...> repeats one value ${count} times (at most ${MAX_SPLAT_ELEMENTS} in the text; put larger constants in a blob<...>)`);
       return undefined;
     }
     if (!v.splat && v.values.length !== count) {

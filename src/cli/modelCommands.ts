@@ -4,7 +4,7 @@ import { type BlobReader, formatType, type Graph } from "../../ir/index.js";
 import { UserError } from "../errors.js";
 import { loadModel } from "../frontend/loadModel.js";
 import type { LoadedModel } from "../frontend/modelInfo.js";
-import type { Tokenizer } from "../frontend/tokenizer/tokenizer.js";
+import { type Tokenizer, TokenizerError } from "../frontend/tokenizer/tokenizer.js";
 import { generate } from "../generate.js";
 import { blobPathFor, writeGraphWithBlob } from "../importModel.js";
 import { writeFileAtomic } from "../io/files.js";
@@ -91,6 +91,15 @@ export interface PreparedRun {
   vocab: number;
 }
 
+function encodePrompt(path: string, tokenizer: Tokenizer, text: string): number[] {
+  try {
+    return tokenizer.encode(text);
+  } catch (e) {
+    if (e instanceof TokenizerError) throw new UserError(`${path}: --prompt: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Checks a model run's options against the model (prompt, token ids, --act-quant) for any backend. */
 export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRun {
   const maxTokens = wholeNumber(opts.maxTokens, "--max-tokens", 0);
@@ -100,7 +109,7 @@ export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRu
   const tokenizer = model?.tokenizer;
   if (opts.prompt !== undefined && !tokenizer) throw new UserError(`${path}: --prompt needs a tokenizer, and ${isTir ? "a .tir graph" : "this model file"} carries none; pass --tokens`);
   if (opts.tokens === undefined && opts.prompt === undefined) throw new UserError("give the prompt as --tokens 1,2,3 (or --prompt \"text\" for a model with a tokenizer)");
-  const prompt = opts.prompt !== undefined ? tokenizer!.encode(opts.prompt) : parseTokenList(opts.tokens!);
+  const prompt = opts.prompt !== undefined ? encodePrompt(path, tokenizer!, opts.prompt) : parseTokenList(opts.tokens!);
   const vocab = abi.vocab;
   const bad = prompt.find((t) => t >= vocab);
   if (bad !== undefined) throw new UserError(`--tokens: token id ${bad} is outside the vocabulary (${vocab} tokens)`);

@@ -21,22 +21,31 @@ export interface HParamReader {
  */
 export function hparamReader(get: (key: string) => unknown, file: string, describe: (key: string) => string): HParamReader {
   const invalid = (key: string, what: string, v: unknown): UserError => new UserError(`${file}: invalid ${describe(key)}: expected ${what}, got ${JSON.stringify(v) ?? String(v)}`);
-  const value = (key: string, fallback: number | undefined): number => {
+  // A fallback is the caller's (often derived from other keys, checked where they meet): only file values are checked here.
+  const given = (key: string): number | undefined => {
     const v = get(key);
-    if (v === undefined && fallback !== undefined) return fallback;
-    if (v === undefined) throw new UserError(`${file}: missing ${describe(key)}`);
+    if (v === undefined) return undefined;
     if (typeof v !== "number" || !Number.isFinite(v)) throw invalid(key, "a number", v);
     return v;
   };
+  const missing = (key: string): UserError => new UserError(`${file}: missing ${describe(key)}`);
   const count = (key: string, max: number, fallback?: number): number => {
-    const v = value(key, fallback);
+    const v = given(key);
+    if (v === undefined) {
+      if (fallback === undefined) throw missing(key);
+      return fallback;
+    }
     if (!Number.isInteger(v) || v < 1 || v > max) throw invalid(key, `a whole number from 1 to ${max}`, v);
     return v;
   };
   return {
     count,
     positive(key, fallback, below) {
-      const v = value(key, fallback);
+      const v = given(key);
+      if (v === undefined) {
+        if (fallback === undefined) throw missing(key);
+        return fallback;
+      }
       if (!(v > 0) || (below !== undefined && !(v < below))) throw invalid(key, `a number above 0${below !== undefined ? ` and below ${below}` : ""}`, v);
       return v;
     },

@@ -70,8 +70,8 @@ static int tc_create(ternc_model **out, const uint8_t *blob, size_t size, void *
   *out = NULL;
   int rc = tc_check_blob(blob, size, p.verify_checksum, err, err_size);
   if (rc != TERNC_OK) return rc;
-  if (p.n_ctx < 0 || p.n_batch < 0 || p.n_threads < 0) {
-    tc_set_err(err, err_size, "bad parameters", "n_ctx, n_batch and n_threads must be >= 0");
+  if (p.n_ctx < 0 || p.n_batch < 0 || p.n_threads < 0 || p.n_threads > TERNC_MAX_THREADS) {
+    tc_set_err(err, err_size, "bad parameters", "n_ctx and n_batch must be >= 0, n_threads from 0 to TERNC_MAX_THREADS");
     return TERNC_ERR_INPUT;
   }
   ternc_model *m = (ternc_model *)calloc(1, sizeof(ternc_model));
@@ -88,6 +88,7 @@ static int tc_create(ternc_model **out, const uint8_t *blob, size_t size, void *
   m->n_batch = p.n_batch ? p.n_batch : 64;
   if (m->n_batch > m->n_ctx) m->n_batch = m->n_ctx;
   m->n_threads = p.n_threads ? p.n_threads : tc_online_cores();
+  if (m->n_threads > TERNC_MAX_THREADS) m->n_threads = TERNC_MAX_THREADS;
   m->trace = p.trace;
   m->trace_user = p.trace_user;
   const tc_model_desc *d = &tc_desc;

@@ -168,14 +168,18 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--inputs")) inputs_path = v, i++;
     else if (!strcmp(a, "--outputs")) outputs_path = v, i++;
     else if (!strcmp(a, "--max-tokens")) num = &max_tokens;
-    else if (!strcmp(a, "--threads")) num = &threads;
+    else if (!strcmp(a, "--threads")) num = &threads, hi = TERNC_MAX_THREADS;
     else if (!strcmp(a, "--ctx")) num = &ctx;
     else if (!strcmp(a, "--batch")) num = &batch;
     else if (!strcmp(a, "--trace-steps")) num = &trace_steps;
     else if (!strcmp(a, "--stop")) num = &stop, lo = -1;
     else return usage("unknown option");
     if (num) {
-      if (!parse_int(v, lo, hi, num)) return usage("expected a whole number after an option");
+      if (!parse_int(v, lo, hi, num)) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s: expected a whole number from %ld to %ld", a, lo, hi);
+        return usage(msg);
+      }
       i++;
     }
   }
@@ -212,6 +216,12 @@ int main(int argc, char **argv) {
   char err[512];
   if (ternc_model_open(&m, weights, &params, err, sizeof err) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", err), 1;
   const int32_t vocab = ternc_model_vocab();
+  /* The last token generated is never evaluated, so the context holds the prompt and room - 1 more. */
+  const long room = (long)ternc_model_n_ctx(m) - n + 1;
+  if (room >= 1 && max_tokens > room) {
+    fprintf(stderr, "ternc-run: the context (%d tokens) holds %ld tokens after this prompt: generating %ld, not %ld (--ctx N for more)\n", (int)ternc_model_n_ctx(m), room, room, max_tokens);
+    max_tokens = room;
+  }
   float *prompt_logits = logits_path ? (float *)malloc((size_t)n * (size_t)vocab * sizeof(float)) : NULL;
   int32_t *generated = (int32_t *)malloc((size_t)(max_tokens + 1) * sizeof(int32_t));
   if (!generated || (logits_path && !prompt_logits)) return fprintf(stderr, "ternc-run: out of memory\n"), 1;

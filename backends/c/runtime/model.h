@@ -44,7 +44,8 @@ enum {
 typedef void (*ternc_trace_fn)(void *user, const char *name, int dtype, int rank, const int64_t *shape, const void *data);
 
 typedef struct ternc_params {
-  int n_threads;          /* threads for the kernels, including the caller; 0: all online cores */
+  int n_threads;          /* threads for the kernels, including the caller, at most TERNC_MAX_THREADS; 0: all online
+                             cores (at most TERNC_MAX_THREADS) */
   int32_t n_ctx;          /* context length (KV cache rows); 0: the model's default */
   int32_t n_batch;        /* most tokens per forward pass; longer inputs run in chunks; 0: 64 */
   int verify_checksum;    /* check the blob's CRC-32 when opening (reads every byte once) */

@@ -99,7 +99,10 @@ class Cursor {
   }
 }
 
-function readValue(c: Cursor, type: number): GgufValue {
+/** Arrays of arrays nest at most this deep (llama.cpp writes none; a hostile file could nest them until the stack ends). */
+const MAX_ARRAY_DEPTH = 8;
+
+function readValue(c: Cursor, type: number, depth = 0): GgufValue {
   switch (type) {
     case GgufType.U8:
       return c.u8();
@@ -129,11 +132,12 @@ function readValue(c: Cursor, type: number): GgufValue {
     case GgufType.F64:
       return c.view(8).getFloat64(0, true);
     case GgufType.ARRAY: {
+      if (depth >= MAX_ARRAY_DEPTH) throw new UserError(`arrays nested more than ${MAX_ARRAY_DEPTH} deep`);
       const elementType = c.u32();
       const len = c.u64();
       if (len > c.size) throw new UserError(`array length ${len} is larger than the file`);
       const out: GgufValue[] = new Array(len);
-      for (let i = 0; i < len; i++) out[i] = readValue(c, elementType);
+      for (let i = 0; i < len; i++) out[i] = readValue(c, elementType, depth + 1);
       return out;
     }
     default:
@@ -172,6 +176,7 @@ export function readGguf(path: string): GgufFile {
         if (e instanceof UserError && !e.message.startsWith(path)) throw new UserError(`${path}: metadata '${key}': ${e.message}`);
         throw e;
       }
+      if (metadata.has(key)) throw new UserError(`${path}: metadata key '${key}' appears twice`);
       metadata.set(key, { key, type, elementType, value });
     }
     const alignKv = metadata.get("general.alignment");
@@ -197,7 +202,19 @@ export function readGguf(path: string): GgufFile {
         if (typeof bytes === "string") throw new UserError(`${path}: tensor '${name}' (${type.name}, shape [${ne.join(", ")}]): ${bytes}`);
         byteSize = bytes;
       }
+      if (offset % alignment !== 0) throw new UserError(`${path}: tensor '${name}' data offset ${offset} is not a multiple of the alignment ${alignment}`);
       infos.push({ name, ne, typeId, type, offset, byteSize });
+    }
+    const seen = new Set<string>();
+    for (const t of infos) {
+      if (seen.has(t.name)) throw new UserError(`${path}: tensor '${t.name}' appears twice`);
+      seen.add(t.name);
+    }
+    // Tensors may not share bytes: a hostile file could make one weight alias another.
+    const byOffset = [...infos].sort((a, b) => a.offset - b.offset);
+    for (let i = 1; i < byOffset.length; i++) {
+      const [prev, t] = [byOffset[i - 1]!, byOffset[i]!];
+      if (prev.offset + prev.byteSize > t.offset) throw new UserError(`${path}: tensors '${prev.name}' and '${t.name}' overlap (bytes ${prev.offset}..${prev.offset + prev.byteSize} and ${t.offset}..)`);
     }
     const dataStart = Math.ceil(c.pos / alignment) * alignment;
     const tensors = infos.map((t) => ({ ...t, fileOffset: dataStart + t.offset }));

@@ -9,6 +9,7 @@ import { decodeFloats, decodeTernary } from "./ggmlTypes.js";
 import { ggufTokenizer } from "../tokenizer/fromFiles.js";
 import { type GgufFile, type GgufTensorInfo, readGguf, readTensorBytes, requireType } from "./gguf.js";
 import { own } from "../../util/own.js";
+import { HPARAM_LIMITS, hparamReader } from "../hparams.js";
 
 interface ArchRule {
   ffn: "silu" | "relu2";
@@ -37,45 +38,42 @@ export function loadGgufModel(path: string): LoadedModel {
   if (typeof arch !== "string") throw new UserError(`${path}: missing metadata key 'general.architecture'`);
   const rule = own(ARCHITECTURES, arch);
   if (!rule) throw new UserError(`${path}: unsupported architecture '${arch}' (ternc reads ${Object.keys(ARCHITECTURES).join(", ")})`);
-  const num = (key: string, fallback?: number): number => {
-    const v = meta(`${arch}.${key}`);
-    if (v === undefined && fallback !== undefined) return fallback;
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new UserError(`${path}: ${v === undefined ? "missing" : "invalid"} metadata key '${arch}.${key}'`);
-    return v;
-  };
-  const hidden = num("embedding_length");
-  const heads = num("attention.head_count");
-  const headDim = num("attention.key_length", hidden / heads);
+  const hpr = hparamReader((key) => meta(`${arch}.${key}`), path, (key) => `metadata key '${arch}.${key}'`);
+  const { width, layers } = HPARAM_LIMITS;
+  const hidden = hpr.count("embedding_length", width);
+  const heads = hpr.count("attention.head_count", width);
+  const headDim = hpr.count("attention.key_length", width, hidden / heads);
   const act = meta(`${arch}.hidden_act`);
   const embd = file.tensors.find((t) => t.name === "token_embd.weight");
   if (!embd) throw new UserError(`${path}: missing tensor 'token_embd.weight'`);
   const hp: BitnetHParams = {
     vocab: irShape(embd)[0]!,
     hidden,
-    intermediate: num("feed_forward_length"),
-    layers: num("block_count"),
+    intermediate: hpr.count("feed_forward_length", width),
+    layers: hpr.count("block_count", layers),
     heads,
-    kvHeads: num("attention.head_count_kv", heads),
+    kvHeads: hpr.count("attention.head_count_kv", width, heads),
     headDim,
-    rmsEps: num("attention.layer_norm_rms_epsilon"),
-    ropeBase: num("rope.freq_base", 10000),
+    rmsEps: hpr.positive("attention.layer_norm_rms_epsilon", undefined, 1),
+    ropeBase: hpr.positive("rope.freq_base", 10000),
     ropeStyle: rule.rope,
-    ropeDims: num("rope.dimension_count", headDim),
+    ropeDims: hpr.count("rope.dimension_count", headDim, headDim),
     ffnActivation: act === "relu2" || act === "silu" ? act : rule.ffn,
     subNorms: rule.subNorms,
   };
+  if (hp.vocab < 1 || hp.vocab > HPARAM_LIMITS.vocab) throw new UserError(`${path}: tensor 'token_embd.weight' has ${hp.vocab} rows (the vocabulary): expected 1 to ${HPARAM_LIMITS.vocab}`);
   if (!Number.isInteger(headDim) || hp.heads % hp.kvHeads !== 0) {
     throw new UserError(`${path}: inconsistent attention metadata: ${hp.heads} heads, ${hp.kvHeads} KV heads, head dim ${headDim}`);
   }
   const tensors: TensorSummary[] = file.tensors.map((t) => ({ name: t.name, type: t.type?.name ?? `unsupported (${t.typeId})`, shape: irShape(t), bytes: t.byteSize }));
-  const ctx = meta(`${arch}.context_length`);
+  const ctx = hpr.optionalCount("context_length", HPARAM_LIMITS.context);
   const tokenizer = ggufTokenizer(file);
   return {
     path,
     format: "gguf",
     architecture: arch,
     hparams: hp,
-    contextLength: typeof ctx === "number" ? ctx : undefined,
+    contextLength: ctx,
     tensors,
     facts: [
       ["format", `GGUF v${file.version}`],

@@ -13,6 +13,7 @@ import { readSafetensorsBytes, readSafetensorsHeader, type SafetensorsTensor } f
 import { hfTokenizer } from "../tokenizer/fromFiles.js";
 import { checkFinite, checkFiniteHalves, floatLinear, lazyTensor, readLayers, storedFloatDType } from "../weights.js";
 import { own } from "../../util/own.js";
+import { HPARAM_LIMITS, hparamReader } from "../hparams.js";
 
 interface ArchRule {
   subNorms: boolean;
@@ -59,27 +60,23 @@ export function loadHfModel(dir: string): LoadedModel {
   if (!arch) throw new UserError(`${configPath}: missing 'architectures'`);
   const rule = own(ARCHITECTURES, arch);
   if (!rule) throw new UserError(`${configPath}: unsupported architecture '${arch}' (ternc reads ${Object.keys(ARCHITECTURES).join(", ")})`);
-  const num = (key: string, fallback?: number): number => {
-    const v = config[key];
-    if (v === undefined && fallback !== undefined) return fallback;
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new UserError(`${configPath}: ${v === undefined ? "missing" : "invalid"} '${key}'`);
-    return v;
-  };
-  const hidden = num("hidden_size");
-  const heads = num("num_attention_heads");
+  const hpr = hparamReader((key) => (Object.hasOwn(config, key) ? config[key] : undefined), configPath, (key) => `'${key}'`);
+  const { width, layers, vocab } = HPARAM_LIMITS;
+  const hidden = hpr.count("hidden_size", width);
+  const heads = hpr.count("num_attention_heads", width);
   const act = config.hidden_act;
   if (act !== undefined && act !== "relu2" && act !== "silu") throw new UserError(`${configPath}: unsupported hidden_act '${String(act)}' (relu2 or silu)`);
-  const headDim = num("head_dim", hidden / heads);
+  const headDim = hpr.count("head_dim", width, hidden / heads);
   const hp: BitnetHParams = {
-    vocab: num("vocab_size"),
+    vocab: hpr.count("vocab_size", vocab),
     hidden,
-    intermediate: num("intermediate_size"),
-    layers: num("num_hidden_layers"),
+    intermediate: hpr.count("intermediate_size", width),
+    layers: hpr.count("num_hidden_layers", layers),
     heads,
-    kvHeads: num("num_key_value_heads", heads),
+    kvHeads: hpr.count("num_key_value_heads", width, heads),
     headDim,
-    rmsEps: num("rms_norm_eps", 1e-6),
-    ropeBase: num("rope_theta", 10000),
+    rmsEps: hpr.positive("rms_norm_eps", 1e-6, 1),
+    ropeBase: hpr.positive("rope_theta", 10000),
     ropeStyle: "neox",
     ropeDims: headDim,
     ffnActivation: (act as "relu2" | "silu" | undefined) ?? rule.ffn,
@@ -106,18 +103,23 @@ export function loadHfModel(dir: string): LoadedModel {
     throw new UserError(`${dir}: no model.safetensors or model.safetensors.index.json`);
   }
   const tensors = new Map<string, SafetensorsTensor>();
-  for (const f of files) for (const t of readSafetensorsHeader(f)) tensors.set(t.name, t);
+  for (const f of files) {
+    for (const t of readSafetensorsHeader(f)) {
+      if (tensors.has(t.name)) throw new UserError(`${dir}: tensor '${t.name}' is in both ${tensors.get(t.name)!.path} and ${f}`);
+      tensors.set(t.name, t);
+    }
+  }
 
   const quant = (config.quantization_config ?? {}) as Config;
   const linearClass = typeof quant.linear_class === "string" ? quant.linear_class : "autobitlinear";
-  const ctx = config.max_position_embeddings;
+  const ctx = hpr.optionalCount("max_position_embeddings", HPARAM_LIMITS.context);
   const tokenizer = hfTokenizer(dir, config);
   return {
     path: dir,
     format: "huggingface",
     architecture: arch,
     hparams: hp,
-    contextLength: typeof ctx === "number" ? ctx : undefined,
+    contextLength: ctx,
     tensors: [...tensors.values()].map((t) => ({ name: t.name, type: t.dtype === "U8" ? "U8 (packed ternary)" : t.dtype, shape: t.shape, bytes: t.byteSize })),
     facts: [
       ["format", `Hugging Face safetensors (${files.length} file${files.length === 1 ? "" : "s"})`],

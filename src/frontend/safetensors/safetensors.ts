@@ -16,7 +16,32 @@ export interface SafetensorsTensor {
   path: string;
 }
 
-/** Reads the header of one .safetensors file and checks every tensor lies inside it. */
+/** The reference implementation's limit on the JSON header. */
+const MAX_HEADER_BYTES = 100_000_000;
+
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+/** Checks one header entry's structure; returns its dtype, shape and byte range, or a UserError naming the tensor. */
+function headerEntry(path: string, name: string, info: unknown): { dtype: string; shape: number[]; begin: number; end: number } {
+  const bad = (what: string): UserError => new UserError(`${path}: tensor '${name}' has an invalid header entry: ${what} (${JSON.stringify(info)?.slice(0, 200)})`);
+  if (!info || typeof info !== "object" || Array.isArray(info)) throw bad("not an object");
+  const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
+  if (typeof dtype !== "string" || !Object.hasOwn(SAFETENSORS_DTYPE_BYTES, dtype)) throw bad(`dtype ${JSON.stringify(dtype)} is not one of ${Object.keys(SAFETENSORS_DTYPE_BYTES).join(", ")}`);
+  if (!Array.isArray(shape) || shape.length > 8 || !shape.every(isCount)) throw bad("shape is not a list of at most 8 whole numbers");
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) throw bad("data_offsets is not two whole numbers");
+  const [begin, end] = offsets as [number, number];
+  if (end < begin) throw bad("data_offsets end before they begin");
+  // In floating point, a product that passes 2^53 could still compare equal: compare step by step against the range.
+  let bytes = SAFETENSORS_DTYPE_BYTES[dtype]!;
+  for (const d of shape as number[]) {
+    bytes *= d;
+    if (bytes > end - begin) break;
+  }
+  if (bytes !== end - begin) throw bad(`its shape and dtype do not fill its ${end - begin} bytes of data_offsets`);
+  return { dtype, shape: shape as number[], begin, end };
+}
+
+/** Reads the header of one .safetensors file and checks every tensor lies inside it, without overlapping another. */
 export function readSafetensorsHeader(path: string): SafetensorsTensor[] {
   return withOpenFile(path, (fd, size) => {
     if (size < 8) throw new UserError(`${path}: truncated safetensors file (${size} bytes, no header)`);
@@ -24,26 +49,28 @@ export function readSafetensorsHeader(path: string): SafetensorsTensor[] {
     readSync(fd, lenBuf, 0, 8, 0);
     const headerLen = Number(new DataView(lenBuf.buffer).getBigUint64(0, true));
     if (headerLen > size - 8) throw new UserError(`${path}: truncated safetensors file: the header says ${headerLen} bytes but the file has ${size}`);
+    if (headerLen > MAX_HEADER_BYTES) throw new UserError(`${path}: the safetensors header is ${headerLen} bytes (at most ${MAX_HEADER_BYTES})`);
     const headerBytes = new Uint8Array(headerLen);
     readSync(fd, headerBytes, 0, headerLen, 8);
-    let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+    let header: unknown;
     try {
       header = JSON.parse(Buffer.from(headerBytes).toString("utf8"));
     } catch {
       throw new UserError(`${path}: the safetensors header is not valid JSON`);
     }
+    if (!header || typeof header !== "object" || Array.isArray(header)) throw new UserError(`${path}: the safetensors header is not a JSON object`);
     const dataStart = 8 + headerLen;
     const out: SafetensorsTensor[] = [];
     for (const [name, info] of Object.entries(header)) {
       if (name === "__metadata__") continue;
-      const [begin, end] = info.data_offsets ?? [];
-      const count = (info.shape ?? []).reduce((a, b) => a * b, 1);
-      const elem = SAFETENSORS_DTYPE_BYTES[info.dtype];
-      if (begin === undefined || end === undefined || elem === undefined || end - begin !== count * elem) {
-        throw new UserError(`${path}: tensor '${name}' has an invalid header entry (${JSON.stringify(info)})`);
-      }
+      const { dtype, shape, begin, end } = headerEntry(path, name, info);
       if (dataStart + end > size) throw new UserError(`${path}: tensor '${name}' data (bytes ${dataStart + begin}..${dataStart + end}) lies outside the file (${size} bytes): the file is truncated or corrupt`);
-      out.push({ name, dtype: info.dtype, shape: info.shape, fileOffset: dataStart + begin, byteSize: end - begin, path });
+      out.push({ name, dtype, shape, fileOffset: dataStart + begin, byteSize: end - begin, path });
+    }
+    const byOffset = [...out].sort((a, b) => a.fileOffset - b.fileOffset);
+    for (let i = 1; i < byOffset.length; i++) {
+      const [prev, t] = [byOffset[i - 1]!, byOffset[i]!];
+      if (prev.fileOffset + prev.byteSize > t.fileOffset) throw new UserError(`${path}: tensors '${prev.name}' and '${t.name}' overlap`);
     }
     return out;
   });

@@ -4,12 +4,27 @@ import { join } from "node:path";
 import { UserError } from "../../errors.js";
 import { readText } from "../../io/files.js";
 import type { GgufFile } from "../gguf/gguf.js";
-import { byteLevelBpe, PRETOKENIZERS, sentencePiece, type Tokenizer } from "./tokenizer.js";
+import { HPARAM_LIMITS } from "../hparams.js";
+import { byteLevelBpe, compilePattern, PRETOKENIZERS, sentencePiece, type Tokenizer } from "./tokenizer.js";
 import { own } from "../../util/own.js";
 
 function stringArray(v: unknown, what: string): string[] {
   if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new UserError(`${what} must be an array of strings`);
   return v as string[];
+}
+
+/** An optional array of numbers, one per token. */
+function numberArray(v: unknown, length: number, what: string): number[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length !== length || v.some((x) => typeof x !== "number")) throw new UserError(`${what} must be an array of ${length} numbers (one per token)`);
+  return v as number[];
+}
+
+/** An optional token id: a whole number below the vocabulary size. */
+function tokenId(v: unknown, size: number, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= size) throw new UserError(`${what}: ${JSON.stringify(v)} is not a token id (the vocabulary has ${size})`);
+  return v;
 }
 
 /** The tokenizer a GGUF file carries, or undefined if it has none. */
@@ -18,10 +33,10 @@ export function ggufTokenizer(file: GgufFile): Tokenizer | undefined {
   const model = meta("model");
   if (model === undefined || model === "none") return undefined;
   const tokens = stringArray(meta("tokens"), `${file.path}: tokenizer.ggml.tokens`);
-  const types = (meta("token_type") as number[] | undefined) ?? tokens.map(() => 1);
-  const num = (k: string): number | undefined => (typeof meta(k) === "number" ? (meta(k) as number) : undefined);
-  const bosId = num("bos_token_id");
-  const eosId = num("eos_token_id");
+  if (tokens.length === 0) throw new UserError(`${file.path}: tokenizer.ggml.tokens is empty`);
+  const types = numberArray(meta("token_type"), tokens.length, `${file.path}: tokenizer.ggml.token_type`) ?? tokens.map(() => 1);
+  const bosId = tokenId(meta("bos_token_id"), tokens.length, `${file.path}: tokenizer.ggml.bos_token_id`);
+  const eosId = tokenId(meta("eos_token_id"), tokens.length, `${file.path}: tokenizer.ggml.eos_token_id`);
   if (model === "gpt2") {
     const pre = String(meta("pre") ?? "gpt2");
     return byteLevelBpe({
@@ -35,7 +50,7 @@ export function ggufTokenizer(file: GgufFile): Tokenizer | undefined {
     });
   }
   if (model === "llama") {
-    const scores = (meta("scores") as number[] | undefined) ?? tokens.map(() => 0);
+    const scores = numberArray(meta("scores"), tokens.length, `${file.path}: tokenizer.ggml.scores`) ?? tokens.map(() => 0);
     return sentencePiece({ tokens, scores, types, bosId, eosId, addBos: meta("add_bos_token") !== false });
   }
   throw new UserError(`${file.path}: unsupported tokenizer model '${String(model)}' (ternc reads gpt2 and llama); use --tokens`);
@@ -47,39 +62,69 @@ interface HfTokenizerJson {
   pre_tokenizer?: unknown;
 }
 
-function findRegex(node: unknown): string | undefined {
+function findRegex(node: unknown, depth: number, path: string): string | undefined {
   if (!node || typeof node !== "object") return undefined;
+  if (depth > MAX_PRETOKENIZER_DEPTH) throw new UserError(`${path}: pre_tokenizer nests more than ${MAX_PRETOKENIZER_DEPTH} deep`);
   const o = node as Record<string, unknown>;
   const pattern = o.pattern as Record<string, unknown> | undefined;
   if (o.type === "Split" && pattern && typeof pattern.Regex === "string") return pattern.Regex;
   for (const child of Array.isArray(o.pretokenizers) ? o.pretokenizers : []) {
-    const r = findRegex(child);
+    const r = findRegex(child, depth + 1, path);
     if (r) return r;
   }
   return undefined;
 }
 
-/** The tokenizer of a Hugging Face folder (tokenizer.json, byte-level BPE), or undefined if there is none. */
+/** Pre-tokenizers nest (Sequence of Split, ByteLevel...) no deeper than this in any real tokenizer.json. */
+const MAX_PRETOKENIZER_DEPTH = 16;
+
+/**
+ * The tokenizer of a Hugging Face folder (tokenizer.json, byte-level BPE), or undefined if there is none. Every
+ * field is checked before use: ids are whole numbers within a bound set by the vocabulary's own size (a 50-byte
+ * file must not make ternc allocate a billion entries), merges strings or pairs, the Split regex one that compiles.
+ */
 export function hfTokenizer(dir: string, config: Record<string, unknown>): Tokenizer | undefined {
   const path = join(dir, "tokenizer.json");
   if (!existsSync(path)) return undefined;
-  let json: HfTokenizerJson;
+  let parsed: unknown;
   try {
-    json = JSON.parse(readText(path)) as HfTokenizerJson;
+    parsed = JSON.parse(readText(path));
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError(`${path}: not valid JSON`);
   }
-  if (json.model?.type !== "BPE" || !json.model.vocab) throw new UserError(`${path}: unsupported tokenizer model '${String(json.model?.type)}' (ternc reads BPE); use --tokens`);
-  const size = Math.max(...Object.values(json.model.vocab), ...(json.added_tokens ?? []).map((t) => t.id)) + 1;
+  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+  if (!isObject(parsed)) throw new UserError(`${path}: expected a JSON object`);
+  const json = parsed as HfTokenizerJson;
+  if (!isObject(json.model) || json.model.type !== "BPE" || !isObject(json.model.vocab)) throw new UserError(`${path}: unsupported tokenizer model '${String(isObject(json.model) ? json.model.type : undefined)}' (ternc reads BPE); use --tokens`);
+  const vocab = Object.entries(json.model.vocab);
+  const added = json.added_tokens ?? [];
+  if (!Array.isArray(added) || !added.every((t) => isObject(t) && typeof t.content === "string")) throw new UserError(`${path}: added_tokens must be a list of {id, content}`);
+  if (vocab.length + added.length === 0) throw new UserError(`${path}: the vocabulary is empty`);
+  // Ids are dense in real tokenizers; allow gaps, but not a sparse table larger than twice the entries.
+  const bound = Math.min(HPARAM_LIMITS.vocab, 2 * (vocab.length + added.length) + 1024);
+  const id = (v: unknown, what: string): number => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= bound) throw new UserError(`${path}: ${what} has id ${JSON.stringify(v)} (expected a whole number below ${bound})`);
+    return v;
+  };
+  const size = Math.max(...vocab.map(([t, v]) => id(v, `token ${JSON.stringify(t)}`)), ...added.map((t) => id(t.id, `added token ${JSON.stringify(t.content)}`))) + 1;
   const tokens = new Array<string>(size).fill("");
-  for (const [t, id] of Object.entries(json.model.vocab)) tokens[id] = t;
+  for (const [t, i] of vocab) tokens[i as number] = t;
   const control = new Set<number>();
-  for (const t of json.added_tokens ?? []) {
+  for (const t of added) {
     tokens[t.id] = t.content;
     if (t.special) control.add(t.id);
   }
-  const merges = (json.model.merges ?? []).map((m) => (Array.isArray(m) ? m.join(" ") : m));
-  const num = (k: string): number | undefined => (typeof config[k] === "number" ? (config[k] as number) : undefined);
-  return byteLevelBpe({ tokens, merges, control, bosId: num("bos_token_id"), eosId: num("eos_token_id"), addBos: num("bos_token_id") !== undefined, pattern: findRegex(json.pre_tokenizer) ?? PRETOKENIZERS.gpt2! });
+  const rawMerges = json.model.merges ?? [];
+  const isPair = (m: unknown): boolean => Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === "string");
+  if (!Array.isArray(rawMerges) || !rawMerges.every((m) => typeof m === "string" || isPair(m))) throw new UserError(`${path}: model.merges must be a list of "a b" strings or [a, b] pairs`);
+  const merges = rawMerges.map((m) => (Array.isArray(m) ? m.join(" ") : m));
+  const pattern = findRegex(json.pre_tokenizer, 0, path) ?? PRETOKENIZERS.gpt2!;
+  try {
+    compilePattern(pattern);
+  } catch (e) {
+    throw new UserError(`${path}: the pre_tokenizer's Split regex does not compile (${(e as Error).message})`);
+  }
+  const configId = (k: string): number | undefined => (config[k] === undefined ? undefined : id(config[k], `config.json's ${k}`));
+  return byteLevelBpe({ tokens, merges, control, bosId: configId("bos_token_id"), eosId: configId("eos_token_id"), addBos: config.bos_token_id !== undefined, pattern });
 }

@@ -2,6 +2,14 @@
 // BPE with byte fallback (GGUF `llama`), encoding text to ids and decoding ids to text. This module imports nothing
 // and uses no Node API, so browsers run it as it is (a compiled model's tokenizer.json holds its `spec`).
 
+/** Text a model's vocabulary cannot encode (a user's prompt, not a bug). */
+export class TokenizerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TokenizerError";
+  }
+}
+
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const fromUtf8 = (bytes: readonly number[]): string => new TextDecoder().decode(new Uint8Array(bytes));
 
@@ -181,7 +189,7 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
         }
         for (const b of utf8(s)) {
           const bid = byteIds.get(b);
-          if (bid === undefined) throw new Error(`the vocabulary has no token for '${s}' and no byte fallback for 0x${b.toString(16)}`);
+          if (bid === undefined) throw new TokenizerError(`the vocabulary has no token for '${s}' and no byte fallback for 0x${b.toString(16)}`);
           out.push(bid);
         }
       }

@@ -76,6 +76,21 @@ int main(void) {
     expect(r.stdout).toBe("same 3 3\n");
   });
 
+  it("the runner refuses a thread count it cannot serve and stops generating where the context ends, printing what it made", () => {
+    const runner = join(out, "ternc-run");
+    const threads = spawnSync(runner, ["--weights", join(out, "weights.bin"), "--tokens", "1", "--threads", "10000"], { encoding: "utf8", timeout: 20_000 });
+    expect(threads.status).toBe(2);
+    expect(threads.stderr).toContain("--threads: expected a whole number from 0 to 256");
+    // 2^30 tokens asked of a 16-token context: 14 generated after a 3-token prompt, not 4 GiB allocated and nothing printed.
+    const long = spawnSync(runner, ["--weights", join(out, "weights.bin"), "--tokens", "1,2,3", "--max-tokens", String(2 ** 30), "--ctx", "16"], { encoding: "utf8", timeout: 20_000 });
+    expect(long.status).toBe(0);
+    expect(long.stderr).toContain("the context (16 tokens) holds 14 tokens after this prompt: generating 14, not 1073741824");
+    expect(long.stdout).toMatch(/^generated:( \d+){14}\n$/);
+    const cli = ternc(["run", example, "--backend", "c", "--tokens", "1", "--threads", "10000"]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain("--threads: 10000: at most 256");
+  });
+
   it("rejects a damaged or foreign weight blob with a clear message", () => {
     const bad = join(dir, "damaged.bin");
     const bytes = readFileSync(join(out, "weights.bin"));

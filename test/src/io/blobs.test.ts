@@ -52,6 +52,27 @@ describe("external weight blobs", () => {
     expect(r.stderr).toBe(`ternc: error: constant %w needs bytes 20..22 of weight blob '${join(dir, "weights.bin")}', which has 18\n`);
   });
 
+  it("a ternary weight whose blob holds the 2-bit code 3 (no trit) is refused, naming the element", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ternc-blob-"));
+    const file = model(dir, new Uint8Array());
+    const bytes = readFileSync(join(dir, "weights.bin"));
+    bytes[21] = 0b00001100; // elements 4..7 of %w: element 5 gets code 3
+    writeFileSync(join(dir, "weights.bin"), bytes);
+    const r = await cli("run", file, "-i", "x=[[1,2,3,4]]");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('constant %w: element 5 in blob "weights.bin" (offset 20) has the 2-bit code 3, which is not a trit');
+  });
+
+  it("a dense<> splat too large for the text is refused before it is allocated", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ternc-blob-"));
+    const file = join(dir, "splat.tir");
+    writeFileSync(file, "graph @g {\n  input %x : f32[1]\n  const %c : f32[300000000] = dense<1.0>\n  output %c\n}\n");
+    const r = await cli("check", file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("splat.tir:3:");
+    expect(r.stderr).toContain("dense<...> repeats one value 300000000 times (at most 16777216");
+  });
+
   describe("a blob may only be a regular file in the IR file's folder", () => {
     const root = mkdtempSync(join(tmpdir(), "ternc-blob-jail-"));
     const home = join(root, "model");
