@@ -20,9 +20,9 @@ const inside = (path: string, dir: string): boolean => path === dir || path.star
 /**
  * The real path of `name` (relative to `baseDir`, or absolute) if it is a regular file inside `baseDir` or one of
  * `allowedDirs`, symbolic links followed; otherwise a UserError naming `what` (who names it), the `kind` of file, the
- * file and the rule.
+ * file and the rule, with `hint` (how to allow another folder, where the caller has a way).
  */
-export function confinedFile(name: string, baseDir: string, allowedDirs: readonly string[], what: string, kind: string): string {
+export function confinedFile(name: string, baseDir: string, allowedDirs: readonly string[], what: string, kind: string, hint = ""): string {
   const full = isAbsolute(name) ? name : resolve(baseDir, name);
   let real: string;
   try {
@@ -32,7 +32,7 @@ export function confinedFile(name: string, baseDir: string, allowedDirs: readonl
   }
   const roots = [baseDir, ...allowedDirs].map(realFolder);
   if (!roots.some((r) => inside(real, r))) {
-    throw new UserError(`${what}: ${kind} '${name}' is outside ${realFolder(baseDir)} (a model may only name files in its own folder${allowedDirs.length ? " or the allowed ones" : ""}; --allow-blob-path DIR allows another)`);
+    throw new UserError(`${what}: ${kind} '${name}' is outside ${realFolder(baseDir)} (a model may only name files in its own folder${allowedDirs.length ? " or the allowed ones" : ""}${hint})`);
   }
   if (!statSync(real).isFile()) throw new UserError(`${what}: ${kind} '${full}' is not a regular file`);
   return real;
@@ -44,7 +44,7 @@ export function confinedFile(name: string, baseDir: string, allowedDirs: readonl
 export function fileBlobReader(baseDir: string, allowedDirs: readonly string[] = []): BlobReader {
   return {
     read(path: string, offset: number, length: number, constant: string): Uint8Array {
-      const full = confinedFile(path, baseDir, allowedDirs, `constant %${constant}`, "weight blob");
+      const full = confinedFile(path, baseDir, allowedDirs, `constant %${constant}`, "weight blob", "; --allow-blob-path DIR allows another");
       const size = statSync(full).size;
       if (offset + length > size) {
         throw new UserError(`constant %${constant} needs bytes ${offset}..${offset + length} of weight blob '${full}', which has ${size}`);
