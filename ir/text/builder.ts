@@ -92,13 +92,16 @@ class Builder {
       this.error(v.pos, `trits<...> has ${v.rows.length} row string${v.rows.length === 1 ? "" : "s"}, but the shape needs ${rows} (one per row of ${rowLen})`);
       return undefined;
     }
+    // Every row's length before any allocation: the text holds the data, so a shape it does not fill is refused at
+    // the cost of the text, not of the shape (ternary[32, 2^32] with 32-trit rows).
+    const short = v.rows.findIndex((row) => row.text.length !== rowLen);
+    if (rows > 0 && short >= 0) {
+      this.error(v.rows[short]!.pos, `row ${short} has ${v.rows[short]!.text.length} trits, expected ${rowLen}`);
+      return undefined;
+    }
     const data = new TernaryArray(count);
     for (let r = 0; r < rows; r++) {
       const row = v.rows[r]!;
-      if (row.text.length !== rowLen) {
-        this.error(row.pos, `row ${r} has ${row.text.length} trits, expected ${rowLen}`);
-        return undefined;
-      }
       for (let i = 0; i < rowLen; i++) {
         const t = TRIT_VALUES[row.text[i]!];
         if (t === undefined) {

@@ -103,11 +103,14 @@ export function hfTokenizer(dir: string, config: Record<string, unknown>): Token
   if (vocab.length + added.length === 0) throw new UserError(`${path}: the vocabulary is empty`);
   // Ids are dense in real tokenizers; allow gaps, but not a sparse table larger than twice the entries.
   const bound = Math.min(HPARAM_LIMITS.vocab, 2 * (vocab.length + added.length) + 1024);
-  const id = (v: unknown, what: string): number => {
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= bound) throw new UserError(`${path}: ${what} has id ${JSON.stringify(v)} (expected a whole number below ${bound})`);
+  const id = (v: unknown, what: string, below = bound): number => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= below) throw new UserError(`${path}: ${what} has id ${JSON.stringify(v)} (expected a whole number below ${below})`);
     return v;
   };
-  const size = Math.max(...vocab.map(([t, v]) => id(v, `token ${JSON.stringify(t)}`)), ...added.map((t) => id(t.id, `added token ${JSON.stringify(t.content)}`))) + 1;
+  // A loop, not Math.max(...ids): a 128k-entry vocabulary is too many arguments for one call.
+  let size = 0;
+  for (const [t, v] of vocab) size = Math.max(size, id(v, `token ${JSON.stringify(t)}`) + 1);
+  for (const t of added) size = Math.max(size, id(t.id, `added token ${JSON.stringify(t.content)}`) + 1);
   const tokens = new Array<string>(size).fill("");
   for (const [t, i] of vocab) tokens[i as number] = t;
   const control = new Set<number>();
@@ -125,6 +128,6 @@ export function hfTokenizer(dir: string, config: Record<string, unknown>): Token
   } catch (e) {
     throw new UserError(`${path}: the pre_tokenizer's Split regex does not compile (${(e as Error).message})`);
   }
-  const configId = (k: string): number | undefined => (config[k] === undefined ? undefined : id(config[k], `config.json's ${k}`));
+  const configId = (k: string): number | undefined => (config[k] === undefined ? undefined : id(config[k], `config.json's ${k}`, size));
   return byteLevelBpe({ tokens, merges, control, bosId: configId("bos_token_id"), eosId: configId("eos_token_id"), addBos: config.bos_token_id !== undefined, pattern });
 }

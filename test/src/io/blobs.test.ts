@@ -73,6 +73,16 @@ describe("external weight blobs", () => {
     expect(r.stderr).toContain("dense<...> repeats one value 300000000 times (at most 16777216");
   });
 
+  it("a trits<> constant whose shape its rows do not fill is refused before allocation (found by the fuzzer)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ternc-blob-"));
+    const file = join(dir, "wide.tir");
+    writeFileSync(file, 'graph @g {\n  input %x : f32[1]\n  const %w : ternary[2, 4294967296] = trits<"+-", "0+">\n  output %w\n}\n');
+    const r = await cli("check", file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("wide.tir:3:");
+    expect(r.stderr).toContain("row 0 has 2 trits, expected 4294967296");
+  });
+
   describe("a blob may only be a regular file in the IR file's folder", () => {
     const root = mkdtempSync(join(tmpdir(), "ternc-blob-jail-"));
     const home = join(root, "model");
