@@ -1,5 +1,5 @@
 // File access for the driver: readable errors, and writes that never leave a half-written file.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "../errors.js";
 
@@ -11,7 +11,22 @@ function reason(e: unknown): string {
   return (e as Error).message;
 }
 
+/**
+ * Refuses what is not a regular file before it is opened: opening a FIFO for reading blocks until a writer comes
+ * (a model folder with a FIFO named config.json would hang ternc), and a device never ends.
+ */
+function requireRegularFile(path: string, verb: string): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new UserError(`cannot ${verb} '${path}': ${reason(e)}`);
+  }
+  if (!st.isFile()) throw new UserError(`cannot ${verb} '${path}': ${st.isDirectory() ? "it is a directory" : "not a regular file"}`);
+}
+
 export function readBytes(path: string): Uint8Array {
+  requireRegularFile(path, "read");
   try {
     return readFileSync(path);
   } catch (e) {
@@ -38,6 +53,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 
 /** Opens `path` for reading, runs `use` with the descriptor and file size, and always closes it. */
 export function withOpenFile<T>(path: string, use: (fd: number, size: number) => T): T {
+  requireRegularFile(path, "open");
   let fd: number;
   try {
     fd = openSync(path, "r");

@@ -308,6 +308,14 @@ describe("bad Hugging Face folders", () => {
     execFileSync("mkfifo", [join(p, "model.safetensors")]);
     await expectUserError(p, `weights '${join(p, "model.safetensors")}' is not a regular file`);
   });
+  it("a FIFO named config.json or tokenizer.json is refused instead of blocking the read", async () => {
+    for (const name of ["config.json", "tokenizer.json"]) {
+      const p = copy(`hf-fifo-${name}`);
+      rmSync(join(p, name), { force: true });
+      execFileSync("mkfifo", [join(p, name)]);
+      await expectUserError(p, `cannot read '${join(p, name)}': not a regular file`);
+    }
+  });
   it("a FIFO given as the model file", async () => {
     const p = join(dir, "fifo.gguf");
     execFileSync("mkfifo", [p]);
