@@ -1,7 +1,7 @@
 // The weight blob every backend writes: a 64-byte header (magic, total size, CRC-32 of the data, layout id) and
 // each constant at an aligned offset, in the layout its kernels read. Planned in full before any byte is written,
 // then streamed one constant at a time so a model larger than memory can be written.
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { crc32 } from "node:zlib";
 
 /** The blob header; runtimes get these numbers generated into their sources. */
@@ -112,4 +112,18 @@ export function writeBlob(path: string, plan: BlobPlan): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Fills `out` from the open file `fd` starting at byte `offset`, however many reads that takes, without loading the
+ * rest of the file; returns the bytes read (fewer than `out.length` only where the file ends).
+ */
+export function readAt(fd: number, out: Uint8Array, offset: number): number {
+  let done = 0;
+  while (done < out.length) {
+    const n = readSync(fd, out, done, out.length - done, offset + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
 }

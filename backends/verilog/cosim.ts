@@ -1,10 +1,10 @@
 // Running a Verilog build: ternc's interpreter runs host.tir, and every ternary product the core computes (with its
 // requant stage) is served by the simulated RTL instead, token by token. What validation judges is therefore the
 // RTL's accumulators and requantized values; the cycles each product took are checked against the cycle model.
-import { closeSync, existsSync, openSync, readFileSync, readSync, fstatSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, fstatSync } from "node:fs";
 import { join } from "node:path";
 import { actFixedScale, type BlobReader, blockFixedRow, f32, greedyGenerate, type Graph, interpret, loadTir, type OpNode, type Tensor } from "../../ir/index.js";
-import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, type TargetCheck, type TraceRecord } from "../common/index.js";
+import { BackendError, readAt, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, type TargetCheck, type TraceRecord } from "../common/index.js";
 import { type ActQuantFacts, HOST_GRAPH_FILE, HOST_WEIGHTS_FILE, type LayerFacts } from "./artifacts.js";
 import type { Simulator, SimulatorChoice } from "./options.js";
 import { SIM_BINARY, SimSession } from "./sim.js";
@@ -52,12 +52,7 @@ function blobReader(dir: string): BlobReader {
       try {
         if (offset + length > fstatSync(fd).size) throw new BackendError(file, `%${constant}: bytes ${offset}..${offset + length} are past the end (truncated, or from another compile)`);
         const out = new Uint8Array(length);
-        let done = 0;
-        while (done < length) {
-          const n = readSync(fd, out, done, length - done, offset + done);
-          if (n === 0) break;
-          done += n;
-        }
+        readAt(fd, out, offset);
         return out;
       } finally {
         closeSync(fd);

@@ -45,6 +45,9 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** `--allow-blob-path`, on every command that reads a .tir model's weight blobs. */
+const allowBlobPathOption = (): Option => new Option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)").argParser(collect).default([]);
+
 function buildProgram(io: CliIo): Command {
   const program = new Command("ternc")
     .description("ternc: a dataflow compiler for ternary (BitNet b1.58) neural networks")
@@ -84,7 +87,7 @@ function buildProgram(io: CliIo): Command {
     .option("--logits <file.npy>", "model mode: write the logits of every prompt position, float32 [tokens, vocab]")
     .addOption(new Option("--act-quant <mode>", "model mode: int8 per-token activations (the paper), or none (f32, as llama.cpp with F32/F16 weights)").choices(["per-token", "none"]))
     .option("--json", "model mode: print the result as JSON")
-    .option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)", collect, [])
+    .addOption(allowBlobPathOption())
     .addOption(new Option("--backend <name>", "model mode: the reference interpreter, or a compiled target (built once into a cache folder)").choices(["interp", ...targetNames()]).default("interp"))
     .addOption(new Option("--format <format>", "graph mode: output format").choices(["json", "npy"]).default("json"))
     .option("-o, --output <path>", "graph mode: json: the file to write (default stdout); npy: the folder for one NAME.npy per output");
@@ -145,7 +148,7 @@ function buildProgram(io: CliIo): Command {
     .option("--time-passes", "print a table of the time each pass took")
     .option("--emit-dot <dir>", "write a Graphviz .dot of the graph after every pass into this folder")
     .addOption(new Option("--act-quant <mode>", "for a model: int8 per-token activations, or none").choices(["per-token", "none"]))
-    .option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)", collect, [])
+    .addOption(allowBlobPathOption())
     .action((input: string, opts: OptOptions) => optCommand(input, opts, io));
 
   program
@@ -155,7 +158,7 @@ function buildProgram(io: CliIo): Command {
     .option("--passes <a,b,c>", "the pipeline to lower with (default: the interp target's)")
     .option("--context <n>", "context length for attention, KV cache and memory figures", "1024")
     .option("--json", "print as JSON")
-    .option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)", collect, [])
+    .addOption(allowBlobPathOption())
     .action((model: string, opts: { passes?: string; context: string; json?: boolean; allowBlobPath: string[] }) => statsCommand(model, opts, io));
 
   program
@@ -172,7 +175,7 @@ function buildProgram(io: CliIo): Command {
     .option("-o, --output <dir>", "the folder to write (replaced as a whole once complete)")
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
     .option("--context <n>", "default context length of the compiled model (default: the model's, at most 4096)")
-    .option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)", collect, []);
+    .addOption(allowBlobPathOption());
   addTargetOptions(compile, ["compile"]).action((model: string, opts: CompileCommandOptions) => compileCommand(model, opts, io));
 
   const validate = program
@@ -185,7 +188,7 @@ function buildProgram(io: CliIo): Command {
     .option("--seed <n>", "seed of the random prompt", "1")
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
     .option("--keep <dir>", "keep the generated sources, build and trace in this folder")
-    .option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)", collect, [])
+    .addOption(allowBlobPathOption())
     .option("--json", "print the report as JSON");
   addTargetOptions(validate, ["compile", "build", "run"]).action((model: string, opts: ValidateCommandOptions) => validateCommand(model, opts, io));
 

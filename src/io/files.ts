@@ -1,6 +1,7 @@
 // File access for the driver: readable errors, and writes that never leave a half-written file.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { readAt } from "../../backends/common/index.js";
 import { UserError } from "../errors.js";
 
 function reason(e: unknown): string {
@@ -36,6 +37,19 @@ export function readBytes(path: string): Uint8Array {
 
 export function readText(path: string): string {
   return Buffer.from(readBytes(path)).toString("utf8");
+}
+
+/** A JSON file whose top level must be an object (config.json, tokenizer.json, a shard index): anything else is a user error. */
+export function readJsonObject(path: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readText(path));
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${path}: not valid JSON`);
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw new UserError(`${path}: expected a JSON object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`);
+  return value as Record<string, unknown>;
 }
 
 /** Writes via a temporary file and a rename, so readers see the old file or the whole new one. */
@@ -74,12 +88,17 @@ export function withOpenFile<T>(path: string, use: (fd: number, size: number) =>
 export function readFileRange(path: string, offset: number, length: number, what: string): Uint8Array {
   return withOpenFile(path, (fd) => {
     const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, out, done, length - done, offset + done);
-      if (n === 0) throw new UserError(`${what}: '${path}' ended at byte ${offset + done}, but bytes ${offset}..${offset + length} are needed`);
-      done += n;
-    }
+    const done = readAt(fd, out, offset);
+    if (done < length) throw new UserError(`${what}: '${path}' ended at byte ${offset + done}, but bytes ${offset}..${offset + length} are needed`);
     return out;
   });
+}
+
+/** Refuses tensors of one file whose bytes overlap: a hostile file could make one weight alias another. */
+export function checkDisjointRanges(path: string, tensors: ReadonlyArray<{ name: string; start: number; bytes: number }>): void {
+  const byStart = [...tensors].sort((a, b) => a.start - b.start);
+  for (let i = 1; i < byStart.length; i++) {
+    const [prev, t] = [byStart[i - 1]!, byStart[i]!];
+    if (prev.start + prev.bytes > t.start) throw new UserError(`${path}: tensors '${prev.name}' and '${t.name}' overlap (bytes ${prev.start}..${prev.start + prev.bytes} and ${t.start}..)`);
+  }
 }

@@ -4,7 +4,7 @@
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { f32, shortestFloatText } from "../../../ir/index.js";
 import { UserError } from "../../errors.js";
-import { readFileRange, withOpenFile } from "../../io/files.js";
+import { checkDisjointRanges, readFileRange, withOpenFile } from "../../io/files.js";
 import { type GgmlType, ggmlType, ggmlTypeName, SUPPORTED_TYPE_NAMES, tensorBytes } from "./ggmlTypes.js";
 
 const MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
@@ -210,12 +210,7 @@ export function readGguf(path: string): GgufFile {
       if (seen.has(t.name)) throw new UserError(`${path}: tensor '${t.name}' appears twice`);
       seen.add(t.name);
     }
-    // Tensors may not share bytes: a hostile file could make one weight alias another.
-    const byOffset = [...infos].sort((a, b) => a.offset - b.offset);
-    for (let i = 1; i < byOffset.length; i++) {
-      const [prev, t] = [byOffset[i - 1]!, byOffset[i]!];
-      if (prev.offset + prev.byteSize > t.offset) throw new UserError(`${path}: tensors '${prev.name}' and '${t.name}' overlap (bytes ${prev.offset}..${prev.offset + prev.byteSize} and ${t.offset}..)`);
-    }
+    checkDisjointRanges(path, infos.map((t) => ({ name: t.name, start: t.offset, bytes: t.byteSize })));
     const dataStart = Math.ceil(c.pos / alignment) * alignment;
     const tensors = infos.map((t) => ({ ...t, fileOffset: dataStart + t.offset }));
     for (const t of tensors) {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { bf16BitsToF32, f16BitsToF32, f32, type Tensor, TernaryArray, tensorFromValues } from "../../../ir/index.js";
 import { UserError } from "../../errors.js";
 import { confinedFile } from "../../io/blobs.js";
-import { readText } from "../../io/files.js";
+import { readJsonObject } from "../../io/files.js";
 import type { BitnetHParams, BitnetWeights, LinearWeight, WeightRef } from "../bitnetGraph.js";
 import type { LoadedModel } from "../modelInfo.js";
 import { readSafetensorsBytes, readSafetensorsHeader, type SafetensorsTensor } from "../safetensors/safetensors.js";
@@ -28,18 +28,6 @@ const ARCHITECTURES: Record<string, ArchRule> = {
 
 type Config = Record<string, unknown>;
 
-function readJson(path: string): Config {
-  let value: unknown;
-  try {
-    value = JSON.parse(readText(path));
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${path}: not valid JSON`);
-  }
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw new UserError(`${path}: expected a JSON object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`);
-  return value as Config;
-}
-
 /** Decodes a float safetensors tensor (F32/F16/BF16) to f32 values. */
 function floatValues(t: SafetensorsTensor, bytes: Uint8Array): Float32Array {
   const n = bytes.length / (t.dtype === "F32" ? 4 : 2);
@@ -54,7 +42,7 @@ function floatValues(t: SafetensorsTensor, bytes: Uint8Array): Float32Array {
 export function loadHfModel(dir: string): LoadedModel {
   const configPath = join(dir, "config.json");
   if (!existsSync(configPath)) throw new UserError(`${dir}: not a Hugging Face model folder (no config.json)`);
-  const config = readJson(configPath);
+  const config = readJsonObject(configPath);
   const archs = config.architectures;
   const arch = Array.isArray(archs) && typeof archs[0] === "string" ? archs[0] : undefined;
   if (!arch) throw new UserError(`${configPath}: missing 'architectures'`);
@@ -88,7 +76,7 @@ export function loadHfModel(dir: string): LoadedModel {
   const singlePath = join(dir, "model.safetensors");
   let files: string[];
   if (existsSync(indexPath)) {
-    const map = readJson(indexPath).weight_map;
+    const map = readJsonObject(indexPath).weight_map;
     if (!map || typeof map !== "object" || Array.isArray(map)) throw new UserError(`${indexPath}: missing 'weight_map' (an object of tensor name to shard file)`);
     const names = new Set<string>();
     for (const [tensor, file] of Object.entries(map as Record<string, unknown>)) {

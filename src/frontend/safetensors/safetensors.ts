@@ -2,7 +2,7 @@
 // then the data. Reading parses the header only; tensor bytes are read by offset when needed.
 import { readSync, writeFileSync } from "node:fs";
 import { UserError } from "../../errors.js";
-import { readFileRange, withOpenFile } from "../../io/files.js";
+import { checkDisjointRanges, readFileRange, withOpenFile } from "../../io/files.js";
 
 export const SAFETENSORS_DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, U8: 1, I8: 1, I32: 4, F64: 8, I64: 8, I16: 2, BOOL: 1 };
 
@@ -67,11 +67,7 @@ export function readSafetensorsHeader(path: string): SafetensorsTensor[] {
       if (dataStart + end > size) throw new UserError(`${path}: tensor '${name}' data (bytes ${dataStart + begin}..${dataStart + end}) lies outside the file (${size} bytes): the file is truncated or corrupt`);
       out.push({ name, dtype, shape, fileOffset: dataStart + begin, byteSize: end - begin, path });
     }
-    const byOffset = [...out].sort((a, b) => a.fileOffset - b.fileOffset);
-    for (let i = 1; i < byOffset.length; i++) {
-      const [prev, t] = [byOffset[i - 1]!, byOffset[i]!];
-      if (prev.fileOffset + prev.byteSize > t.fileOffset) throw new UserError(`${path}: tensors '${prev.name}' and '${t.name}' overlap`);
-    }
+    checkDisjointRanges(path, out.map((t) => ({ name: t.name, start: t.fileOffset, bytes: t.byteSize })));
     return out;
   });
 }

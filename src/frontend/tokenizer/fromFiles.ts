@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../errors.js";
-import { readText } from "../../io/files.js";
+import { readJsonObject } from "../../io/files.js";
 import type { GgufFile } from "../gguf/gguf.js";
 import { HPARAM_LIMITS } from "../hparams.js";
 import { byteLevelBpe, compilePattern, PRETOKENIZERS, sentencePiece, type Tokenizer } from "./tokenizer.js";
@@ -86,16 +86,8 @@ const MAX_PRETOKENIZER_DEPTH = 16;
 export function hfTokenizer(dir: string, config: Record<string, unknown>): Tokenizer | undefined {
   const path = join(dir, "tokenizer.json");
   if (!existsSync(path)) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readText(path));
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${path}: not valid JSON`);
-  }
+  const json = readJsonObject(path) as HfTokenizerJson;
   const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
-  if (!isObject(parsed)) throw new UserError(`${path}: expected a JSON object`);
-  const json = parsed as HfTokenizerJson;
   if (!isObject(json.model) || json.model.type !== "BPE" || !isObject(json.model.vocab)) throw new UserError(`${path}: unsupported tokenizer model '${String(isObject(json.model) ? json.model.type : undefined)}' (ternc reads BPE); use --tokens`);
   const vocab = Object.entries(json.model.vocab);
   const added = json.added_tokens ?? [];
