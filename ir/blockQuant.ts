@@ -15,6 +15,11 @@ function f16At(b: Uint8Array, o: number): number {
   return f16BitsToF32(b[o]! | (b[o + 1]! << 8));
 }
 
+/** Elements per integer sub-scale in blockIntegerCodes (Q6_K's sub-blocks; Q8_0 has none, so its sub-scales are 1). */
+export const BLOCK_SUB = 16;
+
+const subScratch = new Int8Array(BLOCK_QUANT.q6_k.block / BLOCK_SUB);
+
 /**
  * The multiplier and integer code of every element of the block at byte `o`, into m[0..block) and q[0..block):
  * value = f32(m * q) for both types. Q8_0: d (f16) then 32 int8 q, m = d. Q6_K: ql (128 bytes of low nibbles),
@@ -22,30 +27,36 @@ function f16At(b: Uint8Array, o: number): number {
  * Backends that keep the codes and multipliers reproduce the values exactly.
  */
 export function blockCodes(dtype: BlockQuantDType, b: Uint8Array, o: number, m: Float32Array, q: Int8Array): void {
+  const d = blockIntegerCodes(dtype, b, o, q, subScratch);
+  for (let e = 0; e < BLOCK_QUANT[dtype].block; e++) m[e] = f32(d * subScratch[e >> 4]!);
+}
+
+/**
+ * The integer form of the block at byte `o`: returns d (its f16 scale as f32) and fills the codes q[0..block) and
+ * the integer sub-scales sub[0..block/16), so that element e is d * sub[e/16] * q[e]. Q8_0: q the stored int8,
+ * sub 1. Q6_K: q in [-32, 31], sub the 16 int8 scales. An integer dot product with these codes is exact; only d
+ * is a float.
+ */
+export function blockIntegerCodes(dtype: BlockQuantDType, b: Uint8Array, o: number, q: Int8Array, sub: Int8Array): number {
   if (dtype === "q8_0") {
-    const d = f16At(b, o);
-    for (let j = 0; j < 32; j++) {
-      m[j] = d;
-      q[j] = (b[o + 2 + j]! << 24) >> 24;
-    }
-    return;
+    for (let j = 0; j < 32; j++) q[j] = (b[o + 2 + j]! << 24) >> 24;
+    sub.fill(1, 0, 32 / BLOCK_SUB);
+    return f16At(b, o);
   }
-  const d = f16At(b, o + 208);
   for (let half = 0; half < 2; half++) {
     const ql = o + half * 64;
     const qh = o + 128 + half * 32;
-    const sc = o + 192 + half * 8;
     const y = half * 128;
     for (let l = 0; l < 32; l++) {
-      const is = l >> 4;
       const h = b[qh + l]!;
-      for (let k = 0; k < 4; k++) m[y + l + 32 * k] = f32(d * ((b[sc + is + 2 * k]! << 24) >> 24));
       q[y + l] = ((b[ql + l]! & 0xf) | ((h & 3) << 4)) - 32;
       q[y + l + 32] = ((b[ql + l + 32]! & 0xf) | (((h >> 2) & 3) << 4)) - 32;
       q[y + l + 64] = ((b[ql + l]! >> 4) | (((h >> 4) & 3) << 4)) - 32;
       q[y + l + 96] = ((b[ql + l + 32]! >> 4) | (((h >> 6) & 3) << 4)) - 32;
     }
   }
+  for (let j = 0; j < 16; j++) sub[j] = (b[o + 192 + j]! << 24) >> 24;
+  return f16At(b, o + 208);
 }
 
 /** Decodes `count` elements (whole blocks) of block-quantized bytes to f32. */

@@ -1,6 +1,6 @@
 // Public surface of the IR package: types, graph, op registry, textual IR, verifier, interpreter.
 export * from "./abi.js";
-export { BLOCK_QUANT, blockCodes, type BlockQuantDType, decodeBlockQuant, encodeQ8_0, firstNonFiniteBlockValue } from "./blockQuant.js";
+export { BLOCK_QUANT, BLOCK_SUB, blockCodes, blockIntegerCodes, type BlockQuantDType, decodeBlockQuant, encodeQ8_0, firstNonFiniteBlockValue } from "./blockQuant.js";
 export * from "./diagnostics.js";
 export * from "./dims.js";
 export { graphToDot } from "./dot.js";

@@ -8,8 +8,8 @@ import { type LayoutRequest, Q8R_GROUP } from "./layout.js";
 /** Element types of values (weights alone are ternary or block-quantized). */
 export type ValueDType = Exclude<DType, "ternary" | BlockQuantDType>;
 export const C_TYPE: Record<ValueDType, string> = { f32: "float", f16: "uint16_t", bf16: "uint16_t", i8: "int8_t", i32: "int32_t" };
-/** The runtime's tc_fmat element types. */
-export const FMAT_TYPE: Partial<Record<DType, string>> = { f32: "TC_F32", f16: "TC_F16", bf16: "TC_BF16", q8_0: "TC_Q8R", q6_k: "TC_Q8R" };
+/** The runtime's tc_fmat element types as stored (a block-quantized matrix interleaved for the f32 matmul is TC_Q8R). */
+export const FMAT_TYPE: Partial<Record<DType, string>> = { f32: "TC_F32", f16: "TC_F16", bf16: "TC_BF16", q8_0: "TC_Q8_0", q6_k: "TC_Q6_K" };
 
 /** Bytes of one element of a value. */
 export const elemBytes = (d: DType): number => storageBytes(d, 1);
@@ -113,8 +113,9 @@ export class CEmitter {
   /** The runtime's tc_fmat initializer for a float or block-quantized matrix constant. */
   fmat(c: ConstDecl): string {
     const [rows, cols] = c.type.shape as [number, number];
-    const group = isBlockQuantDType(c.type.dtype) ? Q8R_GROUP[c.type.dtype] : 0;
-    return `{${this.ref(c.name, "uint8_t")}, ${FMAT_TYPE[c.type.dtype]}, ${this.layouts.get(c.name)?.layout === "interleaved" ? 1 : 0}, ${rows}, ${cols}, ${group}}`;
+    const interleaved = this.layouts.get(c.name)?.layout === "interleaved";
+    const q8r = interleaved && isBlockQuantDType(c.type.dtype);
+    return `{${this.ref(c.name, "uint8_t")}, ${q8r ? "TC_Q8R" : FMAT_TYPE[c.type.dtype]}, ${interleaved ? 1 : 0}, ${rows}, ${cols}, ${q8r ? Q8R_GROUP[c.type.dtype as BlockQuantDType] : 0}}`;
   }
 
   /** Asks for scratch memory of perToken * T + fixed bytes for one op. */

@@ -5,10 +5,14 @@ import { cOptions, C_OPTIONS } from "./options.js";
 import { C_OP_RULES } from "./ops.js";
 import { buildC, C_BUILD_OUTPUTS, isBuiltC, runGraphC, runModelC } from "./toolchain.js";
 
-/** The C pipeline: the interpreter's, with each product's form chosen by a SIMD cycle estimate. */
+/**
+ * The C pipeline: the interpreter's, with each product's form chosen by a SIMD cycle estimate, and a block-quantized
+ * head in integer arithmetic unless --head exact.
+ */
 function pipeline(options: TargetOptions): PipelineEntry[] {
   const o = cOptions(options);
-  return ternaryPipeline(o.kernel === "auto" ? { cost: "cpu" } : { form: o.kernel }, o.int8Head ? [{ pass: "quantize-head" }] : []);
+  const head: PipelineEntry[] = [...(o.int8Head ? [{ pass: "quantize-head" }] : []), ...(o.head === "integer" ? [{ pass: "integer-head" }] : [])];
+  return ternaryPipeline(o.kernel === "auto" ? { cost: "cpu" } : { form: o.kernel }, head);
 }
 
 export const cTarget: Target = {

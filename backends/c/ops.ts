@@ -1,8 +1,8 @@
 // The C target's op table: for each op it compiles, the layouts its kernel reads its constants in, and the code
 // that calls the kernel. Operands are read by the names the op registry gives them.
-import { elementCount, formatDim, getOp, type Graph, isBlockQuantDType, lutEntries, type OpNode, type PackedFormat, type TensorType, withDefaults } from "../../ir/index.js";
+import { BLOCK_QUANT, BLOCK_SUB, type BlockQuantDType, elementCount, formatDim, getOp, type Graph, lutEntries, type OpNode, type PackedFormat, type TensorType, withDefaults } from "../../ir/index.js";
 import { BackendError, broadcastIndices, elementwiseStatements, type OpRule, operandsOf } from "../common/index.js";
-import { addSubScratchBytes, packedScratchPerToken } from "./config.js";
+import { addSubScratchBytes, C_ALIGN, packedScratchPerToken } from "./config.js";
 import { cFloat, cString, type CEmitter, C_TYPE, elemBytes, FMAT_TYPE, type ValueDType } from "./emitter.js";
 import type { LayoutRequest } from "./layout.js";
 
@@ -61,8 +61,8 @@ const elementwise = (expr: (node: OpNode, a: Attrs) => string): COp => ({
 
 export const C_OPS: Readonly<Record<string, COp>> = {
   embedding: {
+    // No layout of its own: the table is read as stored, or in the layout of the head that shares it.
     rule: { note: "row gather from an f32/f16/bf16/q8_0/q6_k table", check: floatMatrix("table") },
-    layouts: (node, graph): Record<string, LayoutRequest> => (isBlockQuantDType(graph.typeOf(operandsOf(node).table!)!.dtype) ? { table: { layout: "interleaved" } } : {}),
     emit(e, node, { table, ids }, _a, where) {
       const decl = e.constant(table!, node);
       const out = node.results[0]!;
@@ -219,15 +219,15 @@ export const C_OPS: Readonly<Record<string, COp>> = {
   matmul: {
     rule: { note: "float or block-quantized weight, 8 (16) rows interleaved; sums in index order", check: floatMatrix("w") },
     layouts: () => ({ w: { layout: "interleaved" } }),
+    emit: (e, node, { x, w }, _a, where) => emitHead(e, node, x!, w!, where, "tc_matmul(m->pool, %x, %T, &wm, %y)"),
+  },
+  matmul_q8: {
+    rule: { note: "q8_0/q6_k blocks as stored, int8 input per block, integer dot products (VNNI, AVX2, portable)", check: constOperand("w", "weight") },
     emit(e, node, { x, w }, _a, where) {
-      const decl = e.constant(w!, node);
-      const [rows, k] = e.rowsAndWidth(x!, where);
-      const n = decl.type.shape[0] as number;
-      const out = node.results[0]!;
-      // A model's earlier logits are only needed on request: decode and prefill read the last row.
-      const first = e.abi.kind === "model" && out === "logits" ? `(m->all_logits ? 0 : ${rows} - 1)` : "0";
-      e.emit("{", `  const tc_fmat wm = ${e.fmat(decl)};`, `  const int64_t r0 = ${first};`);
-      e.emit(`  tc_matmul(m->pool, ${e.ref(x!, "float")} + r0 * ${k}, ${rows} - r0, &wm, ${e.ref(out, "float")} + r0 * ${n});`, "}");
+      const { dtype, shape } = e.type(w!);
+      const k = shape[1] as number;
+      e.scratch(k + 4 * (k / BLOCK_QUANT[dtype as BlockQuantDType].block) + 2 * (k / BLOCK_SUB) + 3 * C_ALIGN, 0);
+      emitHead(e, node, x!, w!, where, "tc_matmul_q8(m->pool, %x, %T, &wm, %y, m->scratch)");
     },
   },
   add: elementwise(() => "$0 $1 add"),
@@ -236,6 +236,20 @@ export const C_OPS: Readonly<Record<string, COp>> = {
   relu2: elementwise(() => "$0 relu2"),
   elementwise: elementwise((_n, a) => a.expr as string),
 };
+
+/**
+ * The LM head's call (`call` with %x, %T, %y for the input, its rows and the result; the weight is `wm`). A model's
+ * earlier logits are only needed on request: decode and prefill compute the last row.
+ */
+function emitHead(e: CEmitter, node: OpNode, x: string, w: string, where: string, call: string): void {
+  const decl = e.constant(w, node);
+  const [rows, k] = e.rowsAndWidth(x, where);
+  const n = decl.type.shape[0] as number;
+  const out = node.results[0]!;
+  const first = e.abi.kind === "model" && out === "logits" ? `(m->all_logits ? 0 : ${rows} - 1)` : "0";
+  e.emit("{", `  const tc_fmat wm = ${e.fmat(decl)};`, `  const int64_t r0 = ${first};`);
+  e.emit(`  ${call.replace("%x", `${e.ref(x, "float")} + r0 * ${k}`).replace("%T", `${rows} - r0`).replace("%y", `${e.ref(out, "float")} + r0 * ${n}`)};`, "}");
+}
 
 /** Every result must fit a planned buffer: one dim at most depends on the token counts (T, and P in a model). */
 function plannableResults(node: OpNode): string | undefined {

@@ -5,11 +5,15 @@ import { MAX_THREADS } from "./config.js";
 export const C_KERNELS = ["auto", "i2", "tq1", "lut"] as const;
 export type CKernel = (typeof C_KERNELS)[number];
 
+export const C_HEADS = ["integer", "exact"] as const;
+export type CHead = (typeof C_HEADS)[number];
+
 export const C_ISAS = ["native", "avx2", "avx512", "portable", "neon", "neon-nodot"] as const;
 export type CIsa = (typeof C_ISAS)[number];
 
 export const C_OPTIONS: readonly TargetOptionSpec[] = [
   { name: "kernel", flag: "--kernel <kind>", kind: "choice", choices: C_KERNELS, default: "auto", step: "compile", description: "ternary kernel for every layer: i2 (2-bit codes), tq1 (base 3, 1.6 bits), lut (lookup tables); auto picks per layer by a cost model" },
+  { name: "head", flag: "--head <form>", kind: "choice", choices: C_HEADS, default: "integer", step: "compile", description: "a q8_0/q6_k LM head: integer (its input quantized to int8 per block, integer dot products, as llama.cpp) or exact (f32 products summed in index order)" },
   { name: "int8Head", flag: "--int8-head", kind: "flag", default: false, step: "compile", description: "opt-in, LOSSY: store the LM head (and a tied embedding) as q8_0, int8 with a scale per 32 weights" },
   { name: "isa", flag: "--isa <isa>", kind: "choice", choices: C_ISAS, default: "native", step: "build", description: "kernels to build: native, avx2, avx512 (with VNNI), portable, or neon / neon-nodot (cross-compiled, run under qemu-aarch64)" },
   { name: "cc", flag: "--cc <compiler>", kind: "string", step: "build", description: "C compiler (default cc, or aarch64-linux-gnu-gcc for neon)" },
@@ -22,6 +26,7 @@ export const C_OPTIONS: readonly TargetOptionSpec[] = [
 /** The C options, typed (resolveOptions has checked them against C_OPTIONS). */
 export interface COptions {
   kernel: CKernel;
+  head: CHead;
   int8Head: boolean;
   isa: CIsa;
   cc?: string;
@@ -35,6 +40,7 @@ export function cOptions(o: TargetOptions): COptions {
   if (typeof o.threads === "number" && o.threads > MAX_THREADS) throw new BackendError("--threads", `${o.threads}: at most ${MAX_THREADS}`);
   return {
     kernel: (o.kernel ?? "auto") as CKernel,
+    head: (o.head ?? "integer") as CHead,
     int8Head: o.int8Head === true,
     isa: (o.isa ?? "native") as CIsa,
     cc: o.cc as string | undefined,

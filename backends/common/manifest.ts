@@ -28,6 +28,8 @@ export interface ManifestFacts {
   pipeline: string[];
   /** Notes of lossy passes: what changed numerically. Empty when the build is exact. */
   lossy: string[];
+  /** Notes of approximate passes (integer-head): where the build computes otherwise than the model's exact form. */
+  approximate?: string[];
   abi: Abi;
   /** What the target adds (weight layouts, kernels...). */
   details: Record<string, unknown>;

@@ -1,5 +1,6 @@
 // Linear layers: full-precision matmul (LM head) and BitLinear (L0), whose reference semantics are
 // defined by the L1 kernels so that L0 and its expansion agree bit for bit.
+import { BLOCK_QUANT, BLOCK_SUB, blockIntegerCodes, type BlockQuantDType } from "../blockQuant.js";
 import { f32 } from "../numeric.js";
 import { asF32, type Tensor, TernaryArray } from "../tensor.js";
 import type { TensorType } from "../types.js";
@@ -40,6 +41,28 @@ export function bitlinearForward(x: Float32Array, w: Tensor, ws: Float32Array | 
   return dequantRows(ternaryMatmulInt(xq, trits, tokens, k, n, group), xs, scale, tokens, n, groups);
 }
 
+/** matmul_q8's semantics (see its description): x [T, k] f32, w [n, k] as q8_0/q6_k bytes. */
+export function matmulQ8(x: Float32Array, w: Uint8Array, dtype: BlockQuantDType, tokens: number, k: number, n: number): Float32Array {
+  const { block, bytes } = BLOCK_QUANT[dtype];
+  const blocks = k / block;
+  const quantized = Array.from({ length: tokens }, (_, t) => actQuantRows(x.subarray(t * k, (t + 1) * k), blocks, block));
+  const q = new Int8Array(block);
+  const sub = new Int8Array(block / BLOCK_SUB);
+  const y = new Float32Array(tokens * n);
+  for (let o = 0; o < n; o++) {
+    for (let b = 0; b < blocks; b++) {
+      const d = blockIntegerCodes(dtype, w, (o * blocks + b) * bytes, q, sub);
+      for (let t = 0; t < tokens; t++) {
+        const { xq, scale } = quantized[t]!;
+        let isum = 0;
+        for (let i = 0; i < block; i++) isum += sub[i >> 4]! * q[i]! * xq[b * block + i]!;
+        y[t * n + o] = f32(y[t * n + o]! + f32(f32(d * scale[b]!) * f32(isum)));
+      }
+    }
+  }
+  return y;
+}
+
 export const linearOps: OpDef[] = [
   {
     name: "matmul",
@@ -76,6 +99,39 @@ export const linearOps: OpDef[] = [
         }
       }
       return [{ dtype: "f32", shape: [t, n], data: y }];
+    },
+  },
+  {
+    name: "matmul_q8",
+    summary: "x @ w^T on a block-quantized weight in integer arithmetic, x quantized to int8 per block (llama.cpp's head)",
+    description:
+      "The LM head as llama.cpp and bitnet.cpp compute it. w is q8_0 or q6_k with blocks of G = 32 or 256 inputs; " +
+      "x is quantized per block of G inputs as act_quant quantizes a row (m = max(max|x|, 1e-5), " +
+      "xq = clamp(rne(f32(x * f32(127 / m))), -128, 127), s = f32(m / 127)). Per block b the sum is an integer, " +
+      "isum = sum_i sub[i / 16] * q[i] * xq[i] (the block's codes q and integer sub-scales sub: q6_k's 16 int8 " +
+      "scales, 1 for q8_0), and y[t, o] = sum over b in order of f32(f32(d * s) * f32(isum)) in f32, d the " +
+      "block's f16 scale. A numeric change from matmul on the same weight (see the README's \"integer head\").",
+    levels: ["L1", "L2"],
+    operands: [
+      { name: "x", doc: "f32[T, k]" },
+      { name: "w", doc: "q8_0/q6_k [n, k]" },
+    ],
+    results: ["y"],
+    attrs: [],
+    infer(ctx: InferContext): TensorType[] {
+      const x = required(ctx.operands[0], "x");
+      const w = required(ctx.operands[1], "w");
+      expectDType(x, ["f32"], "x");
+      expectDType(w, ["q8_0", "q6_k"], "w");
+      expectWholeBlocks(w, "w");
+      return inferLinear(x, w);
+    },
+    evaluate(ctx: EvalContext): Tensor[] {
+      const x = ctx.operands[0]!;
+      const w = ctx.operands[1]!;
+      const [t, k] = x.shape as [number, number];
+      const n = w.shape[0]!;
+      return [{ dtype: "f32", shape: [t, n], data: matmulQ8(x.data as Float32Array, w.data as Uint8Array, w.dtype as BlockQuantDType, t, k, n) }];
     },
   },
   {

@@ -76,6 +76,7 @@ export function compileCommand(model: string, o: CompileCommandOptions, io: CliI
   const target = getTarget(o.target);
   const compiled = compileModel(model, o.output, { target: target.name, options: givenTargetOptions(target, o, "target"), actQuant: o.actQuant, allowBlobPath: o.allowBlobPath, context: optionalWholeNumber(o.context, "--context", 1) });
   for (const note of compiled.lossy) io.stderr(`LOSSY ${note}\n`);
+  for (const note of compiled.approximate) io.stderr(`note: ${note}\n`);
   io.stdout(`wrote ${compiled.dir}: ${[...compiled.emitted.files, "manifest.json"].join(", ")}\n`);
   for (const line of compiled.emitted.summary) io.stdout(`${line.replaceAll("{out}", o.output)}\n`);
 }

@@ -22,6 +22,12 @@ export interface Pass {
   exact: boolean;
   /** True for opt-in passes that change the model's weights (quantize-head): never in a default pipeline. */
   lossy?: boolean;
+  /**
+   * True for passes that keep the weights but compute in other arithmetic than the model's exact form (integer-head):
+   * a target may choose one by default where the peers compute the same way; compile prints its notes and the
+   * manifest keeps them.
+   */
+  approximate?: boolean;
   /** The options the pass takes, with what each means. */
   options?: Readonly<Record<string, string>>;
   /** Transforms `graph` in place; returns whether anything changed. */

@@ -6,6 +6,7 @@ import { dcePass } from "./dce.js";
 import { expandBitlinearPass } from "./expandBitlinear.js";
 import { foldScalesPass } from "./foldScales.js";
 import { fuseElementwisePass } from "./fuseElementwise.js";
+import { integerHeadPass } from "./integerHead.js";
 import { lowerTernaryMatmulPass } from "./lowerTernaryMatmul.js";
 import { planMemoryPass } from "./memoryPlan.js";
 import { mergeSharedProductsPass } from "./mergeSharedProducts.js";
@@ -13,7 +14,7 @@ import { packWeightsPass } from "./packWeights.js";
 import type { Pass } from "./pass.js";
 import { quantizeHeadPass } from "./quantizeHead.js";
 
-const PASSES: readonly Pass[] = [absmeanQuantizePass, expandBitlinearPass, csePass, foldScalesPass, mergeSharedProductsPass, constFoldPass, lowerTernaryMatmulPass, packWeightsPass, fuseElementwisePass, dcePass, planMemoryPass, quantizeHeadPass];
+const PASSES: readonly Pass[] = [absmeanQuantizePass, expandBitlinearPass, csePass, foldScalesPass, mergeSharedProductsPass, constFoldPass, lowerTernaryMatmulPass, packWeightsPass, fuseElementwisePass, dcePass, planMemoryPass, quantizeHeadPass, integerHeadPass];
 
 export function getPass(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);

@@ -57,6 +57,7 @@ export function emitToFolder(
         options: { ...options },
         pipeline: how.lowered.pipeline,
         lossy: how.lowered.lossy,
+        approximate: how.lowered.approximate,
         abi,
         details: result.manifest,
         buildOutputs: target.buildOutputs ?? [],

@@ -3,6 +3,7 @@
 import { type ConstDecl, type Graph, IrError, type Tensor, verifyOrThrow } from "../../ir/index.js";
 import { legalityProblems, type PipelineEntry, type Target, type TargetOptions } from "../../backends/common/index.js";
 import { runPipeline } from "../passes/manager.js";
+import type { Pass } from "../passes/pass.js";
 import { getPass } from "../passes/registry.js";
 
 /** A pipeline entry as `ternc opt --passes` writes it: `name` or `name{key=value,...}`. */
@@ -19,6 +20,8 @@ export interface Lowered {
   notes: string[];
   /** The notes of lossy passes: what changed numerically. */
   lossy: string[];
+  /** The notes of approximate passes: where the arithmetic differs from the model's exact form. */
+  approximate: string[];
 }
 
 /** Lowers `graph` in place with `pipeline` (the target's unless given) and checks it is legal for the target. */
@@ -29,6 +32,7 @@ export function lowerForTarget(graph: Graph, target: Target, options: TargetOpti
   const problems = legalityProblems(graph, target.ops, target.name, `the ${target.name} pipeline lowers models to ops it supports; see \`ternc targets\``);
   if (problems.length) throw new IrError(problems);
   const notes = records.flatMap((r) => r.notes.map((n) => `${r.pass}: ${n}`));
-  const lossy = records.filter((r) => getPass(r.pass)?.lossy).flatMap((r) => r.notes.map((n) => `${r.pass}: ${n}`));
-  return { pipeline: entries, notes, lossy };
+  const notesOf = (keep: (p: Pass) => boolean | undefined): string[] =>
+    records.filter((r) => keep(getPass(r.pass)!)).flatMap((r) => r.notes.map((n) => `${r.pass}: ${n}`));
+  return { pipeline: entries, notes, lossy: notesOf((p) => p.lossy), approximate: notesOf((p) => p.approximate) };
 }

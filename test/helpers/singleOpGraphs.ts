@@ -54,6 +54,7 @@ export const SINGLE_OP_OPS = [
   "rope",
   "attention",
   "matmul",
+  "matmul_q8",
   "add",
   "mul",
   "silu",
@@ -461,6 +462,19 @@ const GENERATORS: Readonly<Record<string, () => Variant[]>> = {
         ["q6_k", 256, 93],
         ["q6_k", 768, 7],
         ["f32", 5, 1],
+      ] as const
+    ).map(([dtype, k, n]) => ({
+      label: `w=${dtype} k=${k} n=${n}`,
+      build: (b) => ({ operands: [b.f32Input("x", [k]), b.weightConst("w", dtype, n, k)] }),
+    })),
+
+  matmul_q8: () =>
+    (
+      [
+        ["q6_k", 256, 93],
+        ["q6_k", 768, 7],
+        ["q8_0", 224, 37],
+        ["q8_0", 32, 5],
       ] as const
     ).map(([dtype, k, n]) => ({
       label: `w=${dtype} k=${k} n=${n}`,

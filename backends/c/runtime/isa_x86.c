@@ -233,6 +233,79 @@ static void tc_stage_i2_pairs(int8_t *xrow, int64_t blocks, int64_t gb) {
 }
 #endif
 
+/* ---------------------------------------------------------------- the integer head (matmul_q8) -------- */
+
+/* Q6_K: 256 codes u = q + 32 in 0..63 (so maddubs can take them as unsigned), their products with the int8 input
+ * summed per sub-block of 16 and weighted by its int8 scale; the +32 comes back out through the input's sums of 16
+ * (bs): isum = sum_j sc_j (sum u x) - 32 sum_j sc_j bs_j, exact in int32. AVX2 on every x86 build: a 512-bit form
+ * waits for a machine to validate it on. */
+TC_INLINE int32_t tc_q6k_isum(const uint8_t *blk, const int8_t *xb, const int16_t *bs) {
+  const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
+  const __m128i sc8 = _mm_loadu_si128((const __m128i *)(blk + 192));
+  __m256i acc = _mm256_setzero_si256();
+  for (int h = 0; h < 2; h++) {
+    const __m256i l0 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h)), l1 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h + 32));
+    const __m256i hb = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+    __m256i u[4];
+    u[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30));
+    u[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30));
+    u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30));
+    u[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30));
+    for (int q = 0; q < 4; q++) {
+      /* elements 32q..32q+31 of the half: sub-blocks s and s + 1, s = 8h + 2q, one scale per 8 int16 lanes */
+      const char s = (char)(8 * h + 2 * q), t = (char)(s + 1);
+      const __m256i sc = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, _mm_setr_epi8(s, s, s, s, s, s, s, s, t, t, t, t, t, t, t, t)));
+      const __m256i p = _mm256_maddubs_epi16(u[q], _mm256_loadu_si256((const __m256i *)(xb + 128 * h + 32 * q)));
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, sc));
+    }
+  }
+  const __m256i corr = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), _mm256_loadu_si256((const __m256i *)bs));
+  return tc_hsum_epi32(acc) - 32 * tc_hsum_epi32(corr);
+}
+
+/* Q8_0: 32 signed codes times the input, as |q| (unsigned) times x with q's sign. */
+TC_INLINE int32_t tc_q80_isum(const uint8_t *blk, const int8_t *xb) {
+  const __m256i q = _mm256_loadu_si256((const __m256i *)(blk + 2)), x = _mm256_loadu_si256((const __m256i *)xb);
+  return tc_hsum_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(q), _mm256_sign_epi8(x, q)), _mm256_set1_epi16(1)));
+}
+
+/* R rows of one token: R independent float chains, each over the blocks in order. */
+TC_INLINE void tc_q8_rows(const tc_q8_ctx *c, int64_t o, int R, int64_t t, int q6k) {
+  const int64_t K = c->w->cols, G = q6k ? TC_Q6_K_BLOCK : 32, nb = K / G, bytes = q6k ? TC_Q6_K_BYTES : TC_Q8_0_BYTES;
+  const int8_t *xq = c->xq + t * K;
+  const float *xs = c->xs + t * nb;
+  const int16_t *bs = c->bsum + t * (K / TC_BLOCK_SUB);
+  float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  for (int64_t j = 0; j < nb; j++)
+    for (int r = 0; r < R; r++) {
+      const uint8_t *blk = (const uint8_t *)c->w->data + ((o + r) * nb + j) * bytes;
+      const int32_t isum = q6k ? tc_q6k_isum(blk, xq + j * G, bs + j * (G / TC_BLOCK_SUB)) : tc_q80_isum(blk, xq + j * G);
+      const float d = tc_f16_to_f32(tc_u16_at(blk + (q6k ? 208 : 0)));
+      acc[r] = acc[r] + (d * xs[j]) * (float)isum;
+    }
+  for (int r = 0; r < R; r++) c->y[t * c->ystride + o + r] = acc[r];
+}
+
+TC_INLINE void tc_q8_task(const tc_q8_ctx *c, int64_t b, int64_t e, int q6k) {
+  for (int64_t t = 0; t < c->T; t++) {
+    int64_t o = b;
+    for (; o + 4 <= e; o += 4) tc_q8_rows(c, o, 4, t, q6k);
+    for (; o < e; o++) tc_q8_rows(c, o, 1, t, q6k);
+  }
+}
+
+static void tc_q6k_task(void *ctxp, int64_t b, int64_t e, int thread) {
+  TC_UNUSED(thread);
+  tc_q8_task((const tc_q8_ctx *)ctxp, b, e, 1);
+}
+
+static void tc_q80_task(void *ctxp, int64_t b, int64_t e, int thread) {
+  TC_UNUSED(thread);
+  tc_q8_task((const tc_q8_ctx *)ctxp, b, e, 0);
+}
+
+tc_task_fn tc_isa_matmul_q8_kernel(const tc_q8_ctx *c) { return c->w->type == TC_Q6_K ? tc_q6k_task : tc_q80_task; }
+
 tc_task_fn tc_isa_packed_kernel(const tc_packed_ctx *c, int8_t *x, int64_t blocks) {
   if (c->format != TC_I2) return NULL;
 #if defined(TC_AVX512)

@@ -114,6 +114,56 @@ void tc_matmul(tc_pool *pool, const float *x, int64_t T, const tc_fmat *w, float
   tc_parallel(pool, (w->rows + 7) / 8, 16, tc_isa_matmul_task, &c);
 }
 
+/* One block's integer sum, weight code by weight code: the portable form, and the reference of the ISA kernels. */
+static int32_t tc_q8_isum_ref(int type, const uint8_t *blk, const int8_t *xb) {
+  int32_t s = 0;
+  if (type == TC_Q8_0) {
+    for (int i = 0; i < 32; i++) s += (int8_t)blk[2 + i] * xb[i];
+    return s;
+  }
+  for (int j = 0; j < TC_Q6_K_BLOCK / TC_BLOCK_SUB; j++) {
+    int32_t d = 0;
+    for (int i = 0; i < TC_BLOCK_SUB; i++) d += tc_q6k_code(blk, TC_BLOCK_SUB * j + i) * xb[TC_BLOCK_SUB * j + i];
+    s += (int8_t)blk[192 + j] * d;
+  }
+  return s;
+}
+
+static void tc_q8_task_ref(void *ctxp, int64_t b, int64_t e, int thread) {
+  const tc_q8_ctx *c = (const tc_q8_ctx *)ctxp;
+  const int q6k = c->w->type == TC_Q6_K;
+  const int64_t K = c->w->cols, G = q6k ? TC_Q6_K_BLOCK : 32, nb = K / G, bytes = q6k ? TC_Q6_K_BYTES : TC_Q8_0_BYTES;
+  TC_UNUSED(thread);
+  for (int64_t t = 0; t < c->T; t++)
+    for (int64_t o = b; o < e; o++) {
+      float acc = 0.0f;
+      for (int64_t j = 0; j < nb; j++) {
+        const uint8_t *blk = (const uint8_t *)c->w->data + (o * nb + j) * bytes;
+        const float d = tc_f16_to_f32(tc_u16_at(blk + (q6k ? 208 : 0)));
+        acc = acc + (d * c->xs[t * nb + j]) * (float)tc_q8_isum_ref(c->w->type, blk, c->xq + t * K + j * G);
+      }
+      c->y[t * c->ystride + o] = acc;
+    }
+}
+
+static void *tc_align64(void *p) { return (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
+
+void tc_matmul_q8(tc_pool *pool, const float *x, int64_t T, const tc_fmat *w, float *y, void *scratch) {
+  const int64_t K = w->cols, G = w->type == TC_Q6_K ? TC_Q6_K_BLOCK : 32;
+  int8_t *xq = (int8_t *)tc_align64(scratch);
+  float *xs = (float *)tc_align64(xq + T * K);
+  int16_t *bsum = (int16_t *)tc_align64(xs + T * (K / G));
+  tc_act_quant(x, T * (K / G), G, xq, xs); /* act_quant's rows are the blocks */
+  for (int64_t s = 0; s < T * K / TC_BLOCK_SUB; s++) {
+    int32_t v = 0;
+    for (int i = 0; i < TC_BLOCK_SUB; i++) v += xq[s * TC_BLOCK_SUB + i];
+    bsum[s] = (int16_t)v;
+  }
+  tc_q8_ctx c = {w, xq, xs, bsum, y, T, w->rows};
+  tc_task_fn fn = tc_isa_matmul_q8_kernel(&c);
+  tc_parallel(pool, w->rows, 64, fn ? fn : tc_q8_task_ref, &c);
+}
+
 void tc_attention_task(void *ctxp, int64_t b, int64_t e, int thread) {
   const tc_attn_ctx *c = (const tc_attn_ctx *)ctxp;
   const int64_t qw = c->heads * c->hd, kw = c->kv_heads * c->hd, group = c->heads / c->kv_heads;

@@ -123,7 +123,7 @@ static inline float tc_relu2(float x) {
 
 /* ---------------------------------------------------------------- float ops ------------------------ */
 
-enum { TC_F32 = 0, TC_F16 = 1, TC_BF16 = 2, TC_Q8R = 3 };
+enum { TC_F32 = 0, TC_F16 = 1, TC_BF16 = 2, TC_Q8R = 3, TC_Q8_0 = 4, TC_Q6_K = 5 };
 
 /* A float matrix [rows, cols] stored either row by row or, for the matmul kernels, as blocks of 8 rows
  * interleaved by column (element (r, c) at (r/8)*8*cols + c*8 + r%8) so 8 outputs load as one vector.
@@ -133,7 +133,7 @@ enum { TC_F32 = 0, TC_F16 = 1, TC_BF16 = 2, TC_Q8R = 3 };
  * blocks load as one. Always interleaved. */
 typedef struct {
   const void *data;
-  int type;        /* TC_F32, TC_F16, TC_BF16, TC_Q8R */
+  int type;        /* TC_F32, TC_F16, TC_BF16, TC_Q8R; TC_Q8_0, TC_Q6_K: blocks as GGUF stores them, row by row */
   int interleaved; /* 8-row blocks */
   int64_t rows, cols;
   int64_t group;   /* TC_Q8R: columns per record (32 for Q8_0, 16 for Q6_K) */
@@ -153,7 +153,36 @@ static inline const int8_t *tc_q8r_codes(const tc_fmat *m, int64_t blk, int64_t 
   return (const int8_t *)(tc_q8r_record(m, blk / 2, j) + 64 + 16 * c + 8 * (blk & 1));
 }
 
+/* Q8_0 and Q6_K blocks as ggml lays them out (ternc's ir/blockQuant.ts): Q8_0 is d (f16) then 32 int8 codes;
+ * Q6_K is ql[128] (low nibbles), qh[64] (high bit pairs), 16 int8 sub-scales, d (f16), with code e - 32 of
+ * half e/128, element l = e%128 in the nibble (l/32 >= 2) of ql[64 half + l%64] and bits 2(l/32) of
+ * qh[32 half + l%32]. Value = f32(f32(d * sub) * q), sub = 1 for Q8_0. */
+enum { TC_Q8_0_BYTES = 34, TC_Q6_K_BYTES = 210, TC_Q6_K_BLOCK = 256, TC_BLOCK_SUB = 16 };
+
+static inline int tc_q6k_code(const uint8_t *blk, int64_t e) {
+  const int64_t half = e / 128, l = e % 128;
+  const int lo = (blk[64 * half + l % 64] >> (l >= 64 ? 4 : 0)) & 0xf;
+  const int hi = (blk[128 + 32 * half + l % 32] >> (2 * (l / 32))) & 3;
+  return (lo | hi << 4) - 32;
+}
+
+static inline uint16_t tc_u16_at(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+/* The block of a TC_Q8_0 / TC_Q6_K matrix that holds (r, c), and c's place in it. */
+static inline const uint8_t *tc_qblock(const tc_fmat *m, int64_t r, int64_t c, int64_t *e) {
+  const int64_t block = m->type == TC_Q6_K ? TC_Q6_K_BLOCK : 32, bytes = m->type == TC_Q6_K ? TC_Q6_K_BYTES : TC_Q8_0_BYTES;
+  *e = c % block;
+  return (const uint8_t *)m->data + (r * (m->cols / block) + c / block) * bytes;
+}
+
 static inline float tc_fmat_get(const tc_fmat *m, int64_t r, int64_t c) {
+  if (m->type == TC_Q8_0 || m->type == TC_Q6_K) {
+    int64_t e;
+    const uint8_t *blk = tc_qblock(m, r, c, &e);
+    if (m->type == TC_Q8_0) return tc_f16_to_f32(tc_u16_at(blk)) * (float)(int8_t)blk[2 + e];
+    const float mult = tc_f16_to_f32(tc_u16_at(blk + 208)) * (float)(int8_t)blk[192 + e / TC_BLOCK_SUB];
+    return mult * (float)tc_q6k_code(blk, e);
+  }
   if (m->type == TC_Q8R) {
     const uint8_t *rec = tc_q8r_record(m, r / 16, c / m->group);
     float mult;
@@ -209,6 +238,17 @@ typedef struct {
 
 enum { TC_MM_CHAINS = 8 };
 
+/* ---- matmul_q8 (the integer head): x quantized per weight block (xq, xs), q6_k's sums of 16 codes (bsum);
+ * rows [b, e) of y = sum over blocks in order of f32(f32(d * xs) * f32(isum)). */
+typedef struct {
+  const tc_fmat *w;    /* TC_Q8_0 or TC_Q6_K */
+  const int8_t *xq;    /* T x cols */
+  const float *xs;     /* T x blocks */
+  const int16_t *bsum; /* T x cols / 16 */
+  float *y;
+  int64_t T, ystride;
+} tc_q8_ctx;
+
 /* ---- attention: the K cache is stored transposed per kv head ([kv_heads*head_dim][cap]) so the scores of
  * consecutive keys are independent lanes; V rows are [cap][kv_heads*head_dim]. */
 typedef struct {
@@ -241,6 +281,9 @@ void tc_act_quant_fixed(const float *x, int64_t T, int64_t k, int bits, int8_t *
 void tc_rope(const float *x, const int32_t *pos, int64_t T, int64_t width, int64_t hd, int64_t rot, int neox, const float *inv, float *y);
 /** y[t, o] = sum_i x[t, i] w[o, i] (w interleaved by 8 rows), each sum in index order. */
 void tc_matmul(tc_pool *pool, const float *x, int64_t T, const tc_fmat *w, float *y);
+/** matmul_q8: y[t, o] on a TC_Q8_0 / TC_Q6_K weight in integer arithmetic (see ternc's ops: matmul_q8); scratch as
+ *  the op table sizes it (T * (cols + 4 * blocks + 2 * cols / 16) bytes, each part 64-byte aligned). */
+void tc_matmul_q8(tc_pool *pool, const float *x, int64_t T, const tc_fmat *w, float *y, void *scratch);
 /** Items [b, e) of heads x query rows of a tc_attn_ctx. */
 void tc_attention_task(void *ctxp, int64_t b, int64_t e, int thread);
 /** acc[t, o(, g)] = sum_i w[o, i] * x[t, i] on int8 activations; scratch: T * kpad bytes, then T * groups int32
@@ -262,6 +305,8 @@ void tc_dequant_fixed(const int32_t *acc, const int32_t *mult, int64_t mult_len,
 
 /** Row blocks [b, e) of a tc_matmul_ctx, every token. */
 void tc_isa_matmul_task(void *ctxp, int64_t b, int64_t e, int thread);
+/** The ISA's task for rows [b, e) of a tc_q8_ctx, or NULL where the portable one serves. */
+tc_task_fn tc_isa_matmul_q8_kernel(const tc_q8_ctx *c);
 /** sum(code * x) over blocks [b0, b1) of one packed row (x already offset to the row's start). */
 int32_t tc_isa_dot_codes(const uint8_t *row, int format, const int8_t *x, int64_t b0, int64_t b1);
 /** A faster task for this block-aligned product (rows [b, e)), after restaging c->x in place if it needs to;
