@@ -1,15 +1,23 @@
 // `npm run bench:c`: random-weight models with the exact shapes of bitnet_b1_58-large and bitnet-b1.58-2B-4T
-// (TQ2_0 GGUF; F16 or Q6_K embedding), compiled to C and run: decode tokens/s (32 tokens after an 8-token
-// prompt) and prefill tokens/s (64 tokens), best of 3 runs, with 1 and 2 threads, the bytes a decode step reads, and the share
-// of the machine's read bandwidth (a STREAM-style read kernel measured right before each decode) that decode
-// reaches. Built for the native instruction set, and for the large shape also for AVX2 alone.
+// (TQ2_0 GGUF; F16 or Q6_K embedding), compiled to C and run: decode tokens/s (32 tokens after an 8-token prompt) and
+// prefill tokens/s (64 tokens), median and range of several rounds, with 1 and 2 threads; the bytes one decode step
+// reads and the share of the machine's read bandwidth (a STREAM-style read kernel measured in the same round) that
+// decode reaches; and where one decode step spends its time, by op kind.
+//
+// Peers, when given: `--llama-bench PATH` (llama.cpp's llama-bench, reading the same TQ2_0 file) and `--bitnet-bench
+// PATH` with `--bitnet-quantize PATH` (bitnet.cpp's llama-bench and llama-quantize: the file is converted to its I2_S
+// layout, the embedding kept in its type). Every round runs ternc and each peer in turn (A B C A B C ...), so the
+// ratios compare runs minutes apart at most. scripts/peers/build-peers.sh builds both from their public sources.
+//
+//   npm run bench:c -- [--only large|2B-4T|int8] [--rounds 5] [--threads 1,2] [--llama-bench P] [--bitnet-bench P --bitnet-quantize P]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { cTarget } from "../backends/c/index.js";
-import type { CIsa } from "../backends/c/options.js";
 import { resolveOptions } from "../backends/common/index.js";
+import { readGguf } from "../src/frontend/gguf/gguf.js";
 import { compileModel } from "../src/targets/compile.js";
 import { BITNET_2B4T_SHAPE, BITNET_LARGE_SHAPE, writeLargeBitnetGguf } from "./lib/largeModel.js";
 
@@ -68,95 +76,159 @@ function buildReadBandwidth(dir: string): (threads: number) => number {
 
 interface Variant {
   name: string;
+  key: string;
   shape: typeof BITNET_2B4T_SHAPE;
   embedding: "F16" | "Q6_K";
   /** The opt-in lossy q8_0 head (--int8-head). */
   int8Head?: boolean;
-  /** Run only when named on the command line (`npm run bench:c -- int8`), to keep the default run short. */
+  /** Run only when named with --only, to keep the default run short. */
   onRequest?: boolean;
-  /** llama.cpp's TQ2_0 figures on this machine type (2 threads), where the issue gives them. */
-  llamaCpp?: { decode: number; prefill: number };
 }
 
 const VARIANTS: Variant[] = [
-  { name: "bitnet_b1_58-large shape, F16 embedding", shape: BITNET_LARGE_SHAPE, embedding: "F16", llamaCpp: { decode: 62, prefill: 127 } },
-  { name: "bitnet-b1.58-2B-4T shape, Q6_K embedding", shape: BITNET_2B4T_SHAPE, embedding: "Q6_K", llamaCpp: { decode: 22, prefill: 50 } },
-  { name: "bitnet-b1.58-2B-4T shape, F16 embedding", shape: BITNET_2B4T_SHAPE, embedding: "F16" },
-  { name: "bitnet-b1.58-2B-4T shape, F16 embedding, --int8-head (lossy)", shape: BITNET_2B4T_SHAPE, embedding: "F16", int8Head: true, onRequest: true },
+  { name: "bitnet_b1_58-large shape, F16 embedding", key: "large", shape: BITNET_LARGE_SHAPE, embedding: "F16" },
+  { name: "bitnet-b1.58-2B-4T shape, Q6_K embedding", key: "2B-4T", shape: BITNET_2B4T_SHAPE, embedding: "Q6_K" },
+  { name: "bitnet-b1.58-2B-4T shape, F16 embedding, --int8-head (lossy)", key: "int8", shape: BITNET_2B4T_SHAPE, embedding: "F16", int8Head: true, onRequest: true },
 ];
 
-interface Row {
-  name: string;
-  isa: string;
-  threads: number;
-  decode: number;
-  prefill: number;
-  blobBytes: number;
-  perToken: number;
-  bandwidth: number;
-  llamaCpp?: { decode: number; prefill: number };
+interface Rates {
+  decode: number[];
+  prefill: number[];
 }
 
-const formatRow = (r: Row): string => {
-  const vs = r.llamaCpp ? ` | ${(r.decode / r.llamaCpp.decode).toFixed(2)}x | ${(r.prefill / r.llamaCpp.prefill).toFixed(2)}x` : " | | ";
-  const share = (r.decode * r.perToken) / (r.bandwidth * 1e9);
-  return `| ${r.name} | ${r.isa} | ${r.threads} | ${r.decode.toFixed(1)} | ${r.prefill.toFixed(1)} | ${(r.blobBytes / 1e6).toFixed(0)} MB | ${(r.perToken / 1e6).toFixed(0)} MB | ${(share * 100).toFixed(0)}% of ${r.bandwidth.toFixed(1)} GB/s${vs} |`;
-};
+interface Runtime {
+  name: string;
+  /** Bytes one decode step reads: every weight once (an untied embedding only its row). */
+  perToken: number;
+  run(threads: number): { decode: number; prefill: number };
+}
 
-const only = process.argv[2];
-const RUNS = 3;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
+
+/** Bytes a peer reads per decode step from its GGUF: every tensor, but an embedding with a separate head only its row. */
+function ggufBytesPerToken(path: string): number {
+  const file = readGguf(path);
+  const tied = !file.tensors.some((t) => t.name === "output.weight");
+  return file.tensors.filter((t) => tied || t.name !== "token_embd.weight").reduce((a, t) => a + t.byteSize, 0);
+}
+
+/** The commit each peer's llama-bench reports it was built from. */
+const buildCommits = new Map<string, string>();
+
+/** A llama-bench binary as a runtime: one repetition of pp64 and tg32 per call (its own warm-up first). */
+function llamaBench(name: string, bin: string, model: string): Runtime {
+  return {
+    name,
+    perToken: ggufBytesPerToken(model),
+    run(threads) {
+      const r = spawnSync(bin, ["-m", model, "-t", String(threads), "-p", "64", "-n", "32", "-r", "1", "-o", "json"], { encoding: "utf8", maxBuffer: 1 << 26 });
+      if (r.status !== 0) throw new Error(`${name}: ${bin} failed:\n${r.stderr.slice(-2000)}`);
+      const tests = JSON.parse(r.stdout) as Array<{ n_prompt: number; n_gen: number; avg_ts: number; build_commit: string }>;
+      buildCommits.set(name, tests[0]!.build_commit);
+      const rate = (prompt: number, gen: number): number => tests.find((t) => t.n_prompt === prompt && t.n_gen === gen)!.avg_ts;
+      return { decode: rate(0, 32), prefill: rate(64, 0) };
+    },
+  };
+}
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: "string" },
+    rounds: { type: "string", default: "5" },
+    threads: { type: "string", default: "1,2" },
+    "llama-bench": { type: "string" },
+    "bitnet-bench": { type: "string" },
+    "bitnet-quantize": { type: "string" },
+  },
+});
+if (args["bitnet-bench"] && !args["bitnet-quantize"]) throw new Error("--bitnet-bench needs --bitnet-quantize (bitnet.cpp's llama-quantize) to write its I2_S file");
+const rounds = Number(args.rounds);
+const threadCounts = args.threads!.split(",").map(Number).filter((n) => n <= cpus().length);
 const dir = mkdtempSync(join(tmpdir(), "ternc-bench-c-"));
-const rows: string[] = [];
+const table: string[] = [];
+const profiles: string[] = [];
+const peers = [args["llama-bench"] ? "llama.cpp" : undefined, args["bitnet-bench"] ? "bitnet.cpp" : undefined].filter((p): p is string => !!p);
 try {
   const readBandwidth = buildReadBandwidth(dir);
-  for (const v of VARIANTS.filter((x) => (only ? x.name.includes(only) : !x.onRequest))) {
+  for (const v of VARIANTS.filter((x) => (args.only ? x.key === args.only : !x.onRequest))) {
     const gguf = join(dir, "model.gguf");
     let t = performance.now();
-    writeLargeBitnetGguf(gguf, v.shape, 1, v.embedding);
+    // Under llama.cpp's architecture name, so every runtime reads this one file (see largeModel.ts).
+    writeLargeBitnetGguf(gguf, v.shape, 1, v.embedding, true);
     console.error(`${v.name}: wrote ${(statSync(gguf).size / 1e6).toFixed(0)} MB GGUF in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     t = performance.now();
     const out = join(dir, "c");
     const compiled = compileModel(gguf, out, { target: "c", options: { kernel: "auto", int8Head: v.int8Head }, context: 128 });
-    const weights = compiled.emitted.manifest.weights as { bytes: number; constants: Array<{ layout: string; bytes: number }> };
-    rmSync(gguf);
-    console.error(`  compiled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    // Bytes one decode step reads: every weight once (the embedding row itself is negligible unless tied).
-    const perToken = weights.constants.filter((e) => e.layout !== "raw" || e.bytes > 1 << 20).reduce((a, e) => a + e.bytes, 0);
-    // Native (what the build machine has), and for the large shape also AVX2 alone, the instruction set
-    // llama.cpp's TQ2_0 kernels use.
-    const builds: Array<{ isa: CIsa; threads: number[] }> = [{ isa: "native", threads: [1, 2] }];
-    if (v.shape === BITNET_LARGE_SHAPE && process.arch === "x64") builds.push({ isa: "avx2", threads: [2] });
-    for (const build of builds) {
-      cTarget.build!(out, resolveOptions(cTarget, { isa: build.isa }), "release");
-      for (const threads of build.threads.filter((n) => n <= cpus().length)) {
-        // The machine's bandwidth moves with its neighbours: measured right before the decode it is compared with.
-        const bandwidth = readBandwidth(threads);
-        // Best of RUNS: the machine's neighbours move every figure by tens of percent from minute to minute.
-        let decodeRate = 0;
-        let prefillRate = 0;
-        let isa = "";
-        for (let run = 0; run < RUNS; run++) {
-          const options = resolveOptions(cTarget, { isa: build.isa, threads });
-          const decode = cTarget.runModel(out, { tokens: Array.from({ length: 8 }, (_, i) => i + 1), maxTokens: 33, context: 128 }, options);
-          const prefill = cTarget.runModel(out, { tokens: Array.from({ length: 64 }, (_, i) => i + 1), maxTokens: 1, context: 128 }, options);
-          decodeRate = Math.max(decodeRate, 32 / decode.decodeSeconds);
-          prefillRate = Math.max(prefillRate, 64 / prefill.prefillSeconds);
-          isa = String(decode.facts.isa);
+    cTarget.build!(out, resolveOptions(cTarget, {}), "release");
+    console.error(`  compiled and built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const weights = compiled.emitted.manifest.weights as { bytes: number; constants: Array<{ name: string; layout: string; bytes: number }> };
+    const runner = join(out, "ternc-run");
+    const ternc: Runtime = {
+      name: "ternc",
+      // Every weight once; an untied embedding (raw, read one row a token) left out.
+      perToken: weights.constants.filter((e) => e.layout !== "raw" || e.bytes > 1 << 20).reduce((a, e) => a + e.bytes, 0),
+      run(threads) {
+        const options = resolveOptions(cTarget, { threads });
+        const decode = cTarget.runModel(out, { tokens: Array.from({ length: 8 }, (_, i) => i + 1), maxTokens: 33, context: 128 }, options);
+        const prefill = cTarget.runModel(out, { tokens: Array.from({ length: 64 }, (_, i) => i + 1), maxTokens: 1, context: 128 }, options);
+        return { decode: 32 / decode.decodeSeconds, prefill: 64 / prefill.prefillSeconds };
+      },
+    };
+    const runtimes: Runtime[] = [ternc];
+    if (args["llama-bench"]) runtimes.push(llamaBench("llama.cpp", args["llama-bench"], gguf));
+    if (args["bitnet-bench"]) {
+      const i2s = join(dir, "model-i2s.gguf");
+      const q = spawnSync(args["bitnet-quantize"]!, ["--allow-requantize", "--token-embedding-type", v.embedding.toLowerCase(), gguf, i2s, "I2_S", "1"], { encoding: "utf8", maxBuffer: 1 << 26 });
+      if (q.status !== 0) throw new Error(`bitnet.cpp's llama-quantize failed:\n${q.stderr.slice(-2000)}`);
+      runtimes.push(llamaBench("bitnet.cpp", args["bitnet-bench"], i2s));
+    }
+    for (const threads of threadCounts) {
+      const rates = new Map<string, Rates>(runtimes.map((r) => [r.name, { decode: [], prefill: [] }]));
+      const bandwidth: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        bandwidth.push(readBandwidth(threads));
+        for (const r of runtimes) {
+          const got = r.run(threads);
+          rates.get(r.name)!.decode.push(got.decode);
+          rates.get(r.name)!.prefill.push(got.prefill);
         }
-        const row: Row = { name: v.name, isa, threads, decode: decodeRate, prefill: prefillRate, blobBytes: weights.bytes, perToken, bandwidth, llamaCpp: threads === 2 ? v.llamaCpp : undefined };
-        rows.push(formatRow(row));
-        console.error(rows[rows.length - 1]);
+        console.error(`  ${threads} thread(s), round ${round + 1}/${rounds}: ${runtimes.map((r) => `${r.name} ${rates.get(r.name)!.decode.at(-1)!.toFixed(1)}/${rates.get(r.name)!.prefill.at(-1)!.toFixed(1)}`).join(", ")}`);
+      }
+      const gbs = median(bandwidth);
+      const ours = rates.get("ternc")!;
+      for (const r of runtimes) {
+        const x = rates.get(r.name)!;
+        const share = (median(x.decode) * r.perToken) / (gbs * 1e9);
+        const vs = peers.map((p) => {
+          if (r.name !== "ternc") return "";
+          const peer = rates.get(p)!;
+          return `${(median(ours.decode) / median(peer.decode)).toFixed(2)}x / ${(median(ours.prefill) / median(peer.prefill)).toFixed(2)}x`;
+        });
+        table.push(`| ${v.name} | ${threads} | ${r.name} | ${median(x.decode).toFixed(1)} (${spread(x.decode)}) | ${median(x.prefill).toFixed(1)} (${spread(x.prefill)}) | ${(r.perToken / 1e6).toFixed(0)} MB | ${(share * 100).toFixed(0)}% of ${gbs.toFixed(1)} GB/s${vs.map((s) => ` | ${s}`).join("")} |`);
+        console.error(table.at(-1));
       }
     }
-    rmSync(out, { recursive: true, force: true });
+    // Where one decode step goes, by op kind (ternc-run --profile: wall time of each op, 32 steps, 1 and 2 threads).
+    for (const threads of threadCounts) {
+      const r = spawnSync(runner, ["--weights", join(out, "weights.bin"), "--tokens", "1,2,3,4,5,6,7,8", "--max-tokens", "33", "--ctx", "128", "--threads", String(threads), "--json", "--profile"], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`ternc-run --profile failed:\n${r.stderr}`);
+      const p = JSON.parse(r.stdout) as { decodeSeconds: number; profile: Record<string, number> };
+      const kinds = Object.entries(p.profile).sort((a, b) => b[1] - a[1]);
+      profiles.push(`${v.name}, ${threads} thread(s), ${((p.decodeSeconds / 32) * 1e3).toFixed(1)} ms a step: ${kinds.map(([k, s]) => `${k} ${((100 * s) / p.decodeSeconds).toFixed(1)}%`).join(", ")}`);
+    }
+    for (const f of [out, gguf, join(dir, "model-i2s.gguf")]) rmSync(f, { recursive: true, force: true });
   }
   const header = [
-    `C backend, ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}; kernel auto (cost model); best of ${RUNS} runs`,
+    `C backend, ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}; ternc kernel auto, default head; median (range) of ${rounds} interleaved rounds${peers.length ? `; ${[...buildCommits].map(([p, c]) => `${p} ${c}`).join(", ")}` : ""}`,
     "",
-    "| model | ISA | threads | decode tok/s | prefill tok/s | weights.bin | read per token | decode bandwidth | decode vs llama.cpp TQ2_0 | prefill vs llama.cpp |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    `| model | threads | runtime | decode tok/s | prefill tok/s | read per token | decode bandwidth${peers.map((p) => ` | ternc vs ${p} (decode / prefill)`).join("")} |`,
+    `| --- | --- | --- | --- | --- | --- | ---${peers.map(() => " | ---").join("")} |`,
   ];
-  console.log([...header, ...rows].join("\n"));
+  console.log([...header, ...table, "", "Decode time by op kind (ternc-run --profile):", "", ...profiles.map((l) => `- ${l}`)].join("\n"));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -63,6 +63,7 @@ export function generateC(graph: Graph, opts: CGenerateOptions): CProgram {
     array("int", "tc_cache_transposed", slots.map((c) => (c.transposed ? 1 : 0))),
     ...(abi.kind === "graph" ? [ioTable(e, "tc_inputs", abi.inputs), ioTable(e, "tc_outputs", abi.outputs)] : []),
     ...e.statics,
+    `static const char *const tc_op_kinds[${Math.max(e.opKinds.length, 1)}] = {${e.opKinds.map((k) => JSON.stringify(k)).join(", ") || "0"}};`,
     "",
   ];
   const desc = [
@@ -80,6 +81,8 @@ export function generateC(graph: Graph, opts: CGenerateOptions): CProgram {
     "  .cache_transposed = tc_cache_transposed,",
     `  .scratch_per_token = ${e.scratchPerToken},`,
     `  .scratch_fixed = ${e.scratchFixed},`,
+    `  .n_op_kinds = ${e.opKinds.length},`,
+    "  .op_kinds = tc_op_kinds,",
     ...(abi.kind === "graph"
       ? [`  .n_inputs = ${abi.inputs.length},`, `  .n_outputs = ${abi.outputs.length},`, "  .inputs = tc_inputs,", "  .outputs = tc_outputs,", "  .forward_graph = tc_forward_graph,"]
       : ["  .forward = tc_forward,"]),

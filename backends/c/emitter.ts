@@ -37,6 +37,8 @@ export class CEmitter {
   /** File-scope declarations (tables) placed before the forward function. */
   readonly statics: string[] = [];
   readonly kernels: Record<string, string> = {};
+  /** The op kinds in the order the profile counts them (ternc_model_profile_kind). */
+  readonly opKinds: string[] = [];
   readonly caches = new Map<string, CCacheSlot>(); // by input and by append result
   readonly buffers: BufferSize[];
   scratchPerToken = 0;
@@ -122,6 +124,12 @@ export class CEmitter {
   scratch(perToken: number, fixed: number): void {
     this.scratchPerToken = Math.max(this.scratchPerToken, Math.ceil(perToken / C_ALIGN) * C_ALIGN);
     this.scratchFixed = Math.max(this.scratchFixed, fixed + 2 * C_ALIGN);
+  }
+
+  /** The profile slot of an op kind. */
+  opKind(op: string): number {
+    if (!this.opKinds.includes(op)) this.opKinds.push(op);
+    return this.opKinds.indexOf(op);
   }
 
   emit(...code: string[]): void {

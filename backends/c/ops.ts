@@ -290,7 +290,10 @@ export function emitOp(e: CEmitter, node: OpNode): void {
   const op = C_OPS[node.op];
   if (!op) throw new BackendError(where, `op '${node.op}' is not supported by the C backend (run the c pipeline to lower the graph)`);
   e.emit(`/* ${node.results.map((r) => `%${r}`).join(", ")} = ${node.op}(${node.operands.map((o) => `%${o}`).join(", ")}) */`);
+  // Timed per op kind while profiling (ternc_model_profile_start): wall time, so a parallel op counts once.
+  e.emit("{", "const double tc_t0 = m->profile ? tc_now() : 0.0;");
   op.emit(e, node, operandsOf(node), withDefaults(getOp(node.op)!, node.attrs), where);
+  e.emit(`if (m->profile) m->profile[${e.opKind(node.op)}] += tc_now() - tc_t0;`, "}");
   node.results.forEach((r, i) => {
     const cache = e.caches.get(r);
     if (cache) {

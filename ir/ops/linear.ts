@@ -3,6 +3,7 @@
 import { BLOCK_QUANT, BLOCK_SUB, blockIntegerCodes, type BlockQuantDType } from "../blockQuant.js";
 import { f32 } from "../numeric.js";
 import { asF32, type Tensor, TernaryArray } from "../tensor.js";
+import type { DType } from "../dtype.js";
 import type { TensorType } from "../types.js";
 import { expectDimEq, expectDType, expectRank, expectWholeBlocks, required, STORED_FLOAT_DTYPES } from "./checks.js";
 import { type EvalContext, type InferContext, type OpDef, OpError, stringAttr } from "./opdef.js";
@@ -18,6 +19,16 @@ function inferLinear(x: TensorType, w: TensorType): TensorType[] {
   expectRank(w, 2, "w", "[out, in]");
   expectDimEq(w.shape[1]!, x.shape[1]!, "weight input features must equal the activation features");
   return [{ dtype: "f32", shape: [x.shape[0]!, w.shape[0]!] }];
+}
+
+/** The shape rule of a head (matmul, matmul_q8): f32 x times a weight of one of `dtypes`, in whole blocks. */
+function inferHead(ctx: InferContext, dtypes: readonly DType[]): TensorType[] {
+  const x = required(ctx.operands[0], "x");
+  const w = required(ctx.operands[1], "w");
+  expectDType(x, ["f32"], "x");
+  expectDType(w, dtypes, "w");
+  expectWholeBlocks(w, "w");
+  return inferLinear(x, w);
 }
 
 /**
@@ -75,14 +86,7 @@ export const linearOps: OpDef[] = [
     ],
     results: ["y"],
     attrs: [],
-    infer(ctx: InferContext): TensorType[] {
-      const x = required(ctx.operands[0], "x");
-      const w = required(ctx.operands[1], "w");
-      expectDType(x, ["f32"], "x");
-      expectDType(w, STORED_FLOAT_DTYPES, "w");
-      expectWholeBlocks(w, "w");
-      return inferLinear(x, w);
-    },
+    infer: (ctx) => inferHead(ctx, STORED_FLOAT_DTYPES),
     evaluate(ctx: EvalContext): Tensor[] {
       const x = ctx.operands[0]!;
       const w = ctx.operands[1]!;
@@ -118,14 +122,7 @@ export const linearOps: OpDef[] = [
     ],
     results: ["y"],
     attrs: [],
-    infer(ctx: InferContext): TensorType[] {
-      const x = required(ctx.operands[0], "x");
-      const w = required(ctx.operands[1], "w");
-      expectDType(x, ["f32"], "x");
-      expectDType(w, ["q8_0", "q6_k"], "w");
-      expectWholeBlocks(w, "w");
-      return inferLinear(x, w);
-    },
+    infer: (ctx) => inferHead(ctx, ["q8_0", "q6_k"]),
     evaluate(ctx: EvalContext): Tensor[] {
       const x = ctx.operands[0]!;
       const w = ctx.operands[1]!;

@@ -27,14 +27,16 @@ function tiled(pool: Uint8Array[], blocks: number, rng: Rng): Uint8Array {
 /** The shapes of 1bitLLM/bitnet_b1_58-large (LLaMA-style, SiLU; llama.cpp reads it as its bitnet arch). */
 export const BITNET_LARGE_SHAPE: BitnetHParams = { ...BITNET_2B4T_SHAPE, ...BITNET_LARGE_DIMS, ropeBase: 10000, ffnActivation: "silu" };
 
-export function writeLargeBitnetGguf(path: string, hp: BitnetHParams = BITNET_2B4T_SHAPE, seed = 1, embedding: "Q6_K" | "F16" = "Q6_K"): void {
+export function writeLargeBitnetGguf(path: string, hp: BitnetHParams = BITNET_2B4T_SHAPE, seed = 1, embedding: "Q6_K" | "F16" = "Q6_K", peerArch = false): void {
   const rng = new Rng(seed);
   const scale = 0.046875;
   const ternaryPool = Array.from({ length: 64 }, () => encodeTernary(GGML.TQ2_0, Array.from({ length: 256 }, () => rng.trit()), [scale]));
   const q6Pool = Array.from({ length: 64 }, () => encodeFloats(GGML.Q6_K, Float32Array.from({ length: 256 }, () => rng.normal())));
   const f16Pool = Array.from({ length: 64 }, () => encodeFloats(GGML.F16, Float32Array.from({ length: 256 }, () => rng.normal())));
-  // bitnet-b1.58 (bitnet.cpp's name): squared ReLU; llama.cpp's bitnet: SiLU; both with sub-norms.
-  const arch = hp.ffnActivation === "relu2" ? "bitnet-b1.58" : "bitnet";
+  // bitnet-b1.58 (ternc's and newer bitnet.cpp's name): squared ReLU; "bitnet": SiLU, both with sub-norms. The peers
+  // bench:c runs (llama.cpp, and the bitnet.cpp release it builds) know only "bitnet", so `peerArch` writes every shape
+  // under it: the three runtimes then read one file and compute one model.
+  const arch = hp.ffnActivation === "relu2" && !peerArch ? "bitnet-b1.58" : "bitnet";
   const kv = (key: string, type: GgufKv["type"], value: number | string): GgufKv => ({ key, type, value });
   const kvs: GgufKv[] = [
     kv("general.architecture", GgufType.STRING, arch),
@@ -47,6 +49,9 @@ export function writeLargeBitnetGguf(path: string, hp: BitnetHParams = BITNET_2B
     kv(`${arch}.attention.layer_norm_rms_epsilon`, GgufType.F32, hp.rmsEps),
     kv(`${arch}.rope.freq_base`, GgufType.F32, hp.ropeBase),
     kv(`${arch}.rope.dimension_count`, GgufType.U32, hp.headDim),
+    // No tokenizer (random weights, token ids in and out): llama.cpp's marker for that, with the vocabulary's size.
+    kv("tokenizer.ggml.model", GgufType.STRING, "no_vocab"),
+    kv(`${arch}.vocab_size`, GgufType.U32, hp.vocab),
   ];
   const norm = (name: string, n: number): GgufTensorToWrite => ({ name, ne: [n], type: GGML.F32, data: encodeFloats(GGML.F32, new Float32Array(n).fill(1)) });
   const ternary = (name: string, out: number, inp: number): GgufTensorToWrite => ({ name, ne: [inp, out], type: GGML.TQ2_0, data: tiled(ternaryPool, (out * inp) / 256, rng) });

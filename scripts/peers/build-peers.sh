@@ -26,7 +26,4 @@ cmake --build "$out/llama.cpp" -j "$jobs" --target llama-bench llama-quantize
 [ -f "$bitnet/include/bitnet-lut-kernels.h" ] || cp "$bitnet/preset_kernels/bitnet_b1_58-large/bitnet-lut-kernels-tl2.h" "$bitnet/include/bitnet-lut-kernels.h"
 cmake -S "$bitnet" -B "$out/bitnet.cpp" $common -DBITNET_X86_TL2=OFF >"$out.bitnet-cmake.log" 2>&1 || { cat "$out.bitnet-cmake.log" >&2; exit 1; }
 cmake --build "$out/bitnet.cpp" -j "$jobs" --target llama-bench llama-quantize
-for d in llama.cpp bitnet.cpp; do
-  printf '%s %s\n' "$d" "$(git -C "$([ $d = llama.cpp ] && echo "$llama" || echo "$bitnet")" rev-parse --short HEAD 2>/dev/null || echo unknown)" >>"$out/commits.txt"
-done
 echo "built: $out/llama.cpp/bin/llama-bench $out/bitnet.cpp/bin/llama-bench"

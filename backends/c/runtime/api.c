@@ -258,8 +258,30 @@ int32_t ternc_argmax(const float *v, int32_t n) {
   return best;
 }
 
+double tc_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int ternc_model_profile_start(ternc_model *m) {
+  if (!m) return TERNC_ERR_INPUT;
+  if (!m->profile && !(m->profile = calloc((size_t)(tc_desc.n_op_kinds > 0 ? tc_desc.n_op_kinds : 1), sizeof(double)))) return tc_fail(m, TERNC_ERR_MEMORY, "out of memory for the profile");
+  for (int i = 0; i < tc_desc.n_op_kinds; i++) m->profile[i] = 0.0;
+  return TERNC_OK;
+}
+
+int ternc_model_profile_kinds(void) { return tc_desc.n_op_kinds; }
+
+const char *ternc_model_profile_kind(const ternc_model *m, int i, double *seconds) {
+  if (i < 0 || i >= tc_desc.n_op_kinds) return NULL;
+  if (seconds) *seconds = m && m->profile ? m->profile[i] : 0.0;
+  return tc_desc.op_kinds[i];
+}
+
 void ternc_model_free(ternc_model *m) {
   if (!m) return;
+  free(m->profile);
   tc_pool_free(m->pool);
   for (int i = 0; m->buf && i < tc_desc.n_buffers; i++) free(m->buf[i]);
   for (int i = 0; m->cache && i < tc_desc.n_caches; i++) free(m->cache[i]);

@@ -137,6 +137,7 @@ int32_t tc_isa_dot_codes(const uint8_t *row, int format, const int8_t *x, int64_
 #if defined(TC_AVX512)
 typedef __m512i tc_iv;
 #define TC_I2_STEP 2 /* blocks per vector */
+#define TC_I2_DECODE_ROWS 8 /* rows of a decode tile: their accumulators and the activations fill the registers */
 #define tc_iv_zero() _mm512_setzero_si512()
 #define tc_iv_plane(v, n) _mm512_and_si512(_mm512_srli_epi16((v), 2 * (n)), _mm512_set1_epi8(3))
 static inline tc_iv tc_iv_dot4(tc_iv acc, const tc_iv p[4], const tc_iv *x) {
@@ -149,6 +150,9 @@ static inline tc_iv tc_iv_dot4(tc_iv acc, const tc_iv p[4], const tc_iv *x) {
 #else
 typedef __m256i tc_iv;
 #define TC_I2_STEP 1
+/* 16 registers: 8 rows spill their accumulators to the stack; 4 rows decoded 5-25% faster streaming the 2B-4T
+ * shapes' weights (AMD EPYC, one thread). */
+#define TC_I2_DECODE_ROWS 4
 #define tc_iv_zero() _mm256_setzero_si256()
 #define tc_iv_plane(v, n) _mm256_and_si256(_mm256_srli_epi16((v), 2 * (n)), _mm256_set1_epi8(3))
 static inline tc_iv tc_iv_dot4(tc_iv acc, const tc_iv p[4], const tc_iv *x) {
@@ -198,7 +202,7 @@ TC_INLINE void tc_i2_tile(const tc_packed_ctx *c, int64_t o0, int R, int64_t t0,
 }
 
 /* Rows [b, e) in chunks of 32 (their weights stay in cache across the token tiles): tiles of 2 rows x 4 tokens
- * while 4 tokens remain, then 8 rows x 1 token. */
+ * while 4 tokens remain, then TC_I2_DECODE_ROWS rows x 1 token. */
 static void tc_i2_task(void *ctxp, int64_t b, int64_t e, int thread) {
   const tc_packed_ctx *c = (const tc_packed_ctx *)ctxp;
   TC_UNUSED(thread);
@@ -211,7 +215,7 @@ static void tc_i2_task(void *ctxp, int64_t b, int64_t e, int thread) {
         for (; o < oe; o++) tc_i2_tile(c, o, 1, t0, 4, g);
       }
       for (; t0 < c->T; t0++) {
-        for (o = oc; o + 8 <= oe; o += 8) tc_i2_tile(c, o, 8, t0, 1, g);
+        for (o = oc; o + TC_I2_DECODE_ROWS <= oe; o += TC_I2_DECODE_ROWS) tc_i2_tile(c, o, TC_I2_DECODE_ROWS, t0, 1, g);
         for (; o < oe; o++) tc_i2_tile(c, o, 1, t0, 1, g);
       }
     }
@@ -235,6 +239,18 @@ static void tc_stage_i2_pairs(int8_t *xrow, int64_t blocks, int64_t gb) {
 
 /* ---------------------------------------------------------------- the integer head (matmul_q8) -------- */
 
+/* Byte shuffles that spread int16 sub-scales 2q and 2q + 1 of a 128-bit lane over 8 int16 lanes each (q6k_isum's chunk q). */
+#define TC_PICK(b) (b), (b) + 1
+#define TC_PICK8(b) TC_PICK(b), TC_PICK(b), TC_PICK(b), TC_PICK(b), TC_PICK(b), TC_PICK(b), TC_PICK(b), TC_PICK(b)
+static const uint8_t tc_q6k_pick[4][32] = {
+    {TC_PICK8(0), TC_PICK8(2)},
+    {TC_PICK8(4), TC_PICK8(6)},
+    {TC_PICK8(8), TC_PICK8(10)},
+    {TC_PICK8(12), TC_PICK8(14)},
+};
+#undef TC_PICK8
+#undef TC_PICK
+
 /* Q6_K: 256 codes u = q + 32 in 0..63 (so maddubs can take them as unsigned), their products with the int8 input
  * summed per sub-block of 16 and weighted by its int8 scale; the +32 comes back out through the input's sums of 16
  * (bs): isum = sum_j sc_j (sum u x) - 32 sum_j sc_j bs_j, exact in int32. AVX2 on every x86 build: a 512-bit form
@@ -242,6 +258,9 @@ static void tc_stage_i2_pairs(int8_t *xrow, int64_t blocks, int64_t gb) {
 TC_INLINE int32_t tc_q6k_isum(const uint8_t *blk, const int8_t *xb, const int16_t *bs) {
   const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
   const __m128i sc8 = _mm_loadu_si128((const __m128i *)(blk + 192));
+  const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
+  /* sub-scales 0-7 (first half) and 8-15 (second half) in both 128-bit lanes */
+  const __m256i halves[2] = {_mm256_permute2x128_si256(sc16, sc16, 0x00), _mm256_permute2x128_si256(sc16, sc16, 0x11)};
   __m256i acc = _mm256_setzero_si256();
   for (int h = 0; h < 2; h++) {
     const __m256i l0 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h)), l1 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h + 32));
@@ -252,15 +271,14 @@ TC_INLINE int32_t tc_q6k_isum(const uint8_t *blk, const int8_t *xb, const int16_
     u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30));
     u[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30));
     for (int q = 0; q < 4; q++) {
-      /* elements 32q..32q+31 of the half: sub-blocks s and s + 1, s = 8h + 2q, one scale per 8 int16 lanes */
-      const char s = (char)(8 * h + 2 * q), t = (char)(s + 1);
-      const __m256i sc = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, _mm_setr_epi8(s, s, s, s, s, s, s, s, t, t, t, t, t, t, t, t)));
+      /* elements 32q..32q+31 of the half: sub-blocks 8h + 2q and 8h + 2q + 1, one scale per 8 int16 lanes */
+      const __m256i sc = _mm256_shuffle_epi8(halves[h], _mm256_loadu_si256((const __m256i *)tc_q6k_pick[q]));
       const __m256i p = _mm256_maddubs_epi16(u[q], _mm256_loadu_si256((const __m256i *)(xb + 128 * h + 32 * q)));
       acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, sc));
     }
   }
-  const __m256i corr = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), _mm256_loadu_si256((const __m256i *)bs));
-  return tc_hsum_epi32(acc) - 32 * tc_hsum_epi32(corr);
+  const __m256i corr = _mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)bs));
+  return tc_hsum_epi32(_mm256_sub_epi32(acc, _mm256_slli_epi32(corr, 5)));
 }
 
 /* Q8_0: 32 signed codes times the input, as |q| (unsigned) times x with q's sign. */
@@ -279,6 +297,9 @@ TC_INLINE void tc_q8_rows(const tc_q8_ctx *c, int64_t o, int R, int64_t t, int q
   for (int64_t j = 0; j < nb; j++)
     for (int r = 0; r < R; r++) {
       const uint8_t *blk = (const uint8_t *)c->w->data + ((o + r) * nb + j) * bytes;
+      /* The R rows are R streams the hardware prefetchers follow late: ask for every line 16 KB ahead (the head
+       * ran at 5 GB/s without, 14 GB/s with, streaming the 2B-4T shape's on one thread). */
+      for (int64_t l = 0; l < bytes; l += 64) _mm_prefetch((const char *)blk + 16384 + l, _MM_HINT_T0);
       const int32_t isum = q6k ? tc_q6k_isum(blk, xq + j * G, bs + j * (G / TC_BLOCK_SUB)) : tc_q80_isum(blk, xq + j * G);
       const float d = tc_f16_to_f32(tc_u16_at(blk + (q6k ? 208 : 0)));
       acc[r] = acc[r] + (d * xs[j]) * (float)isum;

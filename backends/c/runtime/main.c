@@ -2,6 +2,7 @@
  *
  *   ./ternc-run --tokens 1,2,3 [--max-tokens 32] [--threads N] [--weights weights.bin] [--ctx N] [--batch N]
  *               [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json]
+ *               [--profile]
  *   ./ternc-run --inputs IN --outputs OUT [--threads N] [--weights weights.bin] [--trace FILE] [--json]
  *
  * --logits writes the prompt's logits (f32, [prompt tokens, vocab], little-endian); --trace writes every op's
@@ -136,7 +137,7 @@ static double now_seconds(void) {
 }
 
 static int usage(const char *msg) {
-  fprintf(stderr, "ternc-run: %s\nusage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--ctx N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json]\n       ternc-run --inputs IN --outputs OUT [--threads N] [--weights FILE] [--trace FILE] [--json]\n", msg);
+  fprintf(stderr, "ternc-run: %s\nusage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--ctx N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json] [--profile]\n       ternc-run --inputs IN --outputs OUT [--threads N] [--weights FILE] [--trace FILE] [--json]\n", msg);
   return 2;
 }
 
@@ -151,7 +152,7 @@ static int parse_int(const char *text, long lo, long hi, long *out) {
 int main(int argc, char **argv) {
   const char *weights = "weights.bin", *tokens_text = NULL, *logits_path = NULL, *trace_path = NULL, *inputs_path = NULL, *outputs_path = NULL;
   long max_tokens = 32, threads = 0, ctx = 0, batch = 0, trace_steps = 1, stop = -1;
-  int verify = 1, json = 0, use_mmap = 0;
+  int verify = 1, json = 0, use_mmap = 0, profile = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -160,6 +161,7 @@ int main(int argc, char **argv) {
     if (!strcmp(a, "--no-verify")) verify = 0;
     else if (!strcmp(a, "--json")) json = 1;
     else if (!strcmp(a, "--mmap")) use_mmap = 1;
+    else if (!strcmp(a, "--profile")) profile = 1;
     else if (!v) return usage("missing value after an option");
     else if (!strcmp(a, "--weights")) weights = v, i++;
     else if (!strcmp(a, "--tokens")) tokens_text = v, i++;
@@ -229,6 +231,8 @@ int main(int argc, char **argv) {
   if (ternc_model_eval(m, seq, n, prompt_logits) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", ternc_model_error(m)), 1;
   double prefill = now_seconds() - t0;
   sink.step = 1;
+  /* The profile covers the decode steps only. */
+  if (profile && ternc_model_profile_start(m) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", ternc_model_error(m)), 1;
   long produced = 0;
   t0 = now_seconds();
   int32_t next = ternc_argmax(ternc_model_logits(m), vocab);
@@ -249,12 +253,24 @@ int main(int argc, char **argv) {
   if (json) {
     printf("{\"prompt\": %d, \"generated\": [", (int)n);
     for (long i = 0; i < produced; i++) printf("%s%d", i ? ", " : "", (int)generated[i]);
-    printf("], \"prefillSeconds\": %.6f, \"decodeSeconds\": %.6f, \"threads\": %d, \"isa\": \"%s\"}\n", prefill, decode, ternc_model_n_threads(m), ternc_model_isa());
+    printf("], \"prefillSeconds\": %.6f, \"decodeSeconds\": %.6f, \"threads\": %d, \"isa\": \"%s\"", prefill, decode, ternc_model_n_threads(m), ternc_model_isa());
+    if (profile) {
+      printf(", \"profile\": {");
+      double sec;
+      for (int i = 0; ternc_model_profile_kind(m, i, &sec); i++) printf("%s\"%s\": %.6f", i ? ", " : "", ternc_model_profile_kind(m, i, NULL), sec);
+      printf("}");
+    }
+    printf("}\n");
   } else {
     printf("generated:");
     for (long i = 0; i < produced; i++) printf(" %d", (int)generated[i]);
     printf("\n");
     fprintf(stderr, "prefill %d tokens in %.3f s (%.1f tokens/s), decode %ld in %.3f s (%.1f tokens/s) [%s, %d threads]\n", (int)n, prefill, prefill > 0 ? n / prefill : 0.0, produced, decode, decode_rate, ternc_model_isa(), ternc_model_n_threads(m));
+    if (profile) {
+      double sec;
+      fprintf(stderr, "decode time by op kind:\n");
+      for (int i = 0; ternc_model_profile_kind(m, i, &sec); i++) fprintf(stderr, "  %-24s %8.3f s  %5.1f%%\n", ternc_model_profile_kind(m, i, NULL), sec, decode > 0 ? 100.0 * sec / decode : 0.0);
+    }
   }
   ternc_model_free(m);
   free(seq);

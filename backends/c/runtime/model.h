@@ -97,6 +97,13 @@ void ternc_model_free(ternc_model *m);
 /** Vocabulary size (logits per token). */
 int32_t ternc_model_vocab(void);
 
+/* Profiling: ternc_model_profile_start (re)starts timing every op of each eval by its kind (wall time: an op that
+ * runs on the thread pool counts once); ternc_model_profile_kind gives kind i's name (NULL past the last) and, in
+ * *seconds, its time since the start. */
+int ternc_model_profile_start(ternc_model *m);
+int ternc_model_profile_kinds(void);
+const char *ternc_model_profile_kind(const ternc_model *m, int i, double *seconds);
+
 /** Which kernels were compiled in: "avx512-vnni", "avx2", "neon-dotprod", "neon" or "portable". */
 const char *ternc_model_isa(void);
 

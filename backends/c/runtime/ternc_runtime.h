@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "model.h"
@@ -327,6 +328,8 @@ typedef struct tc_model_desc {
   const int64_t *cache_width;
   const int *cache_transposed;
   int64_t scratch_per_token, scratch_fixed;
+  int n_op_kinds; /* the op kinds the forward function times while profiling */
+  const char *const *op_kinds;
   int n_inputs, n_outputs; /* a plain graph's named inputs and outputs */
   const ternc_io *inputs, *outputs;
   int (*forward)(ternc_model *m, const int32_t *tokens, int64_t T);
@@ -352,11 +355,14 @@ struct ternc_model {
   float *trace_buf;
   int32_t *pos;
   const float *logits;
+  double *profile; /* seconds per op kind (tc_desc.op_kinds) while profiling, else NULL */
   ternc_trace_fn trace;
   void *trace_user;
   char error[256];
 };
 
+/** Seconds on a monotonic clock. */
+double tc_now(void);
 /** Records the message of a failed call (ternc_model_error) and returns code. */
 int tc_fail(ternc_model *m, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /** y = for each of `outer` blocks: the bytes [start, start + size) of a `stride`-byte row, `inner` elements wide. */

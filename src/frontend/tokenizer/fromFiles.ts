@@ -31,7 +31,8 @@ function tokenId(v: unknown, size: number, what: string): number | undefined {
 export function ggufTokenizer(file: GgufFile): Tokenizer | undefined {
   const meta = (k: string): unknown => file.metadata.get(`tokenizer.ggml.${k}`)?.value;
   const model = meta("model");
-  if (model === undefined || model === "none") return undefined;
+  // llama.cpp's markers of a model without a tokenizer ("none" in older files).
+  if (model === undefined || model === "none" || model === "no_vocab") return undefined;
   const tokens = stringArray(meta("tokens"), `${file.path}: tokenizer.ggml.tokens`);
   if (tokens.length === 0) throw new UserError(`${file.path}: tokenizer.ggml.tokens is empty`);
   const types = numberArray(meta("token_type"), tokens.length, `${file.path}: tokenizer.ggml.token_type`) ?? tokens.map(() => 1);
