@@ -9,8 +9,11 @@
 // layout, the embedding kept in its type). Every round runs ternc and each peer in turn (A B C A B C ...), so the
 // ratios compare runs minutes apart at most. scripts/peers/build-peers.sh builds both from their public sources.
 //
-//   npm run bench:c -- [--only large|2B-4T|int8] [--rounds 5] [--threads 1,2] [--llama-bench P] [--bitnet-bench P --bitnet-quantize P]
-import { spawnSync } from "node:child_process";
+// The last rows repeat the 2-thread rounds with another process spinning on one core (a build, a browser): a runtime
+// whose threads wait on each other, or spin, loses most of its speed there (--skip-busy leaves them out).
+//
+//   npm run bench:c -- [--only large|2B-4T|int8] [--rounds 5] [--threads 1,2] [--skip-busy] [--llama-bench P] [--bitnet-bench P --bitnet-quantize P]
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,6 +143,7 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     rounds: { type: "string", default: "5" },
     threads: { type: "string", default: "1,2" },
+    "skip-busy": { type: "boolean", default: false },
     "llama-bench": { type: "string" },
     "bitnet-bench": { type: "string" },
     "bitnet-quantize": { type: "string" },
@@ -148,6 +152,8 @@ const { values: args } = parseArgs({
 if (args["bitnet-bench"] && !args["bitnet-quantize"]) throw new Error("--bitnet-bench needs --bitnet-quantize (bitnet.cpp's llama-quantize) to write its I2_S file");
 const rounds = Number(args.rounds);
 const threadCounts = args.threads!.split(",").map(Number).filter((n) => n <= cpus().length);
+/** Each measured setting: a thread count, and whether another process keeps one core busy meanwhile. */
+const settings = [...threadCounts.map((threads) => ({ threads, busy: false })), ...(args["skip-busy"] || !threadCounts.includes(2) ? [] : [{ threads: 2, busy: true }])];
 const dir = mkdtempSync(join(tmpdir(), "ternc-bench-c-"));
 const table: string[] = [];
 const profiles: string[] = [];
@@ -186,17 +192,20 @@ try {
       if (q.status !== 0) throw new Error(`bitnet.cpp's llama-quantize failed:\n${q.stderr.slice(-2000)}`);
       runtimes.push(llamaBench("bitnet.cpp", args["bitnet-bench"], i2s));
     }
-    for (const threads of threadCounts) {
+    for (const { threads, busy } of settings) {
       const rates = new Map<string, Rates>(runtimes.map((r) => [r.name, { decode: [], prefill: [] }]));
       const bandwidth: number[] = [];
+      const label = `${threads}${busy ? " + busy" : ""}`;
       for (let round = 0; round < rounds; round++) {
         bandwidth.push(readBandwidth(threads));
+        const neighbour = busy ? spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }) : undefined;
         for (const r of runtimes) {
           const got = r.run(threads);
           rates.get(r.name)!.decode.push(got.decode);
           rates.get(r.name)!.prefill.push(got.prefill);
         }
-        console.error(`  ${threads} thread(s), round ${round + 1}/${rounds}: ${runtimes.map((r) => `${r.name} ${rates.get(r.name)!.decode.at(-1)!.toFixed(1)}/${rates.get(r.name)!.prefill.at(-1)!.toFixed(1)}`).join(", ")}`);
+        neighbour?.kill("SIGKILL");
+        console.error(`  ${label} thread(s), round ${round + 1}/${rounds}: ${runtimes.map((r) => `${r.name} ${rates.get(r.name)!.decode.at(-1)!.toFixed(1)}/${rates.get(r.name)!.prefill.at(-1)!.toFixed(1)}`).join(", ")}`);
       }
       const gbs = median(bandwidth);
       const ours = rates.get("ternc")!;
@@ -208,7 +217,7 @@ try {
           const peer = rates.get(p)!;
           return `${(median(ours.decode) / median(peer.decode)).toFixed(2)}x / ${(median(ours.prefill) / median(peer.prefill)).toFixed(2)}x`;
         });
-        table.push(`| ${v.name} | ${threads} | ${r.name} | ${median(x.decode).toFixed(1)} (${spread(x.decode)}) | ${median(x.prefill).toFixed(1)} (${spread(x.prefill)}) | ${(r.perToken / 1e6).toFixed(0)} MB | ${(share * 100).toFixed(0)}% of ${gbs.toFixed(1)} GB/s${vs.map((s) => ` | ${s}`).join("")} |`);
+        table.push(`| ${v.name} | ${label} | ${r.name} | ${median(x.decode).toFixed(1)} (${spread(x.decode)}) | ${median(x.prefill).toFixed(1)} (${spread(x.prefill)}) | ${(r.perToken / 1e6).toFixed(0)} MB | ${(share * 100).toFixed(0)}% of ${gbs.toFixed(1)} GB/s${vs.map((s) => ` | ${s}`).join("")} |`);
         console.error(table.at(-1));
       }
     }
@@ -224,6 +233,8 @@ try {
   }
   const header = [
     `C backend, ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}; ternc kernel auto, default head; median (range) of ${rounds} interleaved rounds${peers.length ? `; ${[...buildCommits].map(([p, c]) => `${p} ${c}`).join(", ")}` : ""}`,
+    "",
+    "Threads \"2 + busy\": 2 threads while another process spins on one of the cores. Read per token: the bytes of every weight a decode step reads; decode bandwidth: that times the decode rate, against a read kernel's GB/s measured in the same round.",
     "",
     `| model | threads | runtime | decode tok/s | prefill tok/s | read per token | decode bandwidth${peers.map((p) => ` | ternc vs ${p} (decode / prefill)`).join("")} |`,
     `| --- | --- | --- | --- | --- | --- | ---${peers.map(() => " | ---").join("")} |`,

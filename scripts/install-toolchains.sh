@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs the system tools the backend tests run (C compilers, the AArch64 cross compiler and qemu-user for
+# Installs the system tools the backend tests run (C compilers, make and cmake, the AArch64 cross compiler and qemu-user for
 # the NEON kernels; Chromium, whose SwiftShader is the WebGPU device Dawn and the browser tests use where the
 # machine has no GPU, and the Vulkan loader; iverilog, verilator and yosys, which simulate and synthesize the Verilog
 # backend's RTL). Skips what is already there; needs root (or sudo) only when something is missing.
@@ -8,6 +8,7 @@ need=""
 { command -v gcc && command -v cc && [ -f /usr/include/stdio.h ]; } >/dev/null 2>&1 || need="$need gcc libc6-dev"
 command -v clang >/dev/null 2>&1 || need="$need clang"
 command -v make >/dev/null 2>&1 || need="$need make"
+command -v cmake >/dev/null 2>&1 || need="$need cmake"
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need="$need gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 command -v qemu-aarch64 >/dev/null 2>&1 || need="$need qemu-user"
 { command -v chromium && [ -f /usr/lib/chromium/vk_swiftshader_icd.json ]; } >/dev/null 2>&1 || need="$need chromium"

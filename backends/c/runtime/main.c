@@ -136,8 +136,12 @@ static double now_seconds(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static const char tc_usage[] =
+    "usage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--ctx N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json] [--profile]\n"
+    "       ternc-run --inputs IN --outputs OUT [--threads N] [--weights FILE] [--trace FILE] [--json]\n";
+
 static int usage(const char *msg) {
-  fprintf(stderr, "ternc-run: %s\nusage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--ctx N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json] [--profile]\n       ternc-run --inputs IN --outputs OUT [--threads N] [--weights FILE] [--trace FILE] [--json]\n", msg);
+  fprintf(stderr, "ternc-run: %s\n%s", msg, tc_usage);
   return 2;
 }
 
@@ -158,6 +162,7 @@ int main(int argc, char **argv) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     long *num = NULL;
     long lo = 0, hi = 1L << 30;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return fputs(tc_usage, stdout) == EOF;
     if (!strcmp(a, "--no-verify")) verify = 0;
     else if (!strcmp(a, "--json")) json = 1;
     else if (!strcmp(a, "--mmap")) use_mmap = 1;
