@@ -222,7 +222,7 @@ export const C_OPS: Readonly<Record<string, COp>> = {
     emit: (e, node, { x, w }, _a, where) => emitHead(e, node, x!, w!, where, "tc_matmul(m->pool, %x, %T, &wm, %y)"),
   },
   matmul_q8: {
-    rule: { note: "q8_0/q6_k blocks as stored, int8 input per block, integer dot products (VNNI, AVX2, portable)", check: constOperand("w", "weight") },
+    rule: { note: "q8_0/q6_k blocks as stored, int8 input per block, integer dot products (AVX2, portable)", check: constOperand("w", "weight") },
     emit(e, node, { x, w }, _a, where) {
       const { dtype, shape } = e.type(w!);
       const k = shape[1] as number;

@@ -1,6 +1,6 @@
 // integer-head: the LM head on a block-quantized weight (q8_0, q6_k) computed as llama.cpp and bitnet.cpp compute it:
 // its input quantized to int8 per block, integer dot products with the stored codes, one float multiply per block
-// (matmul_q8). A numeric change from the exact f32 head (its size is measured in test/passes/integerHead.test.ts and
+// (matmul_q8). A numeric change from the exact f32 head (its size is measured in test/src/passes/integerHead.test.ts and
 // written in the README), so it is a pipeline choice the target records and compile prints.
 import { BLOCK_QUANT, type Graph, isBlockQuantDType } from "../../ir/index.js";
 import type { Pass, PassContext } from "./pass.js";
