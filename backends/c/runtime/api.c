@@ -86,6 +86,8 @@ static int tc_create(ternc_model **out, const uint8_t *blob, size_t size, void *
   m->owned_mapped = mapped;
   m->n_ctx = p.n_ctx ? p.n_ctx : tc_desc.default_context;
   m->n_batch = p.n_batch ? p.n_batch : 64;
+  /* A model graph without a KV cache runs its whole sequence in one forward (ternc_model_eval). */
+  if (!tc_desc.graph_abi && tc_desc.n_caches == 0) m->n_batch = m->n_ctx;
   if (m->n_batch > m->n_ctx) m->n_batch = m->n_ctx;
   m->n_threads = p.n_threads ? p.n_threads : tc_online_cores();
   if (m->n_threads > TERNC_MAX_THREADS) m->n_threads = TERNC_MAX_THREADS;
@@ -103,6 +105,7 @@ static int tc_create(ternc_model **out, const uint8_t *blob, size_t size, void *
   ok = ok && (m->scratch = tc_alloc((size_t)(d->scratch_per_token * m->n_batch + d->scratch_fixed)));
   ok = ok && (m->attn_scratch = (float *)tc_alloc((size_t)m->n_threads * (size_t)(m->n_ctx > m->n_batch ? m->n_ctx : m->n_batch) * sizeof(float)));
   ok = ok && (m->pos = (int32_t *)tc_alloc((size_t)m->n_batch * sizeof(int32_t)));
+  if (!d->graph_abi && d->n_caches == 0) ok = ok && (m->history = (int32_t *)tc_alloc((size_t)m->n_ctx * sizeof(int32_t)));
   if (ok && m->trace) ok = (m->trace_buf = (float *)tc_alloc((size_t)(widest * m->n_ctx) * sizeof(float))) != NULL;
   ok = ok && (m->pool = tc_pool_create(m->n_threads));
   if (!ok) {
@@ -209,6 +212,22 @@ int ternc_model_eval(ternc_model *m, const int32_t *tokens, int32_t n, float *lo
   for (int32_t i = 0; i < n; i++)
     if (tokens[i] < 0 || tokens[i] >= vocab) return tc_fail(m, TERNC_ERR_INPUT, "token %d is %d, outside the vocabulary of %d", (int)i, (int)tokens[i], (int)vocab);
   const int32_t start = m->n_past;
+  if (m->history) {
+    /* No KV cache to carry the earlier tokens: keep them and run the whole sequence again, as the interpreter's
+     * generation does; the logits of the new tokens are its last rows. */
+    memcpy(m->history + start, tokens, (size_t)n * sizeof(int32_t));
+    m->n_past = 0;
+    m->all_logits = logits_out != NULL || m->trace != NULL;
+    int rc = tc_desc.forward(m, m->history, start + n);
+    if (rc != TERNC_OK) {
+      m->n_past = start;
+      return rc;
+    }
+    if (logits_out) memcpy(logits_out, m->logits + (size_t)start * (size_t)vocab, (size_t)n * (size_t)vocab * sizeof(float));
+    m->logits += (size_t)(start + n - 1) * (size_t)vocab;
+    m->n_past = start + n;
+    return TERNC_OK;
+  }
   for (int32_t done = 0; done < n;) {
     int32_t chunk = n - done < m->n_batch ? n - done : m->n_batch;
     m->all_logits = logits_out != NULL || m->trace != NULL;
@@ -291,6 +310,7 @@ void ternc_model_free(ternc_model *m) {
   free(m->attn_scratch);
   free(m->trace_buf);
   free(m->pos);
+  free(m->history);
   if (m->owned && m->owned_mapped) munmap(m->owned, m->owned_size);
   else free(m->owned);
   free(m);

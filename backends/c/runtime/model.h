@@ -70,7 +70,8 @@ int ternc_model_open_blob(ternc_model **out, const void *blob, size_t size, cons
 /**
  * Runs `n` tokens after the ones already in the context (prefill or decode: the same call). With `logits_out`
  * non-NULL, the logits of every token are written there (n * vocab floats); otherwise only the last token's are
- * kept (ternc_model_logits). On error the context is unchanged and ternc_model_error says why.
+ * kept (ternc_model_logits). On error the context is unchanged and ternc_model_error says why. A model compiled
+ * without a KV cache keeps the tokens instead and runs the whole sequence again at each call.
  */
 int ternc_model_eval(ternc_model *m, const int32_t *tokens, int32_t n, float *logits_out);
 

@@ -354,6 +354,7 @@ struct ternc_model {
   float *attn_scratch;
   float *trace_buf;
   int32_t *pos;
+  int32_t *history; /* a model without a KV cache: the tokens so far (n_ctx), run again at every eval */
   const float *logits;
   double *profile; /* seconds per op kind (tc_desc.op_kinds) while profiling, else NULL */
   ternc_trace_fn trace;

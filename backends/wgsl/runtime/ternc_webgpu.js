@@ -162,6 +162,9 @@ class Model {
     this.nCtx = options.nCtx || program.defaultContext;
     // A model's batch fits its context; a plain graph has no context, only the T of its one call.
     this.nBatch = program.kind === "model" ? Math.min(options.nBatch || 64, this.nCtx) : options.nBatch || 64;
+    // A model without a KV cache keeps its tokens and runs the whole sequence at every call (see forward).
+    this.history = program.kind === "model" && program.caches.length === 0 ? new Int32Array(this.nCtx) : undefined;
+    if (this.history) this.nBatch = this.nCtx;
     this.nPast = 0;
     this.trace = options.trace;
     this.options = options;
@@ -346,9 +349,9 @@ class Model {
     const out = options.allLogits ? new Float32Array(tokens.length * this.vocab) : undefined;
     const logits = this.resource(this.program.logits.resource, []);
     let last;
-    await this.forward(tokens, options.allLogits === true, async (done, T, isLast) => {
-      if (out) out.set(new Float32Array(await this.read(logits, 0, T * this.vocab * 4)), done * this.vocab);
-      else if (isLast) last = new Float32Array(await this.read(logits, (T - 1) * this.vocab * 4, this.vocab * 4));
+    await this.forward(tokens, options.allLogits === true, async (done, T, isLast, row0) => {
+      if (out) out.set(new Float32Array(await this.read(logits, row0 * this.vocab * 4, T * this.vocab * 4)), done * this.vocab);
+      else if (isLast) last = new Float32Array(await this.read(logits, (row0 + T - 1) * this.vocab * 4, this.vocab * 4));
     });
     this.lastLogits = out ? out.subarray(out.length - this.vocab) : last;
     return out ?? last;
@@ -380,7 +383,10 @@ class Model {
     return next;
   }
 
-  /** Checks the tokens, then runs them in batches of nBatch; `chunkDone` reads each batch's results. */
+  /**
+   * Checks the tokens, then runs them in batches of nBatch; `chunkDone(done, T, isLast, row0)` reads each batch's
+   * results, T rows from row row0 of the result buffers. `lastChunkWork(rows)` adds work after the last batch.
+   */
   async forward(tokens, allLogits, chunkDone, lastChunkWork) {
     if (this.program.kind !== "model") throw new TerncError("this is a build of a plain graph: call evalGraph");
     const ids = Int32Array.from(tokens);
@@ -388,6 +394,19 @@ class Model {
     for (let i = 0; i < ids.length; i++) if (!Number.isInteger(tokens[i]) || tokens[i] < 0 || tokens[i] >= this.vocab) throw new TerncError(`token ${i} is ${tokens[i]}, outside the vocabulary of ${this.vocab}`);
     if (this.nPast + ids.length > this.nCtx) throw new TerncError(`${ids.length} tokens after ${this.nPast} do not fit in the context of ${this.nCtx}`);
     const all = allLogits || !!this.trace;
+    if (this.history) {
+      // No KV cache carries the earlier tokens: run them again with the new ones, as the interpreter's generation
+      // does; the new tokens' results are the last rows.
+      const start = this.nPast;
+      this.history.set(ids, start);
+      const T = start + ids.length;
+      this.device.queue.writeBuffer(this.tokens, 0, this.history, 0, T);
+      this.device.queue.writeBuffer(this.pos, 0, Int32Array.from({ length: T }, (_, i) => i));
+      await this.run(this.groups, T, 0, all, [], lastChunkWork?.(T));
+      await chunkDone(0, ids.length, true, start);
+      this.nPast = T;
+      return;
+    }
     for (let done = 0; done < ids.length; ) {
       const T = Math.min(this.nBatch, ids.length - done);
       const P = this.nPast;
@@ -395,7 +414,7 @@ class Model {
       this.device.queue.writeBuffer(this.tokens, 0, ids, done, T);
       this.device.queue.writeBuffer(this.pos, 0, Int32Array.from({ length: T }, (_, i) => P + i));
       await this.run(this.groups, T, P, all, [], isLast ? lastChunkWork?.(T) : undefined);
-      await chunkDone(done, T, isLast);
+      await chunkDone(done, T, isLast, 0);
       this.nPast += T;
       done += T;
     }
