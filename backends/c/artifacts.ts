@@ -95,7 +95,7 @@ export function sourceFiles(program: CProgram): Record<string, string> {
 
 /** Writes the C build of `graph` into the empty folder `dir`. */
 export function emitC(graph: Graph, dir: string, ctx: EmitContext): EmitResult {
-  const program = generateC(graph, { abi: ctx.abi, loadConst: ctx.loadConst, banner: ctx.banner, defaultContext: ctx.defaultContext });
+  const program = generateC(graph, { abi: ctx.abi, loadConst: ctx.loadConst, banner: ctx.banner, defaultContext: ctx.defaultContext, specialTokens: ctx.specialTokens });
   const files = sourceFiles(program);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   writeBlob(join(dir, WEIGHTS_FILE), program.blob);

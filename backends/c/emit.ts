@@ -2,7 +2,7 @@
 // forward function that calls the runtime's kernels on planned buffers, plus the plan of weights.bin. A model graph
 // gets the token interface (ternc_model_eval); any other graph gets ternc_graph_eval over its named inputs.
 import { type Abi, type ConstDecl, type Graph, type Tensor, LOGITS } from "../../ir/index.js";
-import { BackendError, type BlobPlan, linearInT } from "../common/index.js";
+import { BackendError, type BlobPlan, linearInT, type SpecialTokens } from "../common/index.js";
 import { C_TYPE, CEmitter, cString, elemBytes, type ValueDType } from "./emitter.js";
 import { planConstants } from "./layout.js";
 import { emitOp, layoutRequests } from "./ops.js";
@@ -22,6 +22,7 @@ export interface CGenerateOptions {
   /** A comment line for the top of model.c. */
   banner: string;
   defaultContext: number;
+  specialTokens?: SpecialTokens;
 }
 
 /** A C comment that stays one comment whatever the text holds. */
@@ -70,6 +71,8 @@ export function generateC(graph: Graph, opts: CGenerateOptions): CProgram {
     "const tc_model_desc tc_desc = {",
     `  .graph_abi = ${abi.kind === "graph" ? 1 : 0},`,
     `  .vocab = ${abi.kind === "model" ? abi.vocab : 0},`,
+    `  .bos_id = ${opts.specialTokens?.bos ?? -1},`,
+    `  .eos_id = ${opts.specialTokens?.eos ?? -1},`,
     `  .default_context = ${opts.defaultContext},`,
     `  .blob_bytes = ${blob.totalBytes}ull,`,
     `  .layout_id = 0x${blob.layoutId.toString(16).padStart(8, "0")}u,`,

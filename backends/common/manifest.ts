@@ -30,6 +30,8 @@ export interface ManifestFacts {
   lossy: string[];
   /** Notes of approximate passes (integer-head): where the build computes otherwise than the model's exact form. */
   approximate?: string[];
+  /** A model build's tokens: the vocabulary size, the special ids its tokenizer names, and the tokenizer file if any. */
+  tokens?: { vocab: number; bos?: number; eos?: number; tokenizer?: string };
   abi: Abi;
   /** What the target adds (weight layouts, kernels...). */
   details: Record<string, unknown>;

@@ -90,6 +90,14 @@ export interface EmitContext {
   banner: string;
   /** Context length a model build uses when its caller gives none. */
   defaultContext: number;
+  /** A model's special token ids, where its tokenizer names them (an application stops at eos). */
+  specialTokens?: SpecialTokens;
+}
+
+/** A model's beginning- and end-of-sequence token ids. */
+export interface SpecialTokens {
+  bos?: number;
+  eos?: number;
 }
 
 export interface EmitResult {

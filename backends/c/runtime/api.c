@@ -270,6 +270,10 @@ const char *ternc_model_error(const ternc_model *m) { return m->error; }
 int32_t ternc_model_vocab(void) { return tc_desc.vocab; }
 const char *ternc_model_isa(void) { return TC_ISA; }
 
+int32_t ternc_model_bos(void) { return tc_desc.bos_id; }
+
+int32_t ternc_model_eos(void) { return tc_desc.eos_id; }
+
 int32_t ternc_argmax(const float *v, int32_t n) {
   int32_t best = 0;
   for (int32_t i = 1; i < n; i++)

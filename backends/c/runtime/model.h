@@ -98,6 +98,10 @@ void ternc_model_free(ternc_model *m);
 /** Vocabulary size (logits per token). */
 int32_t ternc_model_vocab(void);
 
+/** The beginning- and end-of-sequence token ids the model's tokenizer names, or -1 (generation stops at eos). */
+int32_t ternc_model_bos(void);
+int32_t ternc_model_eos(void);
+
 /* Profiling: ternc_model_profile_start (re)starts timing every op of each eval by its kind (wall time: an op that
  * runs on the thread pool counts once); ternc_model_profile_kind gives kind i's name (NULL past the last) and, in
  * *seconds, its time since the start. */

@@ -320,6 +320,7 @@ tc_task_fn tc_isa_packed_kernel(const tc_packed_ctx *c, int8_t *x, int64_t block
 typedef struct tc_model_desc {
   int graph_abi; /* 1: a plain graph (ternc_graph_eval); 0: a model (ternc_model_eval) */
   int32_t vocab, default_context;
+  int32_t bos_id, eos_id; /* the tokenizer's special tokens, -1 where it names none (or the model has no tokenizer) */
   uint64_t blob_bytes;
   uint32_t layout_id;
   int n_buffers; /* buffer i holds per_token[i] * n_batch + fixed[i] bytes */
