@@ -11,7 +11,7 @@ export { buildBitnetGraph, type BitnetGraphOptions, type BitnetHParams, type Bit
 export type { Tokenizer } from "./frontend/tokenizer/tokenizer.js";
 export { generate, type GenerationResult } from "./generate.js";
 export { writeGraphWithBlob } from "./importModel.js";
-export { runPipeline, splitPipeline, type Instrumentation, type PassRecord } from "./passes/manager.js";
+export { runPipeline, splitPipeline, timingTable, type Instrumentation, type PassRecord } from "./passes/manager.js";
 export { allPasses, DEFAULT_PIPELINES, getPass } from "./passes/registry.js";
 export type { Pass, PassContext } from "./passes/pass.js";
 export { formatStats, modelStats, type ModelStats } from "./stats.js";
