@@ -1,5 +1,6 @@
 // Numbers the TypeScript side and the C runtime must agree on, defined here once and generated into ternc_config.h,
 // which every runtime source includes.
+import { BLOCK_SUB } from "../../ir/index.js";
 import { BLOB_FORMAT, TRACE_DTYPES } from "../common/index.js";
 
 /** Weights per 32-byte block of the packed kernels. */
@@ -20,6 +21,14 @@ const ELEM_BYTES: Record<(typeof TRACE_DTYPES)[number], number> = { f32: 4, f16:
 export function packedScratchPerToken(format: keyof typeof PACKED_BLOCK, k: number, group: number): number {
   const kpad = Math.ceil(k / PACKED_BLOCK[format]) * PACKED_BLOCK[format];
   return kpad + 4 * (group > 0 ? k / group : 1);
+}
+
+/**
+ * Scratch bytes per token of the integer head (tc_matmul_q8 in kernels.c): the int8 input, an f32 scale per block of
+ * `block` inputs and an int16 sum per BLOCK_SUB, each part 64-byte aligned.
+ */
+export function headScratchPerToken(k: number, block: number): number {
+  return k + 4 * (k / block) + 2 * (k / BLOCK_SUB) + 3 * C_ALIGN;
 }
 
 /** Scratch bytes of an add/sub network: one int32 register per input and per step. */

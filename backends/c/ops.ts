@@ -1,8 +1,8 @@
 // The C target's op table: for each op it compiles, the layouts its kernel reads its constants in, and the code
 // that calls the kernel. Operands are read by the names the op registry gives them.
-import { BLOCK_QUANT, BLOCK_SUB, type BlockQuantDType, elementCount, formatDim, getOp, type Graph, lutEntries, type OpNode, type PackedFormat, type TensorType, withDefaults } from "../../ir/index.js";
+import { BLOCK_QUANT, type BlockQuantDType, elementCount, formatDim, getOp, type Graph, lutEntries, type OpNode, type PackedFormat, type TensorType, withDefaults } from "../../ir/index.js";
 import { BackendError, broadcastIndices, elementwiseStatements, type OpRule, operandsOf } from "../common/index.js";
-import { addSubScratchBytes, C_ALIGN, packedScratchPerToken } from "./config.js";
+import { addSubScratchBytes, headScratchPerToken, packedScratchPerToken } from "./config.js";
 import { cFloat, cString, type CEmitter, C_TYPE, elemBytes, FMAT_TYPE, type ValueDType } from "./emitter.js";
 import type { LayoutRequest } from "./layout.js";
 
@@ -226,7 +226,7 @@ export const C_OPS: Readonly<Record<string, COp>> = {
     emit(e, node, { x, w }, _a, where) {
       const { dtype, shape } = e.type(w!);
       const k = shape[1] as number;
-      e.scratch(k + 4 * (k / BLOCK_QUANT[dtype as BlockQuantDType].block) + 2 * (k / BLOCK_SUB) + 3 * C_ALIGN, 0);
+      e.scratch(headScratchPerToken(k, BLOCK_QUANT[dtype as BlockQuantDType].block), 0);
       emitHead(e, node, x!, w!, where, "tc_matmul_q8(m->pool, %x, %T, &wm, %y, m->scratch)");
     },
   },

@@ -291,7 +291,7 @@ TC_INLINE int32_t tc_q80_isum(const uint8_t *blk, const int8_t *xb) {
 
 /* R rows of one token: R independent float chains, each over the blocks in order. */
 TC_INLINE void tc_q8_rows(const tc_q8_ctx *c, int64_t o, int R, int64_t t, int q6k) {
-  const int64_t K = c->w->cols, G = q6k ? TC_Q6_K_BLOCK : 32, nb = K / G, bytes = q6k ? TC_Q6_K_BYTES : TC_Q8_0_BYTES;
+  const int64_t K = c->w->cols, G = tc_qblock_elems(c->w->type), nb = K / G, bytes = tc_qblock_bytes(c->w->type);
   const int8_t *xq = c->xq + t * K;
   const float *xs = c->xs + t * nb;
   const int16_t *bs = c->bsum + t * (K / TC_BLOCK_SUB);
@@ -303,8 +303,7 @@ TC_INLINE void tc_q8_rows(const tc_q8_ctx *c, int64_t o, int R, int64_t t, int q
        * ran at 5 GB/s without, 14 GB/s with, streaming the 2B-4T shape's on one thread). */
       for (int64_t l = 0; l < bytes; l += 64) _mm_prefetch((const char *)blk + 16384 + l, _MM_HINT_T0);
       const int32_t isum = q6k ? tc_q6k_isum(blk, xq + j * G, bs + j * (G / TC_BLOCK_SUB)) : tc_q80_isum(blk, xq + j * G);
-      const float d = tc_f16_to_f32(tc_u16_at(blk + (q6k ? 208 : 0)));
-      acc[r] = acc[r] + (d * xs[j]) * (float)isum;
+      acc[r] = acc[r] + (tc_qblock_d(c->w->type, blk) * xs[j]) * (float)isum;
     }
   for (int r = 0; r < R; r++) c->y[t * c->ystride + o + r] = acc[r];
 }

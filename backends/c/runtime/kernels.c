@@ -131,16 +131,15 @@ static int32_t tc_q8_isum_ref(int type, const uint8_t *blk, const int8_t *xb) {
 
 static void tc_q8_task_ref(void *ctxp, int64_t b, int64_t e, int thread) {
   const tc_q8_ctx *c = (const tc_q8_ctx *)ctxp;
-  const int q6k = c->w->type == TC_Q6_K;
-  const int64_t K = c->w->cols, G = q6k ? TC_Q6_K_BLOCK : 32, nb = K / G, bytes = q6k ? TC_Q6_K_BYTES : TC_Q8_0_BYTES;
+  const int type = c->w->type;
+  const int64_t K = c->w->cols, G = tc_qblock_elems(type), nb = K / G, bytes = tc_qblock_bytes(type);
   TC_UNUSED(thread);
   for (int64_t t = 0; t < c->T; t++)
     for (int64_t o = b; o < e; o++) {
       float acc = 0.0f;
       for (int64_t j = 0; j < nb; j++) {
         const uint8_t *blk = (const uint8_t *)c->w->data + (o * nb + j) * bytes;
-        const float d = tc_f16_to_f32(tc_u16_at(blk + (q6k ? 208 : 0)));
-        acc = acc + (d * c->xs[t * nb + j]) * (float)tc_q8_isum_ref(c->w->type, blk, c->xq + t * K + j * G);
+        acc = acc + (tc_qblock_d(type, blk) * c->xs[t * nb + j]) * (float)tc_q8_isum_ref(type, blk, c->xq + t * K + j * G);
       }
       c->y[t * c->ystride + o] = acc;
     }
@@ -149,7 +148,7 @@ static void tc_q8_task_ref(void *ctxp, int64_t b, int64_t e, int thread) {
 static void *tc_align64(void *p) { return (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
 
 void tc_matmul_q8(tc_pool *pool, const float *x, int64_t T, const tc_fmat *w, float *y, void *scratch) {
-  const int64_t K = w->cols, G = w->type == TC_Q6_K ? TC_Q6_K_BLOCK : 32;
+  const int64_t K = w->cols, G = tc_qblock_elems(w->type);
   int8_t *xq = (int8_t *)tc_align64(scratch);
   float *xs = (float *)tc_align64(xq + T * K);
   int16_t *bsum = (int16_t *)tc_align64(xs + T * (K / G));

@@ -169,19 +169,24 @@ static inline int tc_q6k_code(const uint8_t *blk, int64_t e) {
 
 static inline uint16_t tc_u16_at(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
+/* Elements and bytes of one TC_Q8_0 / TC_Q6_K block, and the block's scale d. */
+static inline int64_t tc_qblock_elems(int type) { return type == TC_Q6_K ? TC_Q6_K_BLOCK : 32; }
+static inline int64_t tc_qblock_bytes(int type) { return type == TC_Q6_K ? TC_Q6_K_BYTES : TC_Q8_0_BYTES; }
+static inline float tc_qblock_d(int type, const uint8_t *blk) { return tc_f16_to_f32(tc_u16_at(blk + (type == TC_Q6_K ? 208 : 0))); }
+
 /* The block of a TC_Q8_0 / TC_Q6_K matrix that holds (r, c), and c's place in it. */
 static inline const uint8_t *tc_qblock(const tc_fmat *m, int64_t r, int64_t c, int64_t *e) {
-  const int64_t block = m->type == TC_Q6_K ? TC_Q6_K_BLOCK : 32, bytes = m->type == TC_Q6_K ? TC_Q6_K_BYTES : TC_Q8_0_BYTES;
+  const int64_t block = tc_qblock_elems(m->type);
   *e = c % block;
-  return (const uint8_t *)m->data + (r * (m->cols / block) + c / block) * bytes;
+  return (const uint8_t *)m->data + (r * (m->cols / block) + c / block) * tc_qblock_bytes(m->type);
 }
 
 static inline float tc_fmat_get(const tc_fmat *m, int64_t r, int64_t c) {
   if (m->type == TC_Q8_0 || m->type == TC_Q6_K) {
     int64_t e;
     const uint8_t *blk = tc_qblock(m, r, c, &e);
-    if (m->type == TC_Q8_0) return tc_f16_to_f32(tc_u16_at(blk)) * (float)(int8_t)blk[2 + e];
-    const float mult = tc_f16_to_f32(tc_u16_at(blk + 208)) * (float)(int8_t)blk[192 + e / TC_BLOCK_SUB];
+    if (m->type == TC_Q8_0) return tc_qblock_d(TC_Q8_0, blk) * (float)(int8_t)blk[2 + e];
+    const float mult = tc_qblock_d(TC_Q6_K, blk) * (float)(int8_t)blk[192 + e / TC_BLOCK_SUB];
     return mult * (float)tc_q6k_code(blk, e);
   }
   if (m->type == TC_Q8R) {
