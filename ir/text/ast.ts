@@ -1,4 +1,5 @@
 // The syntax tree the .tir parser produces, before names and types are resolved into a Graph.
+import type { NumberList } from "./numberList.js";
 
 export interface Pos {
   line: number;
@@ -25,7 +26,7 @@ export interface AstNumber {
 }
 
 export type AstConstValue =
-  | { kind: "dense"; splat: boolean; values: AstNumber[]; pos: Pos }
+  | { kind: "dense"; splat: boolean; values: NumberList; pos: Pos }
   | { kind: "trits"; rows: Array<{ text: string; pos: Pos }>; pos: Pos }
   | { kind: "blocks"; hex: string; hexPos: Pos; pos: Pos }
   | { kind: "blob"; path: string; offset: AstNumber; pos: Pos };

@@ -8,7 +8,7 @@ import { type ConstData, Graph } from "../graph.js";
 import { roundToBf16, roundToF16 } from "../numeric.js";
 import type { AttrValue } from "../ops/opdef.js";
 import { getOp } from "../ops/registry.js";
-import { TernaryArray, type Tensor, tensorFromBytes, tensorFromValues } from "../tensor.js";
+import { type Storage, TernaryArray, type Tensor, tensorFromBytes, tensorFromValues, zeros } from "../tensor.js";
 import { elementCount, type TensorType } from "../types.js";
 import type { AstConstValue, AstGraph, AstType, Pos } from "./ast.js";
 
@@ -132,20 +132,25 @@ class Builder {
       this.error(v.pos, `dense<...> has ${v.values.length} values, but the shape needs ${count}`);
       return undefined;
     }
-    const values: number[] = [];
-    for (const n of v.values) {
-      if (isFloatDType(dtype)) {
-        values.push(dtype === "f16" ? roundToF16(n.value) : dtype === "bf16" ? roundToBf16(n.value) : n.value);
-        continue;
-      }
+    const list = v.values;
+    if (isFloatDType(dtype)) {
+      const round = dtype === "f16" ? roundToF16 : dtype === "bf16" ? roundToBf16 : undefined;
+      if (round) for (let i = 0; i < list.length; i++) list.values[i] = round(list.values[i]!);
+    } else {
       const range = INT_RANGES[dtype]!;
-      if (n.isFloat || n.value < range[0] || n.value > range[1]) {
-        this.error(n.pos, `${n.text} is not a valid ${dtype} value (integers in [${range[0]}, ${range[1]}])`);
-        return undefined;
+      for (let i = 0; i < list.length; i++) {
+        const n = list.values[i]!;
+        if (list.isFloat(i) || n < range[0] || n > range[1]) {
+          this.error(list.pos(i), `${list.text(i)} is not a valid ${dtype} value (integers in [${range[0]}, ${range[1]}])`);
+          return undefined;
+        }
       }
-      values.push(n.value);
     }
-    return tensorFromValues(dtype, shape, v.splat ? new Array<number>(count).fill(values[0]!) : values);
+    if (!v.splat) return tensorFromValues(dtype, shape, list.values);
+    // A splat fills the storage with its one encoded element rather than expanding a list of numbers first.
+    const t = zeros(dtype, shape);
+    (t.data as Exclude<Storage, TernaryArray>).fill(tensorFromValues(dtype, [1], list.values).data[0] as number);
+    return t;
   }
 }
 

@@ -1,5 +1,6 @@
 // Tokens of the textual IR (.tir).
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, type IToken, Lexer, type TokenType } from "chevrotain";
+import { denseListEnd, FLOAT_LITERAL_SOURCE, INT_LITERAL_SOURCE } from "./numberList.js";
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
 export const Comment = createToken({ name: "Comment", pattern: /\/\/[^\n]*/, group: Lexer.SKIPPED });
@@ -27,12 +28,28 @@ export const ValueName = createToken({ name: "ValueName", pattern: /%[A-Za-z0-9_
 export const GraphName = createToken({ name: "GraphName", pattern: /@[A-Za-z0-9_.]+/, label: "a graph name (@name)" });
 export const FloatLiteral = createToken({
   name: "FloatLiteral",
-  pattern: /-?(?:\d+\.\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|inf)|nan/,
+  pattern: new RegExp(FLOAT_LITERAL_SOURCE),
   longer_alt: Identifier,
   label: "a float",
 });
-export const IntLiteral = createToken({ name: "IntLiteral", pattern: /-?\d+/, label: "an integer" });
+export const IntLiteral = createToken({ name: "IntLiteral", pattern: new RegExp(INT_LITERAL_SOURCE), label: "an integer" });
 export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n]|\\.)*"/, label: "a string" });
+
+/** The `[...]` of `dense<[...]>` as one token: a constant of millions of numbers must not become millions of tokens. */
+export const DenseList = createToken({
+  name: "DenseList",
+  pattern: {
+    exec: (text: string, offset: number, tokens: IToken[]): [string] | null => {
+      const n = tokens.length;
+      if (text.charCodeAt(offset) !== 91 || n < 2 || tokens[n - 1]!.tokenType !== LAngle || tokens[n - 2]!.tokenType !== KwDense) return null;
+      const end = denseListEnd(text, offset);
+      return end === undefined ? null : [text.slice(offset, end)];
+    },
+  },
+  line_breaks: true,
+  start_chars_hint: ["["],
+  label: "a list of numbers",
+});
 
 export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "'('" });
 export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "')'" });
@@ -71,6 +88,7 @@ export const ALL_TOKENS: TokenType[] = [
   Identifier,
   LParen,
   RParen,
+  DenseList,
   LBracket,
   RBracket,
   LBrace,

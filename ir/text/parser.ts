@@ -4,6 +4,7 @@ import { EmbeddedActionsParser, type IParserErrorMessageProvider, type IToken, t
 import { type Diagnostic, IrError } from "../diagnostics.js";
 import type { AstAttr, AstAttrValue, AstConstValue, AstDim, AstGraph, AstName, AstNumber, AstStatement, AstType, Pos } from "./ast.js";
 import * as T from "./lexer.js";
+import { literalValue, NumberList } from "./numberList.js";
 
 function pos(tok: IToken): Pos {
   return { line: tok.startLine ?? 0, column: tok.startColumn ?? 0 };
@@ -43,10 +44,7 @@ const messages: IParserErrorMessageProvider = {
 };
 
 function parseNumber(tok: IToken): AstNumber {
-  const text = tok.image;
-  const isFloat = tok.tokenType === T.FloatLiteral;
-  const value = text === "nan" ? NaN : text === "inf" ? Infinity : text === "-inf" ? -Infinity : Number(text);
-  return { text, value, isFloat, pos: pos(tok) };
+  return { text: tok.image, value: literalValue(tok.image), isFloat: tok.tokenType === T.FloatLiteral, pos: pos(tok) };
 }
 
 class TirParser extends EmbeddedActionsParser {
@@ -174,29 +172,17 @@ class TirParser extends EmbeddedActionsParser {
     ]);
   });
 
-  private readonly number = this.RULE("number", (): AstNumber => {
-    const tok = this.OR([{ ALT: () => this.CONSUME(T.IntLiteral) }, { ALT: () => this.CONSUME(T.FloatLiteral) }]);
-    return this.ACTION(() => parseNumber(tok)) as AstNumber;
-  });
-
   private readonly denseValue = this.RULE("denseValue", (): AstConstValue => {
     const kw = this.CONSUME(T.KwDense);
     this.CONSUME(T.LAngle);
-    const values: AstNumber[] = [];
-    let splat = true;
-    this.OR([
-      { ALT: () => values.push(this.SUBRULE(this.number)) },
-      {
-        ALT: () => {
-          this.CONSUME(T.LBracket);
-          splat = false;
-          this.MANY_SEP({ SEP: T.Comma, DEF: () => values.push(this.SUBRULE2(this.number)) });
-          this.CONSUME(T.RBracket);
-        },
-      },
+    const value = this.OR([
+      { ALT: () => ({ splat: true, tok: this.CONSUME(T.IntLiteral) }) },
+      { ALT: () => ({ splat: true, tok: this.CONSUME(T.FloatLiteral) }) },
+      { ALT: () => ({ splat: false, tok: this.CONSUME(T.DenseList) }) },
     ]);
     this.CONSUME(T.RAngle);
-    return { kind: "dense", splat, values, pos: pos(kw) };
+    const values = this.ACTION(() => (value.splat ? NumberList.ofToken(value.tok) : NumberList.ofListToken(value.tok))) as NumberList;
+    return { kind: "dense", splat: value.splat, values, pos: pos(kw) };
   });
 
   private readonly tritsValue = this.RULE("tritsValue", (): AstConstValue => {

@@ -1,12 +1,12 @@
 // Constants in an external blob: read by offset relative to the IR file, with clear errors, and only from the IR
 // file's folder (or one the user allows): a .tir must not make ternc read files elsewhere.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tensorFromValues, tensorToBytes } from "../../../ir/index.js";
-import { cli } from "../../helpers/cli.js";
+import { cli, ROOT } from "../../helpers/cli.js";
 
 function model(dir: string, blobBytes: Uint8Array, blobName = "weights.bin"): string {
   const w = tensorToBytes(tensorFromValues("ternary", [2, 4], [1, 0, -1, 0, 0, 1, 1, 1]));
@@ -71,6 +71,18 @@ describe("external weight blobs", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("splat.tir:3:");
     expect(r.stderr).toContain("dense<...> repeats one value 300000000 times (at most 16777216");
+  });
+
+  it("a dense<> list of two million numbers (18 MB of text) parses within a 64 MB JavaScript heap", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ternc-blob-"));
+    const file = join(dir, "big.tir");
+    const n = 2_000_000;
+    const values = Array.from({ length: n }, (_, i) => ((i % 1000) / 7).toFixed(4)).join(", ");
+    writeFileSync(file, `graph @g {\n  input %x : f32[${n}]\n  const %c : f32[${n}] = dense<[${values}]>\n  %y = add(%x, %c)\n  output %y\n}\n`);
+    // Each number used to become a lexer token and an AST object: 1.4 GB for this file.
+    const r = spawnSync(process.execPath, ["--max-old-space-size=64", `${ROOT}/dist/src/cli/main.js`, "check", file], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
   });
 
   it("a trits<> constant whose shape its rows do not fill is refused before allocation (found by the fuzzer)", async () => {
