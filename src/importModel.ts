@@ -1,33 +1,48 @@
 // `ternc import`: a model file to a .tir graph plus a side blob holding every weight, streamed tensor
 // by tensor (and large tensors in pieces) so memory stays bounded whatever the model's size.
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname } from "node:path";
-import { type Graph, printGraph, tensorToBytes } from "../ir/index.js";
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { clearStaleTemps, tempPathFor } from "../backends/common/index.js";
+import { type ConstDecl, type Graph, printGraph, tensorToBytes } from "../ir/index.js";
 import { UserError } from "./errors.js";
 import { writeFileAtomic } from "./io/files.js";
 
-/** The weight blob written beside an IR file: `model.tir` -> `model.bin`. */
-export function blobPathFor(tirPath: string): string {
-  return `${tirPath.replace(/\.tir$/, "")}.bin`;
+/** The blob names `writeGraphWithBlob` gives beside `model.tir`: `model.<16 hex digits of its SHA-256>.bin`. */
+function blobNamePattern(tirPath: string): RegExp {
+  const stem = basename(tirPath).replace(/\.tir$/, "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${stem}\\.[0-9a-f]{16}\\.bin$`);
 }
 
-/** Moves every constant into `blobPath` (named in the IR by its base name) and writes the IR to `tirPath`. */
-export function writeGraphWithBlob(graph: Graph, tirPath: string, blobPath: string): { bytes: number; constants: number } {
-  const tmp = `${blobPath}.tmp-${process.pid}`;
+/**
+ * Moves every constant into a blob beside `tirPath` and writes the IR there. The blob is named by its content
+ * (`model.<hash>.bin`), so writing the pair is one atomic step: the new blob takes a name the old IR does not use,
+ * and only the rename of the IR switches from the old pair to the new one. A kill at any point leaves the old pair
+ * working (and at worst an unused blob, removed by the next write). Blobs of earlier writes are removed afterwards.
+ */
+export function writeGraphWithBlob(graph: Graph, tirPath: string): { blobPath: string; bytes: number; constants: number } {
+  const dir = dirname(tirPath);
+  const stem = basename(tirPath).replace(/\.tir$/, "");
+  // Written under a fixed staging name, renamed once its hash is known.
+  const staging = join(dir, `${stem}.bin`);
+  const tmp = tempPathFor(staging);
   let fd: number;
   try {
-    mkdirSync(dirname(blobPath), { recursive: true });
+    mkdirSync(dir, { recursive: true });
+    clearStaleTemps(staging);
     fd = openSync(tmp, "w");
   } catch (e) {
-    throw new UserError(`cannot write '${blobPath}': ${(e as Error).message}`);
+    throw new UserError(`cannot write '${tmp}': ${(e as Error).message}`);
   }
+  const hash = createHash("sha256");
   let offset = 0;
-  let constants = 0;
+  const placed: Array<{ decl: ConstDecl; offset: number }> = [];
   try {
     for (const c of graph.consts()) {
       const start = offset;
       const write = (b: Uint8Array): void => {
         writeSync(fd, b);
+        hash.update(b);
         offset += b.length;
       };
       if (c.data.kind === "lazy") {
@@ -41,12 +56,9 @@ export function writeGraphWithBlob(graph: Graph, tirPath: string, blobPath: stri
       // Keep every constant 64-byte aligned, so a backend can map the blob and use it in place.
       const pad = (64 - (offset % 64)) % 64;
       if (pad) write(new Uint8Array(pad));
-      c.data = { kind: "external", path: basename(blobPath), offset: start };
-      constants++;
+      placed.push({ decl: c, offset: start });
     }
     closeSync(fd);
-    renameSync(tmp, blobPath);
-    writeFileAtomic(tirPath, printGraph(graph));
   } catch (e) {
     try {
       closeSync(fd);
@@ -56,5 +68,12 @@ export function writeGraphWithBlob(graph: Graph, tirPath: string, blobPath: stri
     rmSync(tmp, { force: true });
     throw e;
   }
-  return { bytes: offset, constants };
+  const blobName = `${stem}.${hash.digest("hex").slice(0, 16)}.bin`;
+  const blobPath = join(dir, blobName);
+  renameSync(tmp, blobPath);
+  for (const p of placed) p.decl.data = { kind: "external", path: blobName, offset: p.offset };
+  writeFileAtomic(tirPath, printGraph(graph));
+  const pattern = blobNamePattern(tirPath);
+  for (const name of readdirSync(dir)) if (name !== blobName && pattern.test(name)) rmSync(join(dir, name), { force: true });
+  return { blobPath, bytes: offset, constants: placed.length };
 }

@@ -9,4 +9,5 @@ export * from "./options.js";
 export * from "./runner.js";
 export * from "./outputDir.js";
 export * from "./target.js";
+export * from "./tempFiles.js";
 export * from "./trace.js";

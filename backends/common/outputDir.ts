@@ -1,9 +1,10 @@
 // Writes an artifact folder as a whole: everything goes into a fresh sibling folder, which replaces the output only
 // when complete, and never replaces a folder ternc did not write.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { BackendError } from "./errors.js";
 import { MANIFEST_FILE, readManifest } from "./manifest.js";
+import { clearStaleTemps, tempPathFor } from "./tempFiles.js";
 
 const matches = (name: string, pattern: string): boolean => (pattern.startsWith("*.") ? name.endsWith(pattern.slice(1)) : name === pattern);
 
@@ -24,6 +25,7 @@ function foreignEntries(dir: string): string[] {
  */
 export function writeOutputDir<R>(out: string, fill: (dir: string) => R): R {
   const target = resolve(out);
+  clearStaleTemps(target);
   if (existsSync(target)) {
     if (!statSync(target).isDirectory()) throw new BackendError(out, "exists and is not a folder; refusing to replace it");
     const foreign = readdirSync(target).length > 0 ? foreignEntries(target) : [];
@@ -37,8 +39,8 @@ export function writeOutputDir<R>(out: string, fill: (dir: string) => R): R {
   } catch (e) {
     throw new BackendError(out, `cannot create its parent folder (${["ENOTDIR", "EEXIST"].includes((e as NodeJS.ErrnoException).code ?? "") ? "a part of the path is a file" : (e as Error).message})`);
   }
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
-  const old = join(dirname(target), `.${basename(target)}.old-${process.pid}`);
+  const tmp = tempPathFor(target, "tmp");
+  const old = tempPathFor(target, "old");
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   let result: R;
@@ -48,7 +50,8 @@ export function writeOutputDir<R>(out: string, fill: (dir: string) => R): R {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  // Move the old folder aside before the new one takes its name, so one of the two is always in place.
+  // Node has no rename that exchanges two folders (renameat2's RENAME_EXCHANGE), so the old folder steps aside
+  // first; a kill between these two renames is repaired by the next run (clearStaleTemps puts it back).
   if (existsSync(target)) renameSync(target, old);
   renameSync(tmp, target);
   rmSync(old, { recursive: true, force: true });

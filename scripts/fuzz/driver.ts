@@ -50,7 +50,7 @@ const ROOT = fileURLToPath(new URL(compiled ? "../../.." : "../..", import.meta.
 /** The worker runs as JavaScript: the compiled one (npm test builds dist/ first). */
 const WORKER = compiled ? new URL("./worker.js", import.meta.url) : pathToFileURL(join(ROOT, "dist/scripts/fuzz/worker.js"));
 
-/** The seeds: the bundled GGUF and .tir graph, a small Hugging Face folder, and the GGUF imported to .tir + .bin. */
+/** The seeds: the bundled GGUF and .tir graph, a small Hugging Face folder, and the GGUF imported to .tir + its blob. */
 async function makeSeeds(dir: string): Promise<FuzzSeed[]> {
   const hp = { ...TINY_BITNET_2B4T_FORM, hidden: 64, intermediate: 128, headDim: 32, heads: 2, kvHeads: 2, vocab: 50, layers: 1 };
   const hf = join(dir, "hf");
@@ -62,7 +62,7 @@ async function makeSeeds(dir: string): Promise<FuzzSeed[]> {
   return [
     { kind: "gguf", path: join(ROOT, "examples/tiny-bitnet.gguf") },
     { kind: "hf", path: hf, members: readdirSync(hf).filter((f) => !f.startsWith(".")) },
-    { kind: "tir", path: imported, blob: imported.replace(/\.tir$/, ".bin") },
+    { kind: "tir", path: imported, blob: join(dir, "tir", readdirSync(join(dir, "tir")).find((f) => f.endsWith(".bin"))!) },
     { kind: "tir", path: join(ROOT, "examples/bitnet_block.tir") },
   ];
 }

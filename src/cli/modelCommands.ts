@@ -6,7 +6,7 @@ import { loadModel } from "../frontend/loadModel.js";
 import type { LoadedModel } from "../frontend/modelInfo.js";
 import { type Tokenizer, TokenizerError } from "../frontend/tokenizer/tokenizer.js";
 import { generate } from "../generate.js";
-import { blobPathFor, writeGraphWithBlob } from "../importModel.js";
+import { writeGraphWithBlob } from "../importModel.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
 import { type ActQuantFlag, loadModelGraph, modelGraph, type ModelSourceOptions } from "../loadModelGraph.js";
@@ -50,11 +50,10 @@ export function inspectCommand(path: string, opts: { json?: boolean }, io: CliIo
 }
 
 export function importCommand(path: string, opts: { output: string; actQuant: ActQuantFlag }, io: CliIo): void {
-  if (extname(opts.output) !== ".tir") throw new UserError(`-o ${opts.output}: the output must be a .tir file (weights go next to it, in a .bin file)`);
+  if (extname(opts.output) !== ".tir") throw new UserError(`-o ${opts.output}: the output must be a .tir file (weights go next to it, in a .bin file named by its content)`);
   const graph = modelGraph(loadModel(path), opts.actQuant);
-  const blob = blobPathFor(opts.output);
-  const { bytes, constants } = writeGraphWithBlob(graph, opts.output, blob);
-  io.stdout(`wrote ${opts.output} and ${blob} (${constants} constants, ${bytesText(bytes)})\n`);
+  const { blobPath, bytes, constants } = writeGraphWithBlob(graph, opts.output);
+  io.stdout(`wrote ${opts.output} and ${blobPath} (${constants} constants, ${bytesText(bytes)})\n`);
 }
 
 export interface RunModelOptions extends ModelSourceOptions {

@@ -5,7 +5,7 @@ import { loadIrFile } from "../api.js";
 import { UserError } from "../errors.js";
 import { loadModel } from "../frontend/loadModel.js";
 import { formatStats, modelStats } from "../stats.js";
-import { blobPathFor, writeGraphWithBlob } from "../importModel.js";
+import { writeGraphWithBlob } from "../importModel.js";
 import { fileBlobReader } from "../io/blobs.js";
 import { writeFileAtomic } from "../io/files.js";
 import { runPipeline, splitPipeline, timingTable } from "../passes/manager.js";
@@ -52,9 +52,9 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
     graph = loadIrFile(input);
     blobDir = dirname(resolve(input));
   } else {
-    if (!opts.output) throw new UserError("a model file needs -o OUT.tir (its weights are written to OUT.bin first)");
+    if (!opts.output) throw new UserError("a model file needs -o OUT.tir (its weights are written beside it, to OUT.<hash>.bin, first)");
     graph = modelGraph(loadModel(input), opts.actQuant);
-    writeGraphWithBlob(graph, opts.output, blobPathFor(opts.output));
+    writeGraphWithBlob(graph, opts.output);
     blobDir = dirname(resolve(opts.output));
   }
   const blobs = fileBlobReader(blobDir, opts.allowBlobPath);

@@ -126,7 +126,7 @@ function buildProgram(io: CliIo): Command {
     .command("import")
     .description("convert a model file to a .tir graph, with its weights in a .bin blob next to it")
     .argument("<model>", "a GGUF file or a Hugging Face folder")
-    .requiredOption("-o, --output <file.tir>", "the IR file to write (weights go to the same name with .bin)")
+    .requiredOption("-o, --output <file.tir>", "the IR file to write (weights go beside it, to NAME.<content hash>.bin)")
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations, or none").choices(["per-token", "none"]).default("per-token"))
     .action((model: string, opts: { output: string; actQuant: ActQuantFlag }) => importCommand(model, opts, io));
 
@@ -134,7 +134,7 @@ function buildProgram(io: CliIo): Command {
     .command("opt")
     .description("run a pass pipeline on a .tir file or a model and write the IR (instrumentation goes to stderr)")
     .argument("<input>", "a .tir file, or a model file or folder")
-    .option("-o, --output <file.tir>", "where to write the result (default stdout; required for a model, whose weights go to the .bin beside it)")
+    .option("-o, --output <file.tir>", "where to write the result (default stdout; required for a model, whose weights go to the NAME.<hash>.bin beside it)")
     .option("--passes <a,b,c>", "run exactly these passes, in order")
     .option("--target <name>", "use this target's default pipeline", "interp")
     .option("--print-before <passes>", "print the IR before these passes")

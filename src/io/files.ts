@@ -1,7 +1,7 @@
 // File access for the driver: readable errors, and writes that never leave a half-written file.
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { readAt } from "../../backends/common/index.js";
+import { clearStaleTemps, readAt, tempPathFor } from "../../backends/common/index.js";
 import { UserError } from "../errors.js";
 
 function reason(e: unknown): string {
@@ -54,9 +54,10 @@ export function readJsonObject(path: string): Record<string, unknown> {
 
 /** Writes via a temporary file and a rename, so readers see the old file or the whole new one. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = tempPathFor(path);
   try {
     mkdirSync(dirname(path), { recursive: true });
+    clearStaleTemps(path);
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {

@@ -16,12 +16,12 @@ export const ODD_2B4T: BitnetHParams = { ...TINY_BITNET_2B4T_FORM, hidden: 40, i
 /** LLaMA form (SiLU, no sub-norms, untied head): hidden 168 (one tq1 block and a bit), FFN 300, vocab 67. */
 export const ODD_LLAMA: BitnetHParams = { ...TINY_BITNET_LLAMA_FORM, hidden: 168, intermediate: 300, heads: 4, kvHeads: 4, headDim: 42, vocab: 67, layers: 2 };
 
-/** Writes a seeded model as a .tir model graph (weights in the .bin beside it); returns the .tir path. */
+/** Writes a seeded model as a .tir model graph (weights in the `NAME.<hash>.bin` beside it); returns the .tir path. */
 export function writeTirModel(dir: string, name: string, hp: BitnetHParams, seed: number, opts: { tiedHead?: boolean; actQuant?: "per_token" | "none" } = {}): string {
   const g = buildBitnetGraph(hp, randomBitnetWeights(hp, seed, { tiedHead: opts.tiedHead }), { name: "model", kvCache: true, actQuant: opts.actQuant ?? "per_token" });
   verifyOrThrow(g);
   const tir = join(dir, `${name}.tir`);
-  writeGraphWithBlob(g, tir, join(dir, `${name}.bin`));
+  writeGraphWithBlob(g, tir);
   return tir;
 }
 

@@ -1,6 +1,8 @@
 // Model files through the CLI and the GGUF reader's corners: logits files, activation modes, imported IR,
 // GGUF v2, every metadata type, alignment, and llama.cpp's per-projection output scales.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -51,6 +53,42 @@ describe("ternc run on a model", () => {
     expect((await cli("import", model, "-o", tir)).code).toBe(0);
     expect((await logitsOf(tir)).values).toEqual((await logitsOf(model)).values);
     expect((await cli("check", tir)).code).toBe(0);
+  });
+  it("import names the blob by its content and replaces the .tir and its blob in one step", async () => {
+    const sub = mkdtempSync(join(dir, "import-"));
+    const tir = join(sub, "m.tir");
+    const blobs = (): string[] => readdirSync(sub).filter((f) => f.endsWith(".bin"));
+    const other = join(dir, "other.gguf");
+    writeBitnetGguf(other, hp, randomBitnetWeights(hp, 14), { linearType: "TQ1_0", embeddingType: "F16" });
+
+    const first = await cli("import", other, "-o", tir);
+    expect(first.code).toBe(0);
+    const [oldBlob] = blobs();
+    expect(oldBlob).toMatch(/^m\.[0-9a-f]{16}\.bin$/);
+    expect(oldBlob!.slice(2, 18)).toBe(createHash("sha256").update(readFileSync(join(sub, oldBlob!))).digest("hex").slice(0, 16));
+    expect(first.stdout).toContain(`wrote ${tir} and ${join(sub, oldBlob!)}`);
+    const oldText = readFileSync(tir, "utf8");
+    expect(oldText).toContain(`blob<"${oldBlob}"`);
+
+    // A run killed after writing the new blob but before renaming the .tir left the new blob beside the old pair,
+    // and one killed mid-write its temporary: the old pair still runs, and the next import clears both.
+    const dead = spawnSync("true").pid!;
+    writeFileSync(join(sub, `.m.bin.tmp-${dead}`), "half a blob");
+    writeFileSync(join(sub, "m.0123456789abcdef.bin"), "a blob whose .tir never came");
+    expect((await cli("run", tir, "--tokens", "5", "--max-tokens", "1")).code).toBe(0);
+
+    expect((await cli("import", model, "-o", tir)).code).toBe(0);
+    const [newBlob] = blobs();
+    expect(blobs()).toHaveLength(1);
+    expect(newBlob).not.toBe(oldBlob);
+    expect(readdirSync(sub).sort()).toEqual([newBlob, "m.tir"]);
+    expect((await logitsOf(tir)).values).toEqual((await logitsOf(model)).values);
+
+    // The same model again: byte-identical output, same blob.
+    const text = readFileSync(tir, "utf8");
+    expect((await cli("import", model, "-o", tir)).code).toBe(0);
+    expect(readFileSync(tir, "utf8")).toBe(text);
+    expect(blobs()).toEqual([newBlob]);
   });
   it("bad generation options are user errors", async () => {
     expect((await cli("run", model, "--tokens", "1,x")).stderr).toContain("--tokens '1,x': expected token ids such as 1,2,3 ('x' is not one)");

@@ -1,7 +1,7 @@
 // The C target from the command line: compile (files, Makefile with gcc and clang, the runner, two models in one
 // process), validate, run --backend c against the interpreter, and bad input.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -128,6 +128,21 @@ int main(void) {
     expect(readFileSync(join(mine, "notes.txt"), "utf8")).toBe("keep me");
   });
 
+  it("a compile killed between moving the old output aside and renaming the new one in is repaired by the next run", () => {
+    const out = join(dir, "killed");
+    expect(ternc(["compile", example, "-o", out]).code).toBe(0);
+    const dead = spawnSync("true").pid!;
+    // The state such a kill leaves: the old output aside, the new one complete under its temporary name.
+    renameSync(out, join(dir, `.killed.old-${dead}`));
+    mkdirSync(join(dir, `.killed.tmp-${dead}`));
+    writeFileSync(join(dir, `.killed.tmp-${dead}`, "model.c"), "half");
+    // The next compile into the place puts the old output back (test/backends/common/tempFiles.test.ts), checks it
+    // as any earlier output, replaces it, and removes the dead run's temporary.
+    expect(ternc(["compile", example, "-o", out]).code).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.includes("killed"))).toEqual(["killed"]);
+    expect(readFileSync(join(out, "model.c"), "utf8")).not.toBe("half");
+  });
+
   it("-o under a path whose part is a file: a user error, not an internal one", () => {
     const file = join(dir, "plain-file");
     writeFileSync(file, "x");
@@ -226,8 +241,7 @@ describe("ternc run --backend c", () => {
   });
   it("copies of a model file compile into their own cache entries", () => {
     const copy = join(dir, "copy.tir");
-    copyFileSync(model, copy);
-    copyFileSync(model.replace(/\.tir$/, ".bin"), join(dir, "copy.bin"));
+    copyFileSync(model, copy); // it names the same blob beside it
     const r = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "run", copy, "--backend", "c", "--tokens", "1", "--max-tokens", "1"], { encoding: "utf8", env });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain("compiling");

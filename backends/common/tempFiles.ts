@@ -1,0 +1,67 @@
+// Where ternc writes before an output takes its name, and how the next run clears what a killed run left there.
+// Every file and folder ternc replaces is first written as `.NAME.tmp-PID` beside it; compile moves the folder it
+// replaces to `.NAME.old-PID` for the moment between two renames.
+import { readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+export type TempKind = "tmp" | "old";
+
+/** The hidden sibling of `path` that this process writes (`tmp`) or moves the replaced output to (`old`). */
+export function tempPathFor(path: string, kind: TempKind = "tmp"): string {
+  return join(dirname(path), `.${basename(path)}.${kind}-${process.pid}`);
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes the temporaries of `path` left by ternc processes that are no longer running (a kill mid-import or
+ * mid-compile left 100-230 MB of them). When `path` itself is missing and a dead process had moved it aside (killed
+ * between compile's two renames), the old output is put back instead: the interrupted run did not finish, so the
+ * output it was replacing is the one to keep. Temporaries of running processes (another ternc writing the same
+ * output) are left alone. Returns the names it removed or restored.
+ */
+export function clearStaleTemps(path: string): string[] {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const stale = entries
+    .map((name) => ({ name, m: name.startsWith(prefix) ? /^(tmp|old)-(\d+)$/.exec(name.slice(prefix.length)) : null }))
+    .filter((e): e is { name: string; m: RegExpExecArray } => e.m !== null && !isRunning(Number(e.m[2])));
+  const cleared: string[] = [];
+  // Restore before removing, so a missing output gets its old self back and only then the rest goes.
+  for (const { name, m } of stale) {
+    if (m[1] === "old" && !exists(path)) {
+      renameSync(join(dir, name), path);
+      cleared.push(name);
+    }
+  }
+  for (const { name } of stale) {
+    if (cleared.includes(name)) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    cleared.push(name);
+  }
+  return cleared;
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
