@@ -10,12 +10,14 @@ export interface SourceLoc {
 /** One problem found in a graph or a file, with where it is if known. */
 export interface Diagnostic {
   loc?: SourceLoc;
+  /** The file a diagnostic without a line concerns (a graph built from a model file has no source lines). */
+  file?: string;
   message: string;
 }
 
 /** Formats a diagnostic as `file:line:col: message` (the form editors and CI logs understand). */
 export function formatDiagnostic(d: Diagnostic, fallbackFile?: string): string {
-  const file = d.loc?.file ?? fallbackFile;
+  const file = d.loc?.file ?? d.file ?? fallbackFile;
   if (d.loc) return `${file ?? "<input>"}:${d.loc.line}:${d.loc.column}: ${d.message}`;
   return file ? `${file}: ${d.message}` : d.message;
 }

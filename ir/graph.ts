@@ -100,6 +100,9 @@ export class Graph {
   private nextSeq = 0;
   private nextOpId = 0;
 
+  /** Where the graph is declared, for a graph read from text. */
+  loc?: SourceLoc;
+
   constructor(name: string) {
     this.name = name;
   }

@@ -151,7 +151,7 @@ export function verifyGraph(graph: Graph): Diagnostic[] {
     node.resultTypes = inferred;
   }
 
-  if (graph.outputs.length === 0) at(undefined, `graph @${graph.name} has no outputs`);
+  if (graph.outputs.length === 0) at(graph.loc, `graph @${graph.name} has no outputs`);
   const seen = new Set<string>();
   for (const o of graph.outputs) {
     if (!graph.definition(o.name)) at(o.loc, `output %${o.name} is not defined`);
@@ -161,8 +161,26 @@ export function verifyGraph(graph: Graph): Diagnostic[] {
   return diags;
 }
 
-/** Verifies and throws an `IrError` with every diagnostic if the graph is invalid. */
+/**
+ * Verifies and throws an `IrError` with every diagnostic if the graph is invalid, each naming `file`. Diagnostics
+ * without a line (a graph built from a model file) that say the same thing once per layer are given once, with a
+ * count.
+ */
 export function verifyOrThrow(graph: Graph, file?: string): void {
   const diags = verifyGraph(graph);
-  if (diags.length) throw new IrError(diags.map((d) => (d.loc && file && !d.loc.file ? { ...d, loc: { ...d.loc, file } } : d)));
+  if (!diags.length) return;
+  const lineless = new Map<string, number>();
+  for (const d of diags) if (!d.loc) lineless.set(d.message, (lineless.get(d.message) ?? 0) + 1);
+  const out: Diagnostic[] = [];
+  for (const d of diags) {
+    if (d.loc) {
+      out.push(file && !d.loc.file ? { ...d, loc: { ...d.loc, file } } : d);
+      continue;
+    }
+    const n = lineless.get(d.message);
+    if (n === undefined) continue;
+    lineless.delete(d.message);
+    out.push({ file, message: n > 1 ? `${d.message} (and ${n - 1} more alike)` : d.message });
+  }
+  throw new IrError(out);
 }

@@ -1,6 +1,6 @@
 // Graph inputs from the command line: `name=[1,2,3]` inline JSON, or `name=file.npy` / `name=file.json`.
 import { extname } from "node:path";
-import { type DType, formatType, type Graph, isFloatDType, type Tensor, tensorFromValues } from "../ir/index.js";
+import { type DType, formatType, type Graph, isFloatDType, type Tensor, tensorFromValues, type TensorType } from "../ir/index.js";
 import { UserError } from "./errors.js";
 import { readBytes, readText } from "./io/files.js";
 import { parseNpy } from "./io/npy.js";
@@ -31,6 +31,13 @@ export function toInputTensor(dtype: DType, shape: number[], values: ArrayLike<n
     }
   }
   return tensorFromValues(dtype, shape, values);
+}
+
+/** `shape` when it has the input's rank and its static dims (symbolic dims take any size); else a user error. */
+function fittingShape(type: TensorType, shape: number[], what: string): number[] {
+  const fits = shape.length === type.shape.length && type.shape.every((d, i) => typeof d !== "number" || d === shape[i]);
+  if (!fits) throw new UserError(`${what}: the input is ${formatType(type)}, but the file holds shape [${shape.join(", ")}]`);
+  return shape;
 }
 
 /** Parses every `--input name=value` for `graph`. */
@@ -65,7 +72,7 @@ export function parseInputs(graph: Graph, specs: readonly string[]): Record<stri
         if (e instanceof UserError) throw e;
         throw new UserError((e as Error).message);
       }
-      out[name] = toInputTensor(decl.type.dtype, arr.shape, arr.values, `${what} (${value})`);
+      out[name] = toInputTensor(decl.type.dtype, fittingShape(decl.type, arr.shape, `${what} (${value})`), arr.values, `${what} (${value})`);
     } else {
       let json: unknown;
       try {
@@ -75,7 +82,7 @@ export function parseInputs(graph: Graph, specs: readonly string[]): Record<stri
         throw new UserError(`${what}: '${value}' is not valid JSON`);
       }
       const { shape, values } = flattenJson(json, `${what} (${value})`);
-      out[name] = toInputTensor(decl.type.dtype, shape, values, `${what} (${value})`);
+      out[name] = toInputTensor(decl.type.dtype, fittingShape(decl.type, shape, `${what} (${value})`), values, `${what} (${value})`);
     }
   }
   return out;

@@ -158,6 +158,7 @@ class Builder {
 export function buildGraph(ast: AstGraph, file?: string): Graph {
   const b = new Builder(file);
   const graph = new Graph(ast.name);
+  graph.loc = b.loc(ast.pos);
   let sawOutput = false;
   for (const st of ast.statements) {
     switch (st.kind) {

@@ -275,7 +275,8 @@ export function parseTirAst(text: string, file?: string): AstGraph {
   if (lexed.errors.length) {
     const diags: Diagnostic[] = lexed.errors.map((e) => {
       const ch = text.slice(e.offset, e.offset + e.length).slice(0, 1);
-      const what = ch === '"' ? "unterminated string" : `unexpected character '${ch}'`;
+      const shown = /^[\x21-\x7e]$/.test(ch) ? `'${ch}'` : `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+      const what = ch === '"' ? "unterminated string" : `unexpected character ${shown}`;
       return { loc: { file, line: e.line ?? 0, column: e.column ?? 0 }, message: what };
     });
     throw new IrError(diags.slice(0, 1));

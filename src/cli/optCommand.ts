@@ -57,7 +57,7 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
     writeGraphWithBlob(graph, opts.output);
     blobDir = dirname(resolve(opts.output));
   }
-  const blobs = fileBlobReader(blobDir, opts.allowBlobPath);
+  const blobs = fileBlobReader(blobDir, opts.allowBlobPath, extname(input) === ".tir" ? input : opts.output);
   const loadConst = (c: ConstDecl): Tensor => constTensor(c, blobs);
   const outDir = opts.output ? dirname(resolve(opts.output)) : process.cwd();
   const printFor = (g: Graph, dir?: string): string => printGraph(g, { blobPath: (p) => relative(resolve(dir ?? outDir), resolve(blobDir, p)) || p });
@@ -113,7 +113,7 @@ export function statsCommand(input: string, opts: { passes?: string; context: st
     const weights = model.weights();
     build = () => modelGraph(model, "per-token", weights);
   }
-  const blobs = blobDir ? fileBlobReader(blobDir, opts.allowBlobPath) : undefined;
+  const blobs = blobDir ? fileBlobReader(blobDir, opts.allowBlobPath, input) : undefined;
   const loadConst = (c: ConstDecl): Tensor => constTensor(c, blobs);
   const before = build();
   const after = build();

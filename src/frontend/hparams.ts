@@ -20,7 +20,8 @@ export interface HParamReader {
  * `'num_hidden_layers'`).
  */
 export function hparamReader(get: (key: string) => unknown, file: string, describe: (key: string) => string): HParamReader {
-  const invalid = (key: string, what: string, v: unknown): UserError => new UserError(`${file}: invalid ${describe(key)}: expected ${what}, got ${JSON.stringify(v) ?? String(v)}`);
+  const shown = (v: unknown): string => (typeof v === "number" ? String(v) : (JSON.stringify(v) ?? String(v)));
+  const invalid = (key: string, what: string, v: unknown): UserError => new UserError(`${file}: invalid ${describe(key)}: expected ${what}, got ${shown(v)}`);
   // A fallback is the caller's (often derived from other keys, checked where they meet): only file values are checked here.
   const given = (key: string): number | undefined => {
     const v = get(key);
@@ -51,4 +52,10 @@ export function hparamReader(get: (key: string) => unknown, file: string, descri
     },
     optionalCount: (key, max) => (get(key) === undefined ? undefined : count(key, max)),
   };
+}
+
+/** Rotary embedding turns pairs of dimensions: the rotated width must be even. `source` says where it came from. */
+export function requireEvenRopeDims(hp: { headDim: number; ropeDims?: number }, file: string, source: string): void {
+  const dims = hp.ropeDims ?? hp.headDim;
+  if (dims % 2 !== 0) throw new UserError(`${file}: ${source} is ${dims}: rotary embedding turns pairs of dimensions, so it must be even`);
 }

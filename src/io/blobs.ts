@@ -40,19 +40,22 @@ export function confinedFile(name: string, baseDir: string, allowedDirs: readonl
 
 /**
  * A blob reader for files in `baseDir` (and `allowedDirs`); reads only the bytes asked for (no whole-file load).
+ * `source`, the IR file naming the blobs, starts every message.
  */
-export function fileBlobReader(baseDir: string, allowedDirs: readonly string[] = []): BlobReader {
+export function fileBlobReader(baseDir: string, allowedDirs: readonly string[] = [], source?: string): BlobReader {
+  const prefix = source ? `${source}: ` : "";
   return {
     read(path: string, offset: number, length: number, constant: string): Uint8Array {
-      const full = confinedFile(path, baseDir, allowedDirs, `constant %${constant}`, "weight blob", "; --allow-blob-path DIR allows another");
+      const what = `${prefix}constant %${constant}`;
+      const full = confinedFile(path, baseDir, allowedDirs, what, "weight blob", "; --allow-blob-path DIR allows another");
       const size = statSync(full).size;
       if (offset + length > size) {
-        throw new UserError(`constant %${constant} needs bytes ${offset}..${offset + length} of weight blob '${full}', which has ${size}`);
+        throw new UserError(`${what} needs bytes ${offset}..${offset + length} of weight blob '${full}', which has ${size}`);
       }
-      return readFileRange(full, offset, length, `constant %${constant}`);
+      return readFileRange(full, offset, length, what);
     },
   };
 }
 
 /** The blob reader of a .tir file: blobs in its folder, or in `allowedDirs`. */
-export const irBlobReader = (tirPath: string, allowedDirs: readonly string[] = []): BlobReader => fileBlobReader(dirname(resolve(tirPath)), allowedDirs);
+export const irBlobReader = (tirPath: string, allowedDirs: readonly string[] = []): BlobReader => fileBlobReader(dirname(resolve(tirPath)), allowedDirs, tirPath);

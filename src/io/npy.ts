@@ -37,11 +37,13 @@ export function parseNpy(bytes: Uint8Array, what: string): NpyArray {
   if (fortran === "True") throw new Error(`${what}: Fortran-order arrays are not supported (save with C order)`);
   const reader = READERS[descr];
   if (!reader) throw new Error(`${what}: unsupported .npy dtype '${descr}' (supported: ${Object.keys(READERS).join(", ")})`);
-  const shape = shapeText
+  const dims = shapeText
     .split(",")
     .map((s) => s.trim())
-    .filter(Boolean)
-    .map(Number);
+    .filter(Boolean);
+  const shape = dims.map(Number);
+  const bad = shape.findIndex((d) => !Number.isSafeInteger(d) || d < 0);
+  if (bad >= 0) throw new Error(`${what}: .npy header 'shape' dimension ${bad} is ${dims[bad]}: expected a whole number from 0 to 2^53`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = start + headerLen;
   if (dataStart + count * reader.size > bytes.length) throw new Error(`${what}: truncated .npy data (${count} elements of ${descr} expected)`);

@@ -1,6 +1,6 @@
 // Verifier checks that text cannot produce on its own: programmatic graphs with bad constants or names.
 import { describe, expect, it } from "vitest";
-import { Graph, sym, TernaryArray, tensorFromValues, verifyGraph } from "../../ir/index.js";
+import { formatDiagnostic, Graph, IrError, sym, TernaryArray, tensorFromValues, verifyGraph, verifyOrThrow } from "../../ir/index.js";
 
 function messages(g: Graph): string[] {
   return verifyGraph(g).map((d) => d.message);
@@ -23,6 +23,23 @@ describe("verifier", () => {
       "constant %d: element 3 has the invalid ternary code 3",
       "constant %e: blob offset must be a non-negative integer, got -8",
     ]);
+  });
+
+  it("names the model file in diagnostics without a line, and gives one per-layer problem once with a count", () => {
+    // A graph built from a model file has no source lines: its nine rope ops with an odd width are one problem.
+    const g = new Graph("model");
+    g.addInput("x", { dtype: "f32", shape: [sym("T"), 8] });
+    g.addInput("pos", { dtype: "i32", shape: [sym("T")] });
+    for (let i = 0; i < 9; i++) g.addOp({ op: "rope", operands: ["x", "pos"], results: [`r${i}`], attrs: { head_dim: 8, base: 10000, rot_dims: 7 } });
+    g.setOutputs([{ name: "r0" }]);
+    let error: unknown;
+    try {
+      verifyOrThrow(g, "m.gguf");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(IrError);
+    expect((error as IrError).diagnostics.map((d) => formatDiagnostic(d))).toEqual(["m.gguf: 'rope': attribute 'rot_dims' must be even and > 0, got 7 (and 8 more alike)"]);
   });
 
   it("a graph needs outputs, listed once", () => {

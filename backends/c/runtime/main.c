@@ -64,70 +64,100 @@ static int read_record(FILE *f, io_record *r) {
   return 1;
 }
 
-/* Graph builds: inputs from a trace-format file, T bound by their shapes, outputs to another such file. */
+/* Graph builds: inputs from a trace-format file, T bound by their shapes, outputs to another such file. Every exit
+ * goes through `done`, so nothing is left allocated or open whatever the input (the tests run this under
+ * AddressSanitizer's leak checker). */
 static int run_graph(const char *weights, const char *in_path, const char *out_path, ternc_params params, trace_sink *sink, int json) {
   const int n_in = ternc_graph_n_io(0), n_out = ternc_graph_n_io(1);
   if (n_out == 0) return fprintf(stderr, "ternc-run: this is a model build: give --tokens\n"), 1;
-  FILE *f = fopen(in_path, "rb");
-  if (!f) return fprintf(stderr, "ternc-run: cannot read %s\n", in_path), 1;
+  if (n_in > 64 || n_out > 64) return fprintf(stderr, "ternc-run: more than 64 graph inputs or outputs\n"), 1;
   const void *inputs[64] = {0};
   void *outputs[64] = {0};
-  if (n_in > 64 || n_out > 64) return fprintf(stderr, "ternc-run: more than 64 graph inputs or outputs\n"), 1;
+  ternc_model *m = NULL;
+  trace_sink out = {NULL, 0, 1};
+  int status = 1;
+  FILE *f = fopen(in_path, "rb");
+  if (!f) {
+    fprintf(stderr, "ternc-run: cannot read %s\n", in_path);
+    goto done;
+  }
   int64_t T = 0;
   io_record r;
   int rc;
   while ((rc = read_record(f, &r)) == 1) {
     int i = 0;
     while (i < n_in && strcmp(ternc_graph_io(0, i)->name, r.name) != 0) i++;
-    if (i == n_in) return fprintf(stderr, "ternc-run: %s: the graph has no input %%%s\n", in_path, r.name), 1;
-    const ternc_io *io = ternc_graph_io(0, i);
-    if ((int)r.dtype != io->dtype || (int)r.rank != io->rank) return fprintf(stderr, "ternc-run: %s: input %%%s has the wrong element type or rank\n", in_path, r.name), 1;
+    const ternc_io *io = i < n_in ? ternc_graph_io(0, i) : NULL;
+    const char *bad = !io ? "is not an input of the graph" : inputs[i] ? "is given twice" : ((int)r.dtype != io->dtype || (int)r.rank != io->rank) ? "has the wrong element type or rank" : NULL;
     uint64_t count = 1;
-    for (int d = 0; d < io->rank; d++) {
+    for (int d = 0; !bad && d < io->rank; d++) {
       if (io->per_t[d] != 0) {
         const int64_t extra = r.shape[d] - io->shape[d];
-        if (extra % io->per_t[d] != 0 || extra / io->per_t[d] < 1 || (T && extra / io->per_t[d] != T)) return fprintf(stderr, "ternc-run: %s: input %%%s: dim %d = %lld does not fit the T of the other inputs\n", in_path, r.name, d, (long long)r.shape[d]), 1;
-        T = extra / io->per_t[d];
-      } else if (r.shape[d] != io->shape[d]) return fprintf(stderr, "ternc-run: %s: input %%%s has dim %d = %lld, expected %lld\n", in_path, r.name, d, (long long)r.shape[d], (long long)io->shape[d]), 1;
+        if (extra % io->per_t[d] != 0 || extra / io->per_t[d] < 1 || (T && extra / io->per_t[d] != T)) bad = "has a dim that does not fit the T of the other inputs";
+        else T = extra / io->per_t[d];
+      } else if (r.shape[d] != io->shape[d]) bad = "has a dim other than the graph's";
       count *= (uint64_t)r.shape[d];
     }
-    if (r.bytes != count * (uint64_t)elem_bytes[r.dtype]) return fprintf(stderr, "ternc-run: %s: input %%%s has %llu bytes for its shape\n", in_path, r.name, (unsigned long long)r.bytes), 1;
+    if (!bad && r.bytes != count * (uint64_t)elem_bytes[r.dtype]) bad = "has a byte count other than its shape's";
+    if (bad) {
+      fprintf(stderr, "ternc-run: %s: input %%%s %s\n", in_path, r.name, bad);
+      free(r.data);
+      goto done;
+    }
     inputs[i] = r.data;
   }
-  fclose(f);
-  if (rc < 0) return fprintf(stderr, "ternc-run: %s: a malformed record\n", in_path), 1;
+  if (rc < 0) {
+    fprintf(stderr, "ternc-run: %s: a malformed record\n", in_path);
+    goto done;
+  }
   for (int i = 0; i < n_in; i++)
-    if (!inputs[i]) return fprintf(stderr, "ternc-run: %s: no value for input %%%s\n", in_path, ternc_graph_io(0, i)->name), 1;
+    if (!inputs[i]) {
+      fprintf(stderr, "ternc-run: %s: no value for input %%%s\n", in_path, ternc_graph_io(0, i)->name);
+      goto done;
+    }
   if (T < 1) T = 1;
   params.n_batch = (int32_t)T;
   params.n_ctx = (int32_t)T;
-  ternc_model *m;
   char err[512];
-  if (ternc_model_open(&m, weights, &params, err, sizeof err) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", err), 1;
-  uint64_t out_bytes[64];
+  if (ternc_model_open(&m, weights, &params, err, sizeof err) != TERNC_OK) {
+    fprintf(stderr, "ternc-run: %s\n", err);
+    goto done;
+  }
   for (int i = 0; i < n_out; i++) {
     const ternc_io *io = ternc_graph_io(1, i);
     uint64_t count = 1;
     for (int d = 0; d < io->rank; d++) count *= (uint64_t)(io->shape[d] + io->per_t[d] * T);
-    out_bytes[i] = count * (uint64_t)elem_bytes[io->dtype];
-    if (!(outputs[i] = malloc(out_bytes[i] ? (size_t)out_bytes[i] : 1))) return fprintf(stderr, "ternc-run: out of memory\n"), 1;
+    const uint64_t bytes = count * (uint64_t)elem_bytes[io->dtype];
+    if (!(outputs[i] = malloc(bytes ? (size_t)bytes : 1))) {
+      fprintf(stderr, "ternc-run: out of memory\n");
+      goto done;
+    }
   }
-  if (ternc_graph_eval(m, T, inputs, outputs) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", ternc_model_error(m)), 1;
-  if (sink->f && fclose(sink->f) != 0) return fprintf(stderr, "ternc-run: cannot write the trace\n"), 1;
-  trace_sink out = {fopen(out_path, "wb"), 0, 1};
-  if (!out.f) return fprintf(stderr, "ternc-run: cannot write %s\n", out_path), 1;
+  if (ternc_graph_eval(m, T, inputs, outputs) != TERNC_OK) {
+    fprintf(stderr, "ternc-run: %s\n", ternc_model_error(m));
+    goto done;
+  }
+  if (!(out.f = fopen(out_path, "wb"))) {
+    fprintf(stderr, "ternc-run: cannot write %s\n", out_path);
+    goto done;
+  }
   for (int i = 0; i < n_out; i++) {
     const ternc_io *io = ternc_graph_io(1, i);
     int64_t shape[8];
     for (int d = 0; d < io->rank; d++) shape[d] = io->shape[d] + io->per_t[d] * T;
     trace_record(&out, io->name, io->dtype, io->rank, shape, outputs[i]);
   }
-  if (fclose(out.f) != 0) return fprintf(stderr, "ternc-run: cannot write %s\n", out_path), 1;
+  status = 0;
   if (json) printf("{\"T\": %lld, \"threads\": %d, \"isa\": \"%s\"}\n", (long long)T, ternc_model_n_threads(m), ternc_model_isa());
+done:
+  if (f) fclose(f);
+  if (out.f && fclose(out.f) != 0 && status == 0) status = (fprintf(stderr, "ternc-run: cannot write %s\n", out_path), 1);
+  if (sink->f && fclose(sink->f) != 0 && status == 0) status = (fprintf(stderr, "ternc-run: cannot write the trace\n"), 1);
+  sink->f = NULL;
   for (int i = 0; i < n_in; i++) free((void *)(uintptr_t)inputs[i]);
   for (int i = 0; i < n_out; i++) free(outputs[i]);
   ternc_model_free(m);
-  return 0;
+  return status;
 }
 
 static double now_seconds(void) {
@@ -145,12 +175,158 @@ static int usage(const char *msg) {
   return 2;
 }
 
+static int usage_about(const char *what, const char *option) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s %.100s", what, option);
+  return usage(msg);
+}
+
+static const char *const value_options[] = {"--weights", "--tokens", "--logits", "--trace", "--inputs", "--outputs", "--max-tokens", "--threads", "--ctx", "--batch", "--trace-steps", "--stop"};
+
+static int is_value_option(const char *a) {
+  for (size_t i = 0; i < sizeof value_options / sizeof value_options[0]; i++)
+    if (!strcmp(a, value_options[i])) return 1;
+  return 0;
+}
+
 static int parse_int(const char *text, long lo, long hi, long *out) {
   char *end;
   long v = strtol(text, &end, 10);
   if (*text == '\0' || *end != '\0' || v < lo || v > hi) return 0;
   *out = v;
   return 1;
+}
+
+typedef struct {
+  long max_tokens, stop;
+  int json, profile;
+  const char *logits_path, *trace_path;
+} run_options;
+
+/* Parses "1,2,3" into a new array; 0 and a message on anything else. */
+static int32_t *parse_tokens(const char *text, int32_t *count, const char **why) {
+  int32_t cap = 16, n = 0;
+  int32_t *seq = (int32_t *)malloc((size_t)cap * sizeof(int32_t));
+  *why = "--tokens: expected token ids such as 1,2,3";
+  for (const char *p = text; seq && *p;) {
+    char *end;
+    long id = strtol(p, &end, 10);
+    if (end == p || id < 0 || id > 0x7fffffff || (*end && *end != ',')) return free(seq), NULL;
+    if (n == cap) {
+      int32_t *grown = (int32_t *)realloc(seq, (size_t)(cap *= 2) * sizeof(int32_t));
+      if (!grown) return free(seq), *why = "out of memory", NULL;
+      seq = grown;
+    }
+    seq[n++] = (int32_t)id;
+    p = *end == ',' ? end + 1 : end;
+  }
+  if (!seq || n == 0) return free(seq), *why = seq ? "--tokens: no tokens" : "out of memory", NULL;
+  *count = n;
+  return seq;
+}
+
+/* The prompt, then greedy decoding. A failure after some tokens were generated still prints them. Every exit goes
+ * through `done`. */
+static int run_tokens(const char *weights, const char *tokens_text, ternc_params params, trace_sink *sink, run_options o) {
+  int32_t n = 0;
+  const char *why;
+  int32_t *seq = parse_tokens(tokens_text, &n, &why);
+  if (!seq) {
+    if (sink->f) fclose(sink->f);
+    return usage(why);
+  }
+  ternc_model *m = NULL;
+  float *prompt_logits = NULL;
+  int32_t *generated = NULL;
+  long produced = 0;
+  int status = 1;
+  double prefill = 0, decode = 0;
+  char err[512];
+  if (ternc_model_open(&m, weights, &params, err, sizeof err) != TERNC_OK) {
+    fprintf(stderr, "ternc-run: %s\n", err);
+    goto done;
+  }
+  const int32_t vocab = ternc_model_vocab();
+  /* The last token generated is never evaluated, so the context holds the prompt and room - 1 more. */
+  const long room = (long)ternc_model_n_ctx(m) - n + 1;
+  if (room >= 1 && o.max_tokens > room) {
+    fprintf(stderr, "ternc-run: the context (%d tokens) holds %ld tokens after this prompt: generating %ld, not %ld (--ctx N for more)\n", (int)ternc_model_n_ctx(m), room, room, o.max_tokens);
+    o.max_tokens = room;
+  }
+  prompt_logits = o.logits_path ? (float *)malloc((size_t)n * (size_t)vocab * sizeof(float)) : NULL;
+  generated = (int32_t *)malloc((size_t)(o.max_tokens + 1) * sizeof(int32_t));
+  if (!generated || (o.logits_path && !prompt_logits)) {
+    fprintf(stderr, "ternc-run: out of memory\n");
+    goto done;
+  }
+  double t0 = now_seconds();
+  if (ternc_model_eval(m, seq, n, prompt_logits) != TERNC_OK) {
+    fprintf(stderr, "ternc-run: %s\n", ternc_model_error(m));
+    goto done;
+  }
+  prefill = now_seconds() - t0;
+  sink->step = 1;
+  /* The profile covers the decode steps only. */
+  if (o.profile && ternc_model_profile_start(m) != TERNC_OK) {
+    fprintf(stderr, "ternc-run: %s\n", ternc_model_error(m));
+    goto done;
+  }
+  status = 0;
+  t0 = now_seconds();
+  int32_t next = ternc_argmax(ternc_model_logits(m), vocab);
+  while (produced < o.max_tokens) {
+    generated[produced++] = next;
+    if (next == o.stop || produced == o.max_tokens) break;
+    if (ternc_model_eval(m, &next, 1, NULL) != TERNC_OK) {
+      status = 1;
+      break;
+    }
+    sink->step++;
+    next = ternc_argmax(ternc_model_logits(m), vocab);
+  }
+  decode = now_seconds() - t0;
+  if (o.logits_path) {
+    FILE *f = fopen(o.logits_path, "wb");
+    const size_t count = (size_t)n * (size_t)vocab;
+    int written = f && fwrite(prompt_logits, sizeof(float), count, f) == count;
+    if (f && fclose(f) != 0) written = 0;
+    if (!written) {
+      fprintf(stderr, "ternc-run: cannot write %s\n", o.logits_path);
+      status = 1;
+    }
+  }
+  double decode_rate = produced > 1 && decode > 0 ? (double)(produced - 1) / decode : 0.0;
+  if (o.json) {
+    printf("{\"prompt\": %d, \"generated\": [", (int)n);
+    for (long i = 0; i < produced; i++) printf("%s%d", i ? ", " : "", (int)generated[i]);
+    printf("], \"prefillSeconds\": %.6f, \"decodeSeconds\": %.6f, \"threads\": %d, \"isa\": \"%s\"", prefill, decode, ternc_model_n_threads(m), ternc_model_isa());
+    if (o.profile) {
+      printf(", \"profile\": {");
+      double sec;
+      for (int i = 0; ternc_model_profile_kind(m, i, &sec); i++) printf("%s\"%s\": %.6f", i ? ", " : "", ternc_model_profile_kind(m, i, NULL), sec);
+      printf("}");
+    }
+    printf("}\n");
+  } else {
+    printf("generated:");
+    for (long i = 0; i < produced; i++) printf(" %d", (int)generated[i]);
+    printf("\n");
+    fprintf(stderr, "prefill %d tokens in %.3f s (%.1f tokens/s), decode %ld in %.3f s (%.1f tokens/s) [%s, %d threads]\n", (int)n, prefill, prefill > 0 ? n / prefill : 0.0, produced, decode, decode_rate, ternc_model_isa(), ternc_model_n_threads(m));
+    if (o.profile) {
+      double sec;
+      fprintf(stderr, "decode time by op kind:\n");
+      for (int i = 0; ternc_model_profile_kind(m, i, &sec); i++) fprintf(stderr, "  %-24s %8.3f s  %5.1f%%\n", ternc_model_profile_kind(m, i, NULL), sec, decode > 0 ? 100.0 * sec / decode : 0.0);
+    }
+  }
+  if (status && produced < o.max_tokens) fprintf(stderr, "ternc-run: after %ld tokens: %s\n", produced, ternc_model_error(m));
+done:
+  if (sink->f && fclose(sink->f) != 0 && status == 0) status = (fprintf(stderr, "ternc-run: cannot write %s\n", o.trace_path), 1);
+  sink->f = NULL;
+  ternc_model_free(m);
+  free(seq);
+  free(generated);
+  free(prompt_logits);
+  return status;
 }
 
 int main(int argc, char **argv) {
@@ -167,7 +343,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--json")) json = 1;
     else if (!strcmp(a, "--mmap")) use_mmap = 1;
     else if (!strcmp(a, "--profile")) profile = 1;
-    else if (!v) return usage("missing value after an option");
+    else if (!is_value_option(a)) return usage_about("unknown option", a);
+    else if (!v) return usage_about("missing the value of", a);
     else if (!strcmp(a, "--weights")) weights = v, i++;
     else if (!strcmp(a, "--tokens")) tokens_text = v, i++;
     else if (!strcmp(a, "--logits")) logits_path = v, i++;
@@ -180,7 +357,6 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--batch")) num = &batch;
     else if (!strcmp(a, "--trace-steps")) num = &trace_steps;
     else if (!strcmp(a, "--stop")) num = &stop, lo = -1;
-    else return usage("unknown option");
     if (num) {
       if (!parse_int(v, lo, hi, num)) {
         char msg[128];
@@ -206,80 +382,5 @@ int main(int argc, char **argv) {
     params.trace_user = &sink;
   }
   if (inputs_path) return run_graph(weights, inputs_path, outputs_path, params, &sink, json);
-  int32_t cap = 16;
-  int32_t n = 0;
-  int32_t *seq = (int32_t *)malloc((size_t)cap * sizeof(int32_t));
-  for (const char *p = tokens_text; seq && *p;) {
-    char *end;
-    long id = strtol(p, &end, 10);
-    if (end == p || id < 0 || id > 0x7fffffff) return usage("--tokens: expected token ids such as 1,2,3");
-    if (n == cap) seq = (int32_t *)realloc(seq, (size_t)(cap *= 2) * sizeof(int32_t));
-    if (seq) seq[n++] = (int32_t)id;
-    p = *end == ',' ? end + 1 : end;
-    if (*end && *end != ',') return usage("--tokens: expected token ids such as 1,2,3");
-  }
-  if (!seq || n == 0) return usage("--tokens: no tokens");
-  ternc_model *m;
-  char err[512];
-  if (ternc_model_open(&m, weights, &params, err, sizeof err) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", err), 1;
-  const int32_t vocab = ternc_model_vocab();
-  /* The last token generated is never evaluated, so the context holds the prompt and room - 1 more. */
-  const long room = (long)ternc_model_n_ctx(m) - n + 1;
-  if (room >= 1 && max_tokens > room) {
-    fprintf(stderr, "ternc-run: the context (%d tokens) holds %ld tokens after this prompt: generating %ld, not %ld (--ctx N for more)\n", (int)ternc_model_n_ctx(m), room, room, max_tokens);
-    max_tokens = room;
-  }
-  float *prompt_logits = logits_path ? (float *)malloc((size_t)n * (size_t)vocab * sizeof(float)) : NULL;
-  int32_t *generated = (int32_t *)malloc((size_t)(max_tokens + 1) * sizeof(int32_t));
-  if (!generated || (logits_path && !prompt_logits)) return fprintf(stderr, "ternc-run: out of memory\n"), 1;
-  double t0 = now_seconds();
-  if (ternc_model_eval(m, seq, n, prompt_logits) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", ternc_model_error(m)), 1;
-  double prefill = now_seconds() - t0;
-  sink.step = 1;
-  /* The profile covers the decode steps only. */
-  if (profile && ternc_model_profile_start(m) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", ternc_model_error(m)), 1;
-  long produced = 0;
-  t0 = now_seconds();
-  int32_t next = ternc_argmax(ternc_model_logits(m), vocab);
-  while (produced < max_tokens) {
-    generated[produced++] = next;
-    if (next == stop || produced == max_tokens) break;
-    if (ternc_model_eval(m, &next, 1, NULL) != TERNC_OK) return fprintf(stderr, "ternc-run: %s\n", ternc_model_error(m)), 1;
-    sink.step++;
-    next = ternc_argmax(ternc_model_logits(m), vocab);
-  }
-  double decode = now_seconds() - t0;
-  if (logits_path) {
-    FILE *f = fopen(logits_path, "wb");
-    if (!f || fwrite(prompt_logits, sizeof(float), (size_t)n * (size_t)vocab, f) != (size_t)n * (size_t)vocab || fclose(f) != 0) return fprintf(stderr, "ternc-run: cannot write %s\n", logits_path), 1;
-  }
-  if (sink.f && fclose(sink.f) != 0) return fprintf(stderr, "ternc-run: cannot write %s\n", trace_path), 1;
-  double decode_rate = produced > 1 && decode > 0 ? (double)(produced - 1) / decode : 0.0;
-  if (json) {
-    printf("{\"prompt\": %d, \"generated\": [", (int)n);
-    for (long i = 0; i < produced; i++) printf("%s%d", i ? ", " : "", (int)generated[i]);
-    printf("], \"prefillSeconds\": %.6f, \"decodeSeconds\": %.6f, \"threads\": %d, \"isa\": \"%s\"", prefill, decode, ternc_model_n_threads(m), ternc_model_isa());
-    if (profile) {
-      printf(", \"profile\": {");
-      double sec;
-      for (int i = 0; ternc_model_profile_kind(m, i, &sec); i++) printf("%s\"%s\": %.6f", i ? ", " : "", ternc_model_profile_kind(m, i, NULL), sec);
-      printf("}");
-    }
-    printf("}\n");
-  } else {
-    printf("generated:");
-    for (long i = 0; i < produced; i++) printf(" %d", (int)generated[i]);
-    printf("\n");
-    fprintf(stderr, "prefill %d tokens in %.3f s (%.1f tokens/s), decode %ld in %.3f s (%.1f tokens/s) [%s, %d threads]\n", (int)n, prefill, prefill > 0 ? n / prefill : 0.0, produced, decode, decode_rate, ternc_model_isa(), ternc_model_n_threads(m));
-    if (profile) {
-      double sec;
-      fprintf(stderr, "decode time by op kind:\n");
-      for (int i = 0; ternc_model_profile_kind(m, i, &sec); i++) fprintf(stderr, "  %-24s %8.3f s  %5.1f%%\n", ternc_model_profile_kind(m, i, NULL), sec, decode > 0 ? 100.0 * sec / decode : 0.0);
-    }
-  }
-  ternc_model_free(m);
-  free(seq);
-  free(generated);
-  free(prompt_logits);
-  return 0;
+  return run_tokens(weights, tokens_text, params, &sink, (run_options){max_tokens, stop, json, profile, logits_path, trace_path});
 }

@@ -9,7 +9,7 @@ import { decodeFloats, decodeTernary } from "./ggmlTypes.js";
 import { ggufTokenizer } from "../tokenizer/fromFiles.js";
 import { type GgufFile, type GgufTensorInfo, readGguf, readTensorBytes, requireType } from "./gguf.js";
 import { own } from "../../util/own.js";
-import { HPARAM_LIMITS, hparamReader } from "../hparams.js";
+import { HPARAM_LIMITS, hparamReader, requireEvenRopeDims } from "../hparams.js";
 
 interface ArchRule {
   ffn: "silu" | "relu2";
@@ -65,6 +65,7 @@ export function loadGgufModel(path: string): LoadedModel {
   if (!Number.isInteger(headDim) || hp.heads % hp.kvHeads !== 0) {
     throw new UserError(`${path}: inconsistent attention metadata: ${hp.heads} heads, ${hp.kvHeads} KV heads, head dim ${headDim}`);
   }
+  requireEvenRopeDims(hp, path, `the rotated width (metadata key '${arch}.rope.dimension_count', else the head dim)`);
   const tensors: TensorSummary[] = file.tensors.map((t) => ({ name: t.name, type: t.type?.name ?? `unsupported (${t.typeId})`, shape: irShape(t), bytes: t.byteSize }));
   const ctx = hpr.optionalCount("context_length", HPARAM_LIMITS.context);
   const tokenizer = ggufTokenizer(file);

@@ -13,7 +13,7 @@ import { readSafetensorsBytes, readSafetensorsHeader, type SafetensorsTensor } f
 import { hfTokenizer } from "../tokenizer/fromFiles.js";
 import { checkFinite, checkFiniteHalves, floatLinear, lazyTensor, readLayers, storedFloatDType } from "../weights.js";
 import { own } from "../../util/own.js";
-import { HPARAM_LIMITS, hparamReader } from "../hparams.js";
+import { HPARAM_LIMITS, hparamReader, requireEvenRopeDims } from "../hparams.js";
 
 interface ArchRule {
   subNorms: boolean;
@@ -71,6 +71,7 @@ export function loadHfModel(dir: string): LoadedModel {
     subNorms: rule.subNorms,
   };
   if (!Number.isInteger(headDim) || hp.heads % hp.kvHeads !== 0) throw new UserError(`${configPath}: inconsistent attention settings (${heads} heads, ${hp.kvHeads} KV heads, head dim ${headDim})`);
+  requireEvenRopeDims(hp, configPath, "the head dim ('head_dim', else hidden_size / num_attention_heads)");
 
   const indexPath = join(dir, "model.safetensors.index.json");
   const singlePath = join(dir, "model.safetensors");

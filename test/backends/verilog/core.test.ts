@@ -112,6 +112,43 @@ describe("the Verilog core in plain graphs", () => {
   });
 });
 
+describe("the testbench's command file", () => {
+  it("refuses a command the core does not have, missing or non-hex input words and a non-number, saying which", { timeout: 120_000 }, () => {
+    const rng = new Rng(8);
+    const g = loadTir(productGraph(rng, 16, 4, false));
+    const keep = join(work, "hostile");
+    expect(validateGraph(g, inputs(rng, 1, 16), { target: "verilog", options: { rows: 1, lanes: 8 }, loadConst, source: "product.tir", keepDir: keep }).ok).toBe(true);
+    const out = join(keep, "graph");
+    const sim = (name: string, commands: string): { stdout: string; results: string } => {
+      const cmd = join(work, `${name}.cmd`);
+      const res = join(work, `${name}.out`);
+      writeFileSync(cmd, commands);
+      // The weight memories are read relative to the build folder.
+      const r = spawnSync("vvp", ["-n", "sim/ternc.vvp", `+cmd=${cmd}`, `+out=${res}`], { encoding: "utf8", timeout: 20_000, cwd: out });
+      expect(r.status, r.stderr).toBe(0);
+      return { stdout: r.stdout, results: readFileSync(res, "utf8") };
+    };
+    // Command 0 (the product) takes kf = 2 words of 8 lanes; one good command first, so its result is kept.
+    const word = "0".repeat(16);
+    expect(sim("good", `0 ${word} ${word}\n`).results).toMatch(/^(-?\d+ -?\d+\n){4}c \d+\n$/);
+    const cases: Array<[string, string, string]> = [
+      ["unknown", `0 ${word} ${word}\n7 ${word}\n`, "tb_ternc: command 7 is not one of the core's commands (0 to 0)"],
+      ["short", `0 ${word}\n`, "tb_ternc: command 0: input word 1 of 2 is missing or not hex"],
+      ["not-hex", `0 ${word} qq\n`, "tb_ternc: command 0: input word 1 of 2 is missing or not hex"],
+      ["high-impedance", `0 ${word} ${"z".repeat(16)}\n`, "tb_ternc: command 0: input word 1 of 2 is missing or not hex"],
+      ["not-a-number", "q\n", "tb_ternc: expected a command number"],
+      // %d reads x as a value: it once selected no command and waited forever.
+      ["unknown-value", "x\n", "tb_ternc: expected a command number"],
+    ];
+    for (const [name, commands, message] of cases) {
+      const r = sim(name, commands);
+      expect(r.stdout, name).toContain(message);
+      // Only the good commands before the bad one have results.
+      expect(r.results.match(/^c /gm)?.length ?? 0, name).toBe(name === "unknown" ? 1 : 0);
+    }
+  });
+});
+
 describe("the activation quantizer in the RTL", () => {
   const graph = `graph @g {
   input %x : f32[T, 40]

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { BLOB_FORMAT } from "../../../backends/common/index.js";
 import { compileModel } from "../../../src/targets/compile.js";
 import { cli, ROOT } from "../../helpers/cli.js";
 
@@ -90,6 +91,9 @@ describe("ternc_webgpu.js", () => {
     await expect(open({ weights: damaged })).rejects.toThrow(/damaged: CRC-32 mismatch/);
     await expect(open({ weights: weights.subarray(0, 1000) })).rejects.toThrow(/wrong size/);
     await expect(open({ weights: new Uint8Array(weights.length) })).rejects.toThrow(/not a ternc weight blob/);
+    const relabelled = weights.slice();
+    relabelled[BLOB_FORMAT.layoutOffset]! ^= 0x01; // as the header of another compile's blob says
+    await expect(open({ weights: relabelled })).rejects.toThrow(/weight blob is from another compile: layout/);
     const m = await open();
     await expect(m.eval([program.vocab])).rejects.toThrow(`token 0 is ${program.vocab}, outside the vocabulary of ${program.vocab}`);
     await expect(m.eval([1.5])).rejects.toThrow(/outside the vocabulary/);
