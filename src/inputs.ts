@@ -5,12 +5,17 @@ import { UserError } from "./errors.js";
 import { readBytes, readText } from "./io/files.js";
 import { parseNpy } from "./io/npy.js";
 
+/** The deepest nesting an input takes: a tensor has at most this many dims. */
+const MAX_INPUT_RANK = 8;
+
 /** Flattens nested JSON arrays, checking they are rectangular; returns shape and values. */
-export function flattenJson(value: unknown, what: string): { shape: number[]; values: number[] } {
+export function flattenJson(value: unknown, what: string, depth = 0): { shape: number[]; values: number[] } {
   if (typeof value === "number") return { shape: [], values: [value] };
   if (!Array.isArray(value)) throw new UserError(`${what}: expected a number or a (nested) array of numbers`);
+  // A file of 100,000 nested brackets must not exhaust the stack.
+  if (depth >= MAX_INPUT_RANK) throw new UserError(`${what}: arrays nested more than ${MAX_INPUT_RANK} deep (a tensor has at most ${MAX_INPUT_RANK} dims)`);
   if (value.length === 0) return { shape: [0], values: [] };
-  const parts = value.map((v, i) => flattenJson(v, `${what}[${i}]`));
+  const parts = value.map((v, i) => flattenJson(v, `${what}[${i}]`, depth + 1));
   const inner = JSON.stringify(parts[0]!.shape);
   for (const [i, p] of parts.entries()) {
     if (JSON.stringify(p.shape) !== inner) throw new UserError(`${what}: ragged array (element ${i} has shape [${p.shape}], element 0 has [${parts[0]!.shape}])`);

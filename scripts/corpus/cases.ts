@@ -6,13 +6,14 @@ import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSy
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tensorFromValues } from "../../ir/index.js";
+import { encodeTernary, GGML } from "../../src/frontend/gguf/ggmlTypes.js";
 import { type GgufKv, GgufType, readGguf, writeGguf } from "../../src/frontend/gguf/gguf.js";
 import { writeBitnetHf } from "../../src/frontend/huggingface/writeModel.js";
 import { loadModel } from "../../src/frontend/loadModel.js";
 import { readSafetensorsBytes, readSafetensorsHeader, writeSafetensors } from "../../src/frontend/safetensors/safetensors.js";
 import { encodeNpy } from "../../src/io/npy.js";
 
-export type CorpusFormat = "gguf" | "hf" | "tir" | "npy";
+export type CorpusFormat = "gguf" | "hf" | "tir" | "npy" | "json";
 
 export interface CorpusCase {
   /** The case's folder name under the corpus. */
@@ -141,6 +142,14 @@ function ggufCases(folder: Folder, add: Add): void {
   patched("gguf-inf-scale", "an infinite TQ2_0 block scale", (b) => (b.writeUInt16LE(0x7c00, q.fileOffset + 64), b), "tensor 'blk.0.attn_q.weight' (TQ2_0) (block scales): element 0 is Infinity", run);
   const k = tensor("blk.0.attn_k.weight");
   patched("gguf-code-3", "the 2-bit code 3 in a ternary weight", (b) => (b.writeUInt8(0xff, k.fileOffset + 1), b), "tensor 'blk.0.attn_k.weight' (TQ2_0): element 1 has the invalid 2-bit code 3", run);
+  {
+    // A norm gain stored as ternary blocks: a type the reader knows, in a place that needs floats.
+    const p = join(folder("gguf-norm-ternary"), "model.gguf");
+    const ternary = { name: "blk.0.attn_norm.weight", ne: tensor("blk.0.attn_norm.weight").ne, type: q.type!, data: encodeTernary(GGML.TQ2_0, new Array<number>(256).fill(1), [1]) };
+    const tensors = info.tensors.map((t) => (t.name === ternary.name ? ternary : { name: t.name, ne: t.ne, type: t.type!, data: bytes.subarray(t.fileOffset, t.fileOffset + t.byteSize) }));
+    writeGguf(p, [...info.metadata.values()], tensors);
+    add({ id: "gguf-norm-ternary", format: "gguf", what: "a norm gain stored as TQ2_0", argv: run(p), expect: [p, "tensor 'blk.0.attn_norm.weight' (TQ2_0): a ternary type is not allowed for a norm gain or scale"] });
+  }
   const notes = join(folder("gguf-not-a-model"), "notes.txt");
   writeFileSync(notes, "hello");
   add({ id: "gguf-not-a-model", format: "gguf", what: "a text file given as the model", argv: ["inspect", notes], expect: [notes, "not a model ternc reads"] });
@@ -312,6 +321,12 @@ function npyCases(folder: Folder, add: Add): void {
   npy("npy-no-shape", "a header without a shape", header((h) => h.replace(/'shape': \([^)]*\), /, "")), "malformed .npy header");
   npy("npy-huge-shape", "a dimension of 2^60", header((h) => h.replace("(3,)", "(1152921504606846976,)")), "'shape' dimension 0 is 1152921504606846976: expected a whole number from 0 to 2^53");
   npy("npy-huge-count", "dimensions whose product passes the data", header((h) => h.replace("(3,)", "(4294967296, 4294967296)")), "truncated .npy data");
+  {
+    // The .json form of an input, nested 100,000 deep (a stack overflow before).
+    const p = join(folder("json-nested"), "tokens.json");
+    writeFileSync(p, `${"[".repeat(100_000)}1${"]".repeat(100_000)}`);
+    add({ id: "json-nested", format: "json", what: "a JSON input nested 100,000 deep", argv: ["run", TIR, "--input", `tokens=${p}`, "--input", "pos=[0]"], expect: [p, "arrays nested more than 8 deep"] });
+  }
   npy("npy-floats-for-ints", "fractions for an integer input", encodeNpy(tensorFromValues("f32", [3], [1.5, 2, 3])), "--input tokens");
   npy("npy-wrong-rank", "a rank the input does not have", encodeNpy(tensorFromValues("i32", [1, 3], [1, 2, 3])), "--input tokens");
 }

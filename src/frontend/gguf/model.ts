@@ -104,6 +104,7 @@ function ggufWeights(file: GgufFile, hp: BitnetHParams): ReturnType<LoadedModel[
   /** Norm gains and other small float vectors: read now, checked. */
   const vector = (name: string, n: number, why: string): Tensor => {
     const t = find(name, [n], why);
+    if (t.type!.kind === "ternary") throw new UserError(`${source(t)}: a ternary type is not allowed for a norm gain or scale (${why}); store it as F32, F16 or BF16`);
     const values = decodeFloats(t.type!, readTensorBytes(file, t), n);
     checkFinite(values, source(t));
     return { dtype: "f32", shape: [n], data: values };

@@ -42,8 +42,9 @@ describe("ternc validate --target verilog", () => {
     expect(new Set(Object.values(r.kernels))).toContain("rtl 3x5");
   });
   it("iverilog: a small LLaMA form (SiLU, hidden 36, FFN 76), one prompt token", () => void expectPass(writeTirModel(dir, "small-llama", SMALL_LLAMA, 8, { tiedHead: false }), { simulator: "iverilog" }, 1));
-  it("verilator: the example GGUF (2B4T form, TQ2_0)", () => void expectPass(join(ROOT, "examples/tiny-bitnet.gguf"), { simulator: "verilator" }));
-  it("verilator: a Hugging Face folder (LLaMA form, packed weights, hidden 256)", () => void expectPass(writeHfLlama(dir, 5), { simulator: "verilator" }));
+  // Verilator compiles the testbench to C++ first: 25 s alone, over 60 s beside another heavy test file on 2 cores.
+  it("verilator: the example GGUF (2B4T form, TQ2_0)", { timeout: 180_000 }, () => void expectPass(join(ROOT, "examples/tiny-bitnet.gguf"), { simulator: "verilator" }));
+  it("verilator: a Hugging Face folder (LLaMA form, packed weights, hidden 256)", { timeout: 180_000 }, () => void expectPass(writeHfLlama(dir, 5), { simulator: "verilator" }));
 
   it("refuses what the core cannot compute, before writing anything", () => {
     expect(() => validateModel(writeGroupedGguf(dir, "grouped", 16), { target: "verilog", steps: 2 })).toThrow(/grouped products/);
