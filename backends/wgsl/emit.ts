@@ -1,7 +1,7 @@
 // The WGSL code generator: an L2 graph (after the `wgsl` pipeline) becomes a program (shaders and the steps that run
 // them on planned buffers) and the plan of weights.bin, each weight in the form its kernels read it.
 import { type Abi, type ConstDecl, elementCount, type Graph, LOGITS, type PackedFormat, storageBytes, type Tensor, TernaryArray, tensorToBytes, unpackTernaryRows } from "../../ir/index.js";
-import { BackendError, BlobPlan, cacheSlots, operandsOf, planBufferSizes } from "../common/index.js";
+import { BackendError, BLOB_FORMAT, BlobPlan, cacheSlots, operandsOf, planBufferSizes } from "../common/index.js";
 import { WgslEmitter, WORKGROUP_SIZE } from "./emitter.js";
 import { packTernaryWords, ternaryChunks } from "./layout.js";
 import { emitOp } from "./ops.js";
@@ -82,7 +82,13 @@ export function generateWgsl(graph: Graph, opts: WgslGenerateOptions): WgslProgr
     vocab: abi.kind === "model" ? abi.vocab : 0,
     defaultContext: opts.defaultContext,
     workgroupSize: WORKGROUP_SIZE,
-    weights: { file: opts.weightsFile, bytes: blob.totalBytes, layoutId: blob.layoutId, consts: blob.entries.map((x) => ({ name: x.name, offset: x.offset, bytes: x.bytes })) },
+    weights: {
+      file: opts.weightsFile,
+      bytes: blob.totalBytes,
+      layoutId: blob.layoutId,
+      header: { magic: BLOB_FORMAT.magic, bytes: BLOB_FORMAT.headerBytes, sizeOffset: BLOB_FORMAT.sizeOffset, crcOffset: BLOB_FORMAT.crcOffset, layoutOffset: BLOB_FORMAT.layoutOffset },
+      consts: blob.entries.map((x) => ({ name: x.name, offset: x.offset, bytes: x.bytes })),
+    },
     buffers: planBufferSizes(graph, caches, ALIGN, (t) => (t.dtype === "i8" ? 4 : storageBytes(t.dtype, 1))),
     caches: [...new Set(caches.values())].sort((a, b) => a.index - b.index).map((c) => ({ width: c.width })),
     ropeTables: e.ropeTables,

@@ -71,7 +71,8 @@ export interface Program {
   defaultContext: number;
   /** Threads per workgroup of every shader. */
   workgroupSize: number;
-  weights: { file: string; bytes: number; layoutId: number; consts: { name: string; offset: number; bytes: number }[] };
+  /** `header`: the blob header's layout (BLOB_FORMAT), carried here so the host runtime does not spell it again. */
+  weights: { file: string; bytes: number; layoutId: number; header: { magic: string; bytes: number; sizeOffset: number; crcOffset: number; layoutOffset: number }; consts: { name: string; offset: number; bytes: number }[] };
   buffers: { perToken: number; fixed: number }[];
   caches: { width: number }[];
   /** `positions`: where the rope's positions come from (a graph build sizes the table from that input's values). */

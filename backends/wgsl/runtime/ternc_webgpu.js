@@ -2,11 +2,6 @@
 // Standard WebGPU only: the same file runs in a browser and in Node with the `webgpu` package. No globals: any
 // number of models may share one device. See ternc_webgpu.d.ts for the API.
 
-const MAGIC = "TERNCW01";
-const HEADER_BYTES = 64;
-const SIZE_OFFSET = 8;
-const CRC_OFFSET = 16;
-const LAYOUT_OFFSET = 20;
 const MAX_WORKGROUPS = 65535;
 // GPUBufferUsage / GPUMapMode values (the spec's numbers), so the module needs no WebGPU globals to load.
 const STORAGE = 0x80, COPY_SRC = 0x04, COPY_DST = 0x08, UNIFORM = 0x40, MAP_READ = 0x01, MAP_MODE_READ = 0x01;
@@ -68,16 +63,18 @@ async function readWeights(source, expected, onProgress) {
   return done === expected ? out : out.subarray(0, done);
 }
 
+// The header's layout comes with the program (program.weights.header), generated from the compiler's own definition.
 function checkBlob(blob, program, verify) {
   const w = program.weights;
-  const text = new TextDecoder().decode(blob.subarray(0, 8));
-  if (blob.length < HEADER_BYTES || text !== MAGIC) throw new TerncError("not a ternc weight blob (bad magic)");
+  const h = w.header;
+  const text = new TextDecoder().decode(blob.subarray(0, h.magic.length));
+  if (blob.length < h.bytes || text !== h.magic) throw new TerncError("not a ternc weight blob (bad magic)");
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  const size = Number(view.getBigUint64(SIZE_OFFSET, true));
+  const size = Number(view.getBigUint64(h.sizeOffset, true));
   if (size !== blob.length || size !== w.bytes) throw new TerncError(`weight blob has the wrong size (truncated, or from another compile): ${blob.length} bytes, the header says ${size} and this program expects ${w.bytes}`);
-  const layout = view.getUint32(LAYOUT_OFFSET, true);
+  const layout = view.getUint32(h.layoutOffset, true);
   if (layout !== w.layoutId) throw new TerncError(`weight blob is from another compile: layout ${layout.toString(16)}, this program was generated for ${w.layoutId.toString(16)}`);
-  if (verify && crc32(blob.subarray(HEADER_BYTES)) !== view.getUint32(CRC_OFFSET, true)) throw new TerncError("weight blob is damaged: CRC-32 mismatch");
+  if (verify && crc32(blob.subarray(h.bytes)) !== view.getUint32(h.crcOffset, true)) throw new TerncError("weight blob is damaged: CRC-32 mismatch");
 }
 
 const lin = (l, T, P) => {

@@ -85,6 +85,12 @@ describe("ternc_webgpu.js", () => {
     b.destroy();
   });
 
+  it("reads the blob header's layout from the program, generated from the compiler's BLOB_FORMAT", () => {
+    const { magic, headerBytes, sizeOffset, crcOffset, layoutOffset } = BLOB_FORMAT;
+    expect((program as unknown as { weights: { header: unknown } }).weights.header).toEqual({ magic, bytes: headerBytes, sizeOffset, crcOffset, layoutOffset });
+    expect(readFileSync(join(ROOT, "backends/wgsl/runtime/ternc_webgpu.js"), "utf8")).not.toContain(magic);
+  });
+
   it("rejects bad weights, bad tokens and a full context with messages that say so", async () => {
     const damaged = weights.slice();
     damaged[damaged.length - 7]! ^= 0xff;
