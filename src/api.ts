@@ -1,5 +1,5 @@
 // The library API: load, check, print and run IR files, as the CLI does, for build scripts and tools.
-import { type Graph, interpret, type InterpretOptions, loadTir, parseTir, printGraph, type Tensor } from "../ir/index.js";
+import { type Graph, interpret, type InterpretOptions, loadTir, parseTir, printGraph, type PrintOptions, type Tensor } from "../ir/index.js";
 import { irBlobReader } from "./io/blobs.js";
 import { readText } from "./io/files.js";
 
@@ -14,8 +14,8 @@ export function parseIrFile(path: string): Graph {
 }
 
 /** Normalized text of a .tir file (verified, types filled in, ops in topological order). */
-export function printIrFile(path: string): string {
-  return printGraph(loadIrFile(path));
+export function printIrFile(path: string, options: PrintOptions = {}): string {
+  return printGraph(loadIrFile(path), options);
 }
 
 /**

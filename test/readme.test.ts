@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { interpret, parseTir, tensorFromValues, toNumbers, verifyOrThrow } from "../ir/index.js";
+import { targetNames } from "../src/targets/registry.js";
 import { ROOT } from "./helpers/cli.js";
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -21,6 +22,11 @@ describe("README", () => {
     const quick = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("## The command line"));
     expect(quick).toContain("npm ci && npm run example");
     expect(quick).toContain("npm ci && npm test");
+    // The main job's table as `npm run example` prints it (scripts/example.ts), one row per target and the reference.
+    expect(quick).toContain("| target | files | size | validation | decode tokens/s | ran on | generated text | build |");
+    for (const row of ["interpreter", ...targetNames()]) expect(quick).toMatch(new RegExp(`^\\| ${row} \\|`, "m"));
+    // Links and paths name only files in the repository.
+    expect(readme).not.toContain("../shared");
     const ci = readFileSync(join(ROOT, ".ci/run"), "utf8");
     expect(ci.trim().split("\n").pop()).toBe("npm ci && npm test");
   });

@@ -20,6 +20,7 @@ export const KwDense = keyword("dense");
 export const KwTrits = keyword("trits");
 export const KwBlob = keyword("blob");
 export const KwBlocks = keyword("blocks");
+export const KwElided = keyword("elided");
 export const KwOffset = keyword("offset");
 export const KwTrue = keyword("true");
 export const KwFalse = keyword("false");
@@ -81,6 +82,7 @@ export const ALL_TOKENS: TokenType[] = [
   KwDense,
   KwTrits,
   KwBlocks,
+  KwElided,
   KwBlob,
   KwOffset,
   KwTrue,

@@ -169,7 +169,19 @@ class TirParser extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.tritsValue) },
       { ALT: () => this.SUBRULE(this.blocksValue) },
       { ALT: () => this.SUBRULE(this.blobValue) },
+      { ALT: () => this.SUBRULE(this.elidedValue) },
     ]);
+  });
+
+  /** What `--elide-constants` prints: readable, but its data is gone, so a file holding it is refused. */
+  private readonly elidedValue = this.RULE("elidedValue", (): AstConstValue => {
+    const kw = this.CONSUME(T.KwElided);
+    this.CONSUME(T.LAngle);
+    this.CONSUME(T.StringLiteral);
+    this.CONSUME(T.RAngle);
+    return this.ACTION(() => {
+      throw new IrError([{ loc: pos(kw), message: "this constant's data was elided when the IR was printed (--elide-constants); print without eliding to get text that parses" }]);
+    }) as AstConstValue;
   });
 
   private readonly denseValue = this.RULE("denseValue", (): AstConstValue => {

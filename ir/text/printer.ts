@@ -40,12 +40,25 @@ export interface PrintOptions {
   blobPath?: (path: string) => string;
   /** Prints a constant as a reference into a blob (one the caller wrote) instead of as it is held. */
   blobOf?: (c: ConstDecl) => { path: string; offset: number } | undefined;
+  /**
+   * Prints the data of a constant with more elements than this as `elided<...>` (MLIR's --mlir-elide-elementsattrs-if-
+   * larger), and a constant still in its model file always: for reading, not for parsing back.
+   */
+  elideAbove?: number;
+}
+
+/** The `elided<...>` form: what the constant holds and where, without its data. */
+function elidedText(c: ConstDecl, count: number): string {
+  const where = c.data.kind === "lazy" ? ` in ${c.data.source}` : c.data.kind === "inline" && c.data.tensor.data instanceof TernaryArray ? " trits" : "";
+  return `elided<"${count} values${where.replaceAll('"', "'")}">`;
 }
 
 function constText(c: ConstDecl, indent: string, options: PrintOptions): string {
   const moved = options.blobOf?.(c);
   if (moved) return `blob<${JSON.stringify(moved.path)}, offset = ${moved.offset}>`;
   if (c.data.kind === "external") return `blob<${JSON.stringify(options.blobPath ? options.blobPath(c.data.path) : c.data.path)}, offset = ${c.data.offset}>`;
+  const count = c.type.shape.reduce<number>((a, d) => a * (typeof d === "number" ? d : 1), 1);
+  if (options.elideAbove !== undefined && (c.data.kind === "lazy" || count > options.elideAbove)) return elidedText(c, count);
   if (c.data.kind === "lazy") {
     throw new Error(`constant %${c.name} is still in its model file (${c.data.source}); write the weights out first (ternc import)`);
   }

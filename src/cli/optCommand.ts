@@ -8,6 +8,7 @@ import { formatStats, modelStats } from "../stats.js";
 import { writeGraphWithBlob } from "../importModel.js";
 import { fileBlobReader } from "../io/blobs.js";
 import { writeFileAtomic } from "../io/files.js";
+import { wholeNumber } from "./modelCommands.js";
 import { runPipeline, splitPipeline, timingTable } from "../passes/manager.js";
 import { allPasses, DEFAULT_PIPELINES } from "../passes/registry.js";
 import { resolveOptions } from "../../backends/common/index.js";
@@ -39,6 +40,21 @@ export interface OptOptions {
   emitDot?: string;
   actQuant?: ActQuantFlag;
   allowBlobPath?: string[];
+  /** --elide-constants [n] (a string or true), --no-elide-constants (false), or neither (undefined). */
+  elideConstants?: string | boolean;
+}
+
+/** Constants print in full up to this many elements when eliding. */
+export const ELIDE_DEFAULT = 16;
+
+/**
+ * The printer's `elideAbove` for `--elide-constants [n]` / `--no-elide-constants`; `byDefault` says whether eliding
+ * is on when neither is given (for a model, whose weights fill megabytes of text).
+ */
+export function elideAbove(flag: string | boolean | undefined, byDefault: boolean): number | undefined {
+  if (flag === false || (flag === undefined && !byDefault)) return undefined;
+  if (flag === true || flag === undefined) return ELIDE_DEFAULT;
+  return wholeNumber(flag, "--elide-constants", 0);
 }
 
 const list = (s: string | undefined): string[] | undefined => s?.split(",").map((x) => x.trim()).filter(Boolean);
@@ -60,7 +76,10 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
   const blobs = fileBlobReader(blobDir, opts.allowBlobPath, extname(input) === ".tir" ? input : opts.output);
   const loadConst = (c: ConstDecl): Tensor => constTensor(c, blobs);
   const outDir = opts.output ? dirname(resolve(opts.output)) : process.cwd();
-  const printFor = (g: Graph, dir?: string): string => printGraph(g, { blobPath: (p) => relative(resolve(dir ?? outDir), resolve(blobDir, p)) || p });
+  const blobPath = (dir?: string) => (p: string): string => relative(resolve(dir ?? outDir), resolve(blobDir, p)) || p;
+  // Printed IR is for reading (constants elided as asked); dumped files and the output must parse back (never elided).
+  const elide = elideAbove(opts.elideConstants, extname(input) !== ".tir");
+  const printFor = (g: Graph, dir?: string): string => printGraph(g, { blobPath: blobPath(dir), elideAbove: dir === undefined ? elide : undefined });
   const records = runPipeline(
     graph,
     pipeline,
@@ -80,7 +99,7 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
   for (const r of records) for (const n of r.notes) io.stderr(`${r.pass}: ${n}\n`);
   if (opts.timePasses) io.stderr(timingTable(records));
   verifyOrThrow(graph);
-  const text = printFor(graph);
+  const text = printGraph(graph, { blobPath: blobPath() });
   if (opts.output) writeFileAtomic(opts.output, text);
   else io.stdout(text);
   // A blob outside the output's folder is read back only where the reader allows it (blobs are confined).

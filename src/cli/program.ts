@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
 import { importCommand, inspectCommand, runModel } from "./modelCommands.js";
 import type { ActQuantFlag } from "../loadModelGraph.js";
-import { optCommand, type OptOptions, passesCommand, statsCommand } from "./optCommand.js";
+import { ELIDE_DEFAULT, elideAbove, optCommand, type OptOptions, passesCommand, statsCommand } from "./optCommand.js";
 import { allTargets, defaultTargetName, targetNames } from "../targets/registry.js";
 import { serveModel } from "../serve.js";
 import { VERSION } from "../version.js";
@@ -70,8 +70,9 @@ function buildProgram(io: CliIo): Command {
     .description("print a .tir file in normalized form (verified, result types filled in, ops in topological order)")
     .argument("<file>", "textual IR file (.tir)")
     .option("-o, --output <file>", "write to a file instead of stdout")
-    .action((file: string, opts: { output?: string }) => {
-      const text = printIrFile(file);
+    .option("--elide-constants [n]", `print constants of more than n elements (default ${ELIDE_DEFAULT}) as elided<...>: for reading; the text no longer parses`)
+    .action((file: string, opts: { output?: string; elideConstants?: string | boolean }) => {
+      const text = printIrFile(file, { elideAbove: elideAbove(opts.elideConstants, false) });
       if (opts.output) writeFileAtomic(opts.output, text);
       else io.stdout(text);
     });
@@ -147,6 +148,8 @@ function buildProgram(io: CliIo): Command {
     .option("--verify-each", "verify the IR after every pass (a failure is a bug in that pass)")
     .option("--time-passes", "print a table of the time each pass took")
     .option("--emit-dot <dir>", "write a Graphviz .dot of the graph after every pass into this folder")
+    .option("--elide-constants [n]", `in the --print-* output, constants of more than n elements (default ${ELIDE_DEFAULT}) as elided<...>; on by default for a model`)
+    .option("--no-elide-constants", "print every constant in full (a model's weights print only once written out: ternc import)")
     .addOption(new Option("--act-quant <mode>", "for a model: int8 per-token activations, or none").choices(["per-token", "none"]))
     .addOption(allowBlobPathOption())
     .action((input: string, opts: OptOptions) => optCommand(input, opts, io));

@@ -1,9 +1,10 @@
 // ternc opt: pipelines and instrumentation on the bundled models.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadTir } from "../../../ir/index.js";
+import { loadTir, printGraph } from "../../../ir/index.js";
+import { loadModelGraph } from "../../../src/loadModelGraph.js";
 import { fileBlobReader } from "../../../src/io/blobs.js";
 import { interpret, tensorFromValues } from "../../../ir/index.js";
 import { DEFAULT_PIPELINES } from "../../../src/passes/registry.js";
@@ -79,5 +80,39 @@ describe("ternc opt", () => {
     const r = await cli("passes", "--list");
     for (const p of DEFAULT_PIPELINES.interp!) expect(r.stdout).toContain(`${p}\n  `);
     expect(r.stdout).toContain(`interp: ${DEFAULT_PIPELINES.interp!.join(",")}`);
+  });
+
+  it("a model's --print-after-all elides large constants by default; --no-elide-constants prints them; dumps never elide", async () => {
+    const dir = tmp();
+    const elided = await cli("opt", GGUF, "--print-after-all", "--dump-dir", join(dir, "dump"), "-o", join(dir, "out.tir"));
+    expect(elided.code).toBe(0);
+    expect(elided.stderr).toMatch(/= elided<"\d+ values trits">/);
+    const full = await cli("opt", GGUF, "--print-after-all", "--no-elide-constants", "-o", join(dir, "full.tir"));
+    expect(full.stderr).not.toContain("elided<");
+    // The merged products' trits dominate the full text (5.8 MB before eliding existed).
+    expect(elided.stderr.length * 20).toBeLessThan(full.stderr.length);
+    for (const f of readdirSync(join(dir, "dump"))) expect(readFileSync(join(dir, "dump", f), "utf8")).not.toContain("elided<");
+    expect(readFileSync(join(dir, "out.tir"), "utf8")).not.toContain("elided<");
+  });
+  it("print --elide-constants N keeps small constants; text with elided<...> is refused with the reason, at its line", async () => {
+    const dir = tmp();
+    const r = await cli("print", BLOCK, "--elide-constants", "8");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ = dense<[^\n]*>\n/);
+    expect(r.stdout).toMatch(/ = elided<"\d+ values">/);
+    const file = join(dir, "elided.tir");
+    writeFileSync(file, r.stdout);
+    const line = r.stdout.split("\n").findIndex((l) => l.includes("elided<")) + 1;
+    const check = await cli("check", file);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain(`${file}:${line}:`);
+    expect(check.stderr).toContain("this constant's data was elided when the IR was printed (--elide-constants)");
+    expect((await cli("print", BLOCK, "--elide-constants", "x")).stderr).toContain("--elide-constants 'x': expected a whole number >= 0");
+  });
+  it("a model loaded from its file prints with its weights elided (they are still in the file)", () => {
+    const { graph } = loadModelGraph(GGUF, {});
+    expect(() => printGraph(graph)).toThrow(/still in its model file/);
+    const text = printGraph(graph, { elideAbove: 16 });
+    expect(text).toContain(`= elided<"77568 values in ${GGUF}: tensor 'token_embd.weight' (F16)">`);
   });
 });
