@@ -223,7 +223,7 @@ try {
     }
     // Where one decode step goes, by op kind (ternc-run --profile: wall time of each op, 32 steps, 1 and 2 threads).
     for (const threads of threadCounts) {
-      const r = spawnSync(runner, ["--weights", join(out, "weights.bin"), "--tokens", "1,2,3,4,5,6,7,8", "--max-tokens", "33", "--ctx", "128", "--threads", String(threads), "--json", "--profile"], { encoding: "utf8" });
+      const r = spawnSync(runner, ["--weights", join(out, "weights.bin"), "--tokens", "1,2,3,4,5,6,7,8", "--max-tokens", "33", "--context", "128", "--threads", String(threads), "--json", "--profile"], { encoding: "utf8" });
       if (r.status !== 0) throw new Error(`ternc-run --profile failed:\n${r.stderr}`);
       const p = JSON.parse(r.stdout) as { decodeSeconds: number; profile: Record<string, number> };
       const kinds = Object.entries(p.profile).sort((a, b) => b[1] - a[1]);

@@ -1,5 +1,5 @@
 // The command-line protocol every target's runner speaks (the C ternc-run, the WGSL run-node.mjs): a model run
-// takes --tokens, --max-tokens, --ctx, --stop, --logits FILE, --trace FILE --trace-steps K; a graph run takes
+// takes --tokens, --max-tokens, --context, --stop, --logits FILE, --trace FILE --trace-steps K; a graph run takes
 // --inputs IN --outputs OUT (trace format) and --trace FILE; both print one JSON line with --json. Written once
 // here; a target supplies how to start its runner.
 import { spawnSync } from "node:child_process";
@@ -47,7 +47,7 @@ export interface RunnerModelResult {
 export function runModelWithRunner(req: ModelRunRequest, vocab: number, invoke: (args: string[]) => Record<string, unknown>): RunnerModelResult {
   return withWorkDir((work) => {
     const args = ["--tokens", req.tokens.join(","), "--max-tokens", String(req.maxTokens)];
-    if (req.context !== undefined) args.push("--ctx", String(req.context));
+    if (req.context !== undefined) args.push("--context", String(req.context));
     if (req.stopToken !== undefined) args.push("--stop", String(req.stopToken));
     const logitsFile = join(work, "logits.bin");
     const traceFile = join(work, "trace.bin");

@@ -49,10 +49,11 @@ export function inspectCommand(path: string, opts: { json?: boolean }, io: CliIo
   io.stdout(`${lines.join("\n")}\n`);
 }
 
-export function importCommand(path: string, opts: { output: string; actQuant: ActQuantFlag }, io: CliIo): void {
+export function importCommand(path: string, opts: { output: string; actQuant: ActQuantFlag; json?: boolean }, io: CliIo): void {
   if (extname(opts.output) !== ".tir") throw new UserError(`-o ${opts.output}: the output must be a .tir file (weights go next to it, in a .bin file named by its content)`);
   const graph = modelGraph(loadModel(path), opts.actQuant);
   const { blobPath, bytes, constants } = writeGraphWithBlob(graph, opts.output);
+  if (opts.json) return io.stdout(`${JSON.stringify({ tir: opts.output, blob: blobPath, bytes, constants })}\n`);
   io.stdout(`wrote ${opts.output} and ${blobPath} (${constants} constants, ${bytesText(bytes)})\n`);
 }
 

@@ -129,7 +129,8 @@ function buildProgram(io: CliIo): Command {
     .argument("<model>", "a GGUF file or a Hugging Face folder")
     .requiredOption("-o, --output <file.tir>", "the IR file to write (weights go beside it, to NAME.<content hash>.bin)")
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations, or none").choices(["per-token", "none"]).default("per-token"))
-    .action((model: string, opts: { output: string; actQuant: ActQuantFlag }) => importCommand(model, opts, io));
+    .option("--json", "print what was written as JSON")
+    .action((model: string, opts: { output: string; actQuant: ActQuantFlag; json?: boolean }) => importCommand(model, opts, io));
 
   program
     .command("opt")
@@ -178,7 +179,8 @@ function buildProgram(io: CliIo): Command {
     .option("-o, --output <dir>", "the folder to write (replaced as a whole once complete)")
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
     .option("--context <n>", "default context length of the compiled model (default: the model's, at most 4096)")
-    .addOption(allowBlobPathOption());
+    .addOption(allowBlobPathOption())
+    .option("--json", "print what was written as JSON");
   addTargetOptions(compile, ["compile"]).action((model: string, opts: CompileCommandOptions) => compileCommand(model, opts, io));
 
   const validate = program

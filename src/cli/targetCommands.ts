@@ -68,6 +68,7 @@ export interface CompileCommandOptions extends ModelSourceOptions {
   target: string;
   output?: string;
   context?: string;
+  json?: boolean;
   [option: string]: unknown;
 }
 
@@ -77,7 +78,12 @@ export function compileCommand(model: string, o: CompileCommandOptions, io: CliI
   const compiled = compileModel(model, o.output, { target: target.name, options: givenTargetOptions(target, o, "target"), actQuant: o.actQuant, allowBlobPath: o.allowBlobPath, context: optionalWholeNumber(o.context, "--context", 1) });
   for (const note of compiled.lossy) io.stderr(`LOSSY ${note}\n`);
   for (const note of compiled.approximate) io.stderr(`note: ${note}\n`);
-  io.stdout(`wrote ${compiled.dir}: ${[...compiled.emitted.files, "manifest.json"].join(", ")}\n`);
+  const files = [...compiled.emitted.files, "manifest.json"];
+  if (o.json) {
+    io.stdout(`${JSON.stringify({ dir: compiled.dir, target: target.name, files, pipeline: compiled.pipeline, lossy: compiled.lossy, approximate: compiled.approximate, next: compiled.emitted.summary.map((l) => l.replaceAll("{out}", o.output!)) })}\n`);
+    return;
+  }
+  io.stdout(`wrote ${compiled.dir}: ${files.join(", ")}\n`);
   for (const line of compiled.emitted.summary) io.stdout(`${line.replaceAll("{out}", o.output)}\n`);
 }
 

@@ -1,6 +1,6 @@
 /* A tiny runner for a ternc-compiled model: token ids in, greedy tokens and tokens/s out.
  *
- *   ./ternc-run --tokens 1,2,3 [--max-tokens 32] [--threads N] [--weights weights.bin] [--ctx N] [--batch N]
+ *   ./ternc-run --tokens 1,2,3 [--max-tokens 32] [--threads N] [--weights weights.bin] [--context N] [--batch N]
  *               [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json]
  *               [--profile]
  *   ./ternc-run --inputs IN --outputs OUT [--threads N] [--weights weights.bin] [--trace FILE] [--json]
@@ -167,7 +167,7 @@ static double now_seconds(void) {
 }
 
 static const char tc_usage[] =
-    "usage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--ctx N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json] [--profile]\n"
+    "usage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--context N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json] [--profile]\n"
     "       ternc-run --inputs IN --outputs OUT [--threads N] [--weights FILE] [--trace FILE] [--json]\n";
 
 static int usage(const char *msg) {
@@ -181,7 +181,7 @@ static int usage_about(const char *what, const char *option) {
   return usage(msg);
 }
 
-static const char *const value_options[] = {"--weights", "--tokens", "--logits", "--trace", "--inputs", "--outputs", "--max-tokens", "--threads", "--ctx", "--batch", "--trace-steps", "--stop"};
+static const char *const value_options[] = {"--weights", "--tokens", "--logits", "--trace", "--inputs", "--outputs", "--max-tokens", "--threads", "--context", "--ctx", "--batch", "--trace-steps", "--stop"};
 
 static int is_value_option(const char *a) {
   for (size_t i = 0; i < sizeof value_options / sizeof value_options[0]; i++)
@@ -250,7 +250,7 @@ static int run_tokens(const char *weights, const char *tokens_text, ternc_params
   /* The last token generated is never evaluated, so the context holds the prompt and room - 1 more. */
   const long room = (long)ternc_model_n_ctx(m) - n + 1;
   if (room >= 1 && o.max_tokens > room) {
-    fprintf(stderr, "ternc-run: the context (%d tokens) holds %ld tokens after this prompt: generating %ld, not %ld (--ctx N for more)\n", (int)ternc_model_n_ctx(m), room, room, o.max_tokens);
+    fprintf(stderr, "ternc-run: the context (%d tokens) holds %ld tokens after this prompt: generating %ld, not %ld (--context N for more)\n", (int)ternc_model_n_ctx(m), room, room, o.max_tokens);
     o.max_tokens = room;
   }
   prompt_logits = o.logits_path ? (float *)malloc((size_t)n * (size_t)vocab * sizeof(float)) : NULL;
@@ -353,7 +353,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--outputs")) outputs_path = v, i++;
     else if (!strcmp(a, "--max-tokens")) num = &max_tokens;
     else if (!strcmp(a, "--threads")) num = &threads, hi = TERNC_MAX_THREADS;
-    else if (!strcmp(a, "--ctx")) num = &ctx;
+    /* --context as in `ternc run` and `compile`; --ctx, its older name, still works. */
+    else if (!strcmp(a, "--context") || !strcmp(a, "--ctx")) num = &ctx;
     else if (!strcmp(a, "--batch")) num = &batch;
     else if (!strcmp(a, "--trace-steps")) num = &trace_steps;
     else if (!strcmp(a, "--stop")) num = &stop, lo = -1;

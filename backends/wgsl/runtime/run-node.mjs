@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs a ternc WGSL build in Node with the `webgpu` package (Dawn): token ids in, greedy tokens and tokens/s out.
 //
-//   node run-node.mjs --tokens 1,2,3 [--max-tokens 32] [--weights weights.bin] [--ctx N] [--batch N] [--stop ID]
+//   node run-node.mjs --tokens 1,2,3 [--max-tokens 32] [--weights weights.bin] [--context N] [--batch N] [--stop ID]
 //                     [--logits FILE] [--trace FILE] [--trace-steps K] [--portable-dot4] [--json]
 //   node run-node.mjs --inputs IN --outputs OUT [--weights weights.bin] [--trace FILE] [--json]
 //
@@ -35,7 +35,7 @@ function parseArgs(argv) {
     else if (a === "--tokens") o.tokens = value(i++).split(",").filter((s) => s !== "").map(intOf);
     else if (a === "--max-tokens") o.maxTokens = intOf(value(i++));
     else if (a === "--weights") o.weights = value(i++);
-    else if (a === "--ctx") o.ctx = intOf(value(i++));
+    else if (a === "--context" || a === "--ctx") o.ctx = intOf(value(i++));
     else if (a === "--batch") o.batch = intOf(value(i++));
     else if (a === "--stop") o.stop = intOf(value(i++));
     else if (a === "--logits") o.logits = value(i++);

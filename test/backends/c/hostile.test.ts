@@ -109,10 +109,10 @@ describe("ternc-run", () => {
     ["a token past 32 bits", () => ["--weights", weights(), "--tokens", "99999999999999999999"], 2, "--tokens: expected token ids"],
     ["a token that is not a number", () => ["--weights", weights(), "--tokens", "1,x"], 2, "--tokens: expected token ids"],
     ["no tokens", () => ["--weights", weights(), "--tokens", ""], 2, "--tokens: no tokens"],
-    ["a prompt longer than the context", () => ["--weights", weights(), "--tokens", "1,2,3", "--ctx", "2"], 1, "3 tokens after 0 do not fit in the context of 2"],
+    ["a prompt longer than the context", () => ["--weights", weights(), "--tokens", "1,2,3", "--context", "2"], 1, "3 tokens after 0 do not fit in the context of 2"],
     ["threads past the limit", () => ["--weights", weights(), "--tokens", "1", "--threads", "10000"], 2, "--threads: expected a whole number from 0 to 256"],
     ["negative threads", () => ["--weights", weights(), "--tokens", "1", "--threads", "-1"], 2, "--threads: expected a whole number"],
-    ["a context of 2^31", () => ["--weights", weights(), "--tokens", "1", "--ctx", "2147483648"], 2, "--ctx: expected a whole number"],
+    ["a context of 2^31 (under --ctx, the older name of --context)", () => ["--weights", weights(), "--tokens", "1", "--ctx", "2147483648"], 2, "--ctx: expected a whole number"],
     ["a truncated weight file", () => ["--weights", join(dir, "truncated.bin"), "--tokens", "1"], 1, "weight blob has the wrong size"],
     ["another compile's weights", () => ["--weights", join(other, "weights.bin"), "--tokens", "1"], 1, "weight blob"],
     ["damaged weights", () => ["--weights", join(dir, "damaged.bin"), "--tokens", "1"], 1, "weight blob is damaged: CRC-32 mismatch"],
@@ -130,7 +130,7 @@ describe("ternc-run", () => {
     });
   }
   it("more tokens than the context holds: generates what fits and prints them", () => {
-    const r = run(runner(), ["--weights", weights(), "--tokens", "1", "--max-tokens", "1073741824", "--ctx", "6"]);
+    const r = run(runner(), ["--weights", weights(), "--tokens", "1", "--max-tokens", "1073741824", "--context", "6"]);
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split(" ")).toHaveLength(7);
     expect(r.stderr).toContain("generating 6, not 1073741824");

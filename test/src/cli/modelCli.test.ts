@@ -84,6 +84,8 @@ describe("ternc run on a model", () => {
     expect(readdirSync(sub).sort()).toEqual([newBlob, "m.tir"]);
     expect((await logitsOf(tir)).values).toEqual((await logitsOf(model)).values);
 
+    const json = await cli("import", model, "-o", tir, "--json");
+    expect(JSON.parse(json.stdout)).toEqual({ tir, blob: join(sub, newBlob!), bytes: expect.any(Number), constants: expect.any(Number) });
     // The same model again: byte-identical output, same blob.
     const text = readFileSync(tir, "utf8");
     expect((await cli("import", model, "-o", tir)).code).toBe(0);

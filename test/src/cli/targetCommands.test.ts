@@ -82,7 +82,7 @@ int main(void) {
     expect(threads.status).toBe(2);
     expect(threads.stderr).toContain("--threads: expected a whole number from 0 to 256");
     // 2^30 tokens asked of a 16-token context: 14 generated after a 3-token prompt, not 4 GiB allocated and nothing printed.
-    const long = spawnSync(runner, ["--weights", join(out, "weights.bin"), "--tokens", "1,2,3", "--max-tokens", String(2 ** 30), "--ctx", "16"], { encoding: "utf8", timeout: 20_000 });
+    const long = spawnSync(runner, ["--weights", join(out, "weights.bin"), "--tokens", "1,2,3", "--max-tokens", String(2 ** 30), "--context", "16"], { encoding: "utf8", timeout: 20_000 });
     expect(long.status).toBe(0);
     expect(long.stderr).toContain("the context (16 tokens) holds 14 tokens after this prompt: generating 14, not 1073741824");
     expect(long.stdout).toMatch(/^generated:( \d+){14}\n$/);
@@ -126,6 +126,17 @@ int main(void) {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("refusing to replace it");
     expect(readFileSync(join(mine, "notes.txt"), "utf8")).toBe("keep me");
+  });
+
+  it("--json says what was written, for build pipelines", () => {
+    const o = join(dir, "json-c");
+    const r = ternc(["compile", example, "--target", "c", "-o", o, "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { dir: string; target: string; files: string[]; pipeline: string[]; lossy: string[]; next: string[] };
+    expect(j).toMatchObject({ dir: o, target: "c", lossy: [] });
+    for (const f of j.files) expect(existsSync(join(o, f))).toBe(true);
+    expect(j.files).toContain("manifest.json");
+    expect(j.next.join("\n")).toContain(`make -C ${o}`);
   });
 
   it("a compile killed between moving the old output aside and renaming the new one in is repaired by the next run", () => {
