@@ -11,6 +11,8 @@ export interface GreedyOptions extends InterpretOptions {
   stopToken?: number;
   /** Called before each forward pass: step 0 is the prefill, step s the s-th decode. */
   onStep?: (step: number) => void;
+  /** Called with each generated token as soon as it is chosen (to stream it). */
+  onToken?: (token: number, index: number) => void;
 }
 
 export interface GreedyResult {
@@ -54,6 +56,7 @@ export function greedyGenerate(graph: Graph, prompt: readonly number[], maxToken
   let next = argmaxLastRow(promptLogits);
   while (generated.length < maxTokens) {
     generated.push(next);
+    options.onToken?.(next, generated.length - 1);
     if (next === options.stopToken || generated.length === maxTokens) break;
     const seq = [...prompt, ...generated];
     next = argmaxLastRow(caches.length ? step([next], seq.length - 1) : step(seq, 0));

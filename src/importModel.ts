@@ -20,7 +20,7 @@ function blobNamePattern(tirPath: string): RegExp {
  * and only the rename of the IR switches from the old pair to the new one. A kill at any point leaves the old pair
  * working (and at worst an unused blob, removed by the next write). Blobs of earlier writes are removed afterwards.
  */
-export function writeGraphWithBlob(graph: Graph, tirPath: string): { blobPath: string; bytes: number; constants: number } {
+export function writeGraphWithBlob(graph: Graph, tirPath: string, onProgress?: (constants: number, total: number, bytes: number) => void): { blobPath: string; bytes: number; constants: number } {
   const dir = dirname(tirPath);
   const stem = basename(tirPath).replace(/\.tir$/, "");
   // Written under a fixed staging name, renamed once its hash is known.
@@ -37,8 +37,9 @@ export function writeGraphWithBlob(graph: Graph, tirPath: string): { blobPath: s
   const hash = createHash("sha256");
   let offset = 0;
   const placed: Array<{ decl: ConstDecl; offset: number }> = [];
+  const consts = graph.consts();
   try {
-    for (const c of graph.consts()) {
+    for (const c of consts) {
       const start = offset;
       const write = (b: Uint8Array): void => {
         writeSync(fd, b);
@@ -57,6 +58,7 @@ export function writeGraphWithBlob(graph: Graph, tirPath: string): { blobPath: s
       const pad = (64 - (offset % 64)) % 64;
       if (pad) write(new Uint8Array(pad));
       placed.push({ decl: c, offset: start });
+      onProgress?.(placed.length, consts.length, offset);
     }
     closeSync(fd);
   } catch (e) {

@@ -14,5 +14,6 @@ for (const stream of [process.stdout, process.stderr]) {
 const code = await runCli(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  stderrIsTerminal: process.stderr.isTTY === true,
 });
 process.exitCode = code;

@@ -11,6 +11,7 @@ import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
 import { type ActQuantFlag, loadModelGraph, modelGraph, type ModelSourceOptions } from "../loadModelGraph.js";
 import type { CliIo } from "./program.js";
+import { progressFor } from "./progress.js";
 
 function bytesText(n: number): string {
   if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
@@ -49,15 +50,18 @@ export function inspectCommand(path: string, opts: { json?: boolean }, io: CliIo
   io.stdout(`${lines.join("\n")}\n`);
 }
 
-export function importCommand(path: string, opts: { output: string; actQuant: ActQuantFlag; json?: boolean }, io: CliIo): void {
+export function importCommand(path: string, opts: { output: string; actQuant: ActQuantFlag; json?: boolean; progress?: boolean }, io: CliIo): void {
   if (extname(opts.output) !== ".tir") throw new UserError(`-o ${opts.output}: the output must be a .tir file (weights go next to it, in a .bin file named by its content)`);
   const graph = modelGraph(loadModel(path), opts.actQuant);
-  const { blobPath, bytes, constants } = writeGraphWithBlob(graph, opts.output);
+  const progress = progressFor(io, "import", opts.progress);
+  const { blobPath, bytes, constants } = writeGraphWithBlob(graph, opts.output, progress && ((done, total, written) => progress.update(`writing the weights: ${done}/${total} constants, ${bytesText(written)}`, done === total)));
+  progress?.end();
   if (opts.json) return io.stdout(`${JSON.stringify({ tir: opts.output, blob: blobPath, bytes, constants })}\n`);
   io.stdout(`wrote ${opts.output} and ${blobPath} (${constants} constants, ${bytesText(bytes)})\n`);
 }
 
 export interface RunModelOptions extends ModelSourceOptions {
+  progress?: boolean;
   tokens?: string;
   prompt?: string;
   maxTokens: string;
@@ -125,17 +129,19 @@ export interface RunReport {
   decodeSeconds: number;
 }
 
+const promptLine = (prompt: readonly number[]): string => `prompt:    ${prompt.join(" ")}\n`;
+
 /**
  * Prints a run: JSON (with `jsonExtra` fields) on stdout, or the tokens on stdout and the timings on stderr,
  * `context` before them and `engine` (which backend ran it) after.
  */
-export function printRun(io: CliIo, r: RunReport, how: { json?: boolean; jsonExtra?: Record<string, unknown>; context?: string; engine: string }): void {
+export function printRun(io: CliIo, r: RunReport, how: { json?: boolean; jsonExtra?: Record<string, unknown>; context?: string; engine: string; streamed?: boolean }): void {
   if (how.json) {
     io.stdout(`${JSON.stringify({ prompt: r.prompt, generated: r.generated, ...(r.text !== undefined ? { text: r.text } : {}), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, ...how.jsonExtra })}\n`);
     return;
   }
-  io.stdout(`prompt:    ${r.prompt.join(" ")}\n`);
-  io.stdout(`generated: ${r.generated.join(" ")}\n`);
+  // `streamed`: the prompt and the tokens were printed as they came.
+  if (!how.streamed) io.stdout(`${promptLine(r.prompt)}generated: ${r.generated.join(" ")}\n`);
   if (r.text !== undefined) io.stdout(`text:      ${JSON.stringify(r.text)}\n`);
   const rate = (n: number, s: number): string => (s > 0 ? `${(n / s).toFixed(1)} tokens/s` : "-");
   io.stderr(`${how.context ?? ""}prefill ${r.prompt.length} tokens in ${r.prefillSeconds.toFixed(3)} s (${rate(r.prompt.length, r.prefillSeconds)}), decode ${r.generated.length} in ${r.decodeSeconds.toFixed(3)} s (${rate(Math.max(r.generated.length - 1, 0), r.decodeSeconds)}) [${how.engine}]\n`);
@@ -144,8 +150,20 @@ export function printRun(io: CliIo, r: RunReport, how: { json?: boolean; jsonExt
 /** Runs a model (file, or a .tir with the model interface) in the interpreter: prompt in, greedy tokens out. */
 export function runModel(path: string, opts: RunModelOptions, io: CliIo): void {
   const { graph, blobs, model, tokenizer, prompt, maxTokens } = prepareModelRun(path, opts);
-  const result = generate(graph, prompt, maxTokens, { blobs, stopToken: tokenizer?.eosId });
+  // Tokens are printed as they come (the JSON form waits for the whole run); the prefill, before the first token,
+  // shows as progress.
+  const streamed = !opts.json;
+  const progress = progressFor(io, "run", opts.progress);
+  if (streamed) io.stdout(`${promptLine(prompt)}generated:`);
+  const result = generate(graph, prompt, maxTokens, {
+    blobs,
+    stopToken: tokenizer?.eosId,
+    onStep: (step) => (step === 0 ? progress?.update(`prefill of ${prompt.length} tokens`) : progress?.end()),
+    onToken: streamed ? (t) => io.stdout(` ${t}`) : undefined,
+  });
+  progress?.end();
+  if (streamed) io.stdout("\n");
   if (opts.logits) writeFileAtomic(opts.logits, encodeNpy(result.promptLogits));
   const context = `${model ? `${model.architecture}, ` : ""}logits ${formatType(graph.typeOf("logits")!)}; `;
-  printRun(io, { prompt, generated: result.generated, text: tokenizer?.decode(result.generated), prefillSeconds: result.prefillSeconds, decodeSeconds: result.decodeSeconds }, { json: opts.json, context, engine: "interpreter" });
+  printRun(io, { prompt, generated: result.generated, text: tokenizer?.decode(result.generated), prefillSeconds: result.prefillSeconds, decodeSeconds: result.decodeSeconds }, { json: opts.json, context, engine: "interpreter", streamed });
 }

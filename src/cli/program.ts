@@ -20,6 +20,8 @@ import type { RunModelOptions } from "./modelCommands.js";
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Whether stderr is a terminal: progress shows there unless --no-progress. */
+  stderrIsTerminal?: boolean;
 }
 
 /** Exit codes, stable for build pipelines. */
@@ -46,6 +48,10 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** `--allow-blob-path`, on every command that reads a .tir model's weight blobs. */
+/** --progress / --no-progress: progress on stderr (shown on a terminal by default). */
+const progressOptions = (c: Command): Command =>
+  c.option("--progress", "show progress on stderr even when it is not a terminal").option("--no-progress", "show no progress, even on a terminal");
+
 const allowBlobPathOption = (): Option => new Option("--allow-blob-path <dir>", "a folder besides a .tir file's own that its weight blobs may be read from (repeatable)").argParser(collect).default([]);
 
 function buildProgram(io: CliIo): Command {
@@ -92,6 +98,7 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option("--backend <name>", "model mode: the reference interpreter, or a compiled target (built once into a cache folder)").choices(["interp", ...targetNames()]).default("interp"))
     .addOption(new Option("--format <format>", "graph mode: output format").choices(["json", "npy"]).default("json"))
     .option("-o, --output <path>", "graph mode: json: the file to write (default stdout); npy: the folder for one NAME.npy per output");
+  progressOptions(run);
   addTargetOptions(run, ["compile", "build", "run"]).action((file: string, opts: RunModelOptions & Record<string, unknown> & { input: string[]; format: "json" | "npy"; output?: string; backend: string }) => {
     const graphMode = opts.input.length > 0 || (extname(file) === ".tir" && opts.tokens === undefined && opts.prompt === undefined);
     if (!graphMode && opts.backend !== "interp") return runOnBackend(file, opts.backend, opts, io);
@@ -123,14 +130,15 @@ function buildProgram(io: CliIo): Command {
     .option("--json", "print as JSON")
     .action((model: string, opts: { json?: boolean }) => inspectCommand(model, opts, io));
 
-  program
-    .command("import")
-    .description("convert a model file to a .tir graph, with its weights in a .bin blob next to it")
-    .argument("<model>", "a GGUF file or a Hugging Face folder")
-    .requiredOption("-o, --output <file.tir>", "the IR file to write (weights go beside it, to NAME.<content hash>.bin)")
-    .addOption(new Option("--act-quant <mode>", "int8 per-token activations, or none").choices(["per-token", "none"]).default("per-token"))
-    .option("--json", "print what was written as JSON")
-    .action((model: string, opts: { output: string; actQuant: ActQuantFlag; json?: boolean }) => importCommand(model, opts, io));
+  progressOptions(
+    program
+      .command("import")
+      .description("convert a model file to a .tir graph, with its weights in a .bin blob next to it")
+      .argument("<model>", "a GGUF file or a Hugging Face folder")
+      .requiredOption("-o, --output <file.tir>", "the IR file to write (weights go beside it, to NAME.<content hash>.bin)")
+      .addOption(new Option("--act-quant <mode>", "int8 per-token activations, or none").choices(["per-token", "none"]).default("per-token"))
+      .option("--json", "print what was written as JSON"),
+  ).action((model: string, opts: { output: string; actQuant: ActQuantFlag; json?: boolean; progress?: boolean }) => importCommand(model, opts, io));
 
   program
     .command("opt")
@@ -181,6 +189,7 @@ function buildProgram(io: CliIo): Command {
     .option("--context <n>", "default context length of the compiled model (default: the model's, at most 4096)")
     .addOption(allowBlobPathOption())
     .option("--json", "print what was written as JSON");
+  progressOptions(compile);
   addTargetOptions(compile, ["compile"]).action((model: string, opts: CompileCommandOptions) => compileCommand(model, opts, io));
 
   const validate = program
@@ -195,6 +204,7 @@ function buildProgram(io: CliIo): Command {
     .option("--keep <dir>", "keep the generated sources, build and trace in this folder")
     .addOption(allowBlobPathOption())
     .option("--json", "print the report as JSON");
+  progressOptions(validate);
   addTargetOptions(validate, ["compile", "build", "run"]).action((model: string, opts: ValidateCommandOptions) => validateCommand(model, opts, io));
 
   program

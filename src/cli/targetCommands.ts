@@ -10,6 +10,7 @@ import { compileModel } from "../targets/compile.js";
 import { pipelineText } from "../targets/lower.js";
 import { allTargets, getTarget } from "../targets/registry.js";
 import { runOnTarget } from "../targets/run.js";
+import { progressFor } from "./progress.js";
 import { formatValidation, validateModel } from "../targets/validate.js";
 import { parseTokenList, prepareModelRun, printRun, type RunModelOptions, wholeNumber } from "./modelCommands.js";
 import type { CliIo } from "./program.js";
@@ -69,13 +70,23 @@ export interface CompileCommandOptions extends ModelSourceOptions {
   output?: string;
   context?: string;
   json?: boolean;
+  progress?: boolean;
   [option: string]: unknown;
 }
 
 export function compileCommand(model: string, o: CompileCommandOptions, io: CliIo): void {
   if (!o.output) throw new UserError("give the output folder with -o DIR");
   const target = getTarget(o.target);
-  const compiled = compileModel(model, o.output, { target: target.name, options: givenTargetOptions(target, o, "target"), actQuant: o.actQuant, allowBlobPath: o.allowBlobPath, context: optionalWholeNumber(o.context, "--context", 1) });
+  const progress = progressFor(io, "compile", o.progress);
+  const compiled = compileModel(model, o.output, {
+    target: target.name,
+    options: givenTargetOptions(target, o, "target"),
+    actQuant: o.actQuant,
+    allowBlobPath: o.allowBlobPath,
+    context: optionalWholeNumber(o.context, "--context", 1),
+    log: progress && ((line) => progress.update(line)),
+  });
+  progress?.end();
   for (const note of compiled.lossy) io.stderr(`LOSSY ${note}\n`);
   for (const note of compiled.approximate) io.stderr(`note: ${note}\n`);
   const files = [...compiled.emitted.files, "manifest.json"];
@@ -94,13 +105,16 @@ export interface ValidateCommandOptions extends ModelSourceOptions {
   seed: string;
   keep?: string;
   json?: boolean;
+  progress?: boolean;
   [option: string]: unknown;
 }
 
 /** Exit status 1 (a user-facing failure) when the target's output disagrees with the interpreter. */
 export function validateCommand(model: string, o: ValidateCommandOptions, io: CliIo): void {
   const target = getTarget(o.target);
+  const progress = progressFor(io, "validate", o.progress);
   const report = validateModel(model, {
+    log: progress && ((line) => progress.update(line)),
     target: target.name,
     options: givenTargetOptions(target, o, "target"),
     steps: wholeNumber(o.steps, "--steps", 1),
@@ -110,6 +124,7 @@ export function validateCommand(model: string, o: ValidateCommandOptions, io: Cl
     allowBlobPath: o.allowBlobPath,
     keepDir: o.keep,
   });
+  progress?.end();
   io.stdout(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatValidation(model, report));
   if (!report.ok) throw new UserError(`validation failed: ${report.firstMismatch ?? (!report.logits.ok ? "logits outside the tolerance" : "greedy tokens differ")}`);
 }

@@ -24,6 +24,8 @@ export interface Instrumentation {
   print?: (text: string) => void;
   /** Prints the graph for a file in `dir` (rewriting blob paths); defaults to printGraph. */
   printFor?: (graph: Graph, dir?: string) => string;
+  /** Told before each pass runs (for progress). */
+  onPass?: (name: string, index: number, total: number) => void;
 }
 
 export interface PassRecord {
@@ -110,6 +112,7 @@ export function runPipeline(graph: Graph, entries: readonly string[], ctx: Omit<
   for (const [i, entry] of entries.entries()) {
     const { name, options } = parsePipelineEntry(entry);
     const pass = getPass(name)!;
+    instrumentation.onPass?.(name, i, entries.length);
     if (selected(instrumentation.printBefore, name)) print(`// ----- IR before ${name} -----\n${text()}`);
     const notes: string[] = [];
     const t0 = performance.now();

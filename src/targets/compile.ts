@@ -16,6 +16,8 @@ export interface CompileOptions extends ModelSourceOptions {
   options?: Readonly<Record<string, OptionValue | undefined>>;
   /** Default context length of a model build (default: the model's, at most 4096). */
   context?: number;
+  /** Told each stage (reading, each pass, writing the code) as it starts. */
+  log?: (line: string) => void;
 }
 
 export interface Compiled extends Lowered {
@@ -76,9 +78,11 @@ export function emitToFolder(
 export function compileModel(path: string, out: string, o: CompileOptions, pipeline?: readonly PipelineEntry[]): Compiled {
   const target = getTarget(o.target);
   const options = resolveOptions(target, o.options ?? {});
+  o.log?.(`reading ${path}`);
   const loaded = loadModelGraph(path, o);
-  const lowered = lowerForTarget(loaded.graph, target, options, loaded.loadConst, pipeline);
+  const lowered = lowerForTarget(loaded.graph, target, options, loaded.loadConst, pipeline, (name, i, n) => o.log?.(`pass ${i + 1}/${n}: ${name}`));
   const defaultContext = o.context ?? Math.min(loaded.model?.contextLength ?? DEFAULT_CONTEXT_CAP, DEFAULT_CONTEXT_CAP);
+  o.log?.(`writing the ${target.name} code and weights into ${out}`);
   const { dir, emitted, abi } = emitToFolder(loaded.graph, out, { target, options, loadConst: loaded.loadConst, lowered, source: path, defaultContext, tokenizer: loaded.model?.tokenizer?.spec });
   return { ...lowered, dir, target, options, emitted, abi };
 }

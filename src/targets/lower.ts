@@ -2,7 +2,7 @@
 // checked against the target's op table before any code is written.
 import { type ConstDecl, type Graph, IrError, type Tensor, verifyOrThrow } from "../../ir/index.js";
 import { legalityProblems, type PipelineEntry, type Target, type TargetOptions } from "../../backends/common/index.js";
-import { runPipeline } from "../passes/manager.js";
+import { type Instrumentation, runPipeline } from "../passes/manager.js";
 import type { Pass } from "../passes/pass.js";
 import { getPass } from "../passes/registry.js";
 
@@ -25,9 +25,9 @@ export interface Lowered {
 }
 
 /** Lowers `graph` in place with `pipeline` (the target's unless given) and checks it is legal for the target. */
-export function lowerForTarget(graph: Graph, target: Target, options: TargetOptions, loadConst: (c: ConstDecl) => Tensor, pipeline?: readonly PipelineEntry[]): Lowered {
+export function lowerForTarget(graph: Graph, target: Target, options: TargetOptions, loadConst: (c: ConstDecl) => Tensor, pipeline?: readonly PipelineEntry[], onPass?: Instrumentation["onPass"]): Lowered {
   const entries = pipelineText(pipeline ?? target.pipeline(options));
-  const records = runPipeline(graph, entries, { loadConst });
+  const records = runPipeline(graph, entries, { loadConst }, { onPass });
   verifyOrThrow(graph);
   const problems = legalityProblems(graph, target.ops, target.name, `the ${target.name} pipeline lowers models to ops it supports; see \`ternc targets\``);
   if (problems.length) throw new IrError(problems);

@@ -184,8 +184,10 @@ export function validateModel(path: string, o: ValidateOptions): ValidationRepor
     const { emitted } = emitToFolder(graph, out, { target, options, loadConst: loaded.loadConst, lowered, source: path, defaultContext: prompt.length + o.steps + 8 });
     log(`compiled ${path} for ${target.name}`);
     target.build?.(out, options, "check");
+    log(`built; running it on ${prompt.length} prompt tokens and ${o.steps} steps`);
     const run = target.runModel(out, { tokens: prompt, maxTokens: o.steps, promptLogits: true, traceSteps: tracedSteps }, options);
     log(`ran ${run.engine}: ${run.generated.length} tokens`);
+    log(`checking every op of the first ${tracedSteps} steps against the interpreter, then its own run of ${o.steps} steps`);
     const loadConst = cachedConsts(graph, loaded.loadConst);
     const checks = checkOps(graph, run.trace ?? [], target.tolerance.op, (name, step, traced) => modelOperand(graph, abi, name, step, prompt, run.generated, traced, loadConst));
 
