@@ -107,14 +107,20 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
   for (const b of outside) io.stderr(`note: the output names the weight blob ${b}, outside its folder: load it with --allow-blob-path ${dirname(b)}\n`);
 }
 
-export function passesCommand(io: CliIo): void {
+export function passesCommand(io: CliIo, json = false): void {
+  const pipelines = Object.fromEntries(["interp", ...targetNames()].map((target) => [target, defaultPipeline(target)]));
+  if (json) {
+    const passes = allPasses().map((p) => ({ name: p.name, summary: p.summary, description: p.description, options: p.options ?? {}, lossy: p.lossy === true, approximate: p.approximate === true }));
+    io.stdout(`${JSON.stringify({ passes, pipelines }, null, 2)}\n`);
+    return;
+  }
   for (const p of allPasses()) {
     io.stdout(`${p.name}\n  ${p.summary}\n  ${p.description}\n`);
     for (const [k, v] of Object.entries(p.options ?? {})) io.stdout(`  option ${k}: ${v}\n`);
     io.stdout("\n");
   }
   io.stdout("default pipelines:\n");
-  for (const target of ["interp", ...targetNames()]) io.stdout(`  ${target}: ${defaultPipeline(target).join(",")}\n`);
+  for (const [target, pipeline] of Object.entries(pipelines)) io.stdout(`  ${target}: ${pipeline.join(",")}\n`);
 }
 
 /** `ternc stats`: the model's graph before and after the pipeline, costed at one decode step. */

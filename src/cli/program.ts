@@ -177,7 +177,8 @@ function buildProgram(io: CliIo): Command {
     .command("passes")
     .description("list the passes and the default pipelines")
     .option("--list", "list them (the default)")
-    .action(() => passesCommand(io));
+    .option("--json", "print as JSON")
+    .action((opts: { json?: boolean }) => passesCommand(io, opts.json));
 
   const compile = program
     .command("compile")
@@ -228,7 +229,13 @@ function buildProgram(io: CliIo): Command {
   program
     .command("ops")
     .description("list the IR's ops with their operands, attributes and semantics")
-    .action(() => {
+    .option("--json", "print as JSON")
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) {
+        const ops = allOps().map((op) => ({ name: op.name, summary: op.summary, description: op.description, levels: op.levels, operands: op.operands, results: op.results, attrs: op.attrs }));
+        io.stdout(`${JSON.stringify(ops, null, 2)}\n`);
+        return;
+      }
       for (const op of allOps()) {
         const operands = op.operands.map((o) => (o.optional ? `[${o.name}]` : o.name)).join(", ");
         io.stdout(`${op.name}(${operands}) -> ${op.results.join(", ")}    [${op.levels.join(", ")}]\n  ${op.summary}\n`);

@@ -144,6 +144,8 @@ describe("options, help and exit codes", () => {
     const r = await cli("ops");
     expect(r.code).toBe(0);
     for (const op of ["bitlinear", "act_quant", "ternary_matmul", "dequant", "attention", "rope"]) expect(r.stdout).toContain(`${op}(`);
+    const json = JSON.parse((await cli("ops", "--json")).stdout) as Array<{ name: string; operands: Array<{ name: string }>; attrs: Array<{ name: string }> }>;
+    expect(json.find((o) => o.name === "rmsnorm")).toMatchObject({ operands: [{ name: "x" }, { name: "g" }], attrs: [{ name: "eps" }] });
   });
   it("an internal error exits 2, with the stack trace only under --debug", async () => {
     const broken = { stdout: (): void => { throw new TypeError("boom"); } };

@@ -80,6 +80,9 @@ describe("ternc opt", () => {
     const r = await cli("passes", "--list");
     for (const p of DEFAULT_PIPELINES.interp!) expect(r.stdout).toContain(`${p}\n  `);
     expect(r.stdout).toContain(`interp: ${DEFAULT_PIPELINES.interp!.join(",")}`);
+    const json = JSON.parse((await cli("passes", "--json")).stdout) as { passes: Array<{ name: string; lossy: boolean }>; pipelines: Record<string, string[]> };
+    expect(json.pipelines.interp).toEqual([...DEFAULT_PIPELINES.interp!]);
+    expect(json.passes.find((p) => p.name === "quantize-head")).toMatchObject({ lossy: true });
   });
 
   it("a model's --print-after-all elides large constants by default; --no-elide-constants prints them; dumps never elide", async () => {
