@@ -7,6 +7,7 @@ import type { Graph } from "../../ir/index.js";
 import { type EmitContext, type EmitResult, writeBlob } from "../common/index.js";
 import { configHeader } from "./config.js";
 import { type CProgram, generateC } from "./emit.js";
+import { cOptions } from "./options.js";
 
 export const WEIGHTS_FILE = "weights.bin";
 
@@ -71,32 +72,55 @@ clean:
 .PHONY: all clean
 `;
 
-export const CMAKE_SNIPPET = `# A ternc-compiled model for CMake builds:
+/** The CMake snippet; its library target is `<prefix>_model`. */
+export function cmakeSnippet(prefix: string): string {
+  const t = `${prefix}_model`;
+  return `# A ternc-compiled model for CMake builds:
 #   include(path/to/model/ternc_model.cmake)
-#   target_link_libraries(your_app PRIVATE ternc_model)
+#   target_link_libraries(your_app PRIVATE ${t})
 # Set TERNC_PORTABLE=ON for the portable kernels instead of -march=native.
 option(TERNC_PORTABLE "portable C kernels instead of -march=native" OFF)
 find_package(Threads REQUIRED)
-add_library(ternc_model STATIC ${LIBRARY_SOURCES.map((f) => `\${CMAKE_CURRENT_LIST_DIR}/${f}`).join(" ")})
-target_include_directories(ternc_model PUBLIC \${CMAKE_CURRENT_LIST_DIR})
-set_target_properties(ternc_model PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
-target_compile_definitions(ternc_model PRIVATE _POSIX_C_SOURCE=200809L $<$<BOOL:\${TERNC_PORTABLE}>:TERNC_PORTABLE>)
+add_library(${t} STATIC ${LIBRARY_SOURCES.map((f) => `\${CMAKE_CURRENT_LIST_DIR}/${f}`).join(" ")})
+target_include_directories(${t} PUBLIC \${CMAKE_CURRENT_LIST_DIR})
+set_target_properties(${t} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+target_compile_definitions(${t} PRIVATE _POSIX_C_SOURCE=200809L $<$<BOOL:\${TERNC_PORTABLE}>:TERNC_PORTABLE>)
 # -O3 whatever the build type: a model built at -O0 (a Debug build, or none) decodes about 10x slower.
-target_compile_options(ternc_model PRIVATE -O3 -ffp-contract=off $<$<NOT:$<BOOL:\${TERNC_PORTABLE}>>:-march=native>)
-target_link_libraries(ternc_model PUBLIC Threads::Threads m)
+target_compile_options(${t} PRIVATE -O3 -ffp-contract=off $<$<NOT:$<BOOL:\${TERNC_PORTABLE}>>:-march=native>)
+target_link_libraries(${t} PUBLIC Threads::Threads m)
 `;
+}
+
+/**
+ * The renames that put a build's C names under `prefix` (`--prefix`): every lower-case `ternc_` and `tc_` identifier
+ * its sources use becomes `<prefix>_...` / `<prefix>_tc_...` through macros in ternc_config.h, which every source
+ * includes before any of them. Names the sources define as macros keep theirs. None for the default prefix.
+ */
+export function prefixRenames(prefix: string, sources: readonly string[]): string[] {
+  if (prefix === "ternc") return [];
+  const macros = new Set<string>();
+  const names = new Set<string>();
+  for (const text of sources) {
+    for (const m of text.matchAll(/#\s*define\s+(\w+)/g)) macros.add(m[1]!);
+    for (const m of text.matchAll(/\b(?:tc|ternc)_\w*/g)) if (/^(?:tc|ternc)_[a-z]/.test(m[0])) names.add(m[0]);
+  }
+  return [...names]
+    .filter((n) => !macros.has(n))
+    .sort()
+    .map((n) => `#define ${n} ${prefix}_${n.startsWith("ternc_") ? n.slice("ternc_".length) : n}`);
+}
 
 /** The files of a C build other than weights.bin, by name. */
-export function sourceFiles(program: CProgram): Record<string, string> {
-  const files: Record<string, string> = { "ternc_config.h": configHeader(), "model.c": program.source };
+export function sourceFiles(program: CProgram, prefix = "ternc"): Record<string, string> {
+  const files: Record<string, string> = { "model.c": program.source };
   for (const name of [...RUNTIME_HEADERS, ...RUNTIME_SOURCES, "main.c"]) files[name] = runtimeFile(name);
-  return { ...files, Makefile: MAKEFILE, "ternc_model.cmake": CMAKE_SNIPPET };
+  return { "ternc_config.h": configHeader(prefix, prefixRenames(prefix, Object.values(files))), ...files, Makefile: MAKEFILE, "ternc_model.cmake": cmakeSnippet(prefix) };
 }
 
 /** Writes the C build of `graph` into the empty folder `dir`. */
 export function emitC(graph: Graph, dir: string, ctx: EmitContext): EmitResult {
   const program = generateC(graph, { abi: ctx.abi, loadConst: ctx.loadConst, banner: ctx.banner, defaultContext: ctx.defaultContext, specialTokens: ctx.specialTokens });
-  const files = sourceFiles(program);
+  const files = sourceFiles(program, cOptions(ctx.options).prefix);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   writeBlob(join(dir, WEIGHTS_FILE), program.blob);
   const counts = new Map<string, number>();

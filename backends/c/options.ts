@@ -15,6 +15,7 @@ export const C_OPTIONS: readonly TargetOptionSpec[] = [
   { name: "kernel", flag: "--kernel <kind>", kind: "choice", choices: C_KERNELS, default: "auto", step: "compile", description: "ternary kernel for every layer: i2 (2-bit codes), tq1 (base 3, 1.6 bits), lut (lookup tables); auto picks per layer by a cost model" },
   { name: "head", flag: "--head <form>", kind: "choice", choices: C_HEADS, default: "integer", step: "compile", description: "a q8_0/q6_k LM head: integer (its input quantized to int8 per block, integer dot products, as llama.cpp) or exact (f32 products summed in index order)" },
   { name: "int8Head", flag: "--int8-head", kind: "flag", default: false, step: "compile", description: "opt-in, LOSSY: store the LM head (and a tied embedding) as q8_0, int8 with a scale per 32 weights" },
+  { name: "prefix", flag: "--prefix <name>", kind: "string", default: "ternc", step: "compile", description: "the name of the build's C symbols and CMake target (NAME_model_open, NAME_model), so several models link into one program" },
   { name: "isa", flag: "--isa <isa>", kind: "choice", choices: C_ISAS, default: "native", step: "build", description: "kernels to build: native, avx2, avx512 (with VNNI), portable, or neon / neon-nodot (cross-compiled, run under qemu-aarch64)" },
   { name: "cc", flag: "--cc <compiler>", kind: "string", step: "build", description: "C compiler (default cc, or aarch64-linux-gnu-gcc for neon)" },
   { name: "cflags", flag: "--cflags <flags>", kind: "string", step: "build", description: "C compiler flags instead of the Makefile's -O3" },
@@ -26,6 +27,7 @@ export const C_OPTIONS: readonly TargetOptionSpec[] = [
 /** The C options, typed (resolveOptions has checked them against C_OPTIONS). */
 export interface COptions {
   kernel: CKernel;
+  prefix: string;
   head: CHead;
   int8Head: boolean;
   isa: CIsa;
@@ -38,8 +40,15 @@ export interface COptions {
 
 export function cOptions(o: TargetOptions): COptions {
   if (typeof o.threads === "number" && o.threads > MAX_THREADS) throw new BackendError("--threads", `${o.threads}: at most ${MAX_THREADS}`);
+  const prefix = String(o.prefix ?? "ternc");
+  // Lower case C identifiers; `tc...` would let a renamed name be renamed again (tc_x -> tc_tc_x), `ternc...` reads as
+  // the default's.
+  if (prefix !== "ternc" && (!/^[a-z][a-z0-9_]{0,31}$/.test(prefix) || prefix.startsWith("tc") || prefix.startsWith("ternc"))) {
+    throw new BackendError("--prefix", `'${prefix}': expected a lower-case C name of at most 32 characters, not starting with 'tc' or 'ternc'`);
+  }
   return {
     kernel: (o.kernel ?? "auto") as CKernel,
+    prefix,
     head: (o.head ?? "integer") as CHead,
     int8Head: o.int8Head === true,
     isa: (o.isa ?? "native") as CIsa,
