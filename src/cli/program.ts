@@ -10,6 +10,7 @@ import { encodeNpy } from "../io/npy.js";
 import { importCommand, inspectCommand, runModel } from "./modelCommands.js";
 import type { ActQuantFlag } from "../loadModelGraph.js";
 import { ELIDE_DEFAULT, elideAbove, optCommand, type OptOptions, passesCommand, statsCommand } from "./optCommand.js";
+import { buildCommand } from "./buildCommand.js";
 import { allTargets, defaultTargetName, targetNames } from "../targets/registry.js";
 import { serveModel } from "../serve.js";
 import { VERSION } from "../version.js";
@@ -192,6 +193,15 @@ function buildProgram(io: CliIo): Command {
     .option("--json", "print what was written as JSON");
   progressOptions(compile);
   addTargetOptions(compile, ["compile"]).action((model: string, opts: CompileCommandOptions) => compileCommand(model, opts, io));
+
+  progressOptions(
+    program
+      .command("build")
+      .description("compile a model for every target a build config (ternc.json) lists, validating each if it asks; see the README for its keys")
+      .argument("<config>", "the build config, a JSON file")
+      .option("--out <dir>", "the output folder instead of the config's outputDir")
+      .option("--json", "print the summary as JSON"),
+  ).action((config: string, opts: { out?: string; json?: boolean; progress?: boolean }) => buildCommand(config, opts, io));
 
   const validate = program
     .command("validate")

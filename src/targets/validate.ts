@@ -29,6 +29,8 @@ export interface ValidateOptions extends ModelSourceOptions {
   keepDir?: string;
   /** Called with progress lines. */
   log?: (line: string) => void;
+  /** Passes instead of the target's default pipeline. */
+  pipeline?: readonly PipelineEntry[];
 }
 
 export interface TensorCheck {
@@ -172,7 +174,7 @@ export function validateModel(path: string, o: ValidateOptions): ValidationRepor
   const target = getTarget(o.target);
   const options = resolveOptions(target, o.options ?? {});
   const loaded = loadModelGraph(path, o);
-  const lowered = lowerForTarget(loaded.graph, target, options, loaded.loadConst);
+  const lowered = lowerForTarget(loaded.graph, target, options, loaded.loadConst, o.pipeline);
   const { graph, abi } = loaded;
   const rng = new Rng(o.seed ?? 1);
   const prompt = o.tokens ?? Array.from({ length: o.promptLength ?? 5 }, () => Math.floor(rng.next() * abi.vocab));
