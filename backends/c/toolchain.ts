@@ -1,11 +1,12 @@
 // Building a C output with its Makefile (natively, or cross-compiled for AArch64 and run under qemu) and running
 // its runner: a model on tokens, or a plain graph on named inputs.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, modelRunResult, runGraphWithRunner, runModelWithRunner, runRunner } from "../common/index.js";
 import { WEIGHTS_FILE } from "./artifacts.js";
+import { restoreObjects, storeObjects } from "./objectCache.js";
 import type { CIsa, COptions } from "./options.js";
 
 const RUNNER = "ternc-run";
@@ -26,13 +27,19 @@ export function buildC(dir: string, o: Pick<COptions, "isa" | "cc" | "cflags" | 
   const cc = o.cc ?? (cross ? "aarch64-linux-gnu-gcc" : "cc");
   if (!hasCommand(cc)) throw new BackendError("--cc", `the C compiler '${cc}' is not installed${cross ? " (run scripts/install-toolchains.sh)" : ""}`);
   if (!hasCommand("make")) throw new BackendError("make", "'make' is not installed (run scripts/install-toolchains.sh)");
+  // What an earlier build left was made with its own flags, which make cannot see: start from the sources, with the
+  // runtime objects this compiler, ISA and flags already made for another build.
+  for (const f of readdirSync(dir)) if (f.endsWith(".o") || f.endsWith(".a") || f === RUNNER) rmSync(join(dir, f), { force: true });
+  const build = { cc, isa: o.isa, cflags: o.cflags };
+  const missing = restoreObjects(dir, build);
   // The runtime is several files: compile them side by side.
-  const args = ["-C", dir, "--no-print-directory", `-j${Math.min(availableParallelism(), 8)}`, "-B", RUNNER, `CC=${cc}`, `ISA=${o.isa}`];
+  const args = ["-C", dir, "--no-print-directory", `-j${Math.min(availableParallelism(), 8)}`, RUNNER, `CC=${cc}`, `ISA=${o.isa}`];
   if (cross) args.push("AR=aarch64-linux-gnu-ar");
   if (o.cflags !== undefined) args.push(`CFLAGS=${o.cflags}`);
   if (o.ldflags !== undefined) args.push(`LDFLAGS=${o.ldflags}`);
   const r = spawnSync("make", args, { encoding: "utf8" });
   if (r.status !== 0) throw new BackendError(dir, `building with ${cc} (ISA ${o.isa}) failed:\n${(r.stderr || r.stdout).trim()}`);
+  storeObjects(dir, missing);
   return join(dir, RUNNER);
 }
 

@@ -1,5 +1,6 @@
 // The shared side of every backend: the target contract and the pieces each target would otherwise rewrite.
 export * from "./blob.js";
+export * from "./cache.js";
 export * from "./buffers.js";
 export * from "./elementwise.js";
 export * from "./errors.js";

@@ -2,19 +2,15 @@
 // everything that decides the build (ternc's version and code, the model file, the target's options), then run.
 import { createHash } from "node:crypto";
 import { mkdirSync, statSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { buildAffectingOptions, type ModelRunRequest, type ModelRunResult, type OptionValue, resolveOptions, type Target, type TargetOptions } from "../../backends/common/index.js";
+import { buildAffectingOptions, cacheRoot, type ModelRunRequest, type ModelRunResult, type OptionValue, resolveOptions, type Target, type TargetOptions } from "../../backends/common/index.js";
 import type { ActQuantFlag, ModelSourceOptions } from "../loadModelGraph.js";
 import { VERSION } from "../version.js";
 import { compileModel } from "./compile.js";
 import { currentFingerprint } from "./fingerprint.js";
 import { getTarget } from "./registry.js";
 
-/** Where compiled models are cached: $TERNC_CACHE_DIR, $XDG_CACHE_HOME/ternc, or ~/.cache/ternc. */
-export function cacheRoot(): string {
-  return process.env.TERNC_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "ternc");
-}
+export { cacheRoot };
 
 /** The cache key of a build: ternc's version and code, the model file as it is now, the target and its build options. */
 export function buildCacheKey(path: string, target: Target, options: TargetOptions, actQuant: ActQuantFlag | undefined, fingerprint = currentFingerprint()): string {
