@@ -1,7 +1,7 @@
 // `ternc import`: a model file to a .tir graph plus a side blob holding every weight, streamed tensor
 // by tensor (and large tensors in pieces) so memory stays bounded whatever the model's size.
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { clearStaleTemps, tempPathFor } from "../backends/common/index.js";
 import { type ConstDecl, type Graph, printGraph, tensorToBytes } from "../ir/index.js";
@@ -18,7 +18,8 @@ function blobNamePattern(tirPath: string): RegExp {
  * Moves every constant into a blob beside `tirPath` and writes the IR there. The blob is named by its content
  * (`model.<hash>.bin`), so writing the pair is one atomic step: the new blob takes a name the old IR does not use,
  * and only the rename of the IR switches from the old pair to the new one. A kill at any point leaves the old pair
- * working (and at worst an unused blob, removed by the next write). Blobs of earlier writes are removed afterwards.
+ * working (and at worst an unused blob, removed by a later write). Blobs of earlier writes are removed afterwards,
+ * once they are over a minute old (a concurrent write of the same .tir may be about to name a younger one).
  */
 export function writeGraphWithBlob(graph: Graph, tirPath: string, onProgress?: (constants: number, total: number, bytes: number) => void): { blobPath: string; bytes: number; constants: number } {
   const dir = dirname(tirPath);
@@ -75,7 +76,17 @@ export function writeGraphWithBlob(graph: Graph, tirPath: string, onProgress?: (
   renameSync(tmp, blobPath);
   for (const p of placed) p.decl.data = { kind: "external", path: blobName, offset: p.offset };
   writeFileAtomic(tirPath, printGraph(graph));
+  // Earlier blobs of this .tir go, but not one a minute old or younger: another import of the same .tir running now
+  // may have just written it and be about to rename its .tir (a blob left behind by a killed run is older by then).
   const pattern = blobNamePattern(tirPath);
-  for (const name of readdirSync(dir)) if (name !== blobName && pattern.test(name)) rmSync(join(dir, name), { force: true });
+  const recent = Date.now() - 60_000;
+  for (const name of readdirSync(dir)) {
+    if (name === blobName || !pattern.test(name)) continue;
+    try {
+      if (statSync(join(dir, name)).mtimeMs < recent) rmSync(join(dir, name), { force: true });
+    } catch {
+      // Removed by another run meanwhile.
+    }
+  }
   return { blobPath, bytes: offset, constants: placed.length };
 }

@@ -53,7 +53,11 @@ function hostId(): string {
 const objectDir = (): string => join(cacheRoot(), "objects");
 
 function objectKey(dir: string, source: string, b: ObjectBuild): string {
-  const hash = createHash("sha256").update(JSON.stringify([compilerId(b.cc), b.cc, b.isa, b.cflags ?? null, b.isa === "native" || (b.cflags ?? "").includes("native") ? hostId() : null]));
+  // Without --cflags, make takes CFLAGS (and any variable in MAKEFLAGS) from the environment: they decide the object.
+  const cflags = b.cflags ?? process.env.CFLAGS ?? null;
+  const env = [process.env.MAKEFLAGS ?? null, process.env.CPPFLAGS ?? null];
+  const native = b.isa === "native" || /native/.test(`${cflags ?? ""} ${env.join(" ")}`);
+  const hash = createHash("sha256").update(JSON.stringify([compilerId(b.cc), b.cc, b.isa, cflags, env, native ? hostId() : null]));
   for (const f of [source, "ternc_config.h", ...RUNTIME_HEADERS, "Makefile"]) hash.update(f).update(readFileSync(join(dir, f)));
   return hash.digest("hex").slice(0, 32);
 }

@@ -42,17 +42,26 @@ export function clearStaleTemps(path: string): string[] {
     .map((name) => ({ name, m: name.startsWith(prefix) ? /^(tmp|old)-(\d+)$/.exec(name.slice(prefix.length)) : null }))
     .filter((e): e is { name: string; m: RegExpExecArray } => e.m !== null && !isRunning(Number(e.m[2])));
   const cleared: string[] = [];
-  // Restore before removing, so a missing output gets its old self back and only then the rest goes.
+  // Best effort: another process may be clearing the same entries, or one may not be ours to remove; what is left
+  // stays for a later run. Restore before removing, so a missing output gets its old self back first.
   for (const { name, m } of stale) {
     if (m[1] === "old" && !exists(path)) {
-      renameSync(join(dir, name), path);
-      cleared.push(name);
+      try {
+        renameSync(join(dir, name), path);
+        cleared.push(name);
+      } catch {
+        // Restored by another process, or not restorable now.
+      }
     }
   }
   for (const { name } of stale) {
     if (cleared.includes(name)) continue;
-    rmSync(join(dir, name), { recursive: true, force: true });
-    cleared.push(name);
+    try {
+      rmSync(join(dir, name), { recursive: true, force: true });
+      cleared.push(name);
+    } catch {
+      // Not ours to remove (permissions): left in place.
+    }
   }
   return cleared;
 }

@@ -272,6 +272,7 @@ static int run_tokens(const char *weights, const char *tokens_text, ternc_params
     goto done;
   }
   status = 0;
+  int decode_failed = 0;
   t0 = now_seconds();
   int32_t next = ternc_argmax(ternc_model_logits(m), vocab);
   while (produced < o.max_tokens) {
@@ -279,6 +280,7 @@ static int run_tokens(const char *weights, const char *tokens_text, ternc_params
     if (next == o.stop || produced == o.max_tokens) break;
     if (ternc_model_eval(m, &next, 1, NULL) != TERNC_OK) {
       status = 1;
+      decode_failed = 1;
       break;
     }
     sink->step++;
@@ -318,7 +320,7 @@ static int run_tokens(const char *weights, const char *tokens_text, ternc_params
       for (int i = 0; ternc_model_profile_kind(m, i, &sec); i++) fprintf(stderr, "  %-24s %8.3f s  %5.1f%%\n", ternc_model_profile_kind(m, i, NULL), sec, decode > 0 ? 100.0 * sec / decode : 0.0);
     }
   }
-  if (status && produced < o.max_tokens) fprintf(stderr, "ternc-run: after %ld tokens: %s\n", produced, ternc_model_error(m));
+  if (decode_failed) fprintf(stderr, "ternc-run: after %ld tokens: %s\n", produced, ternc_model_error(m));
 done:
   if (sink->f && fclose(sink->f) != 0 && status == 0) status = (fprintf(stderr, "ternc-run: cannot write %s\n", o.trace_path), 1);
   sink->f = NULL;

@@ -140,6 +140,10 @@ describe("the testbench's command file", () => {
       // %d reads x as a value: it once selected no command and waited forever.
       ["unknown-value", "x\n", "tb_ternc: expected a command number"],
     ];
+    // -1, the protocol's end, ends quietly after the results.
+    const end = sim("end", `0 ${word} ${word}\n-1\n`);
+    expect(end.stdout).not.toContain("tb_ternc:");
+    expect(end.results.match(/^c /gm)?.length).toBe(1);
     for (const [name, commands, message] of cases) {
       const r = sim(name, commands);
       expect(r.stdout, name).toContain(message);

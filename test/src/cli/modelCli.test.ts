@@ -2,7 +2,7 @@
 // GGUF v2, every metadata type, alignment, and llama.cpp's per-projection output scales.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -76,12 +76,18 @@ describe("ternc run on a model", () => {
     writeFileSync(join(sub, `.m.bin.tmp-${dead}`), "half a blob");
     writeFileSync(join(sub, "m.0123456789abcdef.bin"), "a blob whose .tir never came");
     expect((await cli("run", tir, "--tokens", "5", "--max-tokens", "1")).code).toBe(0);
+    // Blobs a minute old or younger are spared (another import of this .tir may be about to name its own): these are
+    // made two minutes old, and one more is left fresh.
+    const past = new Date(Date.now() - 120_000);
+    for (const f of [oldBlob!, "m.0123456789abcdef.bin"]) utimesSync(join(sub, f), past, past);
+    writeFileSync(join(sub, "m.fedcba9876543210.bin"), "another import's blob, written just now");
 
     expect((await cli("import", model, "-o", tir)).code).toBe(0);
-    const [newBlob] = blobs();
-    expect(blobs()).toHaveLength(1);
+    const newBlob = blobs().find((f) => f !== "m.fedcba9876543210.bin");
+    expect(blobs().sort()).toEqual([newBlob, "m.fedcba9876543210.bin"].sort());
     expect(newBlob).not.toBe(oldBlob);
-    expect(readdirSync(sub).sort()).toEqual([newBlob, "m.tir"]);
+    expect(readdirSync(sub).sort()).toEqual([newBlob, "m.fedcba9876543210.bin", "m.tir"].sort());
+    rmSync(join(sub, "m.fedcba9876543210.bin"));
     expect((await logitsOf(tir)).values).toEqual((await logitsOf(model)).values);
 
     const json = await cli("import", model, "-o", tir, "--json");
