@@ -1,40 +1,23 @@
 // `npm run example`, the main job: the bundled model compiled to every target, each build validated against the
 // interpreter and run, and one table of what came out. Progress goes to stderr, the table to stdout; the builds stay
 // in build/example/ to be read. Exit 1 when a target fails its validation.
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveOptions } from "../backends/common/index.js";
 import { loadModel } from "../src/frontend/loadModel.js";
+import { folderSize } from "../src/io/files.js";
+import { bytesText } from "../src/util/bytes.js";
+import { ROOT } from "./lib/root.js";
 import { generate } from "../src/generate.js";
 import { loadModelGraph } from "../src/loadModelGraph.js";
 import { allTargets } from "../src/targets/registry.js";
 import { validateModel } from "../src/targets/validate.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/dist\/$/, "/");
 const MODEL = join(ROOT, "examples/tiny-bitnet.gguf");
 const PROMPT = "The model reads";
 const STEPS = 16;
 
-/** Every file under `dir` (the build's own, the compiler's objects included), and their bytes. */
-function folderSize(dir: string): { files: number; bytes: number } {
-  let files = 0;
-  let bytes = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const inner = folderSize(p);
-      files += inner.files;
-      bytes += inner.bytes;
-    } else if (entry.isFile()) {
-      files++;
-      bytes += statSync(p).size;
-    }
-  }
-  return { files, bytes };
-}
-
-const kib = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(0)} KiB`);
 const rate = (tokens: number, seconds: number): string => (seconds > 0 ? (tokens / seconds).toFixed(0) : "-");
 
 /** A run's engine without its details in parentheses, except whether the device is an emulation. */
@@ -82,7 +65,7 @@ export function runExample(outDir: string, log: (line: string) => void, targets 
         target: target.name,
         folder: relative(process.cwd(), dir) || dir,
         files: String(files),
-        size: kib(bytes),
+        size: bytesText(bytes),
         validation: report.ok ? `PASS (${report.checkedTensors} tensors, ${exact}; same ${report.tokens.compiled.length} tokens)` : `FAIL (${report.firstMismatch ?? "tokens differ"})`,
         speed: rate(run.generated.length - 1, run.decodeSeconds),
         engine: shortEngine(run.engine),

@@ -1,10 +1,9 @@
 // `ternc build ternc.json`: a model compiled for several targets from one checked JSON file (FINN's build config is
 // the model), each build optionally validated against the interpreter, and a summary of what was written.
-import { readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { OptionValue, PipelineEntry } from "../backends/common/index.js";
 import { UserError } from "./errors.js";
-import { readJsonObject, writeFileAtomic } from "./io/files.js";
+import { folderSize, readJsonObject, writeFileAtomic } from "./io/files.js";
 import type { ActQuantFlag } from "./loadModelGraph.js";
 import { parsePipelineEntry } from "./passes/manager.js";
 import { compileModel } from "./targets/compile.js";
@@ -104,17 +103,6 @@ export function readBuildConfig(path: string): BuildConfig {
   };
 }
 
-function folderStats(dir: string): { files: number; bytes: number } {
-  let files = 0;
-  let bytes = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    files++;
-    bytes += statSync(join(dir, e.name)).size;
-  }
-  return { files, bytes };
-}
-
 /**
  * Builds every target of the config at `path` into its folder under the output folder (`outDir` overrides the
  * config's), validating each when the config asks, and writes build-summary.json there.
@@ -134,7 +122,7 @@ export function runBuild(path: string, o: { outDir?: string; log?: (line: string
       return { pass, options };
     });
     const compiled = compileModel(model, dir, { target: t.target, options: t.options, actQuant: config.actQuant, context: config.context }, pipeline);
-    const row: BuildSummary["targets"][number] = { name, target: t.target, dir, ...folderStats(dir), lossy: compiled.lossy };
+    const row: BuildSummary["targets"][number] = { name, target: t.target, dir, ...folderSize(dir), lossy: compiled.lossy };
     if (config.validate) {
       o.log?.(`${name}: validating against the interpreter (${config.validate.steps} steps)`);
       const report = validateModel(model, { target: t.target, options: t.options, steps: config.validate.steps, actQuant: config.actQuant, pipeline });

@@ -8,10 +8,9 @@ import { type ConstDecl, type Graph, printGraph, tensorToBytes } from "../ir/ind
 import { UserError } from "./errors.js";
 import { writeFileAtomic } from "./io/files.js";
 
-/** The blob names `writeGraphWithBlob` gives beside `model.tir`: `model.<16 hex digits of its SHA-256>.bin`. */
-function blobNamePattern(tirPath: string): RegExp {
-  const stem = basename(tirPath).replace(/\.tir$/, "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`^${stem}\\.[0-9a-f]{16}\\.bin$`);
+/** The blob names `writeGraphWithBlob` gives beside `<stem>.tir`: `<stem>.<16 hex digits of its SHA-256>.bin`. */
+function blobNamePattern(stem: string): RegExp {
+  return new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.[0-9a-f]{16}\\.bin$`);
 }
 
 /**
@@ -78,7 +77,7 @@ export function writeGraphWithBlob(graph: Graph, tirPath: string, onProgress?: (
   writeFileAtomic(tirPath, printGraph(graph));
   // Earlier blobs of this .tir go, but not one a minute old or younger: another import of the same .tir running now
   // may have just written it and be about to rename its .tir (a blob left behind by a killed run is older by then).
-  const pattern = blobNamePattern(tirPath);
+  const pattern = blobNamePattern(stem);
   const recent = Date.now() - 60_000;
   for (const name of readdirSync(dir)) {
     if (name === blobName || !pattern.test(name)) continue;

@@ -52,15 +52,19 @@ function hostId(): string {
 
 const objectDir = (): string => join(cacheRoot(), "objects");
 
-function objectKey(dir: string, source: string, b: ObjectBuild): string {
+/** What every object of a build shares: the compiler, the make variables, the headers and the Makefile. */
+function buildDigest(dir: string, b: ObjectBuild): string {
   // Without --cflags, make takes CFLAGS (and any variable in MAKEFLAGS) from the environment: they decide the object.
   const cflags = b.cflags ?? process.env.CFLAGS ?? null;
   const env = [process.env.MAKEFLAGS ?? null, process.env.CPPFLAGS ?? null];
   const native = b.isa === "native" || /native/.test(`${cflags ?? ""} ${env.join(" ")}`);
   const hash = createHash("sha256").update(JSON.stringify([compilerId(b.cc), b.cc, b.isa, cflags, env, native ? hostId() : null]));
-  for (const f of [source, "ternc_config.h", ...RUNTIME_HEADERS, "Makefile"]) hash.update(f).update(readFileSync(join(dir, f)));
-  return hash.digest("hex").slice(0, 32);
+  for (const f of ["ternc_config.h", ...RUNTIME_HEADERS, "Makefile"]) hash.update(f).update(readFileSync(join(dir, f)));
+  return hash.digest("hex");
 }
+
+const objectKey = (dir: string, source: string, build: string): string =>
+  createHash("sha256").update(build).update(source).update(readFileSync(join(dir, source))).digest("hex").slice(0, 32);
 
 const objectOf = (source: string): string => source.replace(/\.c$/, ".o");
 
@@ -70,8 +74,9 @@ const objectOf = (source: string): string => source.replace(/\.c$/, ".o");
  */
 export function restoreObjects(dir: string, b: ObjectBuild): Array<{ source: string; key: string }> {
   const missing: Array<{ source: string; key: string }> = [];
+  const build = buildDigest(dir, b);
   for (const source of RUNTIME_SOURCES) {
-    const key = objectKey(dir, source, b);
+    const key = objectKey(dir, source, build);
     const cached = join(objectDir(), `${key}.o`);
     if (existsSync(cached)) copyFileSync(cached, join(dir, objectOf(source)));
     else missing.push({ source, key });

@@ -1,7 +1,7 @@
 // Where ternc writes before an output takes its name, and how the next run clears what a killed run left there.
 // Every file and folder ternc replaces is first written as `.NAME.tmp-PID` beside it; compile moves the folder it
 // replaces to `.NAME.old-PID` for the moment between two renames.
-import { readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 export type TempKind = "tmp" | "old";
@@ -45,7 +45,7 @@ export function clearStaleTemps(path: string): string[] {
   // Best effort: another process may be clearing the same entries, or one may not be ours to remove; what is left
   // stays for a later run. Restore before removing, so a missing output gets its old self back first.
   for (const { name, m } of stale) {
-    if (m[1] === "old" && !exists(path)) {
+    if (m[1] === "old" && !existsSync(path)) {
       try {
         renameSync(join(dir, name), path);
         cleared.push(name);
@@ -64,13 +64,4 @@ export function clearStaleTemps(path: string): string[] {
     }
   }
   return cleared;
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,7 +4,6 @@
 // with exit 1. Nothing binary is stored: `npm run corpus -- --out DIR` writes them, the suite checks them.
 import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { tensorFromValues } from "../../ir/index.js";
 import { encodeTernary, GGML } from "../../src/frontend/gguf/ggmlTypes.js";
 import { type GgufKv, GgufType, readGguf, writeGguf } from "../../src/frontend/gguf/gguf.js";
@@ -12,6 +11,7 @@ import { writeBitnetHf } from "../../src/frontend/huggingface/writeModel.js";
 import { loadModel } from "../../src/frontend/loadModel.js";
 import { readSafetensorsBytes, readSafetensorsHeader, writeSafetensors } from "../../src/frontend/safetensors/safetensors.js";
 import { encodeNpy } from "../../src/io/npy.js";
+import { ROOT } from "../lib/root.js";
 
 export type CorpusFormat = "gguf" | "hf" | "tir" | "npy" | "json";
 
@@ -27,7 +27,6 @@ export interface CorpusCase {
   expect: string[];
 }
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/dist\/$/, "/");
 const GGUF = join(ROOT, "examples/tiny-bitnet.gguf");
 const TIR = join(ROOT, "examples/bitnet_block.tir");
 const ARCH = "bitnet-b1.58";

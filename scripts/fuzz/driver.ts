@@ -5,11 +5,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { writeBitnetHf } from "../../src/frontend/huggingface/writeModel.js";
 import { randomBitnetWeights, TINY_BITNET_2B4T_FORM } from "../../src/frontend/randomBitnet.js";
 import { runCli } from "../../src/cli/program.js";
+import { ROOT } from "../lib/root.js";
 import { type FuzzSeed, keepInput, type WorkerJob, type WorkerMessage } from "./worker.js";
 
 export interface FuzzOptions {
@@ -44,9 +45,8 @@ export interface FuzzReport {
   failures: FuzzFailure[];
 }
 
-/** The package root, from dist/scripts/fuzz/ (compiled) or scripts/fuzz/ (a test importing the source). */
+/** Whether this is dist/scripts/fuzz/ (compiled) or scripts/fuzz/ (a test importing the source). */
 const compiled = import.meta.url.endsWith(".js");
-const ROOT = fileURLToPath(new URL(compiled ? "../../.." : "../..", import.meta.url));
 /** The worker runs as JavaScript: the compiled one (npm test builds dist/ first). */
 const WORKER = compiled ? new URL("./worker.js", import.meta.url) : pathToFileURL(join(ROOT, "dist/scripts/fuzz/worker.js"));
 

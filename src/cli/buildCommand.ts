@@ -4,6 +4,7 @@ import { runBuild } from "../buildConfig.js";
 import { UserError } from "../errors.js";
 import type { CliIo } from "./program.js";
 import { progressFor } from "./progress.js";
+import { bytesText } from "../util/bytes.js";
 
 export function buildCommand(config: string, opts: { out?: string; json?: boolean; progress?: boolean }, io: CliIo): void {
   const progress = progressFor(io, "build", opts.progress);
@@ -12,7 +13,7 @@ export function buildCommand(config: string, opts: { out?: string; json?: boolea
   if (opts.json) io.stdout(`${JSON.stringify(summary)}\n`);
   else {
     for (const t of summary.targets) {
-      io.stdout(`${t.name} (${t.target}): ${t.dir}, ${t.files} files, ${(t.bytes / 1024).toFixed(0)} KiB${t.validation ? `, validation ${t.validation}` : ""}${t.lossy.length ? `, LOSSY: ${t.lossy.join("; ")}` : ""}\n`);
+      io.stdout(`${t.name} (${t.target}): ${t.dir}, ${t.files} files, ${bytesText(t.bytes)}${t.validation ? `, validation ${t.validation}` : ""}${t.lossy.length ? `, LOSSY: ${t.lossy.join("; ")}` : ""}\n`);
     }
   }
   const failed = summary.targets.filter((t) => t.validation === "FAIL").map((t) => t.name);

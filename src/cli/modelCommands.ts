@@ -12,13 +12,7 @@ import { encodeNpy } from "../io/npy.js";
 import { type ActQuantFlag, loadModelGraph, modelGraph, type ModelSourceOptions } from "../loadModelGraph.js";
 import type { CliIo } from "./program.js";
 import { progressFor } from "./progress.js";
-
-function bytesText(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
+import { bytesText } from "../util/bytes.js";
 
 export function inspectCommand(path: string, opts: { json?: boolean }, io: CliIo): void {
   const m = loadModel(path);

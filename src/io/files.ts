@@ -1,6 +1,6 @@
 // File access for the driver: readable errors, and writes that never leave a half-written file.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { clearStaleTemps, readAt, tempPathFor } from "../../backends/common/index.js";
 import { UserError } from "../errors.js";
 
@@ -64,6 +64,24 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(tmp, { force: true });
     throw new UserError(`cannot write '${path}': ${reason(e)}`);
   }
+}
+
+/** The regular files under `dir`, subfolders included, and their bytes. */
+export function folderSize(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const inner = folderSize(p);
+      files += inner.files;
+      bytes += inner.bytes;
+    } else if (entry.isFile()) {
+      files++;
+      bytes += statSync(p).size;
+    }
+  }
+  return { files, bytes };
 }
 
 /** Opens `path` for reading, runs `use` with the descriptor and file size, and always closes it. */
