@@ -10,6 +10,7 @@ export * from "./graph.js";
 export * from "./interpreter.js";
 export * from "./modelShapes.js";
 export * from "./numeric.js";
+export * from "./sampling.js";
 export * from "./ops/opdef.js";
 export { allOps, getOp, withDefaults } from "./ops/registry.js";
 export { absmeanQuantize, ACT_FIXED_BITS, actFixedRecipBits, actFixedScale, actQuantFixedRow, actQuantFixedRows, blockFixedRow, actQuantRows, dequantRows, fixedPointScale, ternaryMatmulInt, ternaryMatmulF32 } from "./ops/quant.js";

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { printGraph, verifyOrThrow } from "../ir/index.js";
 import { buildBitnetGraph } from "./frontend/bitnetGraph.js";
+import { GgufType } from "./frontend/gguf/gguf.js";
 import { writeBitnetGguf } from "./frontend/gguf/writeModel.js";
 import { randomBitnetWeights, TINY_BITNET_2B4T_FORM } from "./frontend/randomBitnet.js";
 import { tokenizerKvs, trainByteLevelBpe } from "./frontend/tokenizer/train.js";
@@ -15,6 +16,20 @@ const TOKENIZER_TEXT =
   "BitNet b1.58 is a large language model whose weights are ternary: every weight is minus one, zero or plus one. " +
   "A ternary matrix product needs no multiplications; each output is a sum of some inputs minus a sum of others. " +
   "The model reads the prompt, and then it writes one token at a time.";
+
+/**
+ * The example's chat template: Llama 2's (as in meta-llama/Llama-2-7b-chat-hf's tokenizer_config.json), which needs
+ * no control tokens beyond BOS and EOS, the only ones the example's small vocabulary has.
+ */
+export const EXAMPLE_CHAT_TEMPLATE =
+  "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}" +
+  "{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}" +
+  "{% for message in loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}" +
+  "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}" +
+  "{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}" +
+  "{% else %}{% set content = message['content'] %}{% endif %}" +
+  "{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}" +
+  "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
 
 function blockExample(): string {
   const hp = TINY_BITNET_2B4T_FORM;
@@ -33,7 +48,7 @@ function blockExample(): string {
 
 /**
  * Writes every example into `dir`: `bitnet_block.tir` (an L0 block in text) and `tiny-bitnet.gguf` (a
- * two-layer bitnet-b1.58 model with TQ2_0 weights, an F16 embedding and a byte-level BPE tokenizer).
+ * two-layer bitnet-b1.58 model with TQ2_0 weights, an F16 embedding, a byte-level BPE tokenizer and a chat template).
  */
 export function writeExamples(dir: string): string[] {
   const written: string[] = [];
@@ -43,7 +58,7 @@ export function writeExamples(dir: string): string[] {
   const vocab = trainByteLevelBpe(TOKENIZER_TEXT, 100);
   const hp = { ...TINY_BITNET_2B4T_FORM, vocab: vocab.tokens.length, hidden: 256, intermediate: 512, heads: 4, kvHeads: 2, headDim: 64, layers: 2 };
   const gguf = join(dir, "tiny-bitnet.gguf");
-  writeBitnetGguf(gguf, hp, randomBitnetWeights(hp, EXAMPLE_SEED), { linearType: "TQ2_0", embeddingType: "F16", architecture: "bitnet-b1.58", extra: tokenizerKvs(vocab) });
+  writeBitnetGguf(gguf, hp, randomBitnetWeights(hp, EXAMPLE_SEED), { linearType: "TQ2_0", embeddingType: "F16", architecture: "bitnet-b1.58", extra: [...tokenizerKvs(vocab), { key: "tokenizer.chat_template", type: GgufType.STRING, value: EXAMPLE_CHAT_TEMPLATE }] });
   written.push(gguf);
   return written;
 }

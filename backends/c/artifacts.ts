@@ -23,7 +23,7 @@ function runtimeFile(name: string): string {
 }
 
 /** The runtime's sources, copied unchanged into every C output; each .c compiles on its own next to ternc_config.h. */
-export const RUNTIME_SOURCES = ["pool.c", "kernels.c", "isa_x86.c", "isa_neon.c", "isa_portable.c", "core.c", "api.c"] as const;
+export const RUNTIME_SOURCES = ["pool.c", "kernels.c", "isa_x86.c", "isa_neon.c", "isa_portable.c", "core.c", "api.c", "sampler.c"] as const;
 /** model.h is the public API; the others are the runtime's internal headers. */
 export const RUNTIME_HEADERS = ["model.h", "ternc_runtime.h", "isa_matmul.h"] as const;
 const LIBRARY_SOURCES = ["model.c", ...RUNTIME_SOURCES];

@@ -1,6 +1,6 @@
 // Numbers the TypeScript side and the C runtime must agree on, defined here once and generated into ternc_config.h,
 // which every runtime source includes.
-import { BLOCK_SUB } from "../../ir/index.js";
+import { BLOCK_SUB, SAMPLER_EXP, SAMPLING_DEFAULTS } from "../../ir/index.js";
 import { BLOB_FORMAT, TRACE_DTYPES } from "../common/index.js";
 
 /** Weights per 32-byte block of the packed kernels. */
@@ -73,6 +73,15 @@ export function configHeader(prefix = "ternc", renames: readonly string[] = []):
     "",
     "/* The most threads ternc_model_open accepts (n_threads 0 takes the online cores, at most this). */",
     define("TERNC_MAX_THREADS", MAX_THREADS),
+    "",
+    "/* The sampler (ir/sampling.ts in ternc): its exp and its defaults. Doubles are written as the shortest text that",
+    " * reads back as the same value. */",
+    define("TC_SAMPLER_EXP_TERMS", SAMPLER_EXP.terms),
+    define("TC_SAMPLER_LOG2E", String(SAMPLER_EXP.log2e)),
+    define("TC_SAMPLER_LN2_HI", String(SAMPLER_EXP.ln2Hi)),
+    define("TC_SAMPLER_LN2_LO", String(SAMPLER_EXP.ln2Lo)),
+    define("TC_SAMPLER_EXP_MIN", `(${SAMPLER_EXP.min}.0)`),
+    define("TC_SAMPLING_DEFAULTS", `{${[SAMPLING_DEFAULTS.temperature, SAMPLING_DEFAULTS.topK, SAMPLING_DEFAULTS.topP, SAMPLING_DEFAULTS.minP, SAMPLING_DEFAULTS.repeatPenalty, SAMPLING_DEFAULTS.repeatLastN, SAMPLING_DEFAULTS.seed].join(", ")}}`),
     "",
     "#endif",
     "",

@@ -1,12 +1,13 @@
 // The command-line protocol every target's runner speaks (the C ternc-run, the WGSL run-node.mjs): a model run
-// takes --tokens, --max-tokens, --context, --stop, --logits FILE, --trace FILE --trace-steps K; a graph run takes
+// takes --tokens, --max-tokens, --context, --stop IDS, the sampler's --temperature --top-k --top-p --min-p
+// --repeat-penalty --repeat-last-n --seed, --logits FILE, --trace FILE --trace-steps K; a graph run takes
 // --inputs IN --outputs OUT (trace format) and --trace FILE; both print one JSON line with --json. Written once
 // here; a target supplies how to start its runner.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Tensor, tensorFromBytes } from "../../ir/index.js";
+import { type SamplingOptions, type Tensor, tensorFromBytes } from "../../ir/index.js";
 import { BackendError } from "./errors.js";
 import type { GraphRunRequest, ModelRunRequest, ModelRunResult } from "./target.js";
 import { decodeTrace, encodeTrace, type TraceRecord } from "./trace.js";
@@ -22,6 +23,12 @@ export function runRunner(dir: string, command: readonly string[], args: readonl
   } catch {
     throw new Error(`internal: the runner printed ${JSON.stringify(r.stdout)}`);
   }
+}
+
+/** The runner flags of sampling options (the same names as ternc run's). */
+export function samplingArgs(o: SamplingOptions): string[] {
+  // String(number) is the shortest text that reads back as the same double, so every runner parses the same value.
+  return ["--temperature", String(o.temperature), "--top-k", String(o.topK), "--top-p", String(o.topP), "--min-p", String(o.minP), "--repeat-penalty", String(o.repeatPenalty), "--repeat-last-n", String(o.repeatLastN), "--seed", String(o.seed)];
 }
 
 /** Work files of one run, removed afterwards. */
@@ -48,7 +55,8 @@ export function runModelWithRunner(req: ModelRunRequest, vocab: number, invoke: 
   return withWorkDir((work) => {
     const args = ["--tokens", req.tokens.join(","), "--max-tokens", String(req.maxTokens)];
     if (req.context !== undefined) args.push("--context", String(req.context));
-    if (req.stopToken !== undefined) args.push("--stop", String(req.stopToken));
+    if (req.stopTokens?.length) args.push("--stop", req.stopTokens.join(","));
+    if (req.sampling) args.push(...samplingArgs(req.sampling));
     const logitsFile = join(work, "logits.bin");
     const traceFile = join(work, "trace.bin");
     if (req.promptLogits) args.push("--logits", logitsFile);

@@ -1,7 +1,7 @@
 // The target contract: what a backend declares (options, pipeline, supported ops, tolerances) and the three
 // things it does (emit an artifact folder, optionally build it, execute it with an optional trace). The driver in
 // src/targets/ is written once against this interface; adding a target is a folder and one registry line.
-import type { Abi, ConstDecl, Graph, OpNode, Tensor } from "../../ir/index.js";
+import type { Abi, ConstDecl, Graph, OpNode, SamplingOptions, Tensor } from "../../ir/index.js";
 import type { TraceRecord } from "./trace.js";
 
 /** A value of a declared option after parsing: a choice or string, a whole number, or a flag. */
@@ -111,12 +111,15 @@ export interface EmitResult {
   kernels: Record<string, string>;
 }
 
-/** Run a model build: prefill `tokens`, then greedy decode. */
+/** Run a model build: prefill `tokens`, then decode, each token chosen by the sampler (ir/sampling.ts). */
 export interface ModelRunRequest {
   tokens: number[];
   maxTokens: number;
   context?: number;
-  stopToken?: number;
+  /** Stop after generating any of these. */
+  stopTokens?: readonly number[];
+  /** Greedy when absent; every target's runtime implements the same sampler, so a seed gives the same tokens. */
+  sampling?: SamplingOptions;
   /** Return the logits of every prompt token. */
   promptLogits?: boolean;
   /** Trace every op's results for this many steps (the prefill is step 0). */

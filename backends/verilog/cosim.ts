@@ -3,7 +3,7 @@
 // RTL's accumulators and requantized values; the cycles each product took are checked against the cycle model.
 import { closeSync, existsSync, openSync, readFileSync, fstatSync } from "node:fs";
 import { join } from "node:path";
-import { actFixedScale, type BlobReader, blockFixedRow, f32, greedyGenerate, type Graph, interpret, loadTir, type OpNode, type Tensor } from "../../ir/index.js";
+import { actFixedScale, type BlobReader, blockFixedRow, f32, generateTokens, type Graph, interpret, loadTir, type OpNode, type Tensor } from "../../ir/index.js";
 import { BackendError, readAt, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, type TargetCheck, type TraceRecord } from "../common/index.js";
 import { type ActQuantFacts, HOST_GRAPH_FILE, HOST_WEIGHTS_FILE, type LayerFacts } from "./artifacts.js";
 import type { Simulator, SimulatorChoice } from "./options.js";
@@ -220,10 +220,11 @@ export function runModelVerilog(dir: string, req: ModelRunRequest, choice: Simul
   return withCosim(dir, simulator, (c) => {
     const trace: TraceRecord[] = [];
     let step = 0;
-    const r = greedyGenerate(c.graph, req.tokens, req.maxTokens, {
+    const r = generateTokens(c.graph, req.tokens, req.maxTokens, {
       blobs: c.blobs,
       evaluate: c.evaluate,
-      ...(req.stopToken !== undefined ? { stopToken: req.stopToken } : {}),
+      ...(req.stopTokens ? { stopTokens: req.stopTokens } : {}),
+      ...(req.sampling ? { sampling: req.sampling } : {}),
       onStep: (s) => (step = s),
       onValue: (name, tensor) => {
         if (req.traceSteps && step < req.traceSteps) trace.push({ name, step, tensor });

@@ -12,7 +12,7 @@ export const WEIGHTS_FILE = "weights.bin";
 export const PROGRAM_FILE = "program.js";
 export const RUNNER_FILE = "run-node.mjs";
 /** The host runtime's files, copied into every output. */
-export const RUNTIME_FILES = ["ternc_webgpu.js", "ternc_webgpu.d.ts", "node-adapter.mjs", RUNNER_FILE] as const;
+export const RUNTIME_FILES = ["ternc_webgpu.js", "ternc_webgpu.d.ts", "ternc_sampler.js", "ternc_sampler.d.ts", "node-adapter.mjs", RUNNER_FILE] as const;
 
 /** The runtime sources next to this module (source tree) or at the package root (compiled into dist/). */
 function runtimeDir(): string {

@@ -1,11 +1,11 @@
 // The model commands of the CLI: inspect, import, and running a model (generation) rather than a graph.
 import { extname } from "node:path";
-import { type BlobReader, formatType, type Graph } from "../../ir/index.js";
+import { type BlobReader, formatType, type Graph, type SamplingOptions } from "../../ir/index.js";
 import { UserError } from "../errors.js";
 import { loadModel } from "../frontend/loadModel.js";
 import type { LoadedModel } from "../frontend/modelInfo.js";
 import { type Tokenizer, TokenizerError } from "../frontend/tokenizer/tokenizer.js";
-import { generate } from "../generate.js";
+import { generate, samplingText } from "../generate.js";
 import { writeGraphWithBlob } from "../importModel.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
@@ -13,6 +13,7 @@ import { type ActQuantFlag, loadModelGraph, modelGraph, type ModelSourceOptions 
 import type { CliIo } from "./program.js";
 import { progressFor } from "./progress.js";
 import { bytesText } from "../util/bytes.js";
+import { type SamplingFlags, samplingFromFlags } from "./sampling.js";
 
 export function inspectCommand(path: string, opts: { json?: boolean }, io: CliIo): void {
   const m = loadModel(path);
@@ -54,7 +55,7 @@ export function importCommand(path: string, opts: { output: string; actQuant: Ac
   io.stdout(`wrote ${opts.output} and ${blobPath} (${constants} constants, ${bytesText(bytes)})\n`);
 }
 
-export interface RunModelOptions extends ModelSourceOptions {
+export interface RunModelOptions extends ModelSourceOptions, SamplingFlags {
   progress?: boolean;
   tokens?: string;
   prompt?: string;
@@ -87,6 +88,10 @@ export interface PreparedRun {
   prompt: number[];
   maxTokens: number;
   vocab: number;
+  /** Undefined: greedy. */
+  sampling?: SamplingOptions;
+  /** The tokens generation stops after: the tokenizer's end of sequence. */
+  stopTokens?: number[];
 }
 
 function encodePrompt(path: string, tokenizer: Tokenizer, text: string): number[] {
@@ -101,6 +106,7 @@ function encodePrompt(path: string, tokenizer: Tokenizer, text: string): number[
 /** Checks a model run's options against the model (prompt, token ids, --act-quant) for any backend. */
 export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRun {
   const maxTokens = wholeNumber(opts.maxTokens, "--max-tokens", 0);
+  const sampling = samplingFromFlags(opts, 0);
   if (opts.tokens !== undefined && opts.prompt !== undefined) throw new UserError("give either --tokens or --prompt, not both");
   const isTir = extname(path) === ".tir";
   const { graph, abi, blobs, model } = loadModelGraph(path, opts);
@@ -111,7 +117,7 @@ export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRu
   const vocab = abi.vocab;
   const bad = prompt.find((t) => t >= vocab);
   if (bad !== undefined) throw new UserError(`--tokens: token id ${bad} is outside the vocabulary (${vocab} tokens)`);
-  return { graph, blobs, model, tokenizer, prompt, maxTokens, vocab };
+  return { graph, blobs, model, tokenizer, prompt, maxTokens, vocab, sampling, stopTokens: tokenizer?.eosId !== undefined ? [tokenizer.eosId] : undefined };
 }
 
 /** What a model run produced, as every backend reports it. */
@@ -121,6 +127,7 @@ export interface RunReport {
   text?: string;
   prefillSeconds: number;
   decodeSeconds: number;
+  sampling?: SamplingOptions;
 }
 
 const promptLine = (prompt: readonly number[]): string => `prompt:    ${prompt.join(" ")}\n`;
@@ -131,19 +138,19 @@ const promptLine = (prompt: readonly number[]): string => `prompt:    ${prompt.j
  */
 export function printRun(io: CliIo, r: RunReport, how: { json?: boolean; jsonExtra?: Record<string, unknown>; context?: string; engine: string; streamed?: boolean }): void {
   if (how.json) {
-    io.stdout(`${JSON.stringify({ prompt: r.prompt, generated: r.generated, ...(r.text !== undefined ? { text: r.text } : {}), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, ...how.jsonExtra })}\n`);
+    io.stdout(`${JSON.stringify({ prompt: r.prompt, generated: r.generated, ...(r.text !== undefined ? { text: r.text } : {}), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, ...(r.sampling ? { sampling: r.sampling } : {}), ...how.jsonExtra })}\n`);
     return;
   }
   // `streamed`: the prompt and the tokens were printed as they came.
   if (!how.streamed) io.stdout(`${promptLine(r.prompt)}generated: ${r.generated.join(" ")}\n`);
   if (r.text !== undefined) io.stdout(`text:      ${JSON.stringify(r.text)}\n`);
   const rate = (n: number, s: number): string => (s > 0 ? `${(n / s).toFixed(1)} tokens/s` : "-");
-  io.stderr(`${how.context ?? ""}prefill ${r.prompt.length} tokens in ${r.prefillSeconds.toFixed(3)} s (${rate(r.prompt.length, r.prefillSeconds)}), decode ${r.generated.length} in ${r.decodeSeconds.toFixed(3)} s (${rate(Math.max(r.generated.length - 1, 0), r.decodeSeconds)}) [${how.engine}]\n`);
+  io.stderr(`${how.context ?? ""}prefill ${r.prompt.length} tokens in ${r.prefillSeconds.toFixed(3)} s (${rate(r.prompt.length, r.prefillSeconds)}), decode ${r.generated.length} in ${r.decodeSeconds.toFixed(3)} s (${rate(Math.max(r.generated.length - 1, 0), r.decodeSeconds)}) [${how.engine}; ${samplingText(r.sampling)}]\n`);
 }
 
 /** Runs a model (file, or a .tir with the model interface) in the interpreter: prompt in, greedy tokens out. */
 export function runModel(path: string, opts: RunModelOptions, io: CliIo): void {
-  const { graph, blobs, model, tokenizer, prompt, maxTokens } = prepareModelRun(path, opts);
+  const { graph, blobs, model, tokenizer, prompt, maxTokens, sampling, stopTokens } = prepareModelRun(path, opts);
   // Tokens are printed as they come (the JSON form waits for the whole run); the prefill, before the first token,
   // shows as progress.
   const streamed = !opts.json;
@@ -151,7 +158,8 @@ export function runModel(path: string, opts: RunModelOptions, io: CliIo): void {
   if (streamed) io.stdout(`${promptLine(prompt)}generated:`);
   const result = generate(graph, prompt, maxTokens, {
     blobs,
-    stopToken: tokenizer?.eosId,
+    stopTokens,
+    sampling,
     onStep: (step) => (step === 0 ? progress?.update(`prefill of ${prompt.length} tokens`) : progress?.end()),
     onToken: streamed ? (t) => io.stdout(` ${t}`) : undefined,
   });
@@ -159,5 +167,5 @@ export function runModel(path: string, opts: RunModelOptions, io: CliIo): void {
   if (streamed) io.stdout("\n");
   if (opts.logits) writeFileAtomic(opts.logits, encodeNpy(result.promptLogits));
   const context = `${model ? `${model.architecture}, ` : ""}logits ${formatType(graph.typeOf("logits")!)}; `;
-  printRun(io, { prompt, generated: result.generated, text: tokenizer?.decode(result.generated), prefillSeconds: result.prefillSeconds, decodeSeconds: result.decodeSeconds }, { json: opts.json, context, engine: "interpreter", streamed });
+  printRun(io, { prompt, generated: result.generated, text: tokenizer?.decode(result.generated), prefillSeconds: result.prefillSeconds, decodeSeconds: result.decodeSeconds, sampling }, { json: opts.json, context, engine: "interpreter", streamed });
 }

@@ -16,6 +16,9 @@ import { serveModel } from "../serve.js";
 import { VERSION } from "../version.js";
 import { addTargetOptions, compileCommand, type CompileCommandOptions, runOnBackend, targetsCommand, validateCommand, type ValidateCommandOptions } from "./targetCommands.js";
 import type { RunModelOptions } from "./modelCommands.js";
+import { addSamplingOptions } from "./sampling.js";
+import { chatCommand, type ChatCommandOptions } from "./chatCommand.js";
+import { CHAT_FORMATS } from "../chat/formats.js";
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -23,6 +26,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** Whether stderr is a terminal: progress shows there unless --no-progress. */
   stderrIsTerminal?: boolean;
+  /** The lines of stdin, read as they come (ternc chat); absent where there is no input. */
+  readLines?: () => AsyncIterable<string>;
+  /** Whether stdin is a terminal (chat then prompts with "> "). */
+  stdinIsTerminal?: boolean;
 }
 
 /** Exit codes, stable for build pipelines. */
@@ -91,7 +98,7 @@ function buildProgram(io: CliIo): Command {
     .option("-i, --input <name=value>", "graph mode: an input as inline JSON (x=[[1,2]]) or a .npy / .json file; repeatable", collect, [])
     .option("--tokens <ids>", "model mode: the prompt as token ids, e.g. 1,2,3")
     .option("--prompt <text>", "model mode: the prompt as text (needs a tokenizer in the model file)")
-    .option("--max-tokens <n>", "model mode: tokens to generate greedily", "16")
+    .option("--max-tokens <n>", "model mode: tokens to generate", "16")
     .option("--logits <file.npy>", "model mode: write the logits of every prompt position, float32 [tokens, vocab]")
     .addOption(new Option("--act-quant <mode>", "model mode: int8 per-token activations (the paper), or none (f32, as llama.cpp with F32/F16 weights)").choices(["per-token", "none"]))
     .option("--json", "model mode: print the result as JSON")
@@ -99,6 +106,7 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option("--backend <name>", "model mode: the reference interpreter, or a compiled target (built once into a cache folder)").choices(["interp", ...targetNames()]).default("interp"))
     .addOption(new Option("--format <format>", "graph mode: output format").choices(["json", "npy"]).default("json"))
     .option("-o, --output <path>", "graph mode: json: the file to write (default stdout); npy: the folder for one NAME.npy per output");
+  addSamplingOptions(run, 0);
   progressOptions(run);
   addTargetOptions(run, ["compile", "build", "run"]).action((file: string, opts: RunModelOptions & Record<string, unknown> & { input: string[]; format: "json" | "npy"; output?: string; backend: string }) => {
     const graphMode = opts.input.length > 0 || (extname(file) === ".tir" && opts.tokens === undefined && opts.prompt === undefined);
@@ -208,15 +216,29 @@ function buildProgram(io: CliIo): Command {
     .description("compile, build and run a model's target code on seeded tokens and compare it with the interpreter (exit 1 on a mismatch)")
     .argument("<model>", "a model file or folder, or a .tir graph with the model interface")
     .addOption(new Option("--target <name>", "the target (see ternc targets)").choices(targetNames()).default(defaultTargetName()))
-    .option("--steps <n>", "greedy tokens compared", "32")
+    .option("--steps <n>", "generated tokens compared", "32")
     .option("--tokens <ids>", "the prompt (default: seeded random tokens)")
-    .option("--seed <n>", "seed of the random prompt", "1")
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
     .option("--keep <dir>", "keep the generated sources, build and trace in this folder")
     .addOption(allowBlobPathOption())
     .option("--json", "print the report as JSON");
   progressOptions(validate);
+  addSamplingOptions(validate, 0, "seed of the random prompt and of the sampler (default 1)");
   addTargetOptions(validate, ["compile", "build", "run"]).action((model: string, opts: ValidateCommandOptions) => validateCommand(model, opts, io));
+
+  const chat = program
+    .command("chat")
+    .description("chat with a model on stdin and stdout, its prompt built by the model's chat template, in the interpreter or a compiled target")
+    .argument("<model>", "a model file or folder with a tokenizer (GGUF, Hugging Face)")
+    .addOption(new Option("--backend <name>", "the reference interpreter, or a compiled target (built once into a cache folder)").choices(["interp", ...targetNames()]).default("interp"))
+    .option("--chat-template <name>", `a chat format instead of the one the model's template is written for (${Object.keys(CHAT_FORMATS).join(", ")})`)
+    .option("--system <text>", "a system message opening the conversation")
+    .option("--max-tokens <n>", "the most tokens of one reply", "256")
+    .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
+    .addOption(allowBlobPathOption())
+    .option("--json", "print each turn as one JSON line (user, reply, tokens, timings)");
+  addSamplingOptions(chat, 0.8, "the sampler's seed; turn i samples with seed + i (default: a random one, printed)");
+  addTargetOptions(chat, ["compile", "build", "run"]).action((model: string, opts: ChatCommandOptions) => chatCommand(model, opts, io));
 
   program
     .command("serve")

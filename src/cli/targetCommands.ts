@@ -11,6 +11,7 @@ import { pipelineText } from "../targets/lower.js";
 import { allTargets, getTarget } from "../targets/registry.js";
 import { runOnTarget } from "../targets/run.js";
 import { progressFor } from "./progress.js";
+import { type SamplingFlags, samplingFromFlags } from "./sampling.js";
 import { formatValidation, validateModel } from "../targets/validate.js";
 import { parseTokenList, prepareModelRun, printRun, type RunModelOptions, wholeNumber } from "./modelCommands.js";
 import type { CliIo } from "./program.js";
@@ -98,11 +99,10 @@ export function compileCommand(model: string, o: CompileCommandOptions, io: CliI
   for (const line of compiled.emitted.summary) io.stdout(`${line.replaceAll("{out}", o.output)}\n`);
 }
 
-export interface ValidateCommandOptions extends ModelSourceOptions {
+export interface ValidateCommandOptions extends ModelSourceOptions, SamplingFlags {
   target: string;
   steps: string;
   tokens?: string;
-  seed: string;
   keep?: string;
   json?: boolean;
   progress?: boolean;
@@ -112,6 +112,8 @@ export interface ValidateCommandOptions extends ModelSourceOptions {
 /** Exit status 1 (a user-facing failure) when the target's output disagrees with the interpreter. */
 export function validateCommand(model: string, o: ValidateCommandOptions, io: CliIo): void {
   const target = getTarget(o.target);
+  const seed = o.seed === undefined ? 1 : wholeNumber(o.seed, "--seed", 0);
+  const sampling = samplingFromFlags(o, 0, seed);
   const progress = progressFor(io, "validate", o.progress);
   const report = validateModel(model, {
     log: progress && ((line) => progress.update(line)),
@@ -119,21 +121,22 @@ export function validateCommand(model: string, o: ValidateCommandOptions, io: Cl
     options: givenTargetOptions(target, o, "target"),
     steps: wholeNumber(o.steps, "--steps", 1),
     tokens: o.tokens !== undefined ? parseTokenList(o.tokens) : undefined,
-    seed: wholeNumber(o.seed, "--seed", 0),
+    seed,
+    ...(sampling ? { sampling } : {}),
     actQuant: o.actQuant,
     allowBlobPath: o.allowBlobPath,
     keepDir: o.keep,
   });
   progress?.end();
   io.stdout(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatValidation(model, report));
-  if (!report.ok) throw new UserError(`validation failed: ${report.firstMismatch ?? (!report.logits.ok ? "logits outside the tolerance" : "greedy tokens differ")}`);
+  if (!report.ok) throw new UserError(`validation failed: ${report.firstMismatch ?? (!report.logits.ok ? "logits outside the tolerance" : report.sampler && !report.sampler.ok ? `the target's sampler: ${report.sampler.firstDifferent ?? "no logits traced"}` : "generated tokens differ")}`);
 }
 
 /** `ternc run MODEL --backend T`: compile once into the cache, build, and run. */
 export function runOnBackend(path: string, backend: string, o: RunModelOptions & Record<string, unknown>, io: CliIo): void {
   const target = getTarget(backend);
-  const { prompt, maxTokens, tokenizer } = prepareModelRun(path, o);
-  const r = runOnTarget(path, { tokens: prompt, maxTokens, stopToken: tokenizer?.eosId, context: Math.max(prompt.length + maxTokens, 1), promptLogits: o.logits !== undefined }, {
+  const { prompt, maxTokens, tokenizer, sampling, stopTokens } = prepareModelRun(path, o);
+  const r = runOnTarget(path, { tokens: prompt, maxTokens, stopTokens, sampling, context: Math.max(prompt.length + maxTokens, 1), promptLogits: o.logits !== undefined }, {
     target: target.name,
     options: givenTargetOptions(target, o, "backend"),
     actQuant: o.actQuant,
@@ -142,7 +145,7 @@ export function runOnBackend(path: string, backend: string, o: RunModelOptions &
   });
   for (const note of r.lossy) io.stderr(`LOSSY ${note}\n`);
   if (o.logits && r.promptLogits) writeFileAtomic(o.logits, encodeNpy(r.promptLogits));
-  const report = { prompt, generated: r.generated, text: tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds };
+  const report = { prompt, generated: r.generated, text: tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, sampling };
   printRun(io, report, { json: o.json, jsonExtra: { backend: target.name, ...r.facts }, engine: r.engine });
 }
 

@@ -24,6 +24,8 @@ export interface LoadedModel {
   facts: Array<[string, string]>;
   /** The tokenizer the file carries, if any. */
   tokenizer?: Tokenizer;
+  /** The chat template the file carries (GGUF `tokenizer.chat_template`, HF tokenizer_config.json), if any. */
+  chatTemplate?: string;
   /** Built on demand: reads every tensor's scales (and float weights, to detect ternary ones). */
   weights(): BitnetWeights;
 }

@@ -2,14 +2,16 @@
 // on given inputs), and judge it against the interpreter. Every op the target ran is recomputed by the interpreter
 // from the target's own operands: integer results (int8 activations, int32 accumulators) must match bit for bit,
 // float results within the tolerance the target declares. Then the whole run: the prompt's logits within a
-// tolerance and the same greedy tokens (a model), or every output (a graph).
+// tolerance and the same tokens, greedy or sampled with the same seed (a model), or every output (a graph). The
+// reference is the interpreter running the graph the target's pipeline lowered, so a target whose pipeline is
+// approximate (fixed-point requantization) is judged against the arithmetic it was asked to do.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ConstDecl, type Graph, getOp, interpret, type ModelAbi, type OpNode, POSITIONS, type Tensor, tensorFromValues, TOKENS, withDefaults, zeros } from "../../ir/index.js";
+import { type ConstDecl, type Graph, getOp, interpret, LOGITS, type ModelAbi, type OpNode, POSITIONS, Sampler, type SamplingOptions, type Tensor, tensorFromValues, TOKENS, withDefaults, zeros } from "../../ir/index.js";
 import { type OptionValue, type PipelineEntry, resolveOptions, type Target, type TargetCheck, type TargetOptions, type Tolerance, type TraceRecord } from "../../backends/common/index.js";
 import { UserError } from "../errors.js";
-import { generate } from "../generate.js";
+import { generate, samplingText } from "../generate.js";
 import { loadModelGraph, type ModelSourceOptions } from "../loadModelGraph.js";
 import { Rng } from "../util/random.js";
 import { emitToFolder } from "./compile.js";
@@ -19,8 +21,10 @@ import { getTarget } from "./registry.js";
 export interface ValidateOptions extends ModelSourceOptions {
   target: string;
   options?: Readonly<Record<string, OptionValue | undefined>>;
-  /** Greedy steps compared (and decode steps traced op by op: the first `tracedSteps`). */
+  /** Decode steps compared (and traced op by op: the first `tracedSteps`). */
   steps: number;
+  /** How tokens are chosen, in the target and in the interpreter (greedy when absent). */
+  sampling?: SamplingOptions;
   tracedSteps?: number;
   tokens?: number[];
   promptLength?: number;
@@ -64,7 +68,12 @@ export interface ValidationReport extends OpChecks {
   logits: { maxAbs: number; maxRel: number; tolerance: number; ok: boolean };
   /** Integer tensors equal end to end (target run vs interpreter run), out of those traced. */
   endToEndIntegerEqual: { equal: number; total: number; firstDifferent?: string };
-  tokens: { prompt: number[]; compiled: number[]; interpreter: number[]; ok: boolean };
+  tokens: { prompt: number[]; compiled: number[]; interpreter: number[]; ok: boolean; sampling?: SamplingOptions };
+  /**
+   * With sampling: each traced step's choice made again by ternc's sampler from the target's own logits, and
+   * compared with the token the target chose (the same random stream and the same choices, whatever the logits).
+   */
+  sampler?: { checked: number; ok: boolean; firstDifferent?: string };
   facts: Record<string, string | number>;
 }
 
@@ -187,7 +196,7 @@ export function validateModel(path: string, o: ValidateOptions): ValidationRepor
     log(`compiled ${path} for ${target.name}`);
     target.build?.(out, options, "check");
     log(`built; running it on ${prompt.length} prompt tokens and ${o.steps} steps`);
-    const run = target.runModel(out, { tokens: prompt, maxTokens: o.steps, promptLogits: true, traceSteps: tracedSteps }, options);
+    const run = target.runModel(out, { tokens: prompt, maxTokens: o.steps, promptLogits: true, traceSteps: tracedSteps, ...(o.sampling ? { sampling: o.sampling } : {}) }, options);
     log(`ran ${run.engine}: ${run.generated.length} tokens`);
     log(`checking every op of the first ${tracedSteps} steps against the interpreter, then its own run of ${o.steps} steps`);
     const loadConst = cachedConsts(graph, loaded.loadConst);
@@ -198,6 +207,7 @@ export function validateModel(path: string, o: ValidateOptions): ValidationRepor
     const reference = new Map<string, Tensor>();
     const ref = generate(graph, prompt, o.steps, {
       blobs: loaded.blobs,
+      ...(o.sampling ? { sampling: o.sampling } : {}),
       onStep: (s) => (step = s),
       onValue: (name, value) => {
         if (step < tracedSteps && isInt(value)) reference.set(`${step}/${name}`, value);
@@ -222,20 +232,40 @@ export function validateModel(path: string, o: ValidateOptions): ValidationRepor
     const logitsOk = maxAbs <= target.tolerance.logitsRel * scale;
     const tokensOk = run.generated.length === ref.generated.length && run.generated.every((t, i) => t === ref.generated[i]);
     const ops = opSummary(target, graph, checks, true);
+    const sampler = o.sampling ? replaySampler(o.sampling, prompt, run.generated, run.trace ?? []) : undefined;
     return {
       // The target's own run must also agree end to end: every integer tensor it traced equals the interpreter's.
-      ok: !ops.firstMismatch && logitsOk && tokensOk && equal === total && (run.checks ?? []).every((c) => c.ok),
+      ok: !ops.firstMismatch && logitsOk && tokensOk && equal === total && (run.checks ?? []).every((c) => c.ok) && (sampler?.ok ?? true),
       target: target.name,
       ...ops,
       logits: { maxAbs, maxRel: maxAbs / scale, tolerance: target.tolerance.logitsRel, ok: logitsOk },
       endToEndIntegerEqual: { equal, total, ...(firstDifferent ? { firstDifferent } : {}) },
-      tokens: { prompt, compiled: run.generated, interpreter: ref.generated, ok: tokensOk },
+      tokens: { prompt, compiled: run.generated, interpreter: ref.generated, ok: tokensOk, ...(o.sampling ? { sampling: o.sampling } : {}) },
       kernels: emitted.kernels,
       engine: run.engine,
       targetChecks: run.checks ?? [],
       facts: run.facts,
+      ...(sampler ? { sampler } : {}),
     };
   });
+}
+
+/** ternc's sampler run again on the logits the target traced, step by step along the target's own tokens. */
+function replaySampler(sampling: SamplingOptions, prompt: readonly number[], generated: readonly number[], trace: readonly TraceRecord[]): NonNullable<ValidationReport["sampler"]> {
+  const sampler = new Sampler(sampling);
+  for (const t of prompt) sampler.accept(t);
+  let checked = 0;
+  let firstDifferent: string | undefined;
+  for (let step = 0; step < generated.length; step++) {
+    const logits = trace.find((r) => r.step === step && r.name === LOGITS)?.tensor;
+    if (!logits) break;
+    const [rows, vocab] = logits.shape as [number, number];
+    const choice = sampler.sample((logits.data as Float32Array).subarray((rows - 1) * vocab, rows * vocab));
+    checked++;
+    if (choice !== generated[step]) firstDifferent ??= `step ${step}: the target chose ${generated[step]}, ternc's sampler ${choice} on the same logits`;
+    sampler.accept(generated[step]!);
+  }
+  return { checked, ok: checked > 0 && !firstDifferent, ...(firstDifferent ? { firstDifferent } : {}) };
 }
 
 /** A model's operand the trace does not hold: the step's tokens and positions, a KV cache, or a constant. */
@@ -298,8 +328,9 @@ export function formatValidation(path: string, r: ValidationReport): string {
     `  ops:     ${r.checkedTensors} results recomputed from the ${r.target} operands; ${r.integerTensors} integer results bit-exact${r.firstMismatch ? " up to the first mismatch" : ""}; float max abs error ${r.maxFloatError.toExponential(2)}`,
     `  run:     ${r.endToEndIntegerEqual.equal}/${r.endToEndIntegerEqual.total} integer tensors equal to the interpreter's own run${r.endToEndIntegerEqual.firstDifferent ? ` (first different: ${r.endToEndIntegerEqual.firstDifferent}) FAIL` : ""}`,
     `  logits:  max abs error ${r.logits.maxAbs.toExponential(2)} (${r.logits.maxRel.toExponential(2)} of the largest logit; tolerance ${r.logits.tolerance})${r.logits.ok ? "" : " FAIL"}`,
-    `  tokens:  ${r.tokens.compiled.length} greedy steps ${r.tokens.ok ? "identical" : `differ: ${r.target} ${r.tokens.compiled.join(" ")} vs interpreter ${r.tokens.interpreter.join(" ")}`}`,
+    `  tokens:  ${r.tokens.compiled.length} ${r.tokens.sampling ? `steps sampled (${samplingText(r.tokens.sampling)})` : "greedy steps"} ${r.tokens.ok ? "identical" : `differ: ${r.target} ${r.tokens.compiled.join(" ")} vs interpreter ${r.tokens.interpreter.join(" ")}`}`,
   ];
+  if (r.sampler) lines.push(`  sampler: ${r.sampler.checked} traced steps chosen again by ternc's sampler from the target's own logits: ${r.sampler.ok ? "the same tokens" : `${r.sampler.firstDifferent ?? "no logits traced"} FAIL`}`);
   for (const c of r.targetChecks) lines.push(`  ${`${c.what}:`.padEnd(8)} ${c.detail}${c.ok ? "" : " FAIL"}`);
   if (r.firstMismatch) lines.push(`  first mismatch: ${r.firstMismatch}`);
   return `${lines.join("\n")}\n`;

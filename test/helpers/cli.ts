@@ -12,9 +12,17 @@ export interface CliResult {
 }
 
 export async function cli(...argv: string[]): Promise<CliResult> {
+  return cliWithInput(undefined, ...argv);
+}
+
+/** The CLI in-process with these lines on stdin (not a terminal). */
+export async function cliWithInput(lines: readonly string[] | undefined, ...argv: string[]): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const readLines = lines && (async function* (): AsyncIterable<string> {
+    yield* lines;
+  });
+  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), ...(readLines ? { readLines } : {}) });
   return { code, stdout, stderr };
 }
 

@@ -1,8 +1,12 @@
-/* A tiny runner for a ternc-compiled model: token ids in, greedy tokens and tokens/s out.
+/* A tiny runner for a ternc-compiled model: token ids in, generated tokens and tokens/s out.
  *
  *   ./ternc-run --tokens 1,2,3 [--max-tokens 32] [--threads N] [--weights weights.bin] [--context N] [--batch N]
- *               [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json]
- *               [--profile]
+ *               [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID,ID...] [--no-verify] [--mmap] [--json]
+ *               [--profile] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]
+ *               [--repeat-last-n N] [--seed S]
+ *
+ * Decoding is greedy unless --temperature > 0; then the other sampling options default to llama.cpp's (top-k 40,
+ * top-p 0.95, min-p 0.05) and the tokens are those ternc's sampler gives in every backend for the same seed.
  *   ./ternc-run --inputs IN --outputs OUT [--threads N] [--weights weights.bin] [--trace FILE] [--json]
  *
  * --logits writes the prompt's logits (f32, [prompt tokens, vocab], little-endian); --trace writes every op's
@@ -167,7 +171,8 @@ static double now_seconds(void) {
 }
 
 static const char tc_usage[] =
-    "usage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--context N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID] [--no-verify] [--mmap] [--json] [--profile]\n"
+    "usage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--context N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID,ID...] [--no-verify] [--mmap] [--json] [--profile]\n"
+    "                 [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--seed S]\n"
     "       ternc-run --inputs IN --outputs OUT [--threads N] [--weights FILE] [--trace FILE] [--json]\n";
 
 static int usage(const char *msg) {
@@ -181,7 +186,7 @@ static int usage_about(const char *what, const char *option) {
   return usage(msg);
 }
 
-static const char *const value_options[] = {"--weights", "--tokens", "--logits", "--trace", "--inputs", "--outputs", "--max-tokens", "--threads", "--context", "--ctx", "--batch", "--trace-steps", "--stop"};
+static const char *const value_options[] = {"--weights", "--tokens", "--logits", "--trace", "--inputs", "--outputs", "--max-tokens", "--threads", "--context", "--ctx", "--batch", "--trace-steps", "--stop", "--temperature", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n", "--seed"};
 
 static int is_value_option(const char *a) {
   for (size_t i = 0; i < sizeof value_options / sizeof value_options[0]; i++)
@@ -197,45 +202,64 @@ static int parse_int(const char *text, long lo, long hi, long *out) {
   return 1;
 }
 
+/* A number written the way strtod reads it, nothing after it. */
+static int parse_double(const char *text, double *out) {
+  char *end;
+  double v = strtod(text, &end);
+  if (*text == '\0' || *end != '\0') return 0;
+  *out = v;
+  return 1;
+}
+
 typedef struct {
-  long max_tokens, stop;
+  long max_tokens;
   int json, profile;
-  const char *logits_path, *trace_path;
+  const char *logits_path, *trace_path, *stop_text;
+  ternc_sampling sampling;
 } run_options;
 
-/* Parses "1,2,3" into a new array; 0 and a message on anything else. */
-static int32_t *parse_tokens(const char *text, int32_t *count, const char **why) {
+/* Parses "1,2,3" (token ids, after the flag `flag`) into a new array; 0 and a message on anything else. */
+static int32_t *parse_tokens(const char *flag, const char *text, int32_t *count, char *why, size_t why_size) {
   int32_t cap = 16, n = 0;
   int32_t *seq = (int32_t *)malloc((size_t)cap * sizeof(int32_t));
-  *why = "--tokens: expected token ids such as 1,2,3";
+  snprintf(why, why_size, "%s: expected token ids such as 1,2,3", flag);
   for (const char *p = text; seq && *p;) {
     char *end;
     long id = strtol(p, &end, 10);
     if (end == p || id < 0 || id > 0x7fffffff || (*end && *end != ',')) return free(seq), NULL;
     if (n == cap) {
       int32_t *grown = (int32_t *)realloc(seq, (size_t)(cap *= 2) * sizeof(int32_t));
-      if (!grown) return free(seq), *why = "out of memory", NULL;
+      if (!grown) return free(seq), snprintf(why, why_size, "out of memory"), NULL;
       seq = grown;
     }
     seq[n++] = (int32_t)id;
     p = *end == ',' ? end + 1 : end;
   }
-  if (!seq || n == 0) return free(seq), *why = seq ? "--tokens: no tokens" : "out of memory", NULL;
+  if (!seq || n == 0) return free(seq), snprintf(why, why_size, seq ? "%s: no tokens" : "out of memory", flag), NULL;
   *count = n;
   return seq;
 }
 
-/* The prompt, then greedy decoding. A failure after some tokens were generated still prints them. Every exit goes
- * through `done`. */
+static int is_stop(const int32_t *stops, int32_t n_stops, int32_t token) {
+  for (int32_t i = 0; i < n_stops; i++)
+    if (stops[i] == token) return 1;
+  return 0;
+}
+
+/* The prompt, then decoding (greedy or sampled). A failure after some tokens were generated still prints them.
+ * Every exit goes through `done`. */
 static int run_tokens(const char *weights, const char *tokens_text, ternc_params params, trace_sink *sink, run_options o) {
-  int32_t n = 0;
-  const char *why;
-  int32_t *seq = parse_tokens(tokens_text, &n, &why);
-  if (!seq) {
+  int32_t n = 0, n_stops = 0;
+  char why[160];
+  int32_t *seq = parse_tokens("--tokens", tokens_text, &n, why, sizeof why);
+  int32_t *stops = seq && o.stop_text ? parse_tokens("--stop", o.stop_text, &n_stops, why, sizeof why) : NULL;
+  if (!seq || (o.stop_text && !stops)) {
     if (sink->f) fclose(sink->f);
+    free(seq);
     return usage(why);
   }
   ternc_model *m = NULL;
+  ternc_sampler *sampler = NULL;
   float *prompt_logits = NULL;
   int32_t *generated = NULL;
   long produced = 0;
@@ -247,6 +271,11 @@ static int run_tokens(const char *weights, const char *tokens_text, ternc_params
     goto done;
   }
   const int32_t vocab = ternc_model_vocab();
+  if (ternc_sampler_new(&sampler, &o.sampling, vocab, err, sizeof err) != TERNC_OK) {
+    fprintf(stderr, "ternc-run: %s\n", err);
+    goto done;
+  }
+  for (int32_t i = 0; i < n; i++) ternc_sampler_accept(sampler, seq[i]);
   /* The last token generated is never evaluated, so the context holds the prompt and room - 1 more. */
   const long room = (long)ternc_model_n_ctx(m) - n + 1;
   if (room >= 1 && o.max_tokens > room) {
@@ -274,17 +303,19 @@ static int run_tokens(const char *weights, const char *tokens_text, ternc_params
   status = 0;
   int decode_failed = 0;
   t0 = now_seconds();
-  int32_t next = ternc_argmax(ternc_model_logits(m), vocab);
+  int32_t next = ternc_sampler_sample(sampler, ternc_model_logits(m));
+  ternc_sampler_accept(sampler, next);
   while (produced < o.max_tokens) {
     generated[produced++] = next;
-    if (next == o.stop || produced == o.max_tokens) break;
+    if (is_stop(stops, n_stops, next) || produced == o.max_tokens) break;
     if (ternc_model_eval(m, &next, 1, NULL) != TERNC_OK) {
       status = 1;
       decode_failed = 1;
       break;
     }
     sink->step++;
-    next = ternc_argmax(ternc_model_logits(m), vocab);
+    next = ternc_sampler_sample(sampler, ternc_model_logits(m));
+    ternc_sampler_accept(sampler, next);
   }
   decode = now_seconds() - t0;
   if (o.logits_path) {
@@ -325,7 +356,9 @@ done:
   if (sink->f && fclose(sink->f) != 0 && status == 0) status = (fprintf(stderr, "ternc-run: cannot write %s\n", o.trace_path), 1);
   sink->f = NULL;
   ternc_model_free(m);
+  ternc_sampler_free(sampler);
   free(seq);
+  free(stops);
   free(generated);
   free(prompt_logits);
   return status;
@@ -333,8 +366,12 @@ done:
 
 int main(int argc, char **argv) {
   const char *weights = "weights.bin", *tokens_text = NULL, *logits_path = NULL, *trace_path = NULL, *inputs_path = NULL, *outputs_path = NULL;
-  long max_tokens = 32, threads = 0, ctx = 0, batch = 0, trace_steps = 1, stop = -1;
+  const char *stop_text = NULL;
+  long max_tokens = 32, threads = 0, ctx = 0, batch = 0, trace_steps = 1, top_k = 40, repeat_last_n = 64, seed = 0;
   int verify = 1, json = 0, use_mmap = 0, profile = 0;
+  /* Greedy unless --temperature says otherwise; the rest are the sampler's defaults. */
+  ternc_sampling sampling = ternc_default_sampling();
+  sampling.temperature = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -359,7 +396,15 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--context") || !strcmp(a, "--ctx")) num = &ctx;
     else if (!strcmp(a, "--batch")) num = &batch;
     else if (!strcmp(a, "--trace-steps")) num = &trace_steps;
-    else if (!strcmp(a, "--stop")) num = &stop, lo = -1;
+    else if (!strcmp(a, "--stop")) stop_text = v, i++;
+    else if (!strcmp(a, "--top-k")) num = &top_k;
+    else if (!strcmp(a, "--repeat-last-n")) num = &repeat_last_n;
+    else if (!strcmp(a, "--seed")) num = &seed, hi = 4294967295L;
+    else {
+      double *real = !strcmp(a, "--temperature") ? &sampling.temperature : !strcmp(a, "--top-p") ? &sampling.top_p : !strcmp(a, "--min-p") ? &sampling.min_p : &sampling.repeat_penalty;
+      if (!parse_double(v, real)) return usage_about("expected a number after", a);
+      i++;
+    }
     if (num) {
       if (!parse_int(v, lo, hi, num)) {
         char msg[128];
@@ -385,5 +430,8 @@ int main(int argc, char **argv) {
     params.trace_user = &sink;
   }
   if (inputs_path) return run_graph(weights, inputs_path, outputs_path, params, &sink, json);
-  return run_tokens(weights, tokens_text, params, &sink, (run_options){max_tokens, stop, json, profile, logits_path, trace_path});
+  sampling.top_k = (int32_t)top_k;
+  sampling.repeat_last_n = (int32_t)repeat_last_n;
+  sampling.seed = (uint32_t)seed;
+  return run_tokens(weights, tokens_text, params, &sink, (run_options){max_tokens, json, profile, logits_path, trace_path, stop_text, sampling});
 }

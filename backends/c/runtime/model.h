@@ -8,8 +8,16 @@
  *   char err[256];
  *   if (ternc_model_open(&m, "weights.bin", &p, err, sizeof err) != TERNC_OK) { fputs(err, stderr); ... }
  *   ternc_model_eval(m, prompt, n_prompt, NULL);          // prefill: appends to the KV cache
- *   int32_t next = ternc_argmax(ternc_model_logits(m), ternc_model_vocab());
+ *   int32_t next = ternc_argmax(ternc_model_logits(m), ternc_model_vocab());   // greedy, or sample:
+ *   ternc_sampling so = ternc_default_sampling();         // temperature 0.8, top-k 40, top-p 0.95, min-p 0.05
+ *   so.seed = 42;
+ *   ternc_sampler *s;
+ *   ternc_sampler_new(&s, &so, ternc_model_vocab(), err, sizeof err);
+ *   for (i = 0; i < n_prompt; i++) ternc_sampler_accept(s, prompt[i]);  // the repetition penalty's window
+ *   next = ternc_sampler_sample(s, ternc_model_logits(m));
+ *   ternc_sampler_accept(s, next);
  *   ternc_model_eval(m, &next, 1, NULL);                  // one decode step
+ *   ternc_sampler_free(s);
  *   ternc_model_free(m);
  *
  * The model keeps no global state: any number of models (or instances of one model) may live in a process.
@@ -135,6 +143,35 @@ int ternc_graph_eval(ternc_model *m, int64_t T, const void *const *inputs, void 
 
 /** Index of the largest value (the first on ties), as the interpreter's greedy decoding. */
 int32_t ternc_argmax(const float *v, int32_t n);
+
+/* ---- Sampling: ternc's sampler, the same in every ternc backend (a seed gives the same tokens everywhere). ---- */
+
+/** How the next token is chosen; the steps and their order are llama.cpp's (see sampler.c). */
+typedef struct ternc_sampling {
+  double temperature;    /* 0: greedy (argmax; no random number is drawn) */
+  int32_t top_k;         /* keep the k most likely; 0: all */
+  double top_p;          /* keep the most likely whose probabilities add up to p; 1: all */
+  double min_p;          /* drop those less likely than min_p times the most likely; 0: none */
+  double repeat_penalty; /* divides a positive logit (multiplies a negative one) of each recent token; 1: off */
+  int32_t repeat_last_n; /* how many of the latest accepted tokens the penalty looks at */
+  uint32_t seed;         /* the random stream's seed */
+} ternc_sampling;
+
+/** llama.cpp's defaults: temperature 0.8, top-k 40, top-p 0.95, min-p 0.05, no repetition penalty (64 tokens), seed 0. */
+ternc_sampling ternc_default_sampling(void);
+
+typedef struct ternc_sampler ternc_sampler;
+
+/** A sampler for logits of `vocab` tokens; TERNC_ERR_INPUT (an option out of range) or TERNC_ERR_MEMORY, with err. */
+int ternc_sampler_new(ternc_sampler **out, const ternc_sampling *options, int32_t vocab, char *err, size_t err_size);
+
+/** Tells the sampler a token of the prompt or the output (the repetition penalty looks at the latest ones). */
+void ternc_sampler_accept(ternc_sampler *s, int32_t token);
+
+/** The next token from `vocab` logits (not accepted yet: pass it to ternc_sampler_accept). */
+int32_t ternc_sampler_sample(ternc_sampler *s, const float *logits);
+
+void ternc_sampler_free(ternc_sampler *s);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Runs a ternc WGSL build in Node with the `webgpu` package (Dawn): token ids in, greedy tokens and tokens/s out.
+// Runs a ternc WGSL build in Node with the `webgpu` package (Dawn): token ids in, generated tokens and tokens/s out.
 //
-//   node run-node.mjs --tokens 1,2,3 [--max-tokens 32] [--weights weights.bin] [--context N] [--batch N] [--stop ID]
-//                     [--logits FILE] [--trace FILE] [--trace-steps K] [--portable-dot4] [--json]
+//   node run-node.mjs --tokens 1,2,3 [--max-tokens 32] [--weights weights.bin] [--context N] [--batch N]
+//                     [--stop ID,ID...] [--logits FILE] [--trace FILE] [--trace-steps K] [--portable-dot4] [--json]
+//                     [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--repeat-last-n N]
+//                     [--seed S]
+//
+// Decoding is greedy (an argmax on the GPU) unless --temperature > 0 or a repetition penalty asks for the logits;
+// then ternc's sampler (ternc_sampler.js) chooses, as in every ternc backend for the same seed.
 //   node run-node.mjs --inputs IN --outputs OUT [--weights weights.bin] [--trace FILE] [--json]
 //
 // --logits writes the prompt's logits (f32, [prompt tokens, vocab], little-endian); --trace writes every op's
@@ -13,7 +18,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { nodeAdapter } from "./node-adapter.mjs";
-import { argmax, createModel, requestDevice } from "./ternc_webgpu.js";
+import { Sampler } from "./ternc_sampler.js";
+import { createModel, requestDevice } from "./ternc_webgpu.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DTYPES = ["f32", "f16", "bf16", "i8", "i32"];
@@ -25,11 +31,13 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const o = { maxTokens: 32, traceSteps: 1, json: false, weights: join(here, "weights.bin") };
+  const o = { maxTokens: 32, traceSteps: 1, json: false, weights: join(here, "weights.bin"), stop: [], sampling: { temperature: 0 } };
   const value = (i) => (i + 1 < argv.length ? argv[i + 1] : fail(`${argv[i]} needs a value`));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const intOf = (v) => (/^-?\d+$/.test(v) ? Number(v) : fail(`${a}: '${v}' is not a whole number`));
+    const numberOf = (v) => (v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : fail(`${a}: '${v}' is not a number`));
+    const sampling = { "--temperature": ["temperature", numberOf], "--top-k": ["topK", intOf], "--top-p": ["topP", numberOf], "--min-p": ["minP", numberOf], "--repeat-penalty": ["repeatPenalty", numberOf], "--repeat-last-n": ["repeatLastN", intOf], "--seed": ["seed", intOf] }[a];
     if (a === "--json") o.json = true;
     else if (a === "--portable-dot4") o.portableDot4 = true;
     else if (a === "--tokens") o.tokens = value(i++).split(",").filter((s) => s !== "").map(intOf);
@@ -37,7 +45,8 @@ function parseArgs(argv) {
     else if (a === "--weights") o.weights = value(i++);
     else if (a === "--context" || a === "--ctx") o.ctx = intOf(value(i++));
     else if (a === "--batch") o.batch = intOf(value(i++));
-    else if (a === "--stop") o.stop = intOf(value(i++));
+    else if (a === "--stop") o.stop = value(i++).split(",").map(intOf);
+    else if (sampling) o.sampling[sampling[0]] = sampling[1](value(i++));
     else if (a === "--logits") o.logits = value(i++);
     else if (a === "--trace") o.trace = value(i++);
     else if (a === "--trace-steps") o.traceSteps = intOf(value(i++));
@@ -139,25 +148,39 @@ async function main() {
   }
   if (program.kind !== "model") fail("this is a build of a plain graph: give --inputs and --outputs");
   if (!o.tokens?.length) fail("give --tokens 1,2,3");
+  let sampler;
+  try {
+    sampler = new Sampler(o.sampling);
+  } catch (e) {
+    fail(e.message);
+  }
+  for (const t of o.tokens) sampler.accept(t);
   const model = await open(o.batch);
   const generated = [];
+  // A greedy token comes from the GPU (4 bytes read back); sampling reads the last row of logits.
+  const choose = async (tokens) => {
+    const next = sampler.needsLogits() ? sampler.sample(await model.eval(tokens)) : await model.evalGreedy(tokens);
+    sampler.accept(next);
+    return next;
+  };
   try {
     const t0 = performance.now();
-    // The greedy token comes from the GPU (4 bytes read back); only --logits reads the prompt's logits.
+    // Only --logits reads every prompt token's logits.
     let next;
     if (o.logits) {
       const logits = await model.eval(o.tokens, { allLogits: true });
       writeFileSync(o.logits, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
-      next = argmax(logits.subarray(logits.length - program.vocab));
-    } else next = await model.evalGreedy(o.tokens);
+      next = sampler.sample(logits.subarray(logits.length - program.vocab));
+      sampler.accept(next);
+    } else next = await choose(o.tokens);
     const t1 = performance.now();
     for (let i = 0; i < o.maxTokens; i++) {
       generated.push(next);
-      if (next === o.stop || i + 1 === o.maxTokens || model.nPast >= model.nCtx) break;
+      if (o.stop.includes(next) || i + 1 === o.maxTokens || model.nPast >= model.nCtx) break;
       step++;
       // Past the traced steps, run as without a trace: one command buffer, the last logits row only.
       if (step >= o.traceSteps) model.trace = undefined;
-      next = await model.evalGreedy([next]);
+      next = await choose([next]);
     }
     const t2 = performance.now();
     if (o.trace) writeFileSync(o.trace, Buffer.concat(records));

@@ -69,6 +69,8 @@ export function loadGgufModel(path: string): LoadedModel {
   const tensors: TensorSummary[] = file.tensors.map((t) => ({ name: t.name, type: t.type?.name ?? `unsupported (${t.typeId})`, shape: irShape(t), bytes: t.byteSize }));
   const ctx = hpr.optionalCount("context_length", HPARAM_LIMITS.context);
   const tokenizer = ggufTokenizer(file);
+  const chatTemplate = meta("tokenizer.chat_template");
+  if (chatTemplate !== undefined && typeof chatTemplate !== "string") throw new UserError(`${path}: tokenizer.chat_template must be a string`);
   return {
     path,
     format: "gguf",
@@ -80,9 +82,11 @@ export function loadGgufModel(path: string): LoadedModel {
       ["format", `GGUF v${file.version}`],
       ["alignment", String(file.alignment)],
       ["tokenizer", tokenizer ? `${tokenizer.kind} (${String(meta("tokenizer.ggml.model"))}), ${tokenizer.size} tokens` : "none"],
+      ["chat template", chatTemplate === undefined ? "none" : `${chatTemplate.length} characters`],
       ...(meta("general.file_type") !== undefined ? [["file type", String(meta("general.file_type"))] as [string, string]] : []),
     ],
     tokenizer,
+    ...(chatTemplate !== undefined ? { chatTemplate } : {}),
     weights: () => ggufWeights(file, hp),
   };
 }

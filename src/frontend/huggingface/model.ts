@@ -103,6 +103,7 @@ export function loadHfModel(dir: string): LoadedModel {
   const linearClass = typeof quant.linear_class === "string" ? quant.linear_class : "autobitlinear";
   const ctx = hpr.optionalCount("max_position_embeddings", HPARAM_LIMITS.context);
   const tokenizer = hfTokenizer(dir, config);
+  const chatTemplate = hfChatTemplate(dir);
   return {
     path: dir,
     format: "huggingface",
@@ -115,10 +116,29 @@ export function loadHfModel(dir: string): LoadedModel {
       ["quantization", quant.quant_method ? `${String(quant.quant_method)}, ${linearClass}` : "none (master weights)"],
       ["tied embeddings", String(!tensors.has("lm_head.weight"))],
       ["tokenizer", tokenizer ? `${tokenizer.kind} (tokenizer.json), ${tokenizer.size} tokens` : "none"],
+      ["chat template", chatTemplate === undefined ? "none" : `${chatTemplate.length} characters`],
     ],
     tokenizer,
+    ...(chatTemplate !== undefined ? { chatTemplate } : {}),
     weights: () => hfWeights(dir, hp, tensors, linearClass),
   };
+}
+
+/**
+ * The chat template of tokenizer_config.json: a string, or a list of named templates of which `default` is the
+ * chat one (transformers' form); undefined without the file or the key.
+ */
+function hfChatTemplate(dir: string): string | undefined {
+  const path = join(dir, "tokenizer_config.json");
+  if (!existsSync(path)) return undefined;
+  const t = readJsonObject(path).chat_template;
+  if (t === undefined || t === null) return undefined;
+  if (typeof t === "string") return t;
+  if (Array.isArray(t)) {
+    const named = t.find((e): e is { name: string; template: string } => !!e && typeof e === "object" && (e as { name?: unknown }).name === "default" && typeof (e as { template?: unknown }).template === "string");
+    if (named) return named.template;
+  }
+  throw new UserError(`${path}: chat_template must be a string or a list of {name, template} with a "default" one`);
 }
 
 function hfWeights(dir: string, hp: BitnetHParams, tensors: Map<string, SafetensorsTensor>, linearClass: string): BitnetWeights {

@@ -17,14 +17,23 @@ const fromUtf8 = (bytes: readonly number[]): string => new TextDecoder().decode(
 export interface Tokenizer {
   readonly kind: "byte-level BPE" | "SentencePiece";
   readonly size: number;
-  /** Text to ids; a BOS id is prepended when the model asks for it (and `bos` is not false). */
-  encode(text: string, options?: { bos?: boolean }): number[];
+  /**
+   * Text to ids; a BOS id is prepended when the model asks for it (and `bos` is not false). With `special`, the text
+   * of a control token (`<|eot_id|>`, `</s>`) becomes that token, as in a chat template's output (llama.cpp's
+   * parse_special); otherwise it is encoded as plain text.
+   */
+  encode(text: string, options?: EncodeOptions): number[];
   /** Ids to text; control tokens (BOS, EOS, ...) are left out. */
   decode(ids: readonly number[]): string;
   readonly bosId?: number;
   readonly eosId?: number;
   /** Everything the tokenizer is made from, as JSON-able data (tokenizerFromSpec rebuilds it). */
   readonly spec: TokenizerSpec;
+}
+
+export interface EncodeOptions {
+  bos?: boolean;
+  special?: boolean;
 }
 
 /** A tokenizer as data: written next to a compiled model as tokenizer.json. */
@@ -39,8 +48,38 @@ export function tokenizerFromSpec(spec: TokenizerSpec): Tokenizer {
 }
 
 /** The ids an encoding starts with: BOS when the vocabulary asks for it and the caller did not turn it off. */
-function bosPrefix(v: { addBos: boolean; bosId?: number }, options: { bos?: boolean }): number[] {
+function bosPrefix(v: { addBos: boolean; bosId?: number }, options: EncodeOptions): number[] {
   return v.addBos && options.bos !== false && v.bosId !== undefined ? [v.bosId] : [];
+}
+
+/**
+ * Encodes `text` with `plain` between the control tokens it spells out (with `special`), the longest control token
+ * first where two start at the same place. `plain` sees each stretch of text between them on its own.
+ */
+function encodeWithSpecials(text: string, controls: ReadonlyMap<string, number>, options: EncodeOptions, prefix: number[], plain: (piece: string, out: number[]) => void): number[] {
+  const out = prefix;
+  if (!options.special || controls.size === 0) {
+    plain(text, out);
+    return out;
+  }
+  const names = [...controls.keys()].filter((n) => n !== "").sort((a, b) => b.length - a.length);
+  let from = 0;
+  while (from <= text.length) {
+    let at = -1;
+    let name = "";
+    for (const n of names) {
+      const i = text.indexOf(n, from);
+      if (i >= 0 && (at < 0 || i < at)) [at, name] = [i, n];
+    }
+    if (at < 0) {
+      if (from < text.length) plain(text.slice(from), out);
+      break;
+    }
+    if (at > from) plain(text.slice(from, at), out);
+    out.push(controls.get(name)!);
+    from = at + name.length;
+  }
+  return out;
 }
 
 /** GPT-2's map from bytes to printable characters, so every byte sequence is a string of "characters". */
@@ -112,6 +151,17 @@ export function byteLevelBpe(v: BpeVocab): Tokenizer {
   const ids = new Map(v.tokens.map((t, i) => [t, i]));
   const ranks = new Map(v.merges.map((m, i) => [m, i]));
   const split = compilePattern(v.pattern);
+  const controls = new Map([...v.control].map((id) => [v.tokens[id] ?? "", id]));
+  const plain = (text: string, out: number[]): void => {
+    for (const piece of text.match(split) ?? []) {
+      const chars = [...utf8(piece)].map((b) => BYTE_TO_CHAR[b]!);
+      for (const sym of mergeByRank(chars, (a, b) => ranks.get(`${a} ${b}`))) {
+        const id = ids.get(sym);
+        if (id !== undefined) out.push(id);
+        else for (const ch of sym) out.push(ids.get(ch)!);
+      }
+    }
+  };
   return {
     kind: "byte-level BPE",
     size: v.tokens.length,
@@ -119,16 +169,7 @@ export function byteLevelBpe(v: BpeVocab): Tokenizer {
     bosId: v.bosId,
     eosId: v.eosId,
     encode(text, options = {}) {
-      const out = bosPrefix(v, options);
-      for (const piece of text.match(split) ?? []) {
-        const chars = [...utf8(piece)].map((b) => BYTE_TO_CHAR[b]!);
-        for (const sym of mergeByRank(chars, (a, b) => ranks.get(`${a} ${b}`))) {
-          const id = ids.get(sym);
-          if (id !== undefined) out.push(id);
-          else for (const ch of sym) out.push(ids.get(ch)!);
-        }
-      }
-      return out;
+      return encodeWithSpecials(text, controls, options, bosPrefix(v, options), plain);
     },
     decode(list) {
       const bytes: number[] = [];
@@ -167,6 +208,31 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
     const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(t);
     if (m && v.types[i] === 6) byteIds.set(parseInt(m[1]!, 16), i);
   });
+  const controls = new Map<string, number>();
+  v.tokens.forEach((t, i) => {
+    if (v.types[i] === 3) controls.set(t, i);
+  });
+  // Each stretch of text gets the leading space, after a control token too, as llama.cpp's SentencePiece does.
+  const plain = (text: string, out: number[]): void => {
+    if (text === "") return;
+    // Highest score first is lowest rank first; mergeByRank keeps the leftmost pair on ties, as llama.cpp.
+    const symbols = mergeByRank([...(SPACE + text.replaceAll(" ", SPACE))], (a, b) => {
+      const id = ids.get(a + b);
+      return id === undefined ? undefined : -v.scores[id]!;
+    });
+    for (const s of symbols) {
+      const id = ids.get(s);
+      if (id !== undefined) {
+        out.push(id);
+        continue;
+      }
+      for (const b of utf8(s)) {
+        const bid = byteIds.get(b);
+        if (bid === undefined) throw new TokenizerError(`the vocabulary has no token for '${s}' and no byte fallback for 0x${b.toString(16)}`);
+        out.push(bid);
+      }
+    }
+  };
   return {
     kind: "SentencePiece",
     size: v.tokens.length,
@@ -174,26 +240,7 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
     bosId: v.bosId,
     eosId: v.eosId,
     encode(text, options = {}) {
-      const out = bosPrefix(v, options);
-      if (text === "") return out;
-      // Highest score first is lowest rank first; mergeByRank keeps the leftmost pair on ties, as llama.cpp.
-      const symbols = mergeByRank([...(SPACE + text.replaceAll(" ", SPACE))], (a, b) => {
-        const id = ids.get(a + b);
-        return id === undefined ? undefined : -v.scores[id]!;
-      });
-      for (const s of symbols) {
-        const id = ids.get(s);
-        if (id !== undefined) {
-          out.push(id);
-          continue;
-        }
-        for (const b of utf8(s)) {
-          const bid = byteIds.get(b);
-          if (bid === undefined) throw new TokenizerError(`the vocabulary has no token for '${s}' and no byte fallback for 0x${b.toString(16)}`);
-          out.push(bid);
-        }
-      }
-      return out;
+      return encodeWithSpecials(text, controls, options, bosPrefix(v, options), plain);
     },
     decode(list) {
       const bytes: number[] = [];

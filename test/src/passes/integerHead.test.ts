@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Graph, greedyGenerate } from "../../../ir/index.js";
+import { type Graph, generateTokens } from "../../../ir/index.js";
 import { loadModelGraph } from "../../../src/loadModelGraph.js";
 import { runPipeline } from "../../../src/passes/manager.js";
 import { writeGgufModel } from "../../helpers/cModels.js";
@@ -18,7 +18,7 @@ function headError(path: string): { relative: number; top1: number; rows: number
   const exact = loadModelGraph(path);
   const integer = loadModelGraph(path);
   const records = runPipeline(integer.graph, ["integer-head"], { loadConst: integer.loadConst });
-  const logits = (g: Graph): Float32Array => greedyGenerate(g, prompt, 1).promptLogits.data as Float32Array;
+  const logits = (g: Graph): Float32Array => generateTokens(g, prompt, 1).promptLogits.data as Float32Array;
   const a = logits(exact.graph);
   const b = logits(integer.graph);
   const vocab = a.length / prompt.length;

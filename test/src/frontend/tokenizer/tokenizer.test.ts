@@ -24,6 +24,18 @@ describe("byte-level BPE", () => {
       expect(tok.decode(ids)).toBe(s);
     }
   });
+  it("spells control tokens as their ids only when asked (special), as llama.cpp's parse_special", () => {
+    const eos = v.tokens[v.eosId]!;
+    const withSpecial = tok.encode(`the${eos}model${eos}`, { special: true, bos: false });
+    expect(withSpecial).toEqual([...tok.encode("the", { bos: false }), v.eosId, ...tok.encode("model", { bos: false }), v.eosId]);
+    const plain = tok.encode(`the${eos}`, { bos: false });
+    expect(plain).not.toContain(v.eosId);
+    expect(tok.decode(plain)).toBe(`the${eos}`);
+    // The longest control token wins where two start at the same place.
+    const tokens = ["a", "<", ">", "<x>", "<x>>"];
+    const t = byteLevelBpe({ tokens, merges: [], control: new Set([3, 4]), addBos: false, pattern: PRETOKENIZERS.gpt2! });
+    expect(t.encode("a<x>>a<x>", { special: true })).toEqual([0, 4, 0, 3]);
+  });
   it("uses the learned merges: frequent words become few tokens", () => {
     expect(tok.encode("the the the", { bos: false }).length).toBeLessThanOrEqual(3);
     expect(tok.encode("zq", { bos: false })).toHaveLength(2);
@@ -57,6 +69,11 @@ describe("SentencePiece with byte fallback", () => {
     const t = sentencePiece({ tokens, scores, types, addBos: false });
     // "▁abb": pairs ▁a (-2), ab (-1), bb (-1): the tie between ab and bb goes left -> ▁ ab b.
     expect(t.encode("abb")).toEqual([3, 6, 5]);
+  });
+  it("with special, a control token is its id and each stretch of text after one gets the leading space again", () => {
+    const tokens = ["<unk>", "<s>", "</s>", "\u2581", "a", "b", "\u2581a"];
+    const t = sentencePiece({ tokens, scores: [0, 0, 0, -10, -10, -10, -1], types: [2, 3, 3, 1, 1, 1, 1], addBos: false });
+    expect(t.encode("a</s>a", { special: true })).toEqual([6, 2, 6]);
   });
 });
 
