@@ -128,3 +128,33 @@ export function roundToF16(x: number): number {
 export function roundToBf16(x: number): number {
   return bf16BitsToF32(f32ToBf16Bits(x));
 }
+
+/**
+ * e^x in f32, computed from f32 +, -, *, floor and an exponent built from bits, each step rounded to f32, so every
+ * runtime that rounds those operations as IEEE-754 does gets the same bits (a GPU's exp builtin is only accurate to
+ * a few ulp, and libm's differ). x = k ln2 + r with ln2 split in two (k * ln2Hi is exact), e^r by its Taylor series
+ * to r^7 in Horner form (within 1 ulp of the rounded e^x), times 2^k. 0 below e^min (no subnormals: a GPU may flush
+ * them), +infinity above e^max, NaN for NaN. The C runtime and the WGSL shaders are generated from these constants.
+ */
+export const EXP_F32 = {
+  log2e: f32(1.4426950408889634),
+  ln2Hi: f32(0.693145751953125),
+  ln2Lo: f32(1.428606765330187e-6),
+  /** f32(1 / i!) for i = 0..7. */
+  coefficients: [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040].map(f32),
+  min: -87,
+  max: 88,
+} as const;
+
+/** e^x as every ternc runtime computes it (EXP_F32). */
+export function expF32(x: number): number {
+  if (x !== x) return x;
+  const { log2e, ln2Hi, ln2Lo, coefficients: c, min, max } = EXP_F32;
+  if (!(x >= min)) return 0;
+  if (x > max) return Infinity;
+  const k = Math.floor(f32(f32(x * log2e) + 0.5));
+  const r = f32(f32(x - f32(k * ln2Hi)) - f32(k * ln2Lo));
+  let p = c[c.length - 1]!;
+  for (let i = c.length - 2; i >= 0; i--) p = f32(f32(p * r) + c[i]!);
+  return f32(p * f32FromBits((k + 127) << 23));
+}

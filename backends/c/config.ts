@@ -1,6 +1,6 @@
 // Numbers the TypeScript side and the C runtime must agree on, defined here once and generated into ternc_config.h,
 // which every runtime source includes.
-import { BLOCK_SUB, SAMPLER_EXP, SAMPLING_DEFAULTS } from "../../ir/index.js";
+import { BLOCK_SUB, EXP_F32, SAMPLER_EXP, SAMPLING_DEFAULTS } from "../../ir/index.js";
 import { BLOB_FORMAT, TRACE_DTYPES } from "../common/index.js";
 
 /** Weights per 32-byte block of the packed kernels. */
@@ -34,6 +34,15 @@ export function headScratchPerToken(k: number, block: number): number {
 /** Scratch bytes of an add/sub network: one int32 register per input and per step. */
 export function addSubScratchBytes(k: number, steps: number): number {
   return 4 * (k + steps);
+}
+
+/** An f32 value as a C float literal that reads back to the same bits. */
+export function cFloat(v: number): string {
+  const f = Math.fround(v);
+  if (Number.isNaN(f)) return "NAN";
+  if (!Number.isFinite(f)) return f > 0 ? "INFINITY" : "-INFINITY";
+  const text = f.toPrecision(9);
+  return `${text.includes("e") || text.includes(".") ? text : `${text}.0`}f`;
 }
 
 /** ternc_config.h; `renames` put the build's C names under another prefix (see prefixRenames in artifacts.ts). */
@@ -73,6 +82,14 @@ export function configHeader(prefix = "ternc", renames: readonly string[] = []):
     "",
     "/* The most threads ternc_model_open accepts (n_threads 0 takes the online cores, at most this). */",
     define("TERNC_MAX_THREADS", MAX_THREADS),
+    "",
+    "/* ternc's f32 exp (EXP_F32 in ternc's ir/numeric.ts): softmax and silu compute it as the interpreter does. */",
+    define("TC_EXPF_LOG2E", cFloat(EXP_F32.log2e)),
+    define("TC_EXPF_LN2_HI", cFloat(EXP_F32.ln2Hi)),
+    define("TC_EXPF_LN2_LO", cFloat(EXP_F32.ln2Lo)),
+    define("TC_EXPF_COEFFICIENTS", `{${EXP_F32.coefficients.map(cFloat).join(", ")}}`),
+    define("TC_EXPF_MIN", cFloat(EXP_F32.min)),
+    define("TC_EXPF_MAX", cFloat(EXP_F32.max)),
     "",
     "/* The sampler (ir/sampling.ts in ternc): its exp and its defaults. Doubles are written as the shortest text that",
     " * reads back as the same value. */",

@@ -14,15 +14,6 @@ export const FMAT_TYPE: Partial<Record<DType, string>> = { f32: "TC_F32", f16: "
 /** Bytes of one element of a value. */
 export const elemBytes = (d: DType): number => storageBytes(d, 1);
 
-/** An f32 value as a C float literal that reads back to the same bits. */
-export function cFloat(v: number): string {
-  const f = Math.fround(v);
-  if (Number.isNaN(f)) return "NAN";
-  if (!Number.isFinite(f)) return f > 0 ? "INFINITY" : "-INFINITY";
-  const text = f.toPrecision(9);
-  return `${text.includes("e") || text.includes(".") ? text : `${text}.0`}f`;
-}
-
 export function cString(s: string): string {
   return JSON.stringify(s);
 }

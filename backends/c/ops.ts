@@ -2,8 +2,8 @@
 // that calls the kernel. Operands are read by the names the op registry gives them.
 import { BLOCK_QUANT, type BlockQuantDType, elementCount, formatDim, getOp, type Graph, lutEntries, type OpNode, type PackedFormat, type TensorType, withDefaults } from "../../ir/index.js";
 import { BackendError, broadcastIndices, elementwiseStatements, type OpRule, operandsOf } from "../common/index.js";
-import { addSubScratchBytes, headScratchPerToken, packedScratchPerToken } from "./config.js";
-import { cFloat, cString, type CEmitter, C_TYPE, elemBytes, FMAT_TYPE, type ValueDType } from "./emitter.js";
+import { addSubScratchBytes, cFloat, headScratchPerToken, packedScratchPerToken } from "./config.js";
+import { cString, type CEmitter, C_TYPE, elemBytes, FMAT_TYPE, type ValueDType } from "./emitter.js";
 import type { LayoutRequest } from "./layout.js";
 
 type Attrs = Record<string, unknown>;

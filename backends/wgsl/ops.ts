@@ -1,7 +1,7 @@
 // The WGSL target's op table: for each op it compiles, the kernel (one invocation per output element or row) and
 // the resources it binds. Operands are read by the names the op registry gives them. Integer results are exact;
 // float results keep the interpreter's operation order per output, with WGSL's exp/sqrt (see the tolerance).
-import { getOp, type Graph, type OpNode, storageBytes, withDefaults } from "../../ir/index.js";
+import { EXP_F32, getOp, type Graph, type OpNode, storageBytes, withDefaults } from "../../ir/index.js";
 import { BackendError, broadcastIndices, elementwiseStatements, type OpRule, operandsOf } from "../common/index.js";
 import { STORED, type WgslEmitter } from "./emitter.js";
 import type { Lin } from "./program.js";
@@ -146,7 +146,30 @@ const SIGNED_CODES = `fn signed_codes(v: u32) -> vec4<u32> {
 }
 fn dot16(w: vec4<u32>, x: vec4<u32>) -> i32 { return dot4(w.x, x.x) + dot4(w.y, x.y) + dot4(w.z, x.z) + dot4(w.w, x.w); }`;
 
-const SILU = "fn silu(x: f32) -> f32 { return x / (1.0 + exp(-x)); }";
+/**
+ * ternc's f32 exp (EXP_F32 in ir/numeric.ts), generated from its constants: f32 +, -, *, floor and an exponent built
+ * from bits, so an IEEE device that neither fuses nor reassociates gives the interpreter's bits (WGSL's exp builtin
+ * is accurate to 3 + 2|x| ulp only).
+ */
+export const EXP_WGSL = (() => {
+  const { log2e, ln2Hi, ln2Lo, coefficients: c, min, max } = EXP_F32;
+  const horner = c.slice(0, -1).map((_, i, rest) => `  p = p * r + ${wgslFloat(rest[rest.length - 1 - i]!)};`);
+  return [
+    "fn ternc_exp(x: f32) -> f32 {",
+    "  if (x != x) { return x; }",
+    `  if (!(x >= ${wgslFloat(min)})) { return 0.0; }`,
+    // A let, not a constant expression: WGSL refuses an infinite constant.
+    "  let infinity_bits = 0x7f800000u;",
+    `  if (x > ${wgslFloat(max)}) { return bitcast<f32>(infinity_bits); }`,
+    `  let k = floor(x * ${wgslFloat(log2e)} + 0.5);`,
+    `  let r = (x - k * ${wgslFloat(ln2Hi)}) - k * ${wgslFloat(ln2Lo)};`,
+    `  var p = ${wgslFloat(c[c.length - 1]!)};`,
+    ...horner,
+    "  return p * bitcast<f32>(u32(i32(k) + 127) << 23u);",
+    "}",
+  ].join("\n");
+})();
+const SILU = "fn silu(x: f32) -> f32 { return x / (1.0 + ternc_exp(-x)); }";
 const RELU2 = "fn relu2(x: f32) -> f32 { let r = max(x, 0.0); return r * r; }";
 
 /**
@@ -226,7 +249,7 @@ function emitElementwise(e: WgslEmitter, node: OpNode, expr: string, where: stri
       args: [...node.operands.map((o, i) => ({ name: `in${i}`, value: o, elem: "f32" as const })), { name: "y", value: out, elem: "f32", write: true }],
       threads: e.countLin(outT.shape, where),
       body: body.join("\n"),
-      helpers: [SILU, RELU2],
+      helpers: [EXP_WGSL, SILU, RELU2],
     },
     true,
   );
@@ -284,10 +307,12 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
           `  let base = id * ${d}u;`,
           "  var sum = 0.0;",
           `  for (var i = 0u; i < ${d}u; i++) { let v = $x[base + i]; sum = sum + v * v; }`,
-          `  let mean = sum / ${d}.0;`,
-          `  let r = 1.0 / sqrt(mean + ${wgslFloat(a.eps as number)});`,
+          // Correctly rounded divisions: a shader compiler may turn a division by a constant into a multiplication.
+          `  let mean = select(div_rn(sum, ${d}.0), 0.0, sum == 0.0);`,
+          `  let r = div_rn(1.0, sqrt(mean + ${wgslFloat(a.eps as number)}));`,
           `  for (var i = 0u; i < ${d}u; i++) { $y[base + i] = ($x[base + i] * r) * $g[i]; }`,
         ].join("\n"),
+        helpers: [DIV_RN],
       });
     },
   },
@@ -306,6 +331,7 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
           `  let base = id * ${n}u;`,
           softmaxLoop("$x[base + i]", "$y[base + i]", `${n}u`),
         ].join("\n"),
+        helpers: [EXP_WGSL],
       });
     },
   },
@@ -578,6 +604,7 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
           "    $y[qb + d] = acc;",
           "  }",
         ].join("\n"),
+        helpers: [EXP_WGSL],
       });
     },
   },
@@ -618,13 +645,13 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
   elementwise: elementwise((_n, a) => a.expr as string),
 };
 
-/** Softmax of n values read by `src` into `dst` (i is the element): max, exp, sum in order, divide. */
+/** Softmax of n values read by `src` into `dst` (i is the element): max, ternc_exp (EXP_WGSL), sum in order, divide. */
 function softmaxLoop(src: string, dst: string, n: string): string {
   return [
     "  var mx = bitcast<f32>(0xff7fffffu);",
     `  for (var i = 0u; i < ${n}; i++) { mx = max(mx, ${src}); }`,
     "  var sum = 0.0;",
-    `  for (var i = 0u; i < ${n}; i++) { let ev = exp(${src} - mx); ${dst} = ev; sum = sum + ev; }`,
+    `  for (var i = 0u; i < ${n}; i++) { let ev = ternc_exp(${src} - mx); ${dst} = ev; sum = sum + ev; }`,
     `  for (var i = 0u; i < ${n}; i++) { ${dst} = ${dst} / sum; }`,
   ].join("\n");
 }

@@ -1,6 +1,6 @@
 // Elementwise ops: add and mul (numpy broadcasting), silu and relu2 activations.
 import { type Dim, dimEquals, formatDim } from "../dims.js";
-import { f32 } from "../numeric.js";
+import { expF32, f32 } from "../numeric.js";
 import { type Tensor, zeros } from "../tensor.js";
 import { formatType, type TensorType } from "../types.js";
 import { expectDType, required } from "./checks.js";
@@ -87,9 +87,9 @@ function evalUnary(ctx: EvalContext, fn: (x: number) => number): Tensor[] {
   return [out];
 }
 
-/** silu(x) = x / (1 + exp(-x)), each step rounded to f32. */
+/** silu(x) = x / (1 + exp(-x)), each step rounded to f32, exp being expF32. */
 export function silu(x: number): number {
-  return f32(x / f32(1 + f32(Math.exp(-x))));
+  return f32(x / f32(1 + expF32(-x)));
 }
 
 /** relu2(x) = max(x, 0)^2, the squared ReLU of the bitnet-b1.58-2B-4T FFN. */
@@ -129,7 +129,7 @@ export const elementwiseOps: OpDef[] = [
   {
     name: "silu",
     summary: "SiLU activation (the SwiGLU gate of LLaMA-form BitNet)",
-    description: "y = f32(x / f32(1 + f32(exp(-x)))).",
+    description: "y = f32(x / f32(1 + expF32(-x))), expF32 being ternc's f32 exp (ir/numeric.ts), the same bits in every runtime.",
     levels: ["L0", "L1", "L2"],
     operands: [{ name: "x", doc: "f32 tensor" }],
     results: ["y"],

@@ -1,5 +1,5 @@
 // Row-wise normalisations: RMSNorm and softmax over the last axis.
-import { f32 } from "../numeric.js";
+import { expF32, f32 } from "../numeric.js";
 import { type Tensor, zeros } from "../tensor.js";
 import type { TensorType } from "../types.js";
 import { expectDimEq, expectDType, expectMinRank, expectRank, required } from "./checks.js";
@@ -21,13 +21,13 @@ export function rmsnormRows(x: Float32Array, g: Float32Array, eps: number, d: nu
   }
 }
 
-/** Softmax of `n` values starting at `base`, in place: subtract the max, exp, sum in order, divide. */
+/** Softmax of `n` values starting at `base`, in place: subtract the max, expF32, sum in order, divide. */
 export function softmaxInPlace(v: Float32Array, base: number, n: number): void {
   let max = -Infinity;
   for (let i = 0; i < n; i++) if (v[base + i]! > max) max = v[base + i]!;
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const e = f32(Math.exp(f32(v[base + i]! - max)));
+    const e = expF32(f32(v[base + i]! - max));
     v[base + i] = e;
     sum = f32(sum + e);
   }
@@ -71,7 +71,7 @@ export const normalizationOps: OpDef[] = [
   {
     name: "softmax",
     summary: "softmax over the last axis",
-    description: "Per row: m = max, e = f32(exp(f32(x - m))), s = sum of e in index order (f32), y = f32(e / s).",
+    description: "Per row: m = max, e = expF32(f32(x - m)) (ternc's f32 exp, ir/numeric.ts), s = sum of e in index order (f32), y = f32(e / s).",
     levels: ["L0", "L1", "L2"],
     operands: [{ name: "x", doc: "f32[..., n]" }],
     results: ["y"],

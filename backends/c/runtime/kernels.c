@@ -26,7 +26,7 @@ void tc_softmax_row(float *v, int64_t n) {
   for (int64_t i = 0; i < n; i++) m = v[i] > m ? v[i] : m;
   float sum = 0.0f;
   for (int64_t i = 0; i < n; i++) {
-    v[i] = (float)exp((double)(v[i] - m));
+    v[i] = tc_expf(v[i] - m);
     sum = sum + v[i];
   }
   for (int64_t i = 0; i < n; i++) v[i] = v[i] / sum;

@@ -116,7 +116,25 @@ static inline int32_t tc_clamp_round(float v, int32_t lo, int32_t hi) {
   return (int32_t)r;
 }
 
-static inline float tc_silu(float x) { return x / (1.0f + (float)exp(-(double)x)); }
+/* ternc's f32 exp (EXP_F32 in ternc's ir/numeric.ts): float operations only, each rounded (the build passes
+ * -ffp-contract=off), so it gives the interpreter's bits, as the WGSL shaders do; libm's exp differs in the last bit. */
+static inline float tc_expf(float x) {
+  static const float c[] = TC_EXPF_COEFFICIENTS;
+  const int n = (int)(sizeof c / sizeof c[0]);
+  if (x != x) return x;
+  if (!(x >= TC_EXPF_MIN)) return 0.0f;
+  if (x > TC_EXPF_MAX) return INFINITY;
+  const float k = floorf(x * TC_EXPF_LOG2E + 0.5f);
+  const float r = (x - k * TC_EXPF_LN2_HI) - k * TC_EXPF_LN2_LO;
+  float p = c[n - 1];
+  for (int i = n - 2; i >= 0; i--) p = p * r + c[i];
+  const uint32_t bits = (uint32_t)((int32_t)k + 127) << 23;
+  float scale;
+  memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+static inline float tc_silu(float x) { return x / (1.0f + tc_expf(-x)); }
 static inline float tc_relu2(float x) {
   float r = x > 0.0f ? x : 0.0f;
   return r * r;

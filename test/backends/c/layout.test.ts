@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { TernaryArray, tensorFromValues } from "../../../ir/index.js";
 import { cBlockCode, cPackedRowBytes, interleaveRows8, lutPatterns, packCBlocks } from "../../../backends/c/layout.js";
-import { cFloat } from "../../../backends/c/emitter.js";
+import { cFloat } from "../../../backends/c/config.js";
 import { Rng } from "../../../src/util/random.js";
 
 function randomTrits(n: number, seed: number): TernaryArray {
