@@ -103,21 +103,26 @@ function encodePrompt(path: string, tokenizer: Tokenizer, text: string): number[
   }
 }
 
+/** The prompt a run's options give (--tokens, or --prompt through the tokenizer), checked against the vocabulary. */
+export function promptFromOptions(path: string, opts: Pick<RunModelOptions, "tokens" | "prompt">, tokenizer: Tokenizer | undefined, vocab: number, whatLacksTokenizer: string): number[] {
+  if (opts.tokens !== undefined && opts.prompt !== undefined) throw new UserError("give either --tokens or --prompt, not both");
+  if (opts.prompt !== undefined && !tokenizer) throw new UserError(`${path}: --prompt needs a tokenizer, and ${whatLacksTokenizer} carries none; pass --tokens`);
+  if (opts.tokens === undefined && opts.prompt === undefined) throw new UserError("give the prompt as --tokens 1,2,3 (or --prompt \"text\" for a model with a tokenizer)");
+  const prompt = opts.prompt !== undefined ? encodePrompt(path, tokenizer!, opts.prompt) : parseTokenList(opts.tokens!);
+  const bad = prompt.find((t) => t >= vocab);
+  if (bad !== undefined) throw new UserError(`--tokens: token id ${bad} is outside the vocabulary (${vocab} tokens)`);
+  return prompt;
+}
+
 /** Checks a model run's options against the model (prompt, token ids, --act-quant) for any backend. */
 export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRun {
   const maxTokens = wholeNumber(opts.maxTokens, "--max-tokens", 0);
   const sampling = samplingFromFlags(opts, 0);
   if (opts.tokens !== undefined && opts.prompt !== undefined) throw new UserError("give either --tokens or --prompt, not both");
-  const isTir = extname(path) === ".tir";
   const { graph, abi, blobs, model } = loadModelGraph(path, opts);
   const tokenizer = model?.tokenizer;
-  if (opts.prompt !== undefined && !tokenizer) throw new UserError(`${path}: --prompt needs a tokenizer, and ${isTir ? "a .tir graph" : "this model file"} carries none; pass --tokens`);
-  if (opts.tokens === undefined && opts.prompt === undefined) throw new UserError("give the prompt as --tokens 1,2,3 (or --prompt \"text\" for a model with a tokenizer)");
-  const prompt = opts.prompt !== undefined ? encodePrompt(path, tokenizer!, opts.prompt) : parseTokenList(opts.tokens!);
-  const vocab = abi.vocab;
-  const bad = prompt.find((t) => t >= vocab);
-  if (bad !== undefined) throw new UserError(`--tokens: token id ${bad} is outside the vocabulary (${vocab} tokens)`);
-  return { graph, blobs, model, tokenizer, prompt, maxTokens, vocab, sampling, stopTokens: tokenizer?.eosId !== undefined ? [tokenizer.eosId] : undefined };
+  const prompt = promptFromOptions(path, opts, tokenizer, abi.vocab, extname(path) === ".tir" ? "a .tir graph" : "this model file");
+  return { graph, blobs, model, tokenizer, prompt, maxTokens, vocab: abi.vocab, sampling, stopTokens: tokenizer?.eosId !== undefined ? [tokenizer.eosId] : undefined };
 }
 
 /** What a model run produced, as every backend reports it. */

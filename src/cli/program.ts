@@ -1,5 +1,7 @@
 // The `ternc` command line (commander): commands, exit codes and error reporting.
+import { existsSync } from "node:fs";
 import { extname, join } from "node:path";
+import { MANIFEST_FILE } from "../../backends/common/index.js";
 import { Command, CommanderError, Option } from "commander";
 import { allOps, f32, formatDiagnostic, IrError, isFloatDType, shortestFloatText, type Tensor, toNumbers } from "../../ir/index.js";
 import { loadIrFile, printIrFile, runIrFile } from "../api.js";
@@ -14,7 +16,7 @@ import { buildCommand } from "./buildCommand.js";
 import { allTargets, defaultTargetName, targetNames } from "../targets/registry.js";
 import { serveModel } from "../serve.js";
 import { VERSION } from "../version.js";
-import { addTargetOptions, compileCommand, type CompileCommandOptions, runOnBackend, targetsCommand, validateCommand, type ValidateCommandOptions } from "./targetCommands.js";
+import { addTargetOptions, compileCommand, type CompileCommandOptions, runBuildFolderCommand, runOnBackend, targetsCommand, validateCommand, type ValidateCommandOptions } from "./targetCommands.js";
 import type { RunModelOptions } from "./modelCommands.js";
 import { addSamplingOptions } from "./sampling.js";
 import { chatCommand, type ChatCommandOptions } from "./chatCommand.js";
@@ -93,8 +95,8 @@ function buildProgram(io: CliIo): Command {
 
   const run = program
     .command("run")
-    .description("run a model file (GGUF, Hugging Face folder) or a .tir graph in the reference interpreter, or a model compiled for a target")
-    .argument("<file>", "a model file or folder, or a textual IR file (.tir)")
+    .description("run a model file (GGUF, Hugging Face folder) or a .tir graph in the reference interpreter, a model compiled for a target (--backend), or a folder ternc compile wrote")
+    .argument("<file>", "a model file or folder, a textual IR file (.tir), or a compiled model's folder (run in place with its target)")
     .option("-i, --input <name=value>", "graph mode: an input as inline JSON (x=[[1,2]]) or a .npy / .json file; repeatable", collect, [])
     .option("--tokens <ids>", "model mode: the prompt as token ids, e.g. 1,2,3")
     .option("--prompt <text>", "model mode: the prompt as text (needs a tokenizer in the model file)")
@@ -109,6 +111,7 @@ function buildProgram(io: CliIo): Command {
   addSamplingOptions(run, 0);
   progressOptions(run);
   addTargetOptions(run, ["compile", "build", "run"]).action((file: string, opts: RunModelOptions & Record<string, unknown> & { input: string[]; format: "json" | "npy"; output?: string; backend: string }) => {
+    if (existsSync(join(file, MANIFEST_FILE))) return runBuildFolderCommand(file, opts.backend, opts, io);
     const graphMode = opts.input.length > 0 || (extname(file) === ".tir" && opts.tokens === undefined && opts.prompt === undefined);
     if (!graphMode && opts.backend !== "interp") return runOnBackend(file, opts.backend, opts, io);
     if (opts.backend !== "interp") throw new UserError(`--backend ${opts.backend} runs models (--tokens or --prompt); a plain graph runs in the interpreter`);

@@ -1,7 +1,7 @@
 // The CLI's compiled-target commands, written once for every target in the registry: `compile`, `validate`,
 // `run --backend T` and `targets`. Each target's declared options become flags here.
 import { Command, Option } from "commander";
-import { flagName, type OptionValue, resolveOptions, type Target, type TargetOptionSpec } from "../../backends/common/index.js";
+import { flagName, type OptionValue, readManifest, resolveOptions, type Target, type TargetOptionSpec } from "../../backends/common/index.js";
 import { UserError } from "../errors.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
@@ -9,11 +9,11 @@ import type { ModelSourceOptions } from "../loadModelGraph.js";
 import { compileModel } from "../targets/compile.js";
 import { pipelineText } from "../targets/lower.js";
 import { allTargets, getTarget } from "../targets/registry.js";
-import { runOnTarget } from "../targets/run.js";
+import { openBuildFolder, runBuildFolder, runOnTarget } from "../targets/run.js";
 import { progressFor } from "./progress.js";
 import { type SamplingFlags, samplingFromFlags } from "./sampling.js";
 import { formatValidation, validateModel } from "../targets/validate.js";
-import { parseTokenList, prepareModelRun, printRun, type RunModelOptions, wholeNumber } from "./modelCommands.js";
+import { parseTokenList, prepareModelRun, printRun, promptFromOptions, type RunModelOptions, wholeNumber } from "./modelCommands.js";
 import type { CliIo } from "./program.js";
 
 /** Every option any target declares, once each, with the targets that declare it. */
@@ -147,6 +147,22 @@ export function runOnBackend(path: string, backend: string, o: RunModelOptions &
   if (o.logits && r.promptLogits) writeFileAtomic(o.logits, encodeNpy(r.promptLogits));
   const report = { prompt, generated: r.generated, text: tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, sampling };
   printRun(io, report, { json: o.json, jsonExtra: { backend: target.name, ...r.facts }, engine: r.engine });
+}
+
+/** `ternc run DIR`: a folder ternc compile wrote, run in place with its target (built first where it is not). */
+export function runBuildFolderCommand(dir: string, backend: string, o: RunModelOptions & Record<string, unknown>, io: CliIo): void {
+  const manifest = readManifest(dir);
+  const target = manifest && allTargets().find((t) => t.name === manifest.target);
+  const b = openBuildFolder(dir, target ? givenTargetOptions(target, o, "the build's target") : {});
+  if (backend !== "interp" && backend !== b.target.name) throw new UserError(`${dir} is a ${b.target.name} build: --backend ${backend} does not match (leave --backend out)`);
+  if (o.logits !== undefined || o.actQuant !== undefined) throw new UserError(`${o.logits !== undefined ? "--logits" : "--act-quant"}: not for a compiled folder (run the model file with --backend ${b.target.name})`);
+  const maxTokens = wholeNumber(o.maxTokens, "--max-tokens", 0);
+  const sampling = samplingFromFlags(o, 0);
+  const prompt = promptFromOptions(dir, o, b.tokenizer, b.vocab, "this build");
+  const eos = b.tokenizer?.eosId ?? b.manifest.tokens?.eos;
+  const r = runBuildFolder(b, { tokens: prompt, maxTokens, ...(eos !== undefined ? { stopTokens: [eos] } : {}), ...(sampling ? { sampling } : {}) }, (line) => io.stderr(`${line}\n`));
+  const report = { prompt, generated: r.generated, text: b.tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, sampling };
+  printRun(io, report, { json: o.json, jsonExtra: { backend: b.target.name, ...r.facts }, engine: r.engine });
 }
 
 /** `ternc targets`: every target with its options and the ops it compiles. */

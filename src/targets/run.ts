@@ -3,7 +3,11 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { buildAffectingOptions, cacheRoot, type ModelRunRequest, type ModelRunResult, type OptionValue, resolveOptions, type Target, type TargetOptions } from "../../backends/common/index.js";
+import { existsSync } from "node:fs";
+import { buildAffectingOptions, cacheRoot, type Manifest, type ModelRunRequest, type ModelRunResult, type OptionValue, readManifest, resolveOptions, type Target, type TargetOptions } from "../../backends/common/index.js";
+import { UserError } from "../errors.js";
+import { type Tokenizer, tokenizerFromSpec, type TokenizerSpec } from "../frontend/tokenizer/tokenizer.js";
+import { readJsonObject } from "../io/files.js";
 import type { ActQuantFlag, ModelSourceOptions } from "../loadModelGraph.js";
 import { VERSION } from "../version.js";
 import { compileModel } from "./compile.js";
@@ -47,4 +51,42 @@ export function cachedBuild(path: string, o: CachedRunOptions): { dir: string; t
 export function runOnTarget(path: string, request: ModelRunRequest, o: CachedRunOptions): ModelRunResult & { lossy: string[] } {
   const { dir, target, options, lossy } = cachedBuild(path, o);
   return { ...target.runModel(dir, request, options), lossy };
+}
+
+/** A model build `ternc compile` wrote: its manifest, target and options, and its tokenizer if the model had one. */
+export interface BuildFolder {
+  dir: string;
+  manifest: Manifest;
+  target: Target;
+  options: TargetOptions;
+  vocab: number;
+  tokenizer?: Tokenizer;
+}
+
+/** The model build in `dir` (a user error naming the folder when it is none); `runOptions` add the target's run options. */
+export function openBuildFolder(dir: string, runOptions: Readonly<Record<string, OptionValue | undefined>> = {}): BuildFolder {
+  const manifest = readManifest(dir);
+  if (!manifest) throw new UserError(`${dir}: not a folder ternc compile wrote (no readable manifest.json)`);
+  let target: Target;
+  try {
+    target = getTarget(manifest.target);
+  } catch {
+    throw new UserError(`${dir}: a build for target '${manifest.target}', which this ternc does not have`);
+  }
+  if (manifest.abi?.kind !== "model") throw new UserError(`${dir}: a build of a plain graph; run it with its runner (see its manifest.json)`);
+  const fixed = target.options.filter((o) => o.step !== "run" && runOptions[o.name] !== undefined).map((o) => o.flag.split(" ")[0]);
+  if (fixed.length) throw new UserError(`${fixed.join(", ")}: fixed when ${dir} was compiled and built; compile it again to change them`);
+  const options = resolveOptions(target, { ...(manifest.options as Record<string, OptionValue>), ...runOptions });
+  const file = manifest.tokens?.tokenizer && join(dir, manifest.tokens.tokenizer);
+  const tokenizer = file && existsSync(file) ? tokenizerFromSpec(readJsonObject(file) as unknown as TokenizerSpec) : undefined;
+  return { dir, manifest, target, options, vocab: manifest.abi.vocab, ...(tokenizer ? { tokenizer } : {}) };
+}
+
+/** Runs a model build in place, building it first where it is not built (`make` for C, the simulator for Verilog). */
+export function runBuildFolder(b: BuildFolder, request: ModelRunRequest, log?: (line: string) => void): ModelRunResult {
+  if (!b.target.isBuilt(b.dir)) {
+    log?.(`building ${b.dir} (${b.target.name})`);
+    b.target.build?.(b.dir, b.options, "release");
+  }
+  return b.target.runModel(b.dir, request, b.options);
 }
