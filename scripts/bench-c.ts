@@ -103,7 +103,7 @@ interface Runtime {
   name: string;
   /** Bytes one decode step reads: every weight once (an untied embedding only its row). */
   perToken: number;
-  run(threads: number): { decode: number; prefill: number };
+  run(threads: number): Promise<{ decode: number; prefill: number }> | { decode: number; prefill: number };
 }
 
 const median = (xs: number[]): number => {
@@ -177,10 +177,10 @@ try {
       name: "ternc",
       // Every weight once; an untied embedding (raw, read one row a token) left out.
       perToken: weights.constants.filter((e) => e.layout !== "raw" || e.bytes > 1 << 20).reduce((a, e) => a + e.bytes, 0),
-      run(threads) {
+      async run(threads) {
         const options = resolveOptions(cTarget, { threads });
-        const decode = cTarget.runModel(out, { tokens: Array.from({ length: 8 }, (_, i) => i + 1), maxTokens: 33, context: 128 }, options);
-        const prefill = cTarget.runModel(out, { tokens: Array.from({ length: 64 }, (_, i) => i + 1), maxTokens: 1, context: 128 }, options);
+        const decode = await cTarget.runModel(out, { tokens: Array.from({ length: 8 }, (_, i) => i + 1), maxTokens: 33, context: 128 }, options);
+        const prefill = await cTarget.runModel(out, { tokens: Array.from({ length: 64 }, (_, i) => i + 1), maxTokens: 1, context: 128 }, options);
         return { decode: 32 / decode.decodeSeconds, prefill: 64 / prefill.prefillSeconds };
       },
     };
@@ -200,7 +200,7 @@ try {
         bandwidth.push(readBandwidth(threads));
         const neighbour = busy ? spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }) : undefined;
         for (const r of runtimes) {
-          const got = r.run(threads);
+          const got = await r.run(threads);
           rates.get(r.name)!.decode.push(got.decode);
           rates.get(r.name)!.prefill.push(got.prefill);
         }

@@ -89,7 +89,7 @@ try {
   const compiled = compileModel(example, out, { target: "verilog", options: { simulator: "verilator" } });
   target.build!(out, compiled.options, "release");
   const prompt = [4, 8, 15, 16];
-  const run = target.runModel(out, { tokens: prompt, maxTokens: 9 }, compiled.options);
+  const run = await target.runModel(out, { tokens: prompt, maxTokens: 9 }, compiled.options);
   const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
   const tokens = prompt.length + run.generated.length - 1;
   const simulated = Number(run.facts.simulatedCycles) / tokens;

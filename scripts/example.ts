@@ -36,7 +36,7 @@ export interface ExampleRow {
 }
 
 /** Runs the main job into `outDir`, telling `log` each step; returns the table's rows (the interpreter's first). */
-export function runExample(outDir: string, log: (line: string) => void, targets = allTargets()): ExampleRow[] {
+export async function runExample(outDir: string, log: (line: string) => void, targets = allTargets()): Promise<ExampleRow[]> {
   const model = loadModel(MODEL);
   const tokenizer = model.tokenizer!;
   const prompt = tokenizer.encode(PROMPT);
@@ -53,12 +53,12 @@ export function runExample(outDir: string, log: (line: string) => void, targets 
     rmSync(keep, { recursive: true, force: true });
     log(`${target.name}: compiling, building, validating against the interpreter (op by op for 2 steps, then ${STEPS} tokens)`);
     try {
-      const report = validateModel(MODEL, { target: target.name, steps: STEPS, tokens: prompt, keepDir: keep, log: (line) => log(`${target.name}: ${line}`) });
+      const report = await validateModel(MODEL, { target: target.name, steps: STEPS, tokens: prompt, keepDir: keep, log: (line) => log(`${target.name}: ${line}`) });
       const dir = join(keep, "model");
       const options = resolveOptions(target, {});
       target.build?.(dir, options, "release");
       log(`${target.name}: running the release build`);
-      const run = target.runModel(dir, { tokens: prompt, maxTokens: STEPS }, options);
+      const run = await target.runModel(dir, { tokens: prompt, maxTokens: STEPS }, options);
       const { files, bytes } = folderSize(dir);
       const exact = report.maxFloatError === 0 ? "all bit-exact" : `integers exact, floats within ${report.maxFloatError.toExponential(1)}`;
       rows.push({
@@ -88,7 +88,7 @@ export function exampleTable(rows: readonly ExampleRow[]): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const out = join(process.cwd(), "build", "example");
-  const rows = runExample(out, (line) => process.stderr.write(`${line}\n`));
+  const rows = await runExample(out, (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(`\n${exampleTable(rows)}`);
   process.stdout.write(`\nThe builds are in ${relative(process.cwd(), out)}/<target>/model. Speed here is one short run on a toy model; measured comparisons: npm run bench:c, bench:wgsl, bench:verilog.\n`);
   process.exitCode = rows.every((r) => r.ok) ? 0 : 1;

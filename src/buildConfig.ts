@@ -107,7 +107,7 @@ export function readBuildConfig(path: string): BuildConfig {
  * Builds every target of the config at `path` into its folder under the output folder (`outDir` overrides the
  * config's), validating each when the config asks, and writes build-summary.json there.
  */
-export function runBuild(path: string, o: { outDir?: string; log?: (line: string) => void } = {}): BuildSummary {
+export async function runBuild(path: string, o: { outDir?: string; log?: (line: string) => void } = {}): Promise<BuildSummary> {
   const config = readBuildConfig(path);
   const base = dirname(resolve(path));
   const model = resolve(base, config.model);
@@ -125,7 +125,7 @@ export function runBuild(path: string, o: { outDir?: string; log?: (line: string
     const row: BuildSummary["targets"][number] = { name, target: t.target, dir, ...folderSize(dir), lossy: compiled.lossy };
     if (config.validate) {
       o.log?.(`${name}: validating against the interpreter (${config.validate.steps} steps)`);
-      const report = validateModel(model, { target: t.target, options: t.options, steps: config.validate.steps, actQuant: config.actQuant, pipeline });
+      const report = await validateModel(model, { target: t.target, options: t.options, steps: config.validate.steps, actQuant: config.actQuant, pipeline });
       row.validation = report.ok ? "PASS" : "FAIL";
     }
     summary.targets.push(row);

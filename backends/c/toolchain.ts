@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, modelRunResult, runGraphWithRunner, runModelWithRunner, runRunner } from "../common/index.js";
+import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, modelRunResult, runGraphWithRunner, runModelWithRunner, type RunnerInvocation } from "../common/index.js";
 import { WEIGHTS_FILE } from "./artifacts.js";
 import { restoreObjects, storeObjects } from "./objectCache.js";
 import type { CIsa, COptions } from "./options.js";
@@ -57,22 +57,22 @@ export function isBuiltC(dir: string): boolean {
   return readManifest(dir)?.target === "c" && existsSync(join(dir, WEIGHTS_FILE)) && existsSync(join(dir, RUNNER));
 }
 
-/** Runs the runner with the protocol's `args` plus the run options. */
-function invokeRunner(dir: string, o: COptions, args: string[]): Record<string, unknown> {
+/** The runner with the protocol's `args` plus the run options. */
+function runnerOf(dir: string, o: COptions, args: string[]): RunnerInvocation {
   const all = ["--weights", join(dir, WEIGHTS_FILE), ...args];
   if (o.threads !== undefined) all.push("--threads", String(o.threads));
   if (o.mmap) all.push("--mmap");
-  return runRunner(dir, runnerCommand(join(dir, RUNNER), o.isa), all);
+  return { dir, command: runnerCommand(join(dir, RUNNER), o.isa), args: all };
 }
 
 const engineOf = (isa: unknown, threads: unknown): string => `C, ${String(isa)}, ${String(threads)} thread(s)`;
 
-export function runModelC(dir: string, req: ModelRunRequest, o: COptions, vocab: number): ModelRunResult {
-  const r = runModelWithRunner(req, vocab, (args) => invokeRunner(dir, o, args));
+export async function runModelC(dir: string, req: ModelRunRequest, o: COptions, vocab: number): Promise<ModelRunResult> {
+  const r = await runModelWithRunner(req, vocab, (args) => runnerOf(dir, o, args));
   return modelRunResult(r, engineOf(r.json.isa, r.json.threads), { isa: r.json.isa as string, threads: r.json.threads as number });
 }
 
 export function runGraphC(dir: string, req: GraphRunRequest, o: COptions): GraphRunResult {
-  const r = runGraphWithRunner(req, (args) => invokeRunner(dir, o, args));
+  const r = runGraphWithRunner(req, (args) => runnerOf(dir, o, args));
   return { outputs: r.outputs, ...(r.trace ? { trace: r.trace } : {}), engine: engineOf(r.json.isa, r.json.threads) };
 }

@@ -1,9 +1,9 @@
 // The command-line protocol every target's runner speaks (the C ternc-run, the WGSL run-node.mjs): a model run
 // takes --tokens, --max-tokens, --context, --stop IDS, the sampler's --temperature --top-k --top-p --min-p
-// --repeat-penalty --repeat-last-n --seed, --logits FILE, --trace FILE --trace-steps K; a graph run takes
-// --inputs IN --outputs OUT (trace format) and --trace FILE; both print one JSON line with --json. Written once
-// here; a target supplies how to start its runner.
-import { spawnSync } from "node:child_process";
+// --repeat-penalty --repeat-last-n --seed, --logits FILE, --trace FILE --trace-steps K, and --stream (a line
+// `token N` as each token is chosen); a graph run takes --inputs IN --outputs OUT (trace format) and --trace FILE;
+// both print one JSON line with --json, last. Written once here; a target supplies how to start its runner.
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,11 +12,21 @@ import { BackendError } from "./errors.js";
 import type { GraphRunRequest, ModelRunRequest, ModelRunResult } from "./target.js";
 import { decodeTrace, encodeTrace, type TraceRecord } from "./trace.js";
 
-/** Runs `command` with `args` and --json; a failure carries the runner's own message. Returns the JSON line. */
-export function runRunner(dir: string, command: readonly string[], args: readonly string[], env?: NodeJS.ProcessEnv, timeoutMs = 600_000): Record<string, unknown> {
-  const r = spawnSync(command[0]!, [...command.slice(1), ...args, "--json"], { encoding: "utf8", timeout: timeoutMs, maxBuffer: 1 << 26, env: env ? { ...process.env, ...env } : process.env });
-  if (r.error) throw new BackendError(dir, `running ${command.join(" ")}: ${r.error.message}`);
-  if (r.status !== 0) throw new BackendError(dir, `the compiled model failed: ${(r.stderr || r.stdout || `exit ${r.status}, signal ${r.signal}`).trim()}`);
+/** One start of a target's runner: the command (program and fixed arguments), the protocol's arguments, extra environment. */
+export interface RunnerInvocation {
+  /** The build folder, named in errors. */
+  dir: string;
+  command: readonly string[];
+  args: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+const RUNNER_TIMEOUT_MS = 600_000;
+
+/** The runner's result: its last stdout line, JSON (--json); a failure carries the runner's own message. */
+function runnerResult(inv: RunnerInvocation, r: { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; error?: Error }): Record<string, unknown> {
+  if (r.error) throw new BackendError(inv.dir, `running ${inv.command.join(" ")}: ${r.error.message}`);
+  if (r.status !== 0) throw new BackendError(inv.dir, `the compiled model failed: ${(r.stderr || r.stdout || `exit ${r.status}, signal ${r.signal}`).trim()}`);
   const line = r.stdout.trim().split("\n").pop() ?? "";
   try {
     return JSON.parse(line) as Record<string, unknown>;
@@ -25,20 +35,74 @@ export function runRunner(dir: string, command: readonly string[], args: readonl
   }
 }
 
+const environment = (inv: RunnerInvocation): NodeJS.ProcessEnv => (inv.env ? { ...process.env, ...inv.env } : process.env);
+
+/** Runs a runner with --json and waits for it (graph builds). Returns the JSON line. */
+export function runRunner(inv: RunnerInvocation): Record<string, unknown> {
+  const r = spawnSync(inv.command[0]!, [...inv.command.slice(1), ...inv.args, "--json"], { encoding: "utf8", timeout: RUNNER_TIMEOUT_MS, maxBuffer: 1 << 26, env: environment(inv) });
+  return runnerResult(inv, { status: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "", ...(r.error ? { error: r.error } : {}) });
+}
+
+/**
+ * Runs a runner with --json without blocking, telling `onLine` each complete stdout line as it comes (a runner given
+ * --stream prints `token N` as it chooses each token). Returns the JSON line.
+ */
+export function runRunnerAsync(inv: RunnerInvocation, onLine?: (line: string) => void): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(inv.command[0]!, [...inv.command.slice(1), ...inv.args, "--json"], { timeout: RUNNER_TIMEOUT_MS, env: environment(inv), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let pending = "";
+    let error: Error | undefined;
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      pending += chunk;
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        try {
+          onLine?.(line);
+        } catch (e) {
+          // A throwing listener stops the run; its error is the result.
+          error ??= e instanceof Error ? e : new Error(String(e));
+          child.kill();
+        }
+      }
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", (e) => (error ??= e));
+    child.on("close", (status, signal) => {
+      try {
+        if (error && !(error instanceof BackendError) && status === null && signal) throw error;
+        resolve(runnerResult(inv, { status, signal, stdout, stderr, ...(error ? { error } : {}) }));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
 /** The runner flags of sampling options (the same names as ternc run's). */
 export function samplingArgs(o: SamplingOptions): string[] {
   // String(number) is the shortest text that reads back as the same double, so every runner parses the same value.
   return ["--temperature", String(o.temperature), "--top-k", String(o.topK), "--top-p", String(o.topP), "--min-p", String(o.minP), "--repeat-penalty", String(o.repeatPenalty), "--repeat-last-n", String(o.repeatLastN), "--seed", String(o.seed)];
 }
 
-/** Work files of one run, removed afterwards. */
+/** Work files of one run, removed afterwards (when its promise settles, for an async run). */
 function withWorkDir<R>(f: (work: string) => R): R {
   const work = mkdtempSync(join(tmpdir(), "ternc-run-"));
+  const remove = (): void => rmSync(work, { recursive: true, force: true });
+  let result: R;
   try {
-    return f(work);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+    result = f(work);
+  } catch (e) {
+    remove();
+    throw e;
   }
+  if (result instanceof Promise) return result.finally(remove) as R;
+  remove();
+  return result;
 }
 
 export interface RunnerModelResult {
@@ -50,9 +114,9 @@ export interface RunnerModelResult {
   trace?: TraceRecord[];
 }
 
-/** A model run through a runner: `invoke(args)` starts it with the protocol's arguments. */
-export function runModelWithRunner(req: ModelRunRequest, vocab: number, invoke: (args: string[]) => Record<string, unknown>): RunnerModelResult {
-  return withWorkDir((work) => {
+/** A model run through a runner: `invocation(args)` says how to start it with the protocol's arguments. */
+export function runModelWithRunner(req: ModelRunRequest, vocab: number, invocation: (args: string[]) => RunnerInvocation): Promise<RunnerModelResult> {
+  return withWorkDir(async (work) => {
     const args = ["--tokens", req.tokens.join(","), "--max-tokens", String(req.maxTokens)];
     if (req.context !== undefined) args.push("--context", String(req.context));
     if (req.stopTokens?.length) args.push("--stop", req.stopTokens.join(","));
@@ -61,7 +125,13 @@ export function runModelWithRunner(req: ModelRunRequest, vocab: number, invoke: 
     const traceFile = join(work, "trace.bin");
     if (req.promptLogits) args.push("--logits", logitsFile);
     if (req.traceSteps) args.push("--trace", traceFile, "--trace-steps", String(req.traceSteps));
-    const json = invoke(args);
+    if (req.onToken) args.push("--stream");
+    let index = 0;
+    const onLine = req.onToken && ((line: string): void => {
+      const m = /^token (\d+)$/.exec(line);
+      if (m) req.onToken!(Number(m[1]), index++);
+    });
+    const json = await runRunnerAsync(invocation(args), onLine);
     const out: RunnerModelResult = { json, generated: json.generated as number[], prefillSeconds: json.prefillSeconds as number, decodeSeconds: json.decodeSeconds as number };
     if (req.promptLogits) {
       const bytes = readFileSync(logitsFile);
@@ -87,7 +157,7 @@ export function modelRunResult(r: RunnerModelResult, engine: string, facts: Reco
 }
 
 /** A graph run through a runner: inputs and outputs in the trace format. */
-export function runGraphWithRunner(req: GraphRunRequest, invoke: (args: string[]) => Record<string, unknown>): { json: Record<string, unknown>; outputs: Record<string, Tensor>; trace?: TraceRecord[] } {
+export function runGraphWithRunner(req: GraphRunRequest, invocation: (args: string[]) => RunnerInvocation): { json: Record<string, unknown>; outputs: Record<string, Tensor>; trace?: TraceRecord[] } {
   return withWorkDir((work) => {
     const inFile = join(work, "inputs.bin");
     const outFile = join(work, "outputs.bin");
@@ -95,7 +165,7 @@ export function runGraphWithRunner(req: GraphRunRequest, invoke: (args: string[]
     writeFileSync(inFile, encodeTrace(Object.entries(req.inputs).map(([name, tensor]) => ({ name, step: 0, tensor }))));
     const args = ["--inputs", inFile, "--outputs", outFile];
     if (req.trace) args.push("--trace", traceFile);
-    const json = invoke(args);
+    const json = runRunner(invocation(args));
     const outputs: Record<string, Tensor> = {};
     for (const rec of decodeTrace(readFileSync(outFile), outFile)) outputs[rec.name] = rec.tensor;
     return { json, outputs, ...(req.trace ? { trace: decodeTrace(readFileSync(traceFile), traceFile) } : {}) };

@@ -124,6 +124,8 @@ export interface ModelRunRequest {
   promptLogits?: boolean;
   /** Trace every op's results for this many steps (the prefill is step 0). */
   traceSteps?: number;
+  /** Told each generated token as soon as it is chosen (to stream it), in every target. */
+  onToken?: (token: number, index: number) => void;
 }
 
 /**
@@ -187,7 +189,8 @@ export interface Target {
   buildOutputs?: readonly string[];
   /** True when `dir` holds a finished build of this target (a compiled-output cache may reuse it). */
   isBuilt(dir: string): boolean;
-  runModel(dir: string, request: ModelRunRequest, options: TargetOptions): ModelRunResult;
+  /** Runs a model build; asynchronous, so a caller goes on while a runner process works (and tokens stream). */
+  runModel(dir: string, request: ModelRunRequest, options: TargetOptions): Promise<ModelRunResult>;
   /** True when a build runs in a web page as it is: `ternc serve` serves such a build with the web demo. */
   browserRuntime?: boolean;
   runGraph(dir: string, request: GraphRunRequest, options: TargetOptions): GraphRunResult;

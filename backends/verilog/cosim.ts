@@ -214,7 +214,8 @@ function withCosim<R>(dir: string, simulator: Simulator, f: (c: Cosim) => R): R 
   }
 }
 
-export function runModelVerilog(dir: string, req: ModelRunRequest, choice: SimulatorChoice): ModelRunResult {
+/** Runs a model on the simulated core, the host ops in the interpreter (synchronous inside: the simulator is driven step by step). */
+export async function runModelVerilog(dir: string, req: ModelRunRequest, choice: SimulatorChoice): Promise<ModelRunResult> {
   const simulator = simulatorFor(dir, choice);
   if (req.context !== undefined && req.tokens.length + req.maxTokens > req.context) throw new BackendError(dir, `${req.tokens.length} prompt tokens and ${req.maxTokens} more do not fit a context of ${req.context}`);
   return withCosim(dir, simulator, (c) => {
@@ -225,6 +226,7 @@ export function runModelVerilog(dir: string, req: ModelRunRequest, choice: Simul
       evaluate: c.evaluate,
       ...(req.stopTokens ? { stopTokens: req.stopTokens } : {}),
       ...(req.sampling ? { sampling: req.sampling } : {}),
+      ...(req.onToken ? { onToken: req.onToken } : {}),
       onStep: (s) => (step = s),
       onValue: (name, tensor) => {
         if (req.traceSteps && step < req.traceSteps) trace.push({ name, step, tensor });

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, modelRunResult, runGraphWithRunner, runModelWithRunner, runRunner } from "../common/index.js";
+import { BackendError, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, modelRunResult, runGraphWithRunner, runModelWithRunner, type RunnerInvocation } from "../common/index.js";
 import { PROGRAM_FILE, RUNNER_FILE, WEIGHTS_FILE } from "./artifacts.js";
 
 /** The `webgpu` package's entry point, as installed with ternc. */
@@ -19,18 +19,19 @@ export function isBuiltWgsl(dir: string): boolean {
   return readManifest(dir)?.target === "wgsl" && [PROGRAM_FILE, RUNNER_FILE, WEIGHTS_FILE].every((f) => existsSync(join(dir, f)));
 }
 
-function invoke(dir: string, args: string[], portableDot4: boolean): Record<string, unknown> {
-  return runRunner(dir, [process.execPath, join(dir, RUNNER_FILE)], ["--weights", join(dir, WEIGHTS_FILE), ...args, ...(portableDot4 ? ["--portable-dot4"] : [])], { TERNC_WEBGPU_MODULE: webgpuModule() });
+/** The Node runner with the protocol's `args`, finding the `webgpu` package ternc was installed with. */
+function runnerOf(dir: string, args: string[], portableDot4: boolean): RunnerInvocation {
+  return { dir, command: [process.execPath, join(dir, RUNNER_FILE)], args: ["--weights", join(dir, WEIGHTS_FILE), ...args, ...(portableDot4 ? ["--portable-dot4"] : [])], env: { TERNC_WEBGPU_MODULE: webgpuModule() } };
 }
 
 const engineOf = (json: Record<string, unknown>): string => `WebGPU (Dawn), ${String(json.adapter)}, ${String(json.dot4)}`;
 
-export function runModelWgsl(dir: string, req: ModelRunRequest, vocab: number, portableDot4: boolean): ModelRunResult {
-  const r = runModelWithRunner(req, vocab, (args) => invoke(dir, args, portableDot4));
+export async function runModelWgsl(dir: string, req: ModelRunRequest, vocab: number, portableDot4: boolean): Promise<ModelRunResult> {
+  const r = await runModelWithRunner(req, vocab, (args) => runnerOf(dir, args, portableDot4));
   return modelRunResult(r, engineOf(r.json), { adapter: String(r.json.adapter), dot4: String(r.json.dot4) });
 }
 
 export function runGraphWgsl(dir: string, req: GraphRunRequest, portableDot4: boolean): GraphRunResult {
-  const r = runGraphWithRunner(req, (args) => invoke(dir, args, portableDot4));
+  const r = runGraphWithRunner(req, (args) => runnerOf(dir, args, portableDot4));
   return { outputs: r.outputs, ...(r.trace ? { trace: r.trace } : {}), engine: engineOf(r.json) };
 }

@@ -1,17 +1,16 @@
 // A chat: the conversation so far, rendered by the model's chat format and run one turn at a time by any backend.
 // Each turn runs the whole conversation again (a runner process keeps no state between calls); the oldest turns
-// are dropped when it no longer fits the context.
+// are dropped when it no longer fits the context. Replies stream as they come, in every backend.
 import type { SamplingOptions } from "../../ir/index.js";
 import { UserError } from "../errors.js";
 import type { Tokenizer } from "../frontend/tokenizer/tokenizer.js";
 import type { ChatFormat, ChatMessage } from "./formats.js";
 
-/** What a backend does for one turn: run the prompt and generate, stopping at a stop token. */
-export type TurnRunner = (prompt: number[], o: { maxTokens: number; sampling?: SamplingOptions; stopTokens: number[]; onToken?: (token: number) => void }) => {
-  generated: number[];
-  prefillSeconds: number;
-  decodeSeconds: number;
-};
+/** What a backend does for one turn: run the prompt and generate, stopping at a stop token, telling each token as it comes. */
+export type TurnRunner = (
+  prompt: number[],
+  o: { maxTokens: number; sampling?: SamplingOptions; stopTokens: number[]; onToken?: (token: number) => void },
+) => Promise<{ generated: number[]; prefillSeconds: number; decodeSeconds: number }> | { generated: number[]; prefillSeconds: number; decodeSeconds: number };
 
 export interface ChatOptions {
   format: ChatFormat;
@@ -86,13 +85,13 @@ export class ChatSession {
   }
 
   /** Runs one turn: the user's message in, the assistant's reply out (streamed to `onText` as it comes). */
-  turn(content: string, onText?: (text: string) => void): ChatTurn {
+  async turn(content: string, onText?: (text: string) => void): Promise<ChatTurn> {
     const user: ChatMessage = { role: "user", content };
     const { tokens: prompt, dropped } = this.prompt(user);
     const s = this.o.sampling;
     const sampling = s && { ...s, seed: (s.seed + this.turns) % 2 ** 32 };
     const stream = onText && textStream(this.o.tokenizer);
-    const r = this.o.run(prompt, { maxTokens: this.o.maxTokens, sampling, stopTokens: this.stopTokens, onToken: stream && ((t) => onText!(stream(t))) });
+    const r = await this.o.run(prompt, { maxTokens: this.o.maxTokens, sampling, stopTokens: this.stopTokens, onToken: stream && ((t) => onText!(stream(t))) });
     const body = this.stopTokens.includes(r.generated.at(-1)!) ? r.generated.slice(0, -1) : r.generated;
     const reply = this.o.tokenizer.decode(body);
     // The dropped messages leave the conversation for good, so later prompts do not grow past the context again.

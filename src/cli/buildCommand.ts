@@ -6,9 +6,9 @@ import type { CliIo } from "./program.js";
 import { progressFor } from "./progress.js";
 import { bytesText } from "../util/bytes.js";
 
-export function buildCommand(config: string, opts: { out?: string; json?: boolean; progress?: boolean }, io: CliIo): void {
+export async function buildCommand(config: string, opts: { out?: string; json?: boolean; progress?: boolean }, io: CliIo): Promise<void> {
   const progress = progressFor(io, "build", opts.progress);
-  const summary = runBuild(config, { outDir: opts.out, log: progress && ((line) => progress.update(line)) });
+  const summary = await runBuild(config, { outDir: opts.out, log: progress && ((line) => progress.update(line)) });
   progress?.end();
   if (opts.json) io.stdout(`${JSON.stringify(summary)}\n`);
   else {

@@ -52,7 +52,7 @@ export async function chatCommand(path: string, o: ChatCommandOptions, io: CliIo
     const target = getTarget(o.backend);
     const build = cachedBuild(path, { target: target.name, options: givenTargetOptions(target, o, "backend"), actQuant: o.actQuant, allowBlobPath: o.allowBlobPath, log: (line) => io.stderr(`${line}\n`) });
     engine = target.name;
-    run = (prompt, r) => build.target.runModel(build.dir, { tokens: prompt, maxTokens: r.maxTokens, stopTokens: r.stopTokens, context: Math.min(prompt.length + r.maxTokens, contextLength), ...(r.sampling ? { sampling: r.sampling } : {}) }, build.options);
+    run = (prompt, r) => build.target.runModel(build.dir, { tokens: prompt, maxTokens: r.maxTokens, stopTokens: r.stopTokens, context: Math.min(prompt.length + r.maxTokens, contextLength), ...(r.sampling ? { sampling: r.sampling } : {}), ...(r.onToken ? { onToken: r.onToken } : {}) }, build.options);
   }
   const session = new ChatSession({ format, tokenizer: model.tokenizer, run, maxTokens, contextLength, ...(sampling ? { sampling } : {}), ...(o.system !== undefined ? { system: o.system } : {}) });
   const interactive = io.stdinIsTerminal === true;
@@ -64,17 +64,10 @@ export async function chatCommand(path: string, o: ChatCommandOptions, io: CliIo
     if (text === "/exit" || text === "/quit") break;
     if (text === "/reset") session.reset();
     else if (text !== "") {
-      // The interpreter streams the reply as it comes; a compiled target's comes when its run ends.
-      let streamed = false;
-      const turn = session.turn(text, o.json ? undefined : (piece) => {
-        streamed = true;
-        io.stdout(piece);
-      });
+      // The reply streams as it comes, from the interpreter and from a compiled target's runner alike.
+      const turn = await session.turn(text, o.json ? undefined : (piece) => io.stdout(piece));
       if (o.json) io.stdout(`${JSON.stringify({ user: text, reply: turn.reply, tokens: turn.tokens, promptTokens: turn.promptTokens, dropped: turn.dropped, prefillSeconds: turn.prefillSeconds, decodeSeconds: turn.decodeSeconds })}\n`);
-      else {
-        if (!streamed) io.stdout(turn.reply);
-        io.stdout("\n");
-      }
+      else io.stdout("\n");
       if (turn.dropped) io.stderr(`(the ${turn.dropped} oldest message(s) no longer fit the context of ${contextLength} tokens and were left out)\n`);
     }
     if (interactive) io.stdout("> ");

@@ -9,7 +9,7 @@ import type { ModelSourceOptions } from "../loadModelGraph.js";
 import { compileModel } from "../targets/compile.js";
 import { pipelineText } from "../targets/lower.js";
 import { allTargets, getTarget } from "../targets/registry.js";
-import { openBuildFolder, runBuildFolder, runOnTarget } from "../targets/run.js";
+import { buildFolderIfNeeded, cachedBuild, openBuildFolder, runBuildFolder, runOnTarget } from "../targets/run.js";
 import { progressFor } from "./progress.js";
 import { type SamplingFlags, samplingFromFlags } from "./sampling.js";
 import { formatValidation, validateModel } from "../targets/validate.js";
@@ -110,12 +110,12 @@ export interface ValidateCommandOptions extends ModelSourceOptions, SamplingFlag
 }
 
 /** Exit status 1 (a user-facing failure) when the target's output disagrees with the interpreter. */
-export function validateCommand(model: string, o: ValidateCommandOptions, io: CliIo): void {
+export async function validateCommand(model: string, o: ValidateCommandOptions, io: CliIo): Promise<void> {
   const target = getTarget(o.target);
   const seed = o.seed === undefined ? 1 : wholeNumber(o.seed, "--seed", 0);
   const sampling = samplingFromFlags(o, 0, seed);
   const progress = progressFor(io, "validate", o.progress);
-  const report = validateModel(model, {
+  const report = await validateModel(model, {
     log: progress && ((line) => progress.update(line)),
     target: target.name,
     options: givenTargetOptions(target, o, "target"),
@@ -132,25 +132,41 @@ export function validateCommand(model: string, o: ValidateCommandOptions, io: Cl
   if (!report.ok) throw new UserError(`validation failed: ${report.firstMismatch ?? (!report.logits.ok ? "logits outside the tolerance" : report.sampler && !report.sampler.ok ? `the target's sampler: ${report.sampler.firstDifferent ?? "no logits traced"}` : "generated tokens differ")}`);
 }
 
-/** `ternc run MODEL --backend T`: compile once into the cache, build, and run. */
-export function runOnBackend(path: string, backend: string, o: RunModelOptions & Record<string, unknown>, io: CliIo): void {
+/**
+ * Prints a compiled target's run as the interpreter's: the prompt, then each token as the runner chooses it (the
+ * JSON form waits for the whole run). Returns the listener to pass as the request's onToken, and whether it streams.
+ */
+function streamTokens(io: CliIo, prompt: readonly number[], json: boolean | undefined): { onToken?: (t: number) => void; streamed: boolean; end(): void } {
+  if (json) return { streamed: false, end: () => {} };
+  io.stdout(`prompt:    ${prompt.join(" ")}\ngenerated:`);
+  return { onToken: (t) => io.stdout(` ${t}`), streamed: true, end: () => io.stdout("\n") };
+}
+
+/** `ternc run MODEL --backend T`: compile once into the cache, build, and run, the tokens streamed as they come. */
+export async function runOnBackend(path: string, backend: string, o: RunModelOptions & Record<string, unknown>, io: CliIo): Promise<void> {
   const target = getTarget(backend);
   const { prompt, maxTokens, tokenizer, sampling, stopTokens } = prepareModelRun(path, o);
-  const r = runOnTarget(path, { tokens: prompt, maxTokens, stopTokens, sampling, context: Math.max(prompt.length + maxTokens, 1), promptLogits: o.logits !== undefined }, {
+  const options = givenTargetOptions(target, o, "backend");
+  const log = (line: string): void => io.stderr(`${line}\n`);
+  // Compiling and building come first, so their lines do not land inside the streamed tokens.
+  cachedBuild(path, { target: target.name, options, actQuant: o.actQuant, allowBlobPath: o.allowBlobPath, log });
+  const stream = streamTokens(io, prompt, o.json);
+  const r = await runOnTarget(path, { tokens: prompt, maxTokens, stopTokens, sampling, context: Math.max(prompt.length + maxTokens, 1), promptLogits: o.logits !== undefined, ...(stream.onToken ? { onToken: stream.onToken } : {}) }, {
     target: target.name,
-    options: givenTargetOptions(target, o, "backend"),
+    options,
     actQuant: o.actQuant,
     allowBlobPath: o.allowBlobPath,
-    log: (line) => io.stderr(`${line}\n`),
+    log,
   });
+  stream.end();
   for (const note of r.lossy) io.stderr(`LOSSY ${note}\n`);
   if (o.logits && r.promptLogits) writeFileAtomic(o.logits, encodeNpy(r.promptLogits));
   const report = { prompt, generated: r.generated, text: tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, sampling };
-  printRun(io, report, { json: o.json, jsonExtra: { backend: target.name, ...r.facts }, engine: r.engine });
+  printRun(io, report, { json: o.json, jsonExtra: { backend: target.name, ...r.facts }, engine: r.engine, streamed: stream.streamed });
 }
 
 /** `ternc run DIR`: a folder ternc compile wrote, run in place with its target (built first where it is not). */
-export function runBuildFolderCommand(dir: string, backend: string, o: RunModelOptions & Record<string, unknown>, io: CliIo): void {
+export async function runBuildFolderCommand(dir: string, backend: string, o: RunModelOptions & Record<string, unknown>, io: CliIo): Promise<void> {
   const manifest = readManifest(dir);
   const target = manifest && allTargets().find((t) => t.name === manifest.target);
   const b = openBuildFolder(dir, target ? givenTargetOptions(target, o, "the build's target") : {});
@@ -160,9 +176,13 @@ export function runBuildFolderCommand(dir: string, backend: string, o: RunModelO
   const sampling = samplingFromFlags(o, 0);
   const prompt = promptFromOptions(dir, o, b.tokenizer, b.vocab, "this build");
   const eos = b.tokenizer?.eosId ?? b.manifest.tokens?.eos;
-  const r = runBuildFolder(b, { tokens: prompt, maxTokens, ...(eos !== undefined ? { stopTokens: [eos] } : {}), ...(sampling ? { sampling } : {}) }, (line) => io.stderr(`${line}\n`));
+  const log = (line: string): void => io.stderr(`${line}\n`);
+  buildFolderIfNeeded(b, log);
+  const stream = streamTokens(io, prompt, o.json);
+  const r = await runBuildFolder(b, { tokens: prompt, maxTokens, ...(eos !== undefined ? { stopTokens: [eos] } : {}), ...(sampling ? { sampling } : {}), ...(stream.onToken ? { onToken: stream.onToken } : {}) }, log);
+  stream.end();
   const report = { prompt, generated: r.generated, text: b.tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, sampling };
-  printRun(io, report, { json: o.json, jsonExtra: { backend: b.target.name, ...r.facts }, engine: r.engine });
+  printRun(io, report, { json: o.json, jsonExtra: { backend: b.target.name, ...r.facts }, engine: r.engine, streamed: stream.streamed });
 }
 
 /** `ternc targets`: every target with its options and the ops it compiles. */

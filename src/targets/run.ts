@@ -48,9 +48,9 @@ export function cachedBuild(path: string, o: CachedRunOptions): { dir: string; t
 }
 
 /** Runs a model on a compiled target (built once into the cache). */
-export function runOnTarget(path: string, request: ModelRunRequest, o: CachedRunOptions): ModelRunResult & { lossy: string[] } {
+export async function runOnTarget(path: string, request: ModelRunRequest, o: CachedRunOptions): Promise<ModelRunResult & { lossy: string[] }> {
   const { dir, target, options, lossy } = cachedBuild(path, o);
-  return { ...target.runModel(dir, request, options), lossy };
+  return { ...(await target.runModel(dir, request, options)), lossy };
 }
 
 /** A model build `ternc compile` wrote: its manifest, target and options, and its tokenizer if the model had one. */
@@ -82,11 +82,15 @@ export function openBuildFolder(dir: string, runOptions: Readonly<Record<string,
   return { dir, manifest, target, options, vocab: manifest.abi.vocab, ...(tokenizer ? { tokenizer } : {}) };
 }
 
-/** Runs a model build in place, building it first where it is not built (`make` for C, the simulator for Verilog). */
-export function runBuildFolder(b: BuildFolder, request: ModelRunRequest, log?: (line: string) => void): ModelRunResult {
-  if (!b.target.isBuilt(b.dir)) {
-    log?.(`building ${b.dir} (${b.target.name})`);
-    b.target.build?.(b.dir, b.options, "release");
-  }
+/** Builds a model build in place where it is not built (`make` for C, the simulator for Verilog). */
+export function buildFolderIfNeeded(b: BuildFolder, log?: (line: string) => void): void {
+  if (b.target.isBuilt(b.dir)) return;
+  log?.(`building ${b.dir} (${b.target.name})`);
+  b.target.build?.(b.dir, b.options, "release");
+}
+
+/** Runs a model build in place, building it first where it is not built. */
+export function runBuildFolder(b: BuildFolder, request: ModelRunRequest, log?: (line: string) => void): Promise<ModelRunResult> {
+  buildFolderIfNeeded(b, log);
   return b.target.runModel(b.dir, request, b.options);
 }

@@ -167,18 +167,26 @@ function opSummary(target: Target, graph: Graph, checks: TensorCheck[], model: b
   };
 }
 
-/** A temporary (or kept) folder for a validation's build. */
+/** A temporary (or kept) folder for a validation's build, removed when `f` (and its promise, if any) is done. */
 function withBuildDir<R>(keepDir: string | undefined, f: (dir: string) => R): R {
   const dir = keepDir ?? mkdtempSync(join(tmpdir(), "ternc-validate-"));
-  try {
-    return f(dir);
-  } finally {
+  const remove = (): void => {
     if (!keepDir) rmSync(dir, { recursive: true, force: true });
+  };
+  let result: R;
+  try {
+    result = f(dir);
+  } catch (e) {
+    remove();
+    throw e;
   }
+  if (result instanceof Promise) return result.finally(remove) as R;
+  remove();
+  return result;
 }
 
 /** Compiles, builds and runs the model at `path` for a target and compares it with the interpreter. */
-export function validateModel(path: string, o: ValidateOptions): ValidationReport {
+export async function validateModel(path: string, o: ValidateOptions): Promise<ValidationReport> {
   const log = o.log ?? (() => {});
   const target = getTarget(o.target);
   const options = resolveOptions(target, o.options ?? {});
@@ -190,13 +198,13 @@ export function validateModel(path: string, o: ValidateOptions): ValidationRepor
   const bad = prompt.find((t) => t < 0 || t >= abi.vocab);
   if (bad !== undefined) throw new UserError(`--tokens: token id ${bad} is outside the vocabulary (${abi.vocab} tokens)`);
   const tracedSteps = o.tracedSteps ?? 2;
-  return withBuildDir(o.keepDir, (dir) => {
+  return withBuildDir(o.keepDir, async (dir) => {
     const out = join(dir, "model");
     const { emitted } = emitToFolder(graph, out, { target, options, loadConst: loaded.loadConst, lowered, source: path, defaultContext: prompt.length + o.steps + 8 });
     log(`compiled ${path} for ${target.name}`);
     target.build?.(out, options, "check");
     log(`built; running it on ${prompt.length} prompt tokens and ${o.steps} steps`);
-    const run = target.runModel(out, { tokens: prompt, maxTokens: o.steps, promptLogits: true, traceSteps: tracedSteps, ...(o.sampling ? { sampling: o.sampling } : {}) }, options);
+    const run = await target.runModel(out, { tokens: prompt, maxTokens: o.steps, promptLogits: true, traceSteps: tracedSteps, ...(o.sampling ? { sampling: o.sampling } : {}) }, options);
     log(`ran ${run.engine}: ${run.generated.length} tokens`);
     log(`checking every op of the first ${tracedSteps} steps against the interpreter, then its own run of ${o.steps} steps`);
     const loadConst = cachedConsts(graph, loaded.loadConst);

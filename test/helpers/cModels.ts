@@ -48,7 +48,7 @@ export function writeGgufModel(dir: string, name: string, seed: number, opts: { 
 export function validateOnC(
   model: string,
   o: { kernel: CKernel; isa: CIsa; threads: number; steps: number; promptLength?: number; seed?: number; cc?: string; cflags?: string; ldflags?: string; actQuant?: "per-token" | "none" },
-): ValidationReport {
+): Promise<ValidationReport> {
   const { kernel, isa, threads, cc, cflags, ldflags, ...rest } = o;
   return validateModel(model, { target: "c", options: { kernel, isa, threads, cc, cflags, ldflags }, ...rest });
 }

@@ -9,9 +9,9 @@ import { exampleTable, runExample } from "../../scripts/example.js";
 import { getTarget } from "../../src/targets/registry.js";
 
 describe("npm run example", () => {
-  it("validates and runs the bundled model, and its table row matches the interpreter's text", { timeout: 180_000 }, () => {
+  it("validates and runs the bundled model, and its table row matches the interpreter's text", { timeout: 180_000 }, async () => {
     const lines: string[] = [];
-    const rows = runExample(mkdtempSync(join(tmpdir(), "ternc-example-")), (l) => lines.push(l), [getTarget("c")]);
+    const rows = await runExample(mkdtempSync(join(tmpdir(), "ternc-example-")), (l) => lines.push(l), [getTarget("c")]);
     expect(rows.map((r) => r.target)).toEqual(["interpreter", "c"]);
     const [ref, c] = rows as [(typeof rows)[0], (typeof rows)[0]];
     expect(c.ok).toBe(true);

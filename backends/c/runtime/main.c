@@ -2,16 +2,17 @@
  *
  *   ./ternc-run --tokens 1,2,3 [--max-tokens 32] [--threads N] [--weights weights.bin] [--context N] [--batch N]
  *               [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID,ID...] [--no-verify] [--mmap] [--json]
- *               [--profile] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]
+ *               [--profile] [--stream] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]
  *               [--repeat-last-n N] [--seed S]
  *
  * Decoding is greedy unless --temperature > 0; then the other sampling options default to llama.cpp's (top-k 40,
  * top-p 0.95, min-p 0.05) and the tokens are those ternc's sampler gives in every backend for the same seed.
  *   ./ternc-run --inputs IN --outputs OUT [--threads N] [--weights weights.bin] [--trace FILE] [--json]
  *
- * --logits writes the prompt's logits (f32, [prompt tokens, vocab], little-endian); --trace writes every op's
- * results for the first K steps (the prefill is step 0) in ternc's trace format. A build of a plain graph reads
- * its named inputs from IN and writes its outputs to OUT, both in the trace format.
+ * --stream prints `token N` as each token is chosen (before the result). --logits writes the prompt's logits
+ * (f32, [prompt tokens, vocab], little-endian); --trace writes every op's results for the first K steps (the prefill
+ * is step 0) in ternc's trace format. A build of a plain graph reads its named inputs from IN and writes its outputs
+ * to OUT, both in the trace format.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,7 +172,7 @@ static double now_seconds(void) {
 }
 
 static const char tc_usage[] =
-    "usage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--context N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID,ID...] [--no-verify] [--mmap] [--json] [--profile]\n"
+    "usage: ternc-run --tokens 1,2,3 [--max-tokens N] [--threads N] [--weights FILE] [--context N] [--batch N] [--logits FILE] [--trace FILE] [--trace-steps K] [--stop ID,ID...] [--no-verify] [--mmap] [--json] [--profile] [--stream]\n"
     "                 [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--seed S]\n"
     "       ternc-run --inputs IN --outputs OUT [--threads N] [--weights FILE] [--trace FILE] [--json]\n";
 
@@ -213,7 +214,7 @@ static int parse_double(const char *text, double *out) {
 
 typedef struct {
   long max_tokens;
-  int json, profile;
+  int json, profile, stream;
   const char *logits_path, *trace_path, *stop_text;
   ternc_sampling sampling;
 } run_options;
@@ -307,6 +308,8 @@ static int run_tokens(const char *weights, const char *tokens_text, ternc_params
   ternc_sampler_accept(sampler, next);
   while (produced < o.max_tokens) {
     generated[produced++] = next;
+    /* --stream: each token as it is chosen, for a caller that shows them as they come. */
+    if (o.stream) printf("token %d\n", (int)next), fflush(stdout);
     if (is_stop(stops, n_stops, next) || produced == o.max_tokens) break;
     if (ternc_model_eval(m, &next, 1, NULL) != TERNC_OK) {
       status = 1;
@@ -368,7 +371,7 @@ int main(int argc, char **argv) {
   const char *weights = "weights.bin", *tokens_text = NULL, *logits_path = NULL, *trace_path = NULL, *inputs_path = NULL, *outputs_path = NULL;
   const char *stop_text = NULL;
   long max_tokens = 32, threads = 0, ctx = 0, batch = 0, trace_steps = 1, top_k = 40, repeat_last_n = 64, seed = 0;
-  int verify = 1, json = 0, use_mmap = 0, profile = 0;
+  int verify = 1, json = 0, use_mmap = 0, profile = 0, stream = 0;
   /* Greedy unless --temperature says otherwise; the rest are the sampler's defaults. */
   ternc_sampling sampling = ternc_default_sampling();
   sampling.temperature = 0;
@@ -382,6 +385,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--json")) json = 1;
     else if (!strcmp(a, "--mmap")) use_mmap = 1;
     else if (!strcmp(a, "--profile")) profile = 1;
+    else if (!strcmp(a, "--stream")) stream = 1;
     else if (!is_value_option(a)) return usage_about("unknown option", a);
     else if (!v) return usage_about("missing the value of", a);
     else if (!strcmp(a, "--weights")) weights = v, i++;
@@ -433,5 +437,5 @@ int main(int argc, char **argv) {
   sampling.top_k = (int32_t)top_k;
   sampling.repeat_last_n = (int32_t)repeat_last_n;
   sampling.seed = (uint32_t)seed;
-  return run_tokens(weights, tokens_text, params, &sink, (run_options){max_tokens, json, profile, logits_path, trace_path, stop_text, sampling});
+  return run_tokens(weights, tokens_text, params, &sink, (run_options){max_tokens, json, profile, stream, logits_path, trace_path, stop_text, sampling});
 }

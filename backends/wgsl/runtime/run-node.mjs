@@ -3,10 +3,11 @@
 //
 //   node run-node.mjs --tokens 1,2,3 [--max-tokens 32] [--weights weights.bin] [--context N] [--batch N]
 //                     [--stop ID,ID...] [--logits FILE] [--trace FILE] [--trace-steps K] [--portable-dot4] [--json]
+//                     [--stream]
 //                     [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--repeat-last-n N]
 //                     [--seed S]
 //
-// Decoding is greedy (an argmax on the GPU) unless --temperature > 0 or a repetition penalty asks for the logits;
+// --stream prints `token N` as each token is chosen. Decoding is greedy (an argmax on the GPU) unless --temperature > 0 or a repetition penalty asks for the logits;
 // then ternc's sampler (ternc_sampler.js) chooses, as in every ternc backend for the same seed.
 //   node run-node.mjs --inputs IN --outputs OUT [--weights weights.bin] [--trace FILE] [--json]
 //
@@ -40,6 +41,7 @@ function parseArgs(argv) {
     const sampling = { "--temperature": ["temperature", numberOf], "--top-k": ["topK", intOf], "--top-p": ["topP", numberOf], "--min-p": ["minP", numberOf], "--repeat-penalty": ["repeatPenalty", numberOf], "--repeat-last-n": ["repeatLastN", intOf], "--seed": ["seed", intOf] }[a];
     if (a === "--json") o.json = true;
     else if (a === "--portable-dot4") o.portableDot4 = true;
+    else if (a === "--stream") o.stream = true;
     else if (a === "--tokens") o.tokens = value(i++).split(",").filter((s) => s !== "").map(intOf);
     else if (a === "--max-tokens") o.maxTokens = intOf(value(i++));
     else if (a === "--weights") o.weights = value(i++);
@@ -176,6 +178,8 @@ async function main() {
     const t1 = performance.now();
     for (let i = 0; i < o.maxTokens; i++) {
       generated.push(next);
+      // --stream: each token as it is chosen, for a caller that shows them as they come.
+      if (o.stream) process.stdout.write(`token ${next}\n`);
       if (o.stop.includes(next) || i + 1 === o.maxTokens || model.nPast >= model.nCtx) break;
       step++;
       // Past the traced steps, run as without a trace: one command buffer, the last logits row only.

@@ -16,27 +16,27 @@ const example = join(ROOT, "examples/tiny-bitnet.gguf");
 const odd2b4t = writeTirModel(dir, "odd-2b4t", ODD_2B4T, 11);
 const oddLlama = writeTirModel(dir, "odd-llama", ODD_LLAMA, 12, { tiedHead: false });
 
-const ok = (r: ReturnType<typeof validateOnC>): void => {
+const ok = (r: Awaited<ReturnType<typeof validateOnC>>): void => {
   expect(r.firstMismatch).toBeUndefined();
   expect(r.tokens.compiled).toEqual(r.tokens.interpreter);
   expect(r.ok).toBe(true);
 };
 
 describe("NEON (aarch64-linux-gnu-gcc, qemu-aarch64)", () => {
-  it("dot-product kernels: i2 and tq1 on the example, lut on odd LLaMA shapes", () => {
+  it("dot-product kernels: i2 and tq1 on the example, lut on odd LLaMA shapes", async () => {
     for (const [model, kernel] of [[example, "i2"], [example, "tq1"], [oddLlama, "lut"]] as const) {
-      const r = validateOnC(model, { kernel, isa: "neon", threads: 2, steps: 32, promptLength: 5 });
+      const r = await validateOnC(model, { kernel, isa: "neon", threads: 2, steps: 32, promptLength: 5 });
       expect(r.facts.isa).toBe("neon-dotprod");
       ok(r);
     }
   });
-  it("a Q6_K tied embedding and head (codes and multipliers in 16-row records)", () => {
-    const r = validateOnC(writeGgufModel(dir, "q6k", 15, { embeddingType: "Q6_K", tiedHead: true }), { kernel: "i2", isa: "neon", threads: 2, steps: 32, promptLength: 5 });
+  it("a Q6_K tied embedding and head (codes and multipliers in 16-row records)", async () => {
+    const r = await validateOnC(writeGgufModel(dir, "q6k", 15, { embeddingType: "Q6_K", tiedHead: true }), { kernel: "i2", isa: "neon", threads: 2, steps: 32, promptLength: 5 });
     ok(r);
   });
-  it("without the dot-product extension: i2 and tq1 on odd 2B4T shapes", () => {
+  it("without the dot-product extension: i2 and tq1 on odd 2B4T shapes", async () => {
     for (const kernel of ["i2", "tq1"] as const) {
-      const r = validateOnC(odd2b4t, { kernel, isa: "neon-nodot", threads: 1, steps: 32, promptLength: 5 });
+      const r = await validateOnC(odd2b4t, { kernel, isa: "neon-nodot", threads: 1, steps: 32, promptLength: 5 });
       expect(r.facts.isa).toBe("neon");
       ok(r);
     }
@@ -49,14 +49,14 @@ const cpuFlags = new Set((process.arch === "x64" ? readFileSync("/proc/cpuinfo",
 const hasAvx512Vnni = ["avx512f", "avx512bw", "avx512vl", "avx512_vnni"].every((f) => cpuFlags.has(f));
 
 describe.runIf(process.arch === "x64")("x86 kernel sets", () => {
-  it("AVX2 without AVX-512: i2 on odd LLaMA shapes (2 threads), auto on the example (1 thread)", () => {
+  it("AVX2 without AVX-512: i2 on odd LLaMA shapes (2 threads), auto on the example (1 thread)", async () => {
     for (const [model, kernel, threads] of [[oddLlama, "i2", 2], [example, "auto", 1]] as const) {
-      const r = validateOnC(model, { kernel, isa: "avx2", threads, steps: 32, promptLength: 6 });
+      const r = await validateOnC(model, { kernel, isa: "avx2", threads, steps: 32, promptLength: 6 });
       expect(r.facts.isa).toBe("avx2");
       ok(r);
     }
   });
-  it(`AVX-512 VNNI: i2 on odd 2B4T and odd LLaMA shapes${hasAvx512Vnni ? "" : " (built only: this CPU lacks AVX-512 VNNI)"}`, () => {
+  it(`AVX-512 VNNI: i2 on odd 2B4T and odd LLaMA shapes${hasAvx512Vnni ? "" : " (built only: this CPU lacks AVX-512 VNNI)"}`, async () => {
     if (!hasAvx512Vnni) {
       const out = join(dir, "avx512");
       compileModel(oddLlama, out, { target: "c", options: { kernel: "i2" } });
@@ -65,7 +65,7 @@ describe.runIf(process.arch === "x64")("x86 kernel sets", () => {
       return;
     }
     for (const model of [odd2b4t, oddLlama]) {
-      const r = validateOnC(model, { kernel: "i2", isa: "avx512", threads: 2, steps: 32, promptLength: 6 });
+      const r = await validateOnC(model, { kernel: "i2", isa: "avx512", threads: 2, steps: 32, promptLength: 6 });
       expect(r.facts.isa).toBe("avx512-vnni");
       ok(r);
     }
@@ -73,24 +73,24 @@ describe.runIf(process.arch === "x64")("x86 kernel sets", () => {
 });
 
 describe("loading the weights", () => {
-  it("mapped (--mmap) and read into memory give the same tokens", () => {
+  it("mapped (--mmap) and read into memory give the same tokens", async () => {
     const out = join(dir, "load");
     compileModel(example, out, { target: "c" });
     cTarget.build!(out, resolveOptions(cTarget, {}), "release");
     const run = (mmap: boolean) => cTarget.runModel(out, { tokens: [1, 2, 3], maxTokens: 12 }, resolveOptions(cTarget, { threads: 2, mmap }));
-    const mapped = run(true);
+    const mapped = await run(true);
     expect(mapped.generated).toHaveLength(12);
-    expect(run(false).generated).toEqual(mapped.generated);
+    expect((await run(false)).generated).toEqual(mapped.generated);
   });
 });
 
 describe("clang", () => {
-  it("builds warning-free (-Wall -Wextra -Werror) and validates", () => ok(validateOnC(example, { kernel: "auto", isa: "native", cc: "clang", threads: 2, steps: 32 })));
+  it("builds warning-free (-Wall -Wextra -Werror) and validates", async () => ok(await validateOnC(example, { kernel: "auto", isa: "native", cc: "clang", threads: 2, steps: 32 })));
 });
 
 describe("sanitizers", () => {
-  it("runs clean under AddressSanitizer and UndefinedBehaviorSanitizer (both threads, every kernel family)", () => {
+  it("runs clean under AddressSanitizer and UndefinedBehaviorSanitizer (both threads, every kernel family)", async () => {
     const cflags = "-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror";
-    for (const kernel of ["i2", "tq1", "lut"] as const) ok(validateOnC(oddLlama, { kernel, isa: "native", threads: 2, steps: 8, promptLength: 6, cflags, ldflags: "-fsanitize=address,undefined" }));
+    for (const kernel of ["i2", "tq1", "lut"] as const) ok(await validateOnC(oddLlama, { kernel, isa: "native", threads: 2, steps: 8, promptLength: 6, cflags, ldflags: "-fsanitize=address,undefined" }));
   });
 });

@@ -19,8 +19,8 @@ const MODELS: Record<string, string> = {
   "odd LLaMA form (.tir, F32 untied head)": writeTirModel(dir, "odd-llama", ODD_LLAMA, 8, { tiedHead: false }),
 };
 
-function expectPass(model: string, kernel: CKernel, isa: CIsa, threads: number, integer = true): void {
-  const r = validateOnC(model, { kernel, isa, threads, steps: 32, promptLength: 7, seed: 3 });
+async function expectPass(model: string, kernel: CKernel, isa: CIsa, threads: number, integer = true): Promise<void> {
+  const r = await validateOnC(model, { kernel, isa, threads, steps: 32, promptLength: 7, seed: 3 });
   expectModelPass(r, integer);
   if (kernel !== "auto") expect(new Set(Object.values(r.kernels))).toEqual(new Set([kernel === "lut" ? "lut4" : kernel]));
   expect(r.facts.threads).toBe(threads);
@@ -41,10 +41,10 @@ describe("portable C kernels", () => {
 });
 
 describe("unquantized activations (f32 ternary sums in index order)", () => {
-  it("validates with i2 and tq1", () => {
+  it("validates with i2 and tq1", async () => {
     const model = writeTirModel(dir, "odd-2b4t-f32", ODD_2B4T, 9, { actQuant: "none" });
-    expectPass(model, "i2", "native", 2, false);
-    expectPass(model, "tq1", "portable", 1, false);
+    await expectPass(model, "i2", "native", 2, false);
+    await expectPass(model, "tq1", "portable", 1, false);
   });
 });
 

@@ -15,8 +15,8 @@ import { ODD_2B4T, ODD_LLAMA, writeGgufModel, writeGroupedGguf, writeHfLlama, wr
 
 const dir = mkdtempSync(join(tmpdir(), "ternc-wgsl-validate-"));
 
-function expectPass(model: string, integer = true, promptLength = 7, options: Record<string, boolean> = {}, tokens?: number[]): void {
-  const r = validateModel(model, { target: "wgsl", steps: 32, promptLength, seed: 3, options, ...(tokens ? { tokens } : {}) });
+async function expectPass(model: string, integer = true, promptLength = 7, options: Record<string, boolean> = {}, tokens?: number[]): Promise<void> {
+  const r = await validateModel(model, { target: "wgsl", steps: 32, promptLength, seed: 3, options, ...(tokens ? { tokens } : {}) });
   expect(r.facts.dot4).toBe(options.portableDot4 ? "portable" : "dot4I8Packed");
   expectModelPass(r, integer);
   expect(new Set(Object.values(r.kernels))).toEqual(new Set(["i2"]));
@@ -37,9 +37,9 @@ describe("ternc validate --target wgsl", () => {
   it("a Q6_K tied embedding and head, read in its stored blocks", () => expectPass(writeGgufModel(dir, "q6k-tied", 13, { embeddingType: "Q6_K", tiedHead: true })));
   it("a Q8_0 untied embedding and head, read in its stored blocks", () => expectPass(writeGgufModel(dir, "q8-untied", 14, { embeddingType: "Q8_0", tiedHead: false })));
   it("int8 dot products computed byte by byte (a browser without dot4I8Packed), odd 2B4T shapes", () => expectPass(writeTirModel(dir, "odd-2b4t-p", ODD_2B4T, 10), true, 7, { portableDot4: true }));
-  it("ternary weights with their own scale per block (grouped products)", () => {
+  it("ternary weights with their own scale per block (grouped products)", async () => {
     const path = writeGroupedGguf(dir, "grouped", 16);
     expect(loadModelGraph(path).graph.ops().some((n) => n.attrs.group === 256)).toBe(true);
-    expectPass(path);
+    await expectPass(path);
   });
 });

@@ -26,14 +26,14 @@ function scripted(reply: string, end: number): { run: TurnRunner; calls: Array<{
 }
 
 describe("ChatSession", () => {
-  it("builds each prompt from the whole conversation, stops at end of turn, and samples turn i with seed + i", () => {
+  it("builds each prompt from the whole conversation, stops at end of turn, and samples turn i with seed + i", async () => {
     const { run, calls } = scripted("fine", imEnd);
     const s = new ChatSession({ format: CHAT_FORMATS.chatml!, tokenizer, run, maxTokens: 8, system: "be brief", sampling: { ...SAMPLING_DEFAULTS, seed: 4294967295 } });
     expect(s.stopTokens).toEqual([v.eosId, imEnd]);
     const streamed: string[] = [];
-    expect(s.turn("hello", (t) => streamed.push(t)).reply).toBe("fine");
+    expect((await s.turn("hello", (t) => streamed.push(t))).reply).toBe("fine");
     expect(streamed.join("")).toBe("fine");
-    s.turn("how are you");
+    await s.turn("how are you");
     const messages = [
       { role: "system", content: "be brief" },
       { role: "user", content: "hello" },
@@ -45,26 +45,26 @@ describe("ChatSession", () => {
     expect(calls[1]!.prompt.filter((t) => t === imEnd)).toHaveLength(4);
     expect(calls.map((c) => c.sampling?.seed)).toEqual([4294967295, 0]);
     s.reset();
-    s.turn("hello");
+    await s.turn("hello");
     expect(calls[2]!.prompt).toEqual(calls[0]!.prompt);
   });
-  it("drops the oldest turns, keeping the system message, when the prompt and reply no longer fit", () => {
+  it("drops the oldest turns, keeping the system message, when the prompt and reply no longer fit", async () => {
     const { run, calls } = scripted("fine, thanks", imEnd);
     const s = new ChatSession({ format: CHAT_FORMATS.chatml!, tokenizer, run, maxTokens: 4, system: "be brief", contextLength: 160 });
-    const first = s.turn("hello there");
+    const first = await s.turn("hello there");
     expect(first.dropped).toBe(0);
     let turn = first;
-    for (let i = 0; i < 4 && turn.dropped === 0; i++) turn = s.turn("how are you");
+    for (let i = 0; i < 4 && turn.dropped === 0; i++) turn = await s.turn("how are you");
     expect(turn.dropped).toBeGreaterThan(0);
     const last = calls.at(-1)!.prompt;
     expect(last.length + 4).toBeLessThanOrEqual(160);
     expect(tokenizer.decode(last).startsWith("<|im_start|>system\nbe brief\n<|im_start|>user\nhow are you")).toBe(true);
-    expect(() => s.turn("hello there ".repeat(20))).toThrow(/do not fit the context of 160 tokens/);
+    await expect(s.turn("hello there ".repeat(20))).rejects.toThrow(/do not fit the context of 160 tokens/);
   });
-  it("a reply cut by --max-tokens keeps every token; greedy runs get no sampling", () => {
+  it("a reply cut by --max-tokens keeps every token; greedy runs get no sampling", async () => {
     const { run, calls } = scripted("fine", v.bosId);
     const s = new ChatSession({ format: CHAT_FORMATS.chatml!, tokenizer, run, maxTokens: 8 });
-    const t = s.turn("hello");
+    const t = await s.turn("hello");
     expect(t.tokens.at(-1)).toBe(v.bosId);
     expect(calls[0]!.sampling).toBeUndefined();
   });

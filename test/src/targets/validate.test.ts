@@ -8,16 +8,16 @@ import { formatValidation, type ValidationReport, validateModel } from "../../..
 const BLOCK = join(import.meta.dirname, "../../../examples/bitnet_block.tir");
 
 describe.each(["c", "wgsl"])("a model without a KV cache on %s", (target) => {
-  it("agrees end to end on every traced step", () => {
-    const r = validateModel(BLOCK, { target, steps: 3, tracedSteps: 2 });
+  it("agrees end to end on every traced step", async () => {
+    const r = await validateModel(BLOCK, { target, steps: 3, tracedSteps: 2 });
     expect(r.endToEndIntegerEqual.total).toBeGreaterThan(8);
     expect(r.endToEndIntegerEqual).toEqual({ equal: r.endToEndIntegerEqual.total, total: r.endToEndIntegerEqual.total });
     expect(r.ok).toBe(true);
   });
 });
 
-it("an end-to-end difference prints FAIL on its line", () => {
-  const r = validateModel(BLOCK, { target: "c", steps: 2 });
+it("an end-to-end difference prints FAIL on its line", async () => {
+  const r = await validateModel(BLOCK, { target: "c", steps: 2 });
   const broken: ValidationReport = { ...r, ok: false, endToEndIntegerEqual: { equal: 7, total: 8, firstDifferent: "%blk.0.q.xq at step 1" } };
   expect(formatValidation("m.tir", broken)).toMatch(/^FAIL: [\s\S]*run: {5}7\/8 integer tensors equal to the interpreter's own run \(first different: %blk\.0\.q\.xq at step 1\) FAIL$/m);
 });
