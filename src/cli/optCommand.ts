@@ -3,6 +3,7 @@ import { dirname, extname, relative, resolve } from "node:path";
 import { type ConstDecl, constTensor, type Graph, printGraph, type Tensor, verifyOrThrow } from "../../ir/index.js";
 import { loadIrFile } from "../api.js";
 import { UserError } from "../errors.js";
+import { constantFiles } from "../io/constantFiles.js";
 import { loadModel } from "../frontend/loadModel.js";
 import { formatStats, modelStats } from "../stats.js";
 import { writeGraphWithBlob } from "../importModel.js";
@@ -77,9 +78,10 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
   const loadConst = (c: ConstDecl): Tensor => constTensor(c, blobs);
   const outDir = opts.output ? dirname(resolve(opts.output)) : process.cwd();
   const blobPath = (dir?: string) => (p: string): string => relative(resolve(dir ?? outDir), resolve(blobDir, p)) || p;
-  // Printed IR is for reading (constants elided as asked); dumped files and the output must parse back (never elided).
+  // Printed IR is for reading (constants elided as asked); dumped files and the output must parse back (never elided),
+  // the large constants passes made written out beside them.
   const elide = elideAbove(opts.elideConstants, extname(input) !== ".tir");
-  const printFor = (g: Graph, dir?: string): string => printGraph(g, { blobPath: blobPath(dir), elideAbove: dir === undefined ? elide : undefined });
+  const printFor = (g: Graph, dir?: string): string => printGraph(g, dir === undefined ? { blobPath: blobPath(), elideAbove: elide } : { blobPath: blobPath(dir), blobOf: constantFiles(dir) });
   const records = runPipeline(
     graph,
     pipeline,
@@ -99,7 +101,7 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
   for (const r of records) for (const n of r.notes) io.stderr(`${r.pass}: ${n}\n`);
   if (opts.timePasses) io.stderr(timingTable(records));
   verifyOrThrow(graph);
-  const text = printGraph(graph, { blobPath: blobPath() });
+  const text = printGraph(graph, { blobPath: blobPath(), ...(opts.output ? { blobOf: constantFiles(outDir) } : {}) });
   if (opts.output) writeFileAtomic(opts.output, text);
   else io.stdout(text);
   // A blob outside the output's folder is read back only where the reader allows it (blobs are confined).

@@ -26,7 +26,8 @@ describe("ternc opt", () => {
     const dump = join(dir, "dump");
     const r = await cli("opt", GGUF, "--dump-dir", dump, "-o", join(dir, "out.tir"));
     expect(r.stderr).not.toContain("error");
-    const files = readdirSync(dump).sort();
+    // Beside the dumps, the large constants passes made (see below).
+    const files = readdirSync(dump).filter((f) => f !== "constants").sort();
     expect(files).toEqual(["00-input", ...DEFAULT_PIPELINES.interp!.map((p, i) => `${String(i + 1).padStart(2, "0")}-${p}`)].map((f) => `${f}.tir`));
     for (const f of files) {
       const g = loadTir(readFileSync(join(dump, f), "utf8"), f);
@@ -37,6 +38,25 @@ describe("ternc opt", () => {
     const out = interpret(final, { tokens: tensorFromValues("i32", [2], [5, 6]), pos: tensorFromValues("i32", [2], [0, 1]), ...Object.fromEntries(final.inputs().filter((i) => i.name.includes("cache")).map((i) => [i.name, tensorFromValues("f32", [0, i.type.shape[1] as number], [])])) }, { blobs: fileBlobReader(dir) });
     expect(out.logits!.shape).toEqual([2, 303]);
     expect(final.ops().some((n) => n.op === "bitlinear")).toBe(false);
+  });
+  it("the large constants passes make (merged products) are written once beside dumps and the output, not as text", async () => {
+    const dir = tmp();
+    const dump = join(dir, "dump");
+    expect((await cli("opt", GGUF, "--dump-dir", dump, "-o", join(dir, "out.tir"))).code).toBe(0);
+    const merged = readFileSync(join(dump, "05-merge-shared-products.tir"), "utf8");
+    expect(merged).not.toContain("trits<");
+    const written = [...merged.matchAll(/blob<"(constants\/[0-9a-f]{16}\.bin)"/g)].map((m) => m[1]!);
+    expect(written.length).toBeGreaterThan(3);
+    // Every dump after the merge refers to the same files; each is written once, named by its content.
+    expect(readFileSync(join(dump, "06-const-fold.tir"), "utf8")).toContain(written[0]!);
+    expect(readdirSync(join(dump, "constants")).length).toBeLessThan(3 * written.length);
+    // The whole dump is a small fraction of the 5.8 MB the merged trits took as text.
+    const bytes = readdirSync(dump).filter((f) => f.endsWith(".tir")).reduce((a, f) => a + readFileSync(join(dump, f)).length, 0);
+    expect(bytes).toBeLessThan(600_000);
+    // The output too, and it runs to the model's own tokens.
+    expect(readFileSync(join(dir, "out.tir"), "utf8")).toMatch(/blob<"constants\/[0-9a-f]{16}\.bin"/);
+    const fromOpt = JSON.parse((await cli("run", join(dir, "out.tir"), "--tokens", "1,2,3", "--max-tokens", "6", "--json")).stdout).generated;
+    expect(fromOpt).toEqual(JSON.parse((await cli("run", GGUF, "--tokens", "1,2,3", "--max-tokens", "6", "--json")).stdout).generated);
   });
   it("an output in another folder names the input's blob there, says so, and runs with --allow-blob-path", async () => {
     const [a, b] = [tmp(), tmp()];
@@ -94,7 +114,7 @@ describe("ternc opt", () => {
     expect(full.stderr).not.toContain("elided<");
     // The merged products' trits dominate the full text (5.8 MB before eliding existed).
     expect(elided.stderr.length * 20).toBeLessThan(full.stderr.length);
-    for (const f of readdirSync(join(dir, "dump"))) expect(readFileSync(join(dir, "dump", f), "utf8")).not.toContain("elided<");
+    for (const f of readdirSync(join(dir, "dump")).filter((name) => name.endsWith(".tir"))) expect(readFileSync(join(dir, "dump", f), "utf8")).not.toContain("elided<");
     expect(readFileSync(join(dir, "out.tir"), "utf8")).not.toContain("elided<");
   });
   it("print --elide-constants N keeps small constants; text with elided<...> is refused with the reason, at its line", async () => {
