@@ -45,6 +45,24 @@ export function cFloat(v: number): string {
   return `${text.includes("e") || text.includes(".") ? text : `${text}.0`}f`;
 }
 
+/**
+ * What the public header needs from the generated numbers: element types and the thread limit. Every model's
+ * header carries the same block under one guard, so the self-contained headers of several prefixed models
+ * (prefixedHeader in artifacts.ts) go in one translation unit.
+ */
+export function publicDefinitions(): string {
+  return [
+    "#ifndef TERNC_PUBLIC_DEFINITIONS",
+    "#define TERNC_PUBLIC_DEFINITIONS",
+    "/* Element types of traced values and graph inputs/outputs (ternc's trace format). */",
+    `enum { ${TRACE_DTYPES.map((d, i) => `TERNC_${d.toUpperCase()} = ${i}`).join(", ")} };`,
+    `#define TERNC_DTYPE_BYTES {${TRACE_DTYPES.map((d) => ELEM_BYTES[d]).join(", ")}}`,
+    "/* The most threads ternc_model_open accepts (n_threads 0 takes the online cores, at most this). */",
+    `#define TERNC_MAX_THREADS ${MAX_THREADS}`,
+    "#endif",
+  ].join("\n");
+}
+
 /** ternc_config.h; `renames` put the build's C names under another prefix (see prefixRenames in artifacts.ts). */
 export function configHeader(prefix = "ternc", renames: readonly string[] = []): string {
   const define = (name: string, value: string | number): string => `#define ${name} ${value}`;
@@ -61,9 +79,7 @@ export function configHeader(prefix = "ternc", renames: readonly string[] = []):
           "",
         ]
       : []),
-    "/* Element types of traced values and graph inputs/outputs (ternc's trace format). */",
-    `enum { ${TRACE_DTYPES.map((d, i) => `TERNC_${d.toUpperCase()} = ${i}`).join(", ")} };`,
-    define("TERNC_DTYPE_BYTES", `{${TRACE_DTYPES.map((d) => ELEM_BYTES[d]).join(", ")}}`),
+    publicDefinitions(),
     "",
     "/* The weight blob's header. */",
     define("TC_BLOB_MAGIC", JSON.stringify(BLOB_FORMAT.magic)),
@@ -80,9 +96,7 @@ export function configHeader(prefix = "ternc", renames: readonly string[] = []):
     define("TC_FMAT_INTERLEAVE", FMAT_INTERLEAVE),
     define("TC_ALIGN", C_ALIGN),
     "",
-    "/* The most threads ternc_model_open accepts (n_threads 0 takes the online cores, at most this). */",
-    define("TERNC_MAX_THREADS", MAX_THREADS),
-    "",
+
     "/* ternc's f32 exp (EXP_F32 in ternc's ir/numeric.ts): softmax and silu compute it as the interpreter does. */",
     define("TC_EXPF_LOG2E", cFloat(EXP_F32.log2e)),
     define("TC_EXPF_LN2_HI", cFloat(EXP_F32.ln2Hi)),

@@ -35,7 +35,9 @@
 extern "C" {
 #endif
 
-/** Return codes. */
+/** Return codes (the same in every model's header: defined once per translation unit). */
+#ifndef TERNC_RETURN_CODES
+#define TERNC_RETURN_CODES
 enum {
   TERNC_OK = 0,
   TERNC_ERR_IO = 1,      /* the weight file cannot be read or mapped */
@@ -44,6 +46,7 @@ enum {
   TERNC_ERR_INPUT = 4,   /* a token id outside the vocabulary, or a bad argument */
   TERNC_ERR_CONTEXT = 5  /* the tokens do not fit in the context */
 };
+#endif
 
 /* Element types passed to a trace callback and of graph inputs/outputs: TERNC_F32, TERNC_F16, TERNC_BF16, TERNC_I8,
  * TERNC_I32 (ternc_config.h). */

@@ -92,6 +92,36 @@ it("links two models into one program, each generating what its own runner does"
   expect(both).toBe(`alpha: ${own(alpha)}\nbeta: ${own(beta)}\n`);
 });
 
+// One source file for both: each prefixed build's own header (alpha_model.h, beta_model.h) is self-contained.
+const ONE_FILE_C = `#include <stdio.h>
+#include "alpha_model.h"
+#include "beta_model.h"
+int main(int argc, char **argv) {
+  const int32_t prompt[] = {5, 6, 7};
+  alpha_params pa = alpha_default_params();
+  beta_params pb = beta_default_params();
+  alpha_model *a;
+  beta_model *b;
+  if (argc != 3 || alpha_model_open(&a, argv[1], &pa, 0, 0) != TERNC_OK || beta_model_open(&b, argv[2], &pb, 0, 0) != TERNC_OK) return 1;
+  if (alpha_model_eval(a, prompt, 3, 0) != TERNC_OK || beta_model_eval(b, prompt, 3, 0) != TERNC_OK) return 1;
+  int32_t ta = alpha_argmax(alpha_model_logits(a), alpha_model_vocab()), tb = beta_argmax(beta_model_logits(b), beta_model_vocab());
+  printf("%d %d %d\\n", (int)ta, (int)tb, TERNC_F32 + TERNC_MAX_THREADS);
+  alpha_model_free(a);
+  beta_model_free(b);
+  return 0;
+}
+`;
+
+it("puts both models' headers in one source file: each prefixed build has a self-contained NAME_model.h", () => {
+  writeFileSync(join(dir, "one.c"), ONE_FILE_C);
+  sh("cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "one.c", "-I", alpha, "-I", beta, join(alpha, "libternc_model.a"), join(beta, "libternc_model.a"), "-o", "one", "-lm", "-pthread"]);
+  const first = (m: string): string => sh(join(m, "ternc-run"), ["--weights", join(m, "weights.bin"), "--tokens", "5,6,7", "--max-tokens", "1"]).replace("generated: ", "").trim();
+  expect(sh(join(dir, "one"), [join(alpha, "weights.bin"), join(beta, "weights.bin")])).toBe(`${first(alpha)} ${first(beta)} 256\n`);
+  const header = readFileSync(join(alpha, "alpha_model.h"), "utf8");
+  expect(header).not.toMatch(/#include "|\bternc_[a-z]/);
+  expect(header).toContain("#ifndef ALPHA_MODEL_H");
+});
+
 it("refuses a prefix that is not a lower-case C name", () => {
   for (const bad of ["Alpha", "1x", "tcx", "ternc2", "a-b"]) {
     expect(() => compileModel(join(ROOT, "examples/tiny-bitnet.gguf"), join(dir, "bad"), { target: "c", options: { prefix: bad } }), bad).toThrow(/--prefix/);
