@@ -1,5 +1,8 @@
 // The web demo: loads the compiled model served next to this page (model/), encodes the prompt with the model's
-// own tokenizer, and streams greedy tokens with tokens/s. window.terncDemo lets a test drive it.
+// own tokenizer, and streams tokens with tokens/s: greedy (the argmax on the GPU) at temperature 0, else chosen by
+// ternc's sampler, which gives the same tokens as every other ternc backend for a seed. window.terncDemo lets a test
+// drive it.
+import { Sampler } from "./model/ternc_sampler.js";
 import { createModel, requestDevice } from "./model/ternc_webgpu.js";
 import program from "./model/program.js";
 import { tokenizerFromSpec } from "./tokenizer.js";
@@ -26,10 +29,18 @@ async function start() {
   $("load").value = 1;
   $("load-text").textContent = `weights loaded: ${(program.weights.bytes / 2 ** 20).toFixed(1)} MiB, vocabulary ${program.vocab}, ${program.steps.length} dispatches per token${tokenizer ? "" : " (no tokenizer: give token ids, e.g. 1,2,3)"}`;
 
-  /** Greedy generation from a prompt (text, or token ids when the model has no tokenizer), streamed to the page. */
-  async function generate(prompt, maxTokens) {
+  /** Generation from a prompt (text, or token ids when the model has no tokenizer), streamed to the page. */
+  async function generate(prompt, maxTokens, sampling) {
     const ids = tokenizer ? tokenizer.encode(prompt) : prompt.split(/[\s,]+/).filter(Boolean).map(Number);
     if (ids.length === 0) throw new Error("the prompt is empty");
+    const sampler = new Sampler(sampling);
+    for (const t of ids) sampler.accept(t);
+    // Greedy decoding runs the argmax on the GPU (4 bytes read back per token); sampling reads the last logits row.
+    const choose = async (tokens) => {
+      const next = sampler.needsLogits() ? sampler.sample(await model.eval(tokens)) : await model.evalGreedy(tokens);
+      sampler.accept(next);
+      return next;
+    };
     model.reset();
     const out = $("output");
     out.replaceChildren(Object.assign(document.createElement("span"), { className: "prompt", textContent: tokenizer ? tokenizer.decode(ids) : ids.join(" ") }));
@@ -37,8 +48,7 @@ async function start() {
     out.append(text);
     const generated = [];
     const t0 = performance.now();
-    // Greedy decoding with the argmax on the GPU: 4 bytes read back per token.
-    let next = await model.evalGreedy(ids);
+    let next = await choose(ids);
     const t1 = performance.now();
     for (let i = 0; i < maxTokens; i++) {
       generated.push(next);
@@ -48,11 +58,21 @@ async function start() {
       const rate = generated.length > 1 ? `, ${((generated.length - 1) / decodeS).toFixed(1)} tokens/s` : "";
       $("stats").textContent = `prefill ${ids.length} tokens in ${((t1 - t0) / 1000).toFixed(2)} s · ${generated.length} tokens${rate}`;
       if (i + 1 === maxTokens || model.nPast >= model.nCtx || next === tokenizer?.eosId) break;
-      next = await model.evalGreedy([next]);
+      next = await choose([next]);
     }
     $("tokens").textContent = generated.join(",");
     return { prompt: ids, generated, text: text.data };
   }
+
+  /** The sampling options the page's fields say (empty fields keep the sampler's defaults). */
+  const samplingFromPage = () => {
+    const o = {};
+    for (const [id, key] of [["temperature", "temperature"], ["top-k", "topK"], ["top-p", "topP"], ["min-p", "minP"], ["seed", "seed"]]) {
+      const v = $(id).value.trim();
+      if (v !== "") o[key] = Number(v);
+    }
+    return o;
+  };
 
   const button = $("generate");
   button.disabled = false;
@@ -60,7 +80,7 @@ async function start() {
     button.disabled = true;
     $("error").textContent = "";
     try {
-      await generate($("prompt").value, Number($("max-tokens").value) || 32);
+      await generate($("prompt").value, Number($("max-tokens").value) || 32, samplingFromPage());
     } catch (e) {
       $("error").textContent = String(e.message ?? e);
     } finally {

@@ -56,6 +56,21 @@ describe("examples/web in headless Chromium", () => {
     await page.close();
   }, 120_000);
 
+  it("samples with ternc's sampler in the page: the interpreter's tokens for the same seed", async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => !(document.getElementById("generate") as HTMLButtonElement).disabled, undefined, { timeout: 60_000 });
+    for (const [id, value] of [["#prompt", "the model"], ["#max-tokens", "10"], ["#temperature", "30"], ["#top-p", "1"], ["#min-p", "0"], ["#seed", "7"]] as const) await page.fill(id, value);
+    await page.click("#generate");
+    await page.waitForFunction(() => document.getElementById("tokens")!.textContent !== "", undefined, { timeout: 60_000 });
+    const tokens = (await page.textContent("#tokens"))!.split(",").map(Number);
+    const r = await cli("run", MODEL, "--prompt", "the model", "--max-tokens", "10", "--temperature", "30", "--top-p", "1", "--min-p", "0", "--seed", "7", "--json");
+    expect(tokens).toEqual(JSON.parse(r.stdout).generated);
+    expect(new Set(tokens).size).toBeGreaterThan(2);
+    expect(await page.textContent("#error")).toBe("");
+    await page.close();
+  }, 120_000);
+
   it("serves only the demo, the tokenizer module and the build's files", async () => {
     for (const path of ["/model/manifest.json", "/model/program.js", "/model/weights.bin", "/model/tokenizer.json", "/tokenizer.js", "/demo.js", "/"]) expect((await fetch(new URL(path, url))).status, path).toBe(200);
     for (const path of ["/package.json", "/model/../package.json", "/model/%2e%2e/package.json", "/etc/passwd", "/model/"]) expect((await fetch(new URL(path, url))).status, path).toBe(404);
