@@ -1,14 +1,16 @@
-// The sampler: how the next token is chosen from a row of logits, defined once here and implemented the same way by
-// every runtime (the C runtime's sampler.c, the WGSL runtime's ternc_sampler.js), so that a seed gives the same
-// tokens in every backend. Only IEEE-754 double +, -, *, / and floor are used (exp is computed from them), so each
-// implementation rounds identically; the C runtime is built with -ffp-contract=off for the same reason.
+// The sampler: how the next token is chosen from a row of logits, defined once here; the WebGPU runtime's
+// ternc_sampler.js is this module compiled to JavaScript (`npm run generate`), and the C runtime's sampler.c
+// implements the same steps, so that a seed gives the same tokens in every backend. Only IEEE-754 double +, -, *, /
+// and floor are used (exp is computed from them), so each implementation rounds identically; the C runtime is built
+// with -ffp-contract=off for the same reason. This module imports nothing: it runs in a browser as it is.
 //
 // One step, in llama.cpp's default order:
 //   1. repetition penalty over the last `repeatLastN` tokens of prompt and output (each distinct token once):
 //      l > 0 ? l / penalty : l * penalty;
 //   2. temperature <= 0: the first largest logit (greedy, as argmax; no random number is drawn);
-//   3. NaN counts as -infinity (if no logit is finite the first largest is chosen); candidates sorted by logit, larger first, the smaller token id first on ties (a total order, so any sort
-//      gives the same list); top-k keeps the first k (0: all);
+//   3. NaN counts as -infinity (if no logit is finite, the first largest is chosen); candidates sorted by logit,
+//      larger first, the smaller token id first on ties (a total order, so any sort gives the same list); top-k
+//      keeps the first k (0: all);
 //   4. e_i = exp(l_i - l_max); top-p keeps the shortest prefix whose running sum of e reaches topP * sum (1: all);
 //      min-p keeps those with e_i >= minP (0: all); at least one is kept;
 //   5. w_i = exp((l_i - l_max) / temperature); one uniform u in [0, 1) is drawn; the first candidate whose running
@@ -135,15 +137,25 @@ function candidates(l: Float64Array, k: number): number[] {
   return top;
 }
 
-/** Chooses tokens from logits: one `Sampler` per generation, told every token of the prompt and the output. */
+/**
+ * Chooses tokens from logits: one `Sampler` per generation, told every token of the prompt and the output. Options
+ * not given are SAMPLING_DEFAULTS'.
+ */
 export class Sampler {
+  readonly options: Readonly<SamplingOptions>;
   private readonly random: SamplerRandom;
   private readonly recent: number[] = [];
 
-  constructor(readonly options: Readonly<SamplingOptions>) {
-    const problem = samplingProblem(options);
+  constructor(options: Readonly<Partial<SamplingOptions>> = {}) {
+    this.options = { ...SAMPLING_DEFAULTS, ...options };
+    const problem = samplingProblem(this.options);
     if (problem) throw new RangeError(problem);
-    this.random = new SamplerRandom(options.seed);
+    this.random = new SamplerRandom(this.options.seed);
+  }
+
+  /** False when the choice is a plain argmax (greedy, no penalty), which a GPU can make without reading the logits back. */
+  needsLogits(): boolean {
+    return this.options.temperature > 0 || this.options.repeatPenalty !== 1;
   }
 
   /** Records a token of the prompt or the output (the repetition penalty's window). */

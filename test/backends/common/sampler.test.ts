@@ -1,6 +1,7 @@
-// ternc's sampler in every runtime: the reference (ir/sampling.ts), the WebGPU runtime's ternc_sampler.js and the C
-// runtime's sampler.c draw the same tokens from the same logits, options and seed, bit for bit, over cases that
-// reach every step (ties, NaN and infinities, each filter on and off, penalties, vocabularies of 1 to 3000).
+// ternc's sampler in every runtime: the reference (ir/sampling.ts), the WebGPU runtime's ternc_sampler.js (generated
+// from it) and the C runtime's sampler.c draw the same tokens from the same logits, options and seed, bit for bit,
+// over cases that reach every step (ties, NaN and infinities, each filter on and off, penalties, vocabularies of 1 to
+// 3000).
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -91,7 +92,7 @@ describe("the sampler in every runtime", () => {
     expect(distinct).toBeGreaterThan(60);
     expect(cases.filter((c) => c.options.temperature === 0).length).toBeGreaterThan(30);
   });
-  it("the WebGPU runtime's ternc_sampler.js draws the reference's tokens, and has its defaults and exp", () => {
+  it("the WebGPU runtime's ternc_sampler.js, run as the runtime loads it, draws the reference's tokens", () => {
     expect(drawAll((o) => new RuntimeSampler(o), cases)).toEqual(reference);
     expect(RUNTIME_DEFAULTS).toEqual(SAMPLING_DEFAULTS);
     for (let x = -710; x <= 0; x += 0.37) expect(runtimeExp(x)).toBe(samplerExp(x));
