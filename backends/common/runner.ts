@@ -4,11 +4,11 @@
 // `token N` as each token is chosen); a graph run takes --inputs IN --outputs OUT (trace format) and --trace FILE;
 // both print one JSON line with --json, last. Written once here; a target supplies how to start its runner.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type SamplingOptions, type Tensor, tensorFromBytes } from "../../ir/index.js";
 import { BackendError } from "./errors.js";
+import { withTempDir } from "./tempFiles.js";
 import type { GraphRunRequest, ModelRunRequest, ModelRunResult } from "./target.js";
 import { decodeTrace, encodeTrace, type TraceRecord } from "./trace.js";
 
@@ -89,21 +89,8 @@ export function samplingArgs(o: SamplingOptions): string[] {
   return ["--temperature", String(o.temperature), "--top-k", String(o.topK), "--top-p", String(o.topP), "--min-p", String(o.minP), "--repeat-penalty", String(o.repeatPenalty), "--repeat-last-n", String(o.repeatLastN), "--seed", String(o.seed)];
 }
 
-/** Work files of one run, removed afterwards (when its promise settles, for an async run). */
-function withWorkDir<R>(f: (work: string) => R): R {
-  const work = mkdtempSync(join(tmpdir(), "ternc-run-"));
-  const remove = (): void => rmSync(work, { recursive: true, force: true });
-  let result: R;
-  try {
-    result = f(work);
-  } catch (e) {
-    remove();
-    throw e;
-  }
-  if (result instanceof Promise) return result.finally(remove) as R;
-  remove();
-  return result;
-}
+/** Work files of one run, removed afterwards. */
+const withWorkDir = <R>(f: (work: string) => R): R => withTempDir("ternc-run-", f);
 
 export interface RunnerModelResult {
   json: Record<string, unknown>;

@@ -1,7 +1,8 @@
 // Where ternc writes before an output takes its name, and how the next run clears what a killed run left there.
 // Every file and folder ternc replaces is first written as `.NAME.tmp-PID` beside it; compile moves the folder it
 // replaces to `.NAME.old-PID` for the moment between two renames.
-import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 
 export type TempKind = "tmp" | "old";
@@ -64,4 +65,25 @@ export function clearStaleTemps(path: string): string[] {
     }
   }
   return cleared;
+}
+
+/**
+ * Runs `f` in a new temporary folder named `prefix`..., removed when `f` returns, throws, or (for an async `f`) its
+ * promise settles; with `keep`, in that folder instead, which is left in place.
+ */
+export function withTempDir<R>(prefix: string, f: (dir: string) => R, keep?: string): R {
+  const dir = keep ?? mkdtempSync(join(tmpdir(), prefix));
+  const remove = (): void => {
+    if (keep === undefined) rmSync(dir, { recursive: true, force: true });
+  };
+  let result: R;
+  try {
+    result = f(dir);
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(remove) as R;
+  remove();
+  return result;
 }

@@ -5,11 +5,9 @@
 // tolerance and the same tokens, greedy or sampled with the same seed (a model), or every output (a graph). The
 // reference is the interpreter running the graph the target's pipeline lowered, so a target whose pipeline is
 // approximate (fixed-point requantization) is judged against the arithmetic it was asked to do.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ConstDecl, type Graph, getOp, interpret, LOGITS, type ModelAbi, type OpNode, POSITIONS, Sampler, type SamplingOptions, type Tensor, tensorFromValues, TOKENS, withDefaults, zeros } from "../../ir/index.js";
-import { type OptionValue, type PipelineEntry, resolveOptions, type Target, type TargetCheck, type TargetOptions, type Tolerance, type TraceRecord } from "../../backends/common/index.js";
+import { type OptionValue, type PipelineEntry, resolveOptions, type Target, type TargetCheck, type TargetOptions, type Tolerance, type TraceRecord, withTempDir } from "../../backends/common/index.js";
 import { UserError } from "../errors.js";
 import { generate, samplingText } from "../generate.js";
 import { loadModelGraph, type ModelSourceOptions } from "../loadModelGraph.js";
@@ -167,23 +165,8 @@ function opSummary(target: Target, graph: Graph, checks: TensorCheck[], model: b
   };
 }
 
-/** A temporary (or kept) folder for a validation's build, removed when `f` (and its promise, if any) is done. */
-function withBuildDir<R>(keepDir: string | undefined, f: (dir: string) => R): R {
-  const dir = keepDir ?? mkdtempSync(join(tmpdir(), "ternc-validate-"));
-  const remove = (): void => {
-    if (!keepDir) rmSync(dir, { recursive: true, force: true });
-  };
-  let result: R;
-  try {
-    result = f(dir);
-  } catch (e) {
-    remove();
-    throw e;
-  }
-  if (result instanceof Promise) return result.finally(remove) as R;
-  remove();
-  return result;
-}
+/** A temporary (or kept) folder for a validation's build. */
+const withBuildDir = <R>(keepDir: string | undefined, f: (dir: string) => R): R => withTempDir("ternc-validate-", f, keepDir);
 
 /** Compiles, builds and runs the model at `path` for a target and compares it with the interpreter. */
 export async function validateModel(path: string, o: ValidateOptions): Promise<ValidationReport> {
