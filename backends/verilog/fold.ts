@@ -62,3 +62,17 @@ export function chooseFolding(k: number, n: number, given: { rows?: number; lane
 export function accumulatorBits(k: number): number {
   return Math.max(10, Math.ceil(Math.log2(128 * k + 1)) + 1);
 }
+
+export interface DagShape {
+  /** Register levels: the longest chain of adders. */
+  depth: number;
+  adders: number;
+}
+
+/** The depth and size of a network of k inputs running `program` (the cycle model needs the depth). */
+export function dagShape(k: number, program: Int32Array): DagShape {
+  const m = program.length / 3;
+  const level = new Array<number>(k + m).fill(0);
+  for (let j = 0; j < m; j++) level[k + j] = 1 + Math.max(level[program[3 * j]!]!, level[program[3 * j + 1]!]!);
+  return { depth: Math.max(0, ...level), adders: m };
+}

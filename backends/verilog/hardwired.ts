@@ -6,20 +6,6 @@ import type { RtlLayer } from "./layers.js";
 /** Bits of a signed value of magnitude at most `bound`. */
 const signedBits = (bound: number): number => Math.ceil(Math.log2(bound + 1)) + 1;
 
-export interface DagShape {
-  /** Register levels: the longest chain of adders. */
-  depth: number;
-  adders: number;
-}
-
-/** The depth and size of a network of k inputs running `program` (the cycle model needs the depth). */
-export function dagShape(k: number, program: Int32Array): DagShape {
-  const m = program.length / 3;
-  const level = new Array<number>(k + m).fill(0);
-  for (let j = 0; j < m; j++) level[k + j] = 1 + Math.max(level[program[3 * j]!]!, level[program[3 * j + 1]!]!);
-  return { depth: Math.max(0, ...level), adders: m };
-}
-
 export const hardwiredModule = (l: RtlLayer): string => `ternc_hw_l${l.index}`;
 
 /** Width of the counter that walks the load beats, the settling cycles and the output beats. */

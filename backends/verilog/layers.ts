@@ -1,8 +1,7 @@
 // The layers the generated hardware computes: every ternary product of the lowered graph, with its folding, its
 // accumulator width and, where its only user is a fixed-point dequant with constant scales, that requant stage.
 import { type ConstDecl, type Graph, type OpNode, type Tensor, TernaryArray, withDefaults, getOp } from "../../ir/index.js";
-import { accumulatorBits, chooseFolding, cyclesPerToken, type Folding, hardwiredCyclesPerToken } from "./fold.js";
-import { type DagShape, dagShape } from "./hardwired.js";
+import { accumulatorBits, chooseFolding, cyclesPerToken, type DagShape, dagShape, type Folding, hardwiredCyclesPerToken } from "./fold.js";
 
 /** dequant_fixed's integer part in hardware: per output row (or one for all) a multiplier and a right shift d. */
 export interface Requant {

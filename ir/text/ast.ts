@@ -1,10 +1,8 @@
 // The syntax tree the .tir parser produces, before names and types are resolved into a Graph.
 import type { NumberList } from "./numberList.js";
+import type { Pos } from "./pos.js";
 
-export interface Pos {
-  line: number;
-  column: number;
-}
+export type { Pos };
 
 export interface AstDim {
   /** [coefficient, symbol]; an undefined symbol is a constant term. */

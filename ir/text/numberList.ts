@@ -3,7 +3,7 @@
 // numbers cost 13 bytes each, and the text and position of a number are recomputed only for an error message.
 import type { IToken } from "chevrotain";
 import { IrError } from "../diagnostics.js";
-import type { Pos } from "./ast.js";
+import type { Pos } from "./pos.js";
 
 /** The literal forms, shared by the lexer's tokens and the list scanner so that both accept the same numbers. */
 export const FLOAT_LITERAL_SOURCE = String.raw`-?(?:\d+\.\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|inf)|nan`;

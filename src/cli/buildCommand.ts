@@ -2,7 +2,7 @@
 // build's validation fails.
 import { runBuild } from "../buildConfig.js";
 import { UserError } from "../errors.js";
-import type { CliIo } from "./program.js";
+import type { CliIo } from "./io.js";
 import { progressFor } from "./progress.js";
 import { bytesText } from "../util/bytes.js";
 

@@ -7,7 +7,7 @@ import { generate, samplingText } from "../generate.js";
 import { loadModelGraph, type ModelSourceOptions } from "../loadModelGraph.js";
 import { cachedBuild } from "../targets/run.js";
 import { wholeNumber } from "./modelCommands.js";
-import type { CliIo } from "./program.js";
+import type { CliIo } from "./io.js";
 import { type SamplingFlags, samplingFromFlags } from "./sampling.js";
 import { givenTargetOptions } from "./targetCommands.js";
 import { getTarget } from "../targets/registry.js";

@@ -10,7 +10,7 @@ import { writeGraphWithBlob } from "../importModel.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
 import { type ActQuantFlag, loadModelGraph, modelGraph, type ModelSourceOptions } from "../loadModelGraph.js";
-import type { CliIo } from "./program.js";
+import type { CliIo } from "./io.js";
 import { progressFor } from "./progress.js";
 import { bytesText } from "../util/bytes.js";
 import { type SamplingFlags, samplingFromFlags } from "./sampling.js";

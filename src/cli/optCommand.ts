@@ -23,7 +23,7 @@ function defaultPipeline(name: string): readonly string[] {
   return pipelineText(target.pipeline(resolveOptions(target, {})));
 }
 import { type ActQuantFlag, modelGraph } from "../loadModelGraph.js";
-import type { CliIo } from "./program.js";
+import type { CliIo } from "./io.js";
 
 export interface OptOptions {
   output?: string;

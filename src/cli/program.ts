@@ -21,18 +21,9 @@ import type { RunModelOptions } from "./modelCommands.js";
 import { addSamplingOptions } from "./sampling.js";
 import { chatCommand, type ChatCommandOptions } from "./chatCommand.js";
 import { CHAT_FORMATS } from "../chat/formats.js";
+import type { CliIo } from "./io.js";
 
-/** Where the CLI writes; tests pass their own to capture output. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** Whether stderr is a terminal: progress shows there unless --no-progress. */
-  stderrIsTerminal?: boolean;
-  /** The lines of stdin, read as they come (ternc chat); absent where there is no input. */
-  readLines?: () => AsyncIterable<string>;
-  /** Whether stdin is a terminal (chat then prompts with "> "). */
-  stdinIsTerminal?: boolean;
-}
+export type { CliIo };
 
 /** Exit codes, stable for build pipelines. */
 export const EXIT_OK = 0;

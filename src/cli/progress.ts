@@ -1,6 +1,6 @@
 // Progress on stderr for work that takes more than a moment (import, compile, validate, run): one line rewritten in
 // place on a terminal; on anything else (--progress into a log), a line now and then, the first and the last always.
-import type { CliIo } from "./program.js";
+import type { CliIo } from "./io.js";
 
 /** How often a non-terminal gets a progress line. */
 const LOG_INTERVAL_MS = 1000;

@@ -14,7 +14,7 @@ import { progressFor } from "./progress.js";
 import { type SamplingFlags, samplingFromFlags } from "./sampling.js";
 import { formatValidation, validateModel } from "../targets/validate.js";
 import { parseTokenList, prepareModelRun, printRun, promptFromOptions, type RunModelOptions, wholeNumber } from "./modelCommands.js";
-import type { CliIo } from "./program.js";
+import type { CliIo } from "./io.js";
 
 /** Every option any target declares, once each, with the targets that declare it. */
 function declaredOptions(): Array<{ spec: TargetOptionSpec; targets: string[] }> {
