@@ -7,7 +7,8 @@
 // One step, in llama.cpp's default order:
 //   1. repetition penalty over the last `repeatLastN` tokens of prompt and output (each distinct token once):
 //      l > 0 ? l / penalty : l * penalty;
-//   2. temperature <= 0: the first largest logit (greedy, as argmax; no random number is drawn);
+//   2. temperature <= 0: the first largest logit by `>` (greedy, as argmax: a NaN never wins unless it is first; no
+//      random number is drawn);
 //   3. NaN counts as -infinity (if no logit is finite, the first largest is chosen); candidates sorted by logit,
 //      larger first, the smaller token id first on ties (a total order, so any sort gives the same list); top-k
 //      keeps the first k (0: all);
@@ -37,17 +38,20 @@ export interface SamplingOptions {
 
 export const SAMPLING_DEFAULTS: Readonly<SamplingOptions> = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05, repeatPenalty: 1, repeatLastN: 64, seed: 0 };
 
+/** The largest top-k and repeat-last-n every runtime accepts (the C runner reads them as whole numbers up to this). */
+export const SAMPLING_COUNT_MAX = 2 ** 30;
+
 /** Greedy choice (temperature 0): the sampler that reproduces argmax decoding. */
 export const GREEDY: Readonly<SamplingOptions> = { ...SAMPLING_DEFAULTS, temperature: 0 };
 
 /** What is wrong with sampling options, if anything (each runtime refuses the same values). */
 export function samplingProblem(o: SamplingOptions): string | undefined {
   if (!Number.isFinite(o.temperature) || o.temperature < 0) return `temperature ${o.temperature}: expected a number >= 0`;
-  if (!Number.isInteger(o.topK) || o.topK < 0) return `top-k ${o.topK}: expected a whole number >= 0`;
+  if (!Number.isInteger(o.topK) || o.topK < 0 || o.topK > SAMPLING_COUNT_MAX) return `top-k ${o.topK}: expected a whole number from 0 to ${SAMPLING_COUNT_MAX}`;
   if (!(o.topP > 0 && o.topP <= 1)) return `top-p ${o.topP}: expected a number in (0, 1]`;
   if (!(o.minP >= 0 && o.minP <= 1)) return `min-p ${o.minP}: expected a number in [0, 1]`;
   if (!Number.isFinite(o.repeatPenalty) || o.repeatPenalty <= 0) return `repeat-penalty ${o.repeatPenalty}: expected a number > 0`;
-  if (!Number.isInteger(o.repeatLastN) || o.repeatLastN < 0) return `repeat-last-n ${o.repeatLastN}: expected a whole number >= 0`;
+  if (!Number.isInteger(o.repeatLastN) || o.repeatLastN < 0 || o.repeatLastN > SAMPLING_COUNT_MAX) return `repeat-last-n ${o.repeatLastN}: expected a whole number from 0 to ${SAMPLING_COUNT_MAX}`;
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) return `seed ${o.seed}: expected a whole number in [0, 4294967295]`;
   return undefined;
 }
@@ -144,10 +148,13 @@ function candidates(l: Float64Array, k: number): number[] {
 export class Sampler {
   readonly options: Readonly<SamplingOptions>;
   private readonly random: SamplerRandom;
+  /** The repetition penalty's window: a ring of the last repeatLastN tokens. */
   private readonly recent: number[] = [];
+  private nextRecent = 0;
 
   constructor(options: Readonly<Partial<SamplingOptions>> = {}) {
-    this.options = { ...SAMPLING_DEFAULTS, ...options };
+    // A key given as undefined keeps its default.
+    this.options = { ...SAMPLING_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
     const problem = samplingProblem(this.options);
     if (problem) throw new RangeError(problem);
     this.random = new SamplerRandom(this.options.seed);
@@ -160,15 +167,17 @@ export class Sampler {
 
   /** Records a token of the prompt or the output (the repetition penalty's window). */
   accept(token: number): void {
-    if (this.options.repeatLastN === 0) return;
-    this.recent.push(token);
-    if (this.recent.length > this.options.repeatLastN) this.recent.shift();
+    const n = this.options.repeatLastN;
+    if (n === 0) return;
+    this.recent[this.nextRecent] = token;
+    this.nextRecent = (this.nextRecent + 1) % n;
   }
 
   /** The next token from one row of logits (not yet accepted: call accept with it). */
   sample(logits: ArrayLike<number>): number {
     const o = this.options;
     const n = logits.length;
+    if (n === 0) throw new RangeError("no logits to choose from");
     const l = Float64Array.from(logits);
     if (o.repeatPenalty !== 1) {
       const seen = new Set<number>();

@@ -47,35 +47,40 @@ export function runRunner(inv: RunnerInvocation): Record<string, unknown> {
  * Runs a runner with --json without blocking, telling `onLine` each complete stdout line as it comes (a runner given
  * --stream prints `token N` as it chooses each token). Returns the JSON line.
  */
-export function runRunnerAsync(inv: RunnerInvocation, onLine?: (line: string) => void): Promise<Record<string, unknown>> {
+export function runRunnerAsync(inv: RunnerInvocation, onLine?: (line: string) => void, timeoutMs = RUNNER_TIMEOUT_MS): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(inv.command[0]!, [...inv.command.slice(1), ...inv.args, "--json"], { timeout: RUNNER_TIMEOUT_MS, env: environment(inv), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(inv.command[0]!, [...inv.command.slice(1), ...inv.args, "--json"], { timeout: timeoutMs, env: environment(inv), stdio: ["ignore", "pipe", "pipe"] });
+    const started = Date.now();
     let stdout = "";
     let stderr = "";
     let pending = "";
-    let error: Error | undefined;
+    let spawnError: Error | undefined;
+    // A throwing listener stops the run: the runner is killed and the listener's error is the result, as it threw it.
+    let listenerError: unknown;
+    let listenerFailed = false;
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
       pending += chunk;
       let nl: number;
-      while ((nl = pending.indexOf("\n")) >= 0) {
+      while (!listenerFailed && (nl = pending.indexOf("\n")) >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         try {
           onLine?.(line);
         } catch (e) {
-          // A throwing listener stops the run; its error is the result.
-          error ??= e instanceof Error ? e : new Error(String(e));
+          listenerFailed = true;
+          listenerError = e;
           child.kill();
         }
       }
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", (e) => (error ??= e));
+    child.on("error", (e) => (spawnError ??= e));
     child.on("close", (status, signal) => {
+      if (listenerFailed) return reject(listenerError);
+      if (signal && Date.now() - started >= timeoutMs) return reject(new BackendError(inv.dir, `the compiled model timed out after ${timeoutMs / 1000} s`));
       try {
-        if (error && !(error instanceof BackendError) && status === null && signal) throw error;
-        resolve(runnerResult(inv, { status, signal, stdout, stderr, ...(error ? { error } : {}) }));
+        resolve(runnerResult(inv, { status, signal, stdout, stderr, ...(spawnError ? { error: spawnError } : {}) }));
       } catch (e) {
         reject(e);
       }

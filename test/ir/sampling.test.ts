@@ -91,6 +91,10 @@ describe("Sampler", () => {
     expect(new Set(draw({ temperature: 1, topK: 0, topP: 1, minP: 0 }, [NaN, 0, NaN], 50))).toEqual(new Set([1]));
     expect(draw({ temperature: 1 }, [-Infinity, Infinity, Infinity], 2)).toEqual([1, 1]);
   });
+  it("takes partial options over the defaults (a key given as undefined keeps its default)", () => {
+    expect(new Sampler({ topK: undefined, seed: 3 }).options).toEqual({ ...SAMPLING_DEFAULTS, seed: 3 });
+    expect(() => new Sampler().sample([])).toThrow(/no logits/);
+  });
   it("refuses options no runtime accepts", () => {
     expect(samplingProblem(options({}))).toBeUndefined();
     expect(samplingProblem(options({ temperature: -1 }))).toMatch(/temperature/);

@@ -370,11 +370,11 @@ done:
 int main(int argc, char **argv) {
   const char *weights = "weights.bin", *tokens_text = NULL, *logits_path = NULL, *trace_path = NULL, *inputs_path = NULL, *outputs_path = NULL;
   const char *stop_text = NULL;
-  long max_tokens = 32, threads = 0, ctx = 0, batch = 0, trace_steps = 1, top_k = 40, repeat_last_n = 64, seed = 0;
-  int verify = 1, json = 0, use_mmap = 0, profile = 0, stream = 0;
   /* Greedy unless --temperature says otherwise; the rest are the sampler's defaults. */
   ternc_sampling sampling = ternc_default_sampling();
   sampling.temperature = 0;
+  long max_tokens = 32, threads = 0, ctx = 0, batch = 0, trace_steps = 1, top_k = sampling.top_k, repeat_last_n = sampling.repeat_last_n, seed = 0;
+  int verify = 1, json = 0, use_mmap = 0, profile = 0, stream = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -74,15 +74,16 @@ static int tc_compare(const void *pa, const void *pb) {
 
 int ternc_sampler_new(ternc_sampler **out, const ternc_sampling *o, int32_t vocab, char *err, size_t err_size) {
   *out = NULL;
-  const char *bad = !(isfinite(o->temperature) && o->temperature >= 0) ? "temperature: expected a number >= 0"
-                    : o->top_k < 0                                     ? "top-k: expected a whole number >= 0"
-                    : !(o->top_p > 0 && o->top_p <= 1)                 ? "top-p: expected a number in (0, 1]"
-                    : !(o->min_p >= 0 && o->min_p <= 1)                ? "min-p: expected a number in [0, 1]"
-                    : !(isfinite(o->repeat_penalty) && o->repeat_penalty > 0) ? "repeat-penalty: expected a number > 0"
-                    : o->repeat_last_n < 0                             ? "repeat-last-n: expected a whole number >= 0"
-                    : vocab < 1                                        ? "the vocabulary is empty"
-                                                                       : NULL;
-  if (bad) {
+  /* The reference's checks and messages (samplingProblem in ternc's ir/sampling.ts). */
+  char bad[160] = "";
+  if (!(isfinite(o->temperature) && o->temperature >= 0)) snprintf(bad, sizeof bad, "temperature %g: expected a number >= 0", o->temperature);
+  else if (o->top_k < 0 || o->top_k > TC_SAMPLING_COUNT_MAX) snprintf(bad, sizeof bad, "top-k %d: expected a whole number from 0 to %d", (int)o->top_k, TC_SAMPLING_COUNT_MAX);
+  else if (!(o->top_p > 0 && o->top_p <= 1)) snprintf(bad, sizeof bad, "top-p %g: expected a number in (0, 1]", o->top_p);
+  else if (!(o->min_p >= 0 && o->min_p <= 1)) snprintf(bad, sizeof bad, "min-p %g: expected a number in [0, 1]", o->min_p);
+  else if (!(isfinite(o->repeat_penalty) && o->repeat_penalty > 0)) snprintf(bad, sizeof bad, "repeat-penalty %g: expected a number > 0", o->repeat_penalty);
+  else if (o->repeat_last_n < 0 || o->repeat_last_n > TC_SAMPLING_COUNT_MAX) snprintf(bad, sizeof bad, "repeat-last-n %d: expected a whole number from 0 to %d", (int)o->repeat_last_n, TC_SAMPLING_COUNT_MAX);
+  else if (vocab < 1) snprintf(bad, sizeof bad, "the vocabulary is empty");
+  if (bad[0]) {
     if (err && err_size) snprintf(err, err_size, "%s", bad);
     return TERNC_ERR_INPUT;
   }
@@ -96,7 +97,7 @@ int ternc_sampler_new(ternc_sampler **out, const ternc_sampling *o, int32_t voca
   }
   if (!s || !s->l || !s->w || !s->cand || !s->seen || !s->recent) {
     ternc_sampler_free(s);
-    if (err && err_size) snprintf(err, err_size, "out of memory for a sampler of %d tokens", (int)vocab);
+    if (err && err_size) snprintf(err, err_size, "out of memory for a sampler of %d tokens and a window of %d", (int)vocab, (int)o->repeat_last_n);
     return TERNC_ERR_MEMORY;
   }
   s->o = *o;

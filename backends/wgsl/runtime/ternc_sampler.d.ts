@@ -17,6 +17,8 @@ export interface SamplingOptions {
     seed: number;
 }
 export declare const SAMPLING_DEFAULTS: Readonly<SamplingOptions>;
+/** The largest top-k and repeat-last-n every runtime accepts (the C runner reads them as whole numbers up to this). */
+export declare const SAMPLING_COUNT_MAX: number;
 /** Greedy choice (temperature 0): the sampler that reproduces argmax decoding. */
 export declare const GREEDY: Readonly<SamplingOptions>;
 /** What is wrong with sampling options, if anything (each runtime refuses the same values). */
@@ -51,7 +53,9 @@ export declare class SamplerRandom {
 export declare class Sampler {
     readonly options: Readonly<SamplingOptions>;
     private readonly random;
+    /** The repetition penalty's window: a ring of the last repeatLastN tokens. */
     private readonly recent;
+    private nextRecent;
     constructor(options?: Readonly<Partial<SamplingOptions>>);
     /** False when the choice is a plain argmax (greedy, no penalty), which a GPU can make without reading the logits back. */
     needsLogits(): boolean;

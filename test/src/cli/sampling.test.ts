@@ -40,7 +40,7 @@ describe("ternc run with sampling", () => {
     [["--temperature", "-1"], "--temperature -1: expected a number >= 0"],
     [["--temperature", "hot"], "--temperature 'hot': expected a number"],
     [["--top-p", "1.5"], "--top-p 1.5: expected a number in (0, 1]"],
-    [["--top-k", "2.5"], "--top-k 2.5: expected a whole number >= 0"],
+    [["--top-k", "2.5"], "--top-k 2.5: expected a whole number from 0 to 1073741824"],
     [["--seed", "4294967296"], "--seed 4294967296: expected a whole number in [0, 4294967295]"],
     [["--repeat-penalty", "0"], "--repeat-penalty 0: expected a number > 0"],
   ])("refuses %j", (args, message) => {
@@ -78,7 +78,7 @@ describe("the runners' sampling flags", () => {
     expect(String(bad.stderr)).toContain("ternc-run: expected a number after --temperature");
     const range = runner(["--tokens", "1", "--min-p", "2"]);
     expect(range.status).toBe(1);
-    expect(String(range.stderr)).toContain("ternc-run: min-p: expected a number in [0, 1]");
+    expect(String(range.stderr)).toContain("ternc-run: min-p 2: expected a number in [0, 1]");
     const stops = runner(["--tokens", "1", "--stop", "1,x"]);
     expect(String(stops.stderr)).toContain("--stop: expected token ids such as 1,2,3");
   }, 300_000);

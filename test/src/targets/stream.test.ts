@@ -28,6 +28,6 @@ describe("streaming from compiled targets", () => {
     expect(ticks).toBeGreaterThan(3);
   }, 300_000);
   it("a runner's failure is a rejected promise carrying its message", async () => {
-    await expect(runOnTarget(MODEL, { ...request, sampling: { ...request.sampling, minP: 2 } }, { target: "c" })).rejects.toThrow(/min-p: expected a number in \[0, 1\]/);
+    await expect(runOnTarget(MODEL, { ...request, sampling: { ...request.sampling, minP: 2 } }, { target: "c" })).rejects.toThrow(/min-p 2: expected a number in \[0, 1\]/);
   }, 120_000);
 });
