@@ -84,12 +84,14 @@ function gemma(): ChatFormat {
       let system = "";
       for (const m of messages) {
         if (m.role === "system") {
-          system = trim(m.content);
+          system += trim(m.content);
           continue;
         }
+        // The system text opens the next turn that is not the model's (llama.cpp's gemma rendering).
         const role = m.role === "assistant" ? "model" : m.role;
-        out += `<start_of_turn>${role}\n${system ? `${system}\n\n` : ""}${trim(m.content)}<end_of_turn>\n`;
-        system = "";
+        const prefix = system && role !== "model" ? `${system}\n\n` : "";
+        if (prefix) system = "";
+        out += `<start_of_turn>${role}\n${prefix}${trim(m.content)}<end_of_turn>\n`;
       }
       return out + (addAssistant ? "<start_of_turn>model\n" : "");
     },
@@ -110,7 +112,7 @@ function vicuna(): ChatFormat {
     name: "vicuna",
     endOfTurn: [],
     render: (messages, addAssistant) =>
-      messages.map((m) => (m.role === "system" ? `${m.content}\n` : m.role === "user" ? `USER: ${m.content}\n` : `ASSISTANT: ${m.content}</s>\n`)).join("") + (addAssistant ? "ASSISTANT:" : ""),
+      messages.map((m) => (m.role === "system" ? `${m.content}\n\n` : m.role === "user" ? `USER: ${m.content}\n` : `ASSISTANT: ${m.content}</s>\n`)).join("") + (addAssistant ? "ASSISTANT:" : ""),
   };
 }
 
@@ -131,10 +133,15 @@ export const CHAT_FORMATS: Readonly<Record<string, ChatFormat>> = Object.fromEnt
   ].map((f) => [f.name, f]),
 );
 
+/** The format of this name (`--chat-template`), if ternc has one. */
+export function chatFormatNamed(name: string): ChatFormat | undefined {
+  return Object.hasOwn(CHAT_FORMATS, name) ? CHAT_FORMATS[name] : undefined;
+}
+
 /** The format a chat template (the Jinja text a model file carries) is written for, by its markers; undefined if none. */
 export function detectChatFormat(template: string): ChatFormat | undefined {
   const has = (s: string): boolean => template.includes(s);
-  const name = CHAT_FORMATS[trim(template)]
+  const name = chatFormatNamed(trim(template))
     ? trim(template)
     : has("<|im_start|>")
       ? "chatml"
@@ -152,12 +159,12 @@ export function detectChatFormat(template: string): ChatFormat | undefined {
             ? "zephyr"
             : has("<start_of_turn>")
               ? "gemma"
-              : has("USER: ") && has("ASSISTANT:")
+              : has("USER: ") && has("ASSISTANT: ")
                 ? "vicuna"
                 : has("<|start_header_id|>") && has("<|end_header_id|>")
                   ? "llama3"
                   : has("<|eot_id|>") && has("Assistant: ")
                     ? "bitnet"
                     : undefined;
-  return name ? CHAT_FORMATS[name] : undefined;
+  return name ? chatFormatNamed(name) : undefined;
 }

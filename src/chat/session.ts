@@ -30,8 +30,10 @@ export interface ChatTurn {
   /** The reply's tokens, a final stop token included. */
   tokens: number[];
   promptTokens: number;
-  /** Earlier messages left out so the prompt fits the context. */
+  /** Earlier turns (a message and its reply) left out so the prompt fits the context. */
   dropped: number;
+  /** How this turn's tokens were chosen (its seed is the session's + the turn's index); absent for greedy. */
+  sampling?: SamplingOptions;
   prefillSeconds: number;
   decodeSeconds: number;
 }
@@ -57,12 +59,16 @@ export class ChatSession {
   private messages: ChatMessage[] = [];
   private turns = 0;
   readonly stopTokens: number[];
+  /** The format's end-of-turn markers the vocabulary lacks as one control token: replies cannot stop at them. */
+  readonly missingEndOfTurn: string[];
 
   constructor(private readonly o: ChatOptions) {
     if (o.system !== undefined) this.messages.push({ role: "system", content: o.system });
     // A format's end-of-turn marker counts only where the vocabulary has it as one control token.
-    const endOfTurn = o.format.endOfTurn.map((t) => o.tokenizer.encode(t, { bos: false, special: true })).filter((ids) => ids.length === 1 && o.tokenizer.decode(ids) === "");
-    this.stopTokens = [...new Set([...(o.tokenizer.eosId !== undefined ? [o.tokenizer.eosId] : []), ...endOfTurn.map((ids) => ids[0]!)])];
+    const ids = o.format.endOfTurn.map((t) => o.tokenizer.encode(t, { bos: false, special: true }));
+    const single = (i: number): boolean => ids[i]!.length === 1 && o.tokenizer.decode(ids[i]!) === "";
+    this.missingEndOfTurn = o.format.endOfTurn.filter((_, i) => !single(i));
+    this.stopTokens = [...new Set([...(o.tokenizer.eosId !== undefined ? [o.tokenizer.eosId] : []), ...ids.filter((_, i) => single(i)).map((t) => t[0]!)])];
   }
 
   /** Forgets the conversation (the system message stays). */
@@ -70,16 +76,22 @@ export class ChatSession {
     this.messages = this.messages.filter((m) => m.role === "system");
   }
 
-  /** The prompt tokens of the conversation plus `user`, dropping the oldest turns while it does not fit. */
-  private prompt(user: ChatMessage): { tokens: number[]; dropped: number } {
+  /**
+   * The prompt tokens of the conversation plus `user`, dropping the oldest turns (a message with its reply, so the
+   * roles still alternate as every format expects) while it does not fit. Returns the conversation it kept.
+   */
+  private prompt(user: ChatMessage): { tokens: number[]; dropped: number; kept: ChatMessage[] } {
     let history = [...this.messages, user];
     let dropped = 0;
     for (;;) {
       const tokens = this.o.tokenizer.encode(this.o.format.render(history, true), { special: true });
-      if (this.o.contextLength === undefined || tokens.length + this.o.maxTokens <= this.o.contextLength) return { tokens, dropped };
+      if (this.o.contextLength === undefined || tokens.length + this.o.maxTokens <= this.o.contextLength) return { tokens, dropped, kept: history.slice(0, -1) };
       const first = history.findIndex((m) => m.role !== "system");
-      if (history[first] === user) throw new UserError(`this message and its reply (${tokens.length} + ${this.o.maxTokens} tokens) do not fit the context of ${this.o.contextLength} tokens`);
-      history = history.filter((_, i) => i !== first);
+      if (history[first] === user) {
+        throw new UserError(`this message (${tokens.length} tokens with the conversation's format) and a reply of up to ${this.o.maxTokens} tokens (--max-tokens) do not fit the context of ${this.o.contextLength} tokens`);
+      }
+      const count = history[first + 1]?.role === "assistant" ? 2 : 1;
+      history = history.filter((_, i) => i < first || i >= first + count);
       dropped++;
     }
   }
@@ -87,17 +99,24 @@ export class ChatSession {
   /** Runs one turn: the user's message in, the assistant's reply out (streamed to `onText` as it comes). */
   async turn(content: string, onText?: (text: string) => void): Promise<ChatTurn> {
     const user: ChatMessage = { role: "user", content };
-    const { tokens: prompt, dropped } = this.prompt(user);
+    const { tokens: prompt, dropped, kept } = this.prompt(user);
     const s = this.o.sampling;
     const sampling = s && { ...s, seed: (s.seed + this.turns) % 2 ** 32 };
     const stream = onText && textStream(this.o.tokenizer);
-    const r = await this.o.run(prompt, { maxTokens: this.o.maxTokens, sampling, stopTokens: this.stopTokens, onToken: stream && ((t) => onText!(stream(t))) });
+    let streamed = "";
+    const onToken = stream && ((t: number): void => {
+      const piece = stream(t);
+      streamed += piece;
+      if (piece) onText!(piece);
+    });
+    const r = await this.o.run(prompt, { maxTokens: this.o.maxTokens, sampling, stopTokens: this.stopTokens, ...(onToken ? { onToken } : {}) });
     const body = this.stopTokens.includes(r.generated.at(-1)!) ? r.generated.slice(0, -1) : r.generated;
     const reply = this.o.tokenizer.decode(body);
-    // The dropped messages leave the conversation for good, so later prompts do not grow past the context again.
-    if (dropped) this.messages = [...this.messages.filter((m) => m.role === "system"), ...this.messages.filter((m) => m.role !== "system").slice(dropped)];
-    this.messages.push(user, { role: "assistant", content: reply });
+    // A reply cut inside a character: what the stream held back is the rest of the reply.
+    if (onText && reply.length > streamed.length && reply.startsWith(streamed)) onText(reply.slice(streamed.length));
+    // The dropped turns leave the conversation for good, so later prompts do not grow past the context again.
+    this.messages = [...kept, user, { role: "assistant", content: reply }];
     this.turns++;
-    return { reply, tokens: r.generated, promptTokens: prompt.length, dropped, prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds };
+    return { reply, tokens: r.generated, promptTokens: prompt.length, dropped, prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, ...(sampling ? { sampling } : {}) };
   }
 }

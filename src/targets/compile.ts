@@ -34,6 +34,11 @@ export const TOKENIZER_FILE = "tokenizer.json";
 /** The most context a build defaults to (a larger one costs KV-cache memory the user did not ask for). */
 export const DEFAULT_CONTEXT_CAP = 4096;
 
+/** The context a build of `model` defaults to: the model's own, at most DEFAULT_CONTEXT_CAP. */
+export function defaultContextOf(model: { contextLength?: number } | undefined): number {
+  return Math.min(model?.contextLength ?? DEFAULT_CONTEXT_CAP, DEFAULT_CONTEXT_CAP);
+}
+
 /** Writes a lowered, legal graph's artifacts and manifest into `out`. */
 export function emitToFolder(
   graph: Graph,
@@ -81,7 +86,7 @@ export function compileModel(path: string, out: string, o: CompileOptions, pipel
   o.log?.(`reading ${path}`);
   const loaded = loadModelGraph(path, o);
   const lowered = lowerForTarget(loaded.graph, target, options, loaded.loadConst, pipeline, (name, i, n) => o.log?.(`pass ${i + 1}/${n}: ${name}`));
-  const defaultContext = o.context ?? Math.min(loaded.model?.contextLength ?? DEFAULT_CONTEXT_CAP, DEFAULT_CONTEXT_CAP);
+  const defaultContext = o.context ?? defaultContextOf(loaded.model);
   o.log?.(`writing the ${target.name} code and weights into ${out}`);
   const { dir, emitted, abi } = emitToFolder(loaded.graph, out, { target, options, loadConst: loaded.loadConst, lowered, source: path, defaultContext, tokenizer: loaded.model?.tokenizer?.spec });
   return { ...lowered, dir, target, options, emitted, abi };

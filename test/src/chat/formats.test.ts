@@ -1,7 +1,7 @@
 // Chat formats: each renders a conversation as its models were trained on (llama.cpp's renderings), and a model's
 // Jinja template is recognised by its markers.
 import { describe, expect, it } from "vitest";
-import { CHAT_FORMATS, type ChatMessage, detectChatFormat } from "../../../src/chat/formats.js";
+import { CHAT_FORMATS, chatFormatNamed, type ChatMessage, detectChatFormat } from "../../../src/chat/formats.js";
 import { EXAMPLE_CHAT_TEMPLATE } from "../../../src/examples.js";
 
 const conversation: ChatMessage[] = [
@@ -33,7 +33,7 @@ describe("chat formats", () => {
     expect(render("gemma")).toBe("<start_of_turn>user\nYou are brief.\n\nhello<end_of_turn>\n<start_of_turn>model\nresponse<end_of_turn>\n<start_of_turn>user\nagain<end_of_turn>\n<start_of_turn>model\n");
     expect(render("phi3")).toBe("<|system|>\nYou are brief.<|end|>\n<|user|>\nhello<|end|>\n<|assistant|>\n response <|end|>\n<|user|>\nagain<|end|>\n<|assistant|>\n");
     expect(render("zephyr")).toBe("<|system|>\nYou are brief.<|endoftext|>\n<|user|>\nhello<|endoftext|>\n<|assistant|>\n response <|endoftext|>\n<|user|>\nagain<|endoftext|>\n<|assistant|>\n");
-    expect(render("vicuna")).toBe("You are brief.\nUSER: hello\nASSISTANT:  response </s>\nUSER: again\nASSISTANT:");
+    expect(render("vicuna")).toBe("You are brief.\n\nUSER: hello\nASSISTANT:  response </s>\nUSER: again\nASSISTANT:");
   });
   it("each format names the control token that ends a reply, where it has one", () => {
     expect(Object.fromEntries(Object.values(CHAT_FORMATS).map((f) => [f.name, f.endOfTurn]))).toMatchObject({ chatml: ["<|im_end|>"], llama3: ["<|eot_id|>"], bitnet: ["<|eot_id|>"], gemma: ["<end_of_turn>"], llama2: [] });
@@ -51,10 +51,19 @@ describe("detectChatFormat", () => {
     ["{{ bos_token }}{% for message in messages %}{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}", "gemma"],
     ["{% for message in messages %}{{'<|' + message['role'] + '|>' + '\\n' + message['content'] + '<|end|>\\n' }}{% endfor %}<|assistant|>", "phi3"],
     ["{% for message in messages %}{{ '<|user|>\\n' + message['content'] + '<|endoftext|>' }}{% endfor %}", "zephyr"],
-    ["{% for m in messages %}{{ 'USER: ' + m['content'] + '\\nASSISTANT:' }}{% endfor %}", "vicuna"],
+    ["{% for m in messages %}{{ 'USER: ' + m['content'] + '\\n' }}{% endfor %}{{ 'ASSISTANT: ' }}", "vicuna"],
     ["bitnet", "bitnet"],
   ];
   for (const [template, name] of cases) it(`recognises ${name}${template === name ? " by its name" : ""}`, () => expect(detectChatFormat(template)?.name).toBe(name));
+  it("the system text opens gemma's next user turn, never a model turn", () => {
+    const m: ChatMessage[] = [{ role: "system", content: "a" }, { role: "assistant", content: "x" }, { role: "system", content: "b" }, { role: "user", content: "y" }];
+    expect(CHAT_FORMATS.gemma!.render(m, false)).toBe("<start_of_turn>model\nx<end_of_turn>\n<start_of_turn>user\nab\n\ny<end_of_turn>\n");
+  });
+  it("names are looked up among the formats only", () => {
+    expect(chatFormatNamed("toString")).toBeUndefined();
+    expect(detectChatFormat("constructor")).toBeUndefined();
+    expect(chatFormatNamed("bitnet")?.name).toBe("bitnet");
+  });
   it("recognises nothing in a template of no known format", () => {
     expect(detectChatFormat("{% for m in messages %}{{ m['content'] }}{% endfor %}")).toBeUndefined();
   });

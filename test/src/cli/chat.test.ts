@@ -66,6 +66,16 @@ describe("ternc chat", () => {
     expect(r.stderr).toContain("greedy");
     expect(r.stdout.split("\n")).toHaveLength(2);
   });
+  it("reports a message too long for the context, goes on with the next, and exits 1 at the end", async () => {
+    const r = await cliWithInput(["x".repeat(6000), "hello there"], "chat", example, "--json", ...sampling, "--seed", "7");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ternc chat: error: this message \(\d+ tokens with the conversation's format\) and a reply of up to 6 tokens \(--max-tokens\) do not fit the context of \d+ tokens/);
+    expect(r.stderr).toContain("ternc: error: some messages got no reply (see above)");
+    const turns = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Turn & { sampling: { seed: number } });
+    // The failed message is not part of the conversation: the next turn is a first turn (with turn 0's seed).
+    expect(turns.map((t) => t.tokens)).toEqual([reference[0]!.tokens]);
+    expect(turns[0]!.sampling.seed).toBe(7);
+  });
   it("reads stdin in the built ternc, as a pipeline gives it", () => {
     const r = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "chat", example, "--json", ...sampling, "--seed", "7"], { input: `${conversation.join("\n")}\n`, encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
