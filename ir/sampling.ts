@@ -38,6 +38,17 @@ export interface SamplingOptions {
 
 export const SAMPLING_DEFAULTS: Readonly<SamplingOptions> = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05, repeatPenalty: 1, repeatLastN: 64, seed: 0 };
 
+/** Each option's command-line flag, the same in ternc and in every runner (ternc-run, run-node.mjs). */
+export const SAMPLING_FLAGS: Readonly<Record<keyof SamplingOptions, string>> = {
+  temperature: "--temperature",
+  topK: "--top-k",
+  topP: "--top-p",
+  minP: "--min-p",
+  repeatPenalty: "--repeat-penalty",
+  repeatLastN: "--repeat-last-n",
+  seed: "--seed",
+};
+
 /** The largest top-k and repeat-last-n every runtime accepts (the C runner reads them as whole numbers up to this). */
 export const SAMPLING_COUNT_MAX = 2 ** 30;
 

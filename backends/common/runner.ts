@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type SamplingOptions, type Tensor, tensorFromBytes } from "../../ir/index.js";
+import { SAMPLING_FLAGS, type SamplingOptions, type Tensor, tensorFromBytes } from "../../ir/index.js";
 import { BackendError } from "./errors.js";
 import { withTempDir } from "./tempFiles.js";
 import type { GraphRunRequest, ModelRunRequest, ModelRunResult } from "./target.js";
@@ -91,7 +91,7 @@ export function runRunnerAsync(inv: RunnerInvocation, onLine?: (line: string) =>
 /** The runner flags of sampling options (the same names as ternc run's). */
 export function samplingArgs(o: SamplingOptions): string[] {
   // String(number) is the shortest text that reads back as the same double, so every runner parses the same value.
-  return ["--temperature", String(o.temperature), "--top-k", String(o.topK), "--top-p", String(o.topP), "--min-p", String(o.minP), "--repeat-penalty", String(o.repeatPenalty), "--repeat-last-n", String(o.repeatLastN), "--seed", String(o.seed)];
+  return (Object.keys(SAMPLING_FLAGS) as Array<keyof SamplingOptions>).flatMap((key) => [SAMPLING_FLAGS[key], String(o[key])]);
 }
 
 /** Work files of one run, removed afterwards. */

@@ -1,6 +1,8 @@
 // The WGSL target's op table: for each op it compiles, the kernel (one invocation per output element or row) and
 // the resources it binds. Operands are read by the names the op registry gives them. Integer results are exact;
-// float results keep the interpreter's operation order per output, with WGSL's exp/sqrt (see the tolerance).
+// float results keep the interpreter's operation order per output, with ternc's f32 exp and correctly rounded
+// divisions where a compiler might not round as IEEE does: bit-exact on a device that does not fuse (the tolerance
+// covers one that does).
 import { EXP_F32, getOp, type Graph, type OpNode, storageBytes, withDefaults } from "../../ir/index.js";
 import { BackendError, broadcastIndices, elementwiseStatements, type OpRule, operandsOf } from "../common/index.js";
 import { STORED, type WgslEmitter } from "./emitter.js";
@@ -34,6 +36,12 @@ const DIV_RN = `fn div_rn(a: f32, b: f32) -> f32 {
   if (guard == 1u && (r != 0u || (q & 1u) == 1u)) { q = q + 1u; }
   if (q == 0x1000000u) { q = q >> 1u; e = e + 1; }
   return bitcast<f32>((u32(e) << 23u) | (q & 0x7fffffu));
+}`;
+
+/** True for a positive normal f32 (div_rn's operands): by its exponent bits, which no compiler reorders. */
+const IS_NORMAL = `fn is_normal(x: f32) -> bool {
+  let e = (bitcast<u32>(x) >> 23u) & 0x1ffu;
+  return e >= 1u && e <= 254u;
 }`;
 
 /** dot4I8Packed behind a name the runtime can swap for the portable version (ternc_webgpu.js, DOT4_PORTABLE) where
@@ -308,11 +316,13 @@ export const WGSL_OPS: Readonly<Record<string, WgslOp>> = {
           "  var sum = 0.0;",
           `  for (var i = 0u; i < ${d}u; i++) { let v = $x[base + i]; sum = sum + v * v; }`,
           // Correctly rounded divisions: a shader compiler may turn a division by a constant into a multiplication.
-          `  let mean = select(div_rn(sum, ${d}.0), 0.0, sum == 0.0);`,
-          `  let r = div_rn(1.0, sqrt(mean + ${wgslFloat(a.eps as number)}));`,
+          // div_rn takes positive normal operands; a zero, subnormal or infinite sum divides as WGSL does.
+          `  let mean = select(sum / ${d}.0, div_rn(sum, ${d}.0), is_normal(sum));`,
+          `  let root = sqrt(mean + ${wgslFloat(a.eps as number)});`,
+          "  let r = select(1.0 / root, div_rn(1.0, root), is_normal(root));",
           `  for (var i = 0u; i < ${d}u; i++) { $y[base + i] = ($x[base + i] * r) * $g[i]; }`,
         ].join("\n"),
-        helpers: [DIV_RN],
+        helpers: [DIV_RN, IS_NORMAL],
       });
     },
   },

@@ -33,14 +33,9 @@ async function start() {
   async function generate(prompt, maxTokens, sampling) {
     const ids = tokenizer ? tokenizer.encode(prompt) : prompt.split(/[\s,]+/).filter(Boolean).map(Number);
     if (ids.length === 0) throw new Error("the prompt is empty");
+    // Greedy decoding runs the argmax on the GPU (4 bytes read back per token); sampling reads the last logits row.
     const sampler = new Sampler(sampling);
     for (const t of ids) sampler.accept(t);
-    // Greedy decoding runs the argmax on the GPU (4 bytes read back per token); sampling reads the last logits row.
-    const choose = async (tokens) => {
-      const next = sampler.needsLogits() ? sampler.sample(await model.eval(tokens)) : await model.evalGreedy(tokens);
-      sampler.accept(next);
-      return next;
-    };
     model.reset();
     const out = $("output");
     out.replaceChildren(Object.assign(document.createElement("span"), { className: "prompt", textContent: tokenizer ? tokenizer.decode(ids) : ids.join(" ") }));
@@ -48,7 +43,7 @@ async function start() {
     out.append(text);
     const generated = [];
     const t0 = performance.now();
-    let next = await choose(ids);
+    let next = await model.next(ids, sampler);
     const t1 = performance.now();
     for (let i = 0; i < maxTokens; i++) {
       generated.push(next);
@@ -58,15 +53,15 @@ async function start() {
       const rate = generated.length > 1 ? `, ${((generated.length - 1) / decodeS).toFixed(1)} tokens/s` : "";
       $("stats").textContent = `prefill ${ids.length} tokens in ${((t1 - t0) / 1000).toFixed(2)} s · ${generated.length} tokens${rate}`;
       if (i + 1 === maxTokens || model.nPast >= model.nCtx || next === tokenizer?.eosId) break;
-      next = await choose([next]);
+      next = await model.next([next], sampler);
     }
     $("tokens").textContent = generated.join(",");
     return { prompt: ids, generated, text: text.data };
   }
 
-  /** The sampling options the page's fields say (empty fields keep the sampler's defaults). */
+  /** The sampling options the page's fields say (empty fields keep the sampler's defaults; an empty temperature is 0, greedy, as the field shows). */
   const samplingFromPage = () => {
-    const o = {};
+    const o = { temperature: 0 };
     for (const [id, key] of [["temperature", "temperature"], ["top-k", "topK"], ["top-p", "topP"], ["min-p", "minP"], ["seed", "seed"]]) {
       const v = $(id).value.trim();
       if (v !== "") o[key] = Number(v);

@@ -118,7 +118,6 @@ export function promptFromOptions(path: string, opts: Pick<RunModelOptions, "tok
 export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRun {
   const maxTokens = wholeNumber(opts.maxTokens, "--max-tokens", 0);
   const sampling = samplingFromFlags(opts, 0);
-  if (opts.tokens !== undefined && opts.prompt !== undefined) throw new UserError("give either --tokens or --prompt, not both");
   const { graph, abi, blobs, model } = loadModelGraph(path, opts);
   const tokenizer = model?.tokenizer;
   const prompt = promptFromOptions(path, opts, tokenizer, abi.vocab, extname(path) === ".tir" ? "a .tir graph" : "this model file");
@@ -153,7 +152,7 @@ export function printRun(io: CliIo, r: RunReport, how: { json?: boolean; jsonExt
   io.stderr(`${how.context ?? ""}prefill ${r.prompt.length} tokens in ${r.prefillSeconds.toFixed(3)} s (${rate(r.prompt.length, r.prefillSeconds)}), decode ${r.generated.length} in ${r.decodeSeconds.toFixed(3)} s (${rate(Math.max(r.generated.length - 1, 0), r.decodeSeconds)}) [${how.engine}; ${samplingText(r.sampling)}]\n`);
 }
 
-/** Runs a model (file, or a .tir with the model interface) in the interpreter: prompt in, greedy tokens out. */
+/** Runs a model (file, or a .tir with the model interface) in the interpreter: prompt in, tokens out as they come. */
 export function runModel(path: string, opts: RunModelOptions, io: CliIo): void {
   const { graph, blobs, model, tokenizer, prompt, maxTokens, sampling, stopTokens } = prepareModelRun(path, opts);
   // Tokens are printed as they come (the JSON form waits for the whole run); the prefill, before the first token,

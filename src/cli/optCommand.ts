@@ -81,7 +81,10 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
   // Printed IR is for reading (constants elided as asked); dumped files and the output must parse back (never elided),
   // the large constants passes made written out beside them.
   const elide = elideAbove(opts.elideConstants, extname(input) !== ".tir");
-  const printFor = (g: Graph, dir?: string): string => printGraph(g, dir === undefined ? { blobPath: blobPath(), elideAbove: elide } : { blobPath: blobPath(dir), blobOf: constantFiles(dir) });
+  // One writer per folder: a constant is hashed and written once however many dumps print it.
+  const writers = new Map<string, ReturnType<typeof constantFiles>>();
+  const writerFor = (dir: string): ReturnType<typeof constantFiles> => writers.get(dir) ?? writers.set(dir, constantFiles(dir)).get(dir)!;
+  const printFor = (g: Graph, dir?: string): string => printGraph(g, dir === undefined ? { blobPath: blobPath(), elideAbove: elide } : { blobPath: blobPath(dir), blobOf: writerFor(dir) });
   const records = runPipeline(
     graph,
     pipeline,
@@ -101,7 +104,7 @@ export function optCommand(input: string, opts: OptOptions, io: CliIo): void {
   for (const r of records) for (const n of r.notes) io.stderr(`${r.pass}: ${n}\n`);
   if (opts.timePasses) io.stderr(timingTable(records));
   verifyOrThrow(graph);
-  const text = printGraph(graph, { blobPath: blobPath(), ...(opts.output ? { blobOf: constantFiles(outDir) } : {}) });
+  const text = printGraph(graph, { blobPath: blobPath(), ...(opts.output ? { blobOf: writerFor(outDir) } : {}) });
   if (opts.output) writeFileAtomic(opts.output, text);
   else io.stdout(text);
   // A blob outside the output's folder is read back only where the reader allows it (blobs are confined).

@@ -1,7 +1,9 @@
 // The CLI's compiled-target commands, written once for every target in the registry: `compile`, `validate`,
 // `run --backend T` and `targets`. Each target's declared options become flags here.
 import { Command, Option } from "commander";
-import { flagName, type OptionValue, readManifest, resolveOptions, type Target, type TargetOptionSpec } from "../../backends/common/index.js";
+import { flagName, type OptionValue, readManifest, resolveOptions, type Target, type TargetOptions, type TargetOptionSpec } from "../../backends/common/index.js";
+import type { SamplingOptions } from "../../ir/index.js";
+import type { Tokenizer } from "../frontend/tokenizer/tokenizer.js";
 import { UserError } from "../errors.js";
 import { writeFileAtomic } from "../io/files.js";
 import { encodeNpy } from "../io/npy.js";
@@ -9,7 +11,7 @@ import type { ModelSourceOptions } from "../loadModelGraph.js";
 import { compileModel } from "../targets/compile.js";
 import { pipelineText } from "../targets/lower.js";
 import { allTargets, getTarget } from "../targets/registry.js";
-import { buildFolderIfNeeded, cachedBuild, openBuildFolder, runBuildFolder, runOnTarget } from "../targets/run.js";
+import { buildFolderIfNeeded, cachedBuild, openBuildFolder } from "../targets/run.js";
 import { progressFor } from "./progress.js";
 import { type SamplingFlags, samplingFromFlags } from "./sampling.js";
 import { formatValidation, validateModel } from "../targets/validate.js";
@@ -113,7 +115,8 @@ export interface ValidateCommandOptions extends ModelSourceOptions, SamplingFlag
 export async function validateCommand(model: string, o: ValidateCommandOptions, io: CliIo): Promise<void> {
   const target = getTarget(o.target);
   const seed = o.seed === undefined ? 1 : wholeNumber(o.seed, "--seed", 0);
-  const sampling = samplingFromFlags(o, 0, seed);
+  // --seed seeds the random prompt (any whole number) and the sampler (its 32 bits).
+  const sampling = samplingFromFlags({ ...o, seed: undefined }, 0, seed % 2 ** 32);
   const progress = progressFor(io, "validate", o.progress);
   const report = await validateModel(model, {
     log: progress && ((line) => progress.update(line)),
@@ -132,37 +135,57 @@ export async function validateCommand(model: string, o: ValidateCommandOptions, 
   if (!report.ok) throw new UserError(`validation failed: ${report.firstMismatch ?? (!report.logits.ok ? "logits outside the tolerance" : report.sampler && !report.sampler.ok ? `the target's sampler: ${report.sampler.firstDifferent ?? "no logits traced"}` : "generated tokens differ")}`);
 }
 
+/** A built model to run: where, with which target and options, and what the run needs from the model. */
+interface BuiltModel {
+  dir: string;
+  target: Target;
+  options: TargetOptions;
+  tokenizer?: Tokenizer;
+  prompt: number[];
+  maxTokens: number;
+  stopTokens?: number[];
+  sampling?: SamplingOptions;
+  context?: number;
+  logitsFile?: string;
+}
+
 /**
- * Prints a compiled target's run as the interpreter's: the prompt, then each token as the runner chooses it (the
- * JSON form waits for the whole run). Returns the listener to pass as the request's onToken, and whether it streams.
+ * Runs a built model and prints the run as the interpreter's: the prompt, then each token as the runner chooses it
+ * (the JSON form waits for the whole run), then the text and timings.
  */
-function streamTokens(io: CliIo, prompt: readonly number[], json: boolean | undefined): { onToken?: (t: number) => void; streamed: boolean; end(): void } {
-  if (json) return { streamed: false, end: () => {} };
-  io.stdout(`prompt:    ${prompt.join(" ")}\ngenerated:`);
-  return { onToken: (t) => io.stdout(` ${t}`), streamed: true, end: () => io.stdout("\n") };
+async function runAndPrint(b: BuiltModel, json: boolean | undefined, io: CliIo): Promise<void> {
+  if (!json) io.stdout(`prompt:    ${b.prompt.join(" ")}\ngenerated:`);
+  const r = await b.target.runModel(
+    b.dir,
+    {
+      tokens: b.prompt,
+      maxTokens: b.maxTokens,
+      ...(b.stopTokens ? { stopTokens: b.stopTokens } : {}),
+      ...(b.sampling ? { sampling: b.sampling } : {}),
+      ...(b.context !== undefined ? { context: b.context } : {}),
+      promptLogits: b.logitsFile !== undefined,
+      ...(json ? {} : { onToken: (t: number) => io.stdout(` ${t}`) }),
+    },
+    b.options,
+  );
+  if (!json) io.stdout("\n");
+  if (b.logitsFile && r.promptLogits) writeFileAtomic(b.logitsFile, encodeNpy(r.promptLogits));
+  const report = { prompt: b.prompt, generated: r.generated, text: b.tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, sampling: b.sampling };
+  printRun(io, report, { json, jsonExtra: { backend: b.target.name, ...r.facts }, engine: r.engine, streamed: !json });
 }
 
 /** `ternc run MODEL --backend T`: compile once into the cache, build, and run, the tokens streamed as they come. */
 export async function runOnBackend(path: string, backend: string, o: RunModelOptions & Record<string, unknown>, io: CliIo): Promise<void> {
   const target = getTarget(backend);
   const { prompt, maxTokens, tokenizer, sampling, stopTokens } = prepareModelRun(path, o);
-  const options = givenTargetOptions(target, o, "backend");
-  const log = (line: string): void => io.stderr(`${line}\n`);
   // Compiling and building come first, so their lines do not land inside the streamed tokens.
-  cachedBuild(path, { target: target.name, options, actQuant: o.actQuant, allowBlobPath: o.allowBlobPath, log });
-  const stream = streamTokens(io, prompt, o.json);
-  const r = await runOnTarget(path, { tokens: prompt, maxTokens, stopTokens, sampling, context: Math.max(prompt.length + maxTokens, 1), promptLogits: o.logits !== undefined, ...(stream.onToken ? { onToken: stream.onToken } : {}) }, {
-    target: target.name,
-    options,
-    actQuant: o.actQuant,
-    allowBlobPath: o.allowBlobPath,
-    log,
-  });
-  stream.end();
-  for (const note of r.lossy) io.stderr(`LOSSY ${note}\n`);
-  if (o.logits && r.promptLogits) writeFileAtomic(o.logits, encodeNpy(r.promptLogits));
-  const report = { prompt, generated: r.generated, text: tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, sampling };
-  printRun(io, report, { json: o.json, jsonExtra: { backend: target.name, ...r.facts }, engine: r.engine, streamed: stream.streamed });
+  const build = cachedBuild(path, { target: target.name, options: givenTargetOptions(target, o, "backend"), actQuant: o.actQuant, allowBlobPath: o.allowBlobPath, log: (line) => io.stderr(`${line}\n`) });
+  for (const note of build.lossy) io.stderr(`LOSSY ${note}\n`);
+  await runAndPrint(
+    { ...build, ...(tokenizer ? { tokenizer } : {}), prompt, maxTokens, ...(stopTokens ? { stopTokens } : {}), ...(sampling ? { sampling } : {}), context: Math.max(prompt.length + maxTokens, 1), ...(o.logits !== undefined ? { logitsFile: o.logits } : {}) },
+    o.json,
+    io,
+  );
 }
 
 /** `ternc run DIR`: a folder ternc compile wrote, run in place with its target (built first where it is not). */
@@ -176,13 +199,8 @@ export async function runBuildFolderCommand(dir: string, backend: string, o: Run
   const sampling = samplingFromFlags(o, 0);
   const prompt = promptFromOptions(dir, o, b.tokenizer, b.vocab, "this build");
   const eos = b.tokenizer?.eosId ?? b.manifest.tokens?.eos;
-  const log = (line: string): void => io.stderr(`${line}\n`);
-  buildFolderIfNeeded(b, log);
-  const stream = streamTokens(io, prompt, o.json);
-  const r = await runBuildFolder(b, { tokens: prompt, maxTokens, ...(eos !== undefined ? { stopTokens: [eos] } : {}), ...(sampling ? { sampling } : {}), ...(stream.onToken ? { onToken: stream.onToken } : {}) }, log);
-  stream.end();
-  const report = { prompt, generated: r.generated, text: b.tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, sampling };
-  printRun(io, report, { json: o.json, jsonExtra: { backend: b.target.name, ...r.facts }, engine: r.engine, streamed: stream.streamed });
+  buildFolderIfNeeded(b, (line) => io.stderr(`${line}\n`));
+  await runAndPrint({ ...b, prompt, maxTokens, ...(eos !== undefined ? { stopTokens: [eos] } : {}), ...(sampling ? { sampling } : {}) }, o.json, io);
 }
 
 /** `ternc targets`: every target with its options and the ops it compiles. */

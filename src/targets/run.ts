@@ -67,6 +67,8 @@ export interface BuildFolder {
 export function openBuildFolder(dir: string, runOptions: Readonly<Record<string, OptionValue | undefined>> = {}): BuildFolder {
   const manifest = readManifest(dir);
   if (!manifest) throw new UserError(`${dir}: not a folder ternc compile wrote (no readable manifest.json)`);
+  // Its runner speaks the protocol of the ternc that wrote it (another version's may lack a flag this one passes).
+  if (manifest.ternc !== VERSION) throw new UserError(`${dir}: compiled by ternc ${manifest.ternc}, and this is ternc ${VERSION}: compile it again`);
   let target: Target;
   try {
     target = getTarget(manifest.target);
@@ -78,7 +80,15 @@ export function openBuildFolder(dir: string, runOptions: Readonly<Record<string,
   if (fixed.length) throw new UserError(`${fixed.join(", ")}: fixed when ${dir} was compiled and built; compile it again to change them`);
   const options = resolveOptions(target, { ...(manifest.options as Record<string, OptionValue>), ...runOptions });
   const file = manifest.tokens?.tokenizer && join(dir, manifest.tokens.tokenizer);
-  const tokenizer = file && existsSync(file) ? tokenizerFromSpec(readJsonObject(file) as unknown as TokenizerSpec) : undefined;
+  let tokenizer: Tokenizer | undefined;
+  if (file && existsSync(file)) {
+    try {
+      tokenizer = tokenizerFromSpec(readJsonObject(file) as unknown as TokenizerSpec);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`${file}: not a tokenizer ternc wrote (${(e as Error).message})`);
+    }
+  }
   return { dir, manifest, target, options, vocab: manifest.abi.vocab, ...(tokenizer ? { tokenizer } : {}) };
 }
 

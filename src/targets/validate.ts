@@ -242,7 +242,7 @@ export async function validateModel(path: string, o: ValidateOptions): Promise<V
 }
 
 /** ternc's sampler run again on the logits the target traced, step by step along the target's own tokens. */
-function replaySampler(sampling: SamplingOptions, prompt: readonly number[], generated: readonly number[], trace: readonly TraceRecord[]): NonNullable<ValidationReport["sampler"]> {
+export function replaySampler(sampling: SamplingOptions, prompt: readonly number[], generated: readonly number[], trace: readonly TraceRecord[]): NonNullable<ValidationReport["sampler"]> {
   const sampler = new Sampler(sampling);
   for (const t of prompt) sampler.accept(t);
   let checked = 0;

@@ -19,7 +19,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { nodeAdapter } from "./node-adapter.mjs";
-import { Sampler } from "./ternc_sampler.js";
+import { SAMPLING_FLAGS, Sampler } from "./ternc_sampler.js";
 import { createModel, requestDevice } from "./ternc_webgpu.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,7 +38,8 @@ function parseArgs(argv) {
     const a = argv[i];
     const intOf = (v) => (/^-?\d+$/.test(v) ? Number(v) : fail(`${a}: '${v}' is not a whole number`));
     const numberOf = (v) => (v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : fail(`${a}: '${v}' is not a number`));
-    const sampling = { "--temperature": ["temperature", numberOf], "--top-k": ["topK", intOf], "--top-p": ["topP", numberOf], "--min-p": ["minP", numberOf], "--repeat-penalty": ["repeatPenalty", numberOf], "--repeat-last-n": ["repeatLastN", intOf], "--seed": ["seed", intOf] }[a];
+    // The sampling flags are ternc's own (SAMPLING_FLAGS); counts and the seed are whole numbers.
+    const samplingKey = Object.keys(SAMPLING_FLAGS).find((key) => SAMPLING_FLAGS[key] === a);
     if (a === "--json") o.json = true;
     else if (a === "--portable-dot4") o.portableDot4 = true;
     else if (a === "--stream") o.stream = true;
@@ -48,7 +49,7 @@ function parseArgs(argv) {
     else if (a === "--context" || a === "--ctx") o.ctx = intOf(value(i++));
     else if (a === "--batch") o.batch = intOf(value(i++));
     else if (a === "--stop") o.stop = value(i++).split(",").map(intOf);
-    else if (sampling) o.sampling[sampling[0]] = sampling[1](value(i++));
+    else if (samplingKey) o.sampling[samplingKey] = (["topK", "repeatLastN", "seed"].includes(samplingKey) ? intOf : numberOf)(value(i++));
     else if (a === "--logits") o.logits = value(i++);
     else if (a === "--trace") o.trace = value(i++);
     else if (a === "--trace-steps") o.traceSteps = intOf(value(i++));
@@ -159,12 +160,6 @@ async function main() {
   for (const t of o.tokens) sampler.accept(t);
   const model = await open(o.batch);
   const generated = [];
-  // A greedy token comes from the GPU (4 bytes read back); sampling reads the last row of logits.
-  const choose = async (tokens) => {
-    const next = sampler.needsLogits() ? sampler.sample(await model.eval(tokens)) : await model.evalGreedy(tokens);
-    sampler.accept(next);
-    return next;
-  };
   try {
     const t0 = performance.now();
     // Only --logits reads every prompt token's logits.
@@ -174,7 +169,7 @@ async function main() {
       writeFileSync(o.logits, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
       next = sampler.sample(logits.subarray(logits.length - program.vocab));
       sampler.accept(next);
-    } else next = await choose(o.tokens);
+    } else next = await model.next(o.tokens, sampler);
     const t1 = performance.now();
     for (let i = 0; i < o.maxTokens; i++) {
       generated.push(next);
@@ -184,7 +179,7 @@ async function main() {
       step++;
       // Past the traced steps, run as without a trace: one command buffer, the last logits row only.
       if (step >= o.traceSteps) model.trace = undefined;
-      next = await choose([next]);
+      next = await model.next([next], sampler);
     }
     const t2 = performance.now();
     if (o.trace) writeFileSync(o.trace, Buffer.concat(records));

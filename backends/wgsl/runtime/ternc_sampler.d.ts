@@ -17,6 +17,8 @@ export interface SamplingOptions {
     seed: number;
 }
 export declare const SAMPLING_DEFAULTS: Readonly<SamplingOptions>;
+/** Each option's command-line flag, the same in ternc and in every runner (ternc-run, run-node.mjs). */
+export declare const SAMPLING_FLAGS: Readonly<Record<keyof SamplingOptions, string>>;
 /** The largest top-k and repeat-last-n every runtime accepts (the C runner reads them as whole numbers up to this). */
 export declare const SAMPLING_COUNT_MAX: number;
 /** Greedy choice (temperature 0): the sampler that reproduces argmax decoding. */

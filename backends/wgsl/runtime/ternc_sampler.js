@@ -19,6 +19,16 @@
 //      sum of w exceeds u * sum(w) is chosen (sums in candidate order).
 // The random stream is xoshiro128** seeded by splitmix32 from a 32-bit seed; u takes 53 bits of two draws.
 export const SAMPLING_DEFAULTS = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05, repeatPenalty: 1, repeatLastN: 64, seed: 0 };
+/** Each option's command-line flag, the same in ternc and in every runner (ternc-run, run-node.mjs). */
+export const SAMPLING_FLAGS = {
+    temperature: "--temperature",
+    topK: "--top-k",
+    topP: "--top-p",
+    minP: "--min-p",
+    repeatPenalty: "--repeat-penalty",
+    repeatLastN: "--repeat-last-n",
+    seed: "--seed",
+};
 /** The largest top-k and repeat-last-n every runtime accepts (the C runner reads them as whole numbers up to this). */
 export const SAMPLING_COUNT_MAX = 2 ** 30;
 /** Greedy choice (temperature 0): the sampler that reproduces argmax decoding. */

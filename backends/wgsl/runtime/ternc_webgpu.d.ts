@@ -48,6 +48,11 @@ export interface TerncModel {
   profile(): Array<{ label: string; ns: number; bytes: { c: number; t: number; p: number } }> | undefined;
   /** Runs tokens as eval does and returns the greedy next token: the argmax computed on the GPU, 4 bytes read back. */
   evalGreedy(tokens: ArrayLike<number>): Promise<number>;
+  /**
+   * Runs tokens and returns the next token as `sampler` (a Sampler of ternc_sampler.js) chooses it, accepted by it:
+   * a greedy choice runs the argmax on the GPU, any other reads the last logits row.
+   */
+  next(tokens: ArrayLike<number>, sampler: { needsLogits(): boolean; sample(logits: ArrayLike<number>): number; accept(token: number): void }): Promise<number>;
   /** The logits of the last token evaluated (undefined after evalGreedy). */
   logits(): Float32Array | undefined;
   /** Forgets the context. */

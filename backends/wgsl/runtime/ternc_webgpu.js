@@ -355,6 +355,16 @@ class Model {
   }
 
   /**
+   * Runs `tokens` and returns the next token as `sampler` (ternc_sampler.js) chooses it, and tells it the sampler: a
+   * greedy choice is the argmax on the GPU (evalGreedy), any other reads the last logits row.
+   */
+  async next(tokens, sampler) {
+    const token = sampler.needsLogits() ? sampler.sample(await this.eval(tokens)) : await this.evalGreedy(tokens);
+    sampler.accept(token);
+    return token;
+  }
+
+  /**
    * Runs `tokens` as eval does and returns the greedy next token, the argmax of the last logits computed on the GPU:
    * 4 bytes read back instead of the vocabulary's logits.
    */

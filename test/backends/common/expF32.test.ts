@@ -53,6 +53,7 @@ describe("ternc's f32 exp", () => {
     const r = spawnSync(exe, [], { input: Array.from(inputs, (x) => f32Bits(x).toString(16)).join("\n"), encoding: "utf8", maxBuffer: 1 << 24 });
     expect(r.status, r.stderr).toBe(0);
     const got = r.stdout.trim().split("\n").map((h) => parseInt(h, 16));
+    expect(got).toHaveLength(inputs.length);
     expect(got.filter((bits, i) => bits !== f32Bits(reference[i]!) && !Number.isNaN(reference[i]!))).toEqual([]);
   });
   it("the WGSL shaders' ternc_exp gives the same bits on SwiftShader", async () => {
