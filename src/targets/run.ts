@@ -38,13 +38,13 @@ export function cachedBuild(path: string, o: CachedRunOptions): { dir: string; t
   const options = resolveOptions(target, o.options ?? {});
   const dir = join(cacheRoot(), `${target.name}-${buildCacheKey(path, target, options, o.actQuant)}`);
   mkdirSync(cacheRoot(), { recursive: true });
-  let lossy: string[] = [];
   if (!target.isBuilt(dir)) {
     o.log?.(`compiling ${path} for ${target.name} into ${dir}`);
-    lossy = compileModel(path, dir, { target: target.name, options, actQuant: o.actQuant, allowBlobPath: o.allowBlobPath }).lossy;
+    compileModel(path, dir, { target: target.name, options, actQuant: o.actQuant, allowBlobPath: o.allowBlobPath });
     target.build?.(dir, options, "release");
   }
-  return { dir, target, options, lossy };
+  // From the manifest, so a build reused from the cache says it is lossy as the first run did.
+  return { dir, target, options, lossy: readManifest(dir)?.lossy ?? [] };
 }
 
 /** Runs a model on a compiled target (built once into the cache). */

@@ -198,6 +198,11 @@ describe("--int8-head (opt-in, lossy)", () => {
     const plain = JSON.parse(readFileSync(join(dir, "tiny-plain", "manifest.json"), "utf8"));
     expect(manifest.details.weights.bytes).toBeLessThan(plain.details.weights.bytes);
   });
+  it("run --backend c --int8-head says the build it runs is lossy", () => {
+    const r = ternc(["run", example, "--backend", "c", "--int8-head", "--tokens", "1,2", "--max-tokens", "2"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^LOSSY quantize-head: %token_embd/m);
+  });
   it("validate compares the C output with the interpreter on the same (quantized) graph", () => {
     const r = ternc(["validate", example, "--int8-head", "--steps", "8"]);
     expect(r.stderr).toBe("");
