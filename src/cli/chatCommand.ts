@@ -18,6 +18,7 @@ export interface ChatCommandOptions extends ModelSourceOptions, SamplingFlags {
   chatTemplate?: string;
   system?: string;
   maxTokens: string;
+  context?: string;
   json?: boolean;
   [option: string]: unknown;
 }
@@ -44,7 +45,7 @@ export async function chatCommand(path: string, o: ChatCommandOptions, io: CliIo
   if (!model?.tokenizer) throw new UserError(`${path}: chat needs a model file with a tokenizer (GGUF or a Hugging Face folder)`);
   const format = chatFormat(path, o.chatTemplate, model.chatTemplate);
   if (!io.readLines) throw new UserError("chat reads messages from stdin, and there is none");
-  const contextLength = defaultContextOf(model);
+  const contextLength = o.context !== undefined ? wholeNumber(o.context, "--context", 1) : defaultContextOf(model);
   let run: TurnRunner;
   let engine = "interpreter";
   if (o.backend === "interp") {

@@ -59,16 +59,28 @@ export interface RunModelOptions extends ModelSourceOptions, SamplingFlags {
   progress?: boolean;
   tokens?: string;
   prompt?: string;
+  /** Token ids that end generation (default: the tokenizer's end of sequence). */
+  stop?: string;
   maxTokens: string;
   logits?: string;
   json?: boolean;
 }
 
-export function parseTokenList(text: string): number[] {
+/** Token ids written as `1,2,3` after `flag`; a user error naming the flag and the first bad one. */
+export function parseTokenList(text: string, flag = "--tokens"): number[] {
   const parts = text.split(/[\s,]+/).filter(Boolean);
   const ids = parts.map(Number);
   const bad = ids.findIndex((id) => !Number.isInteger(id) || id < 0);
-  if (bad >= 0 || ids.length === 0) throw new UserError(`--tokens '${text}': expected token ids such as 1,2,3${bad >= 0 ? ` ('${parts[bad]}' is not one)` : ""}`);
+  if (bad >= 0 || ids.length === 0) throw new UserError(`${flag} '${text}': expected token ids such as 1,2,3${bad >= 0 ? ` ('${parts[bad]}' is not one)` : ""}`);
+  return ids;
+}
+
+/** The tokens generation stops after: `--stop`'s, else the tokenizer's end of sequence (if it names one). */
+export function stopTokensOf(stop: string | undefined, eos: number | undefined, vocab: number): number[] | undefined {
+  if (stop === undefined) return eos !== undefined ? [eos] : undefined;
+  const ids = parseTokenList(stop, "--stop");
+  const bad = ids.find((t) => t >= vocab);
+  if (bad !== undefined) throw new UserError(`--stop: token id ${bad} is outside the vocabulary (${vocab} tokens)`);
   return ids;
 }
 
@@ -90,7 +102,7 @@ export interface PreparedRun {
   vocab: number;
   /** Undefined: greedy. */
   sampling?: SamplingOptions;
-  /** The tokens generation stops after: the tokenizer's end of sequence. */
+  /** The tokens generation stops after: --stop's, else the tokenizer's end of sequence. */
   stopTokens?: number[];
 }
 
@@ -121,7 +133,7 @@ export function prepareModelRun(path: string, opts: RunModelOptions): PreparedRu
   const { graph, abi, blobs, model } = loadModelGraph(path, opts);
   const tokenizer = model?.tokenizer;
   const prompt = promptFromOptions(path, opts, tokenizer, abi.vocab, extname(path) === ".tir" ? "a .tir graph" : "this model file");
-  return { graph, blobs, model, tokenizer, prompt, maxTokens, vocab: abi.vocab, sampling, stopTokens: tokenizer?.eosId !== undefined ? [tokenizer.eosId] : undefined };
+  return { graph, blobs, model, tokenizer, prompt, maxTokens, vocab: abi.vocab, sampling, stopTokens: stopTokensOf(opts.stop, tokenizer?.eosId, abi.vocab) };
 }
 
 /** What a model run produced, as every backend reports it. */

@@ -92,6 +92,7 @@ function buildProgram(io: CliIo): Command {
     .option("--tokens <ids>", "model mode: the prompt as token ids, e.g. 1,2,3")
     .option("--prompt <text>", "model mode: the prompt as text (needs a tokenizer in the model file)")
     .option("--max-tokens <n>", "model mode: tokens to generate", "16")
+    .option("--stop <ids>", "model mode: stop after generating any of these token ids (default: the tokenizer's end of sequence)")
     .option("--logits <file.npy>", "model mode: write the logits of every prompt position, float32 [tokens, vocab]")
     .addOption(new Option("--act-quant <mode>", "model mode: int8 per-token activations (the paper), or none (f32, as llama.cpp with F32/F16 weights)").choices(["per-token", "none"]))
     .option("--json", "model mode: print the result as JSON")
@@ -228,6 +229,7 @@ function buildProgram(io: CliIo): Command {
     .option("--chat-template <name>", `a chat format instead of the one the model's template is written for (${Object.keys(CHAT_FORMATS).join(", ")})`)
     .option("--system <text>", "a system message opening the conversation")
     .option("--max-tokens <n>", "the most tokens of one reply", "256")
+    .option("--context <n>", "the most tokens of a prompt and its reply; older turns are dropped to fit (default: the model's, at most 4096)")
     .addOption(new Option("--act-quant <mode>", "int8 per-token activations (the paper), or none").choices(["per-token", "none"]))
     .addOption(allowBlobPathOption())
     .option("--json", "print each turn as one JSON line (user, reply, tokens, timings)");

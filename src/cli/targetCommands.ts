@@ -15,7 +15,7 @@ import { buildFolderIfNeeded, cachedBuild, openBuildFolder } from "../targets/ru
 import { progressFor } from "./progress.js";
 import { type SamplingFlags, samplingFromFlags } from "./sampling.js";
 import { formatValidation, validateModel } from "../targets/validate.js";
-import { parseTokenList, prepareModelRun, printRun, promptFromOptions, type RunModelOptions, wholeNumber } from "./modelCommands.js";
+import { parseTokenList, prepareModelRun, printRun, promptFromOptions, type RunModelOptions, stopTokensOf, wholeNumber } from "./modelCommands.js";
 import type { CliIo } from "./io.js";
 
 /** Every option any target declares, once each, with the targets that declare it. */
@@ -198,9 +198,9 @@ export async function runBuildFolderCommand(dir: string, backend: string, o: Run
   const maxTokens = wholeNumber(o.maxTokens, "--max-tokens", 0);
   const sampling = samplingFromFlags(o, 0);
   const prompt = promptFromOptions(dir, o, b.tokenizer, b.vocab, "this build");
-  const eos = b.tokenizer?.eosId ?? b.manifest.tokens?.eos;
+  const stopTokens = stopTokensOf(o.stop, b.tokenizer?.eosId ?? b.manifest.tokens?.eos, b.vocab);
   buildFolderIfNeeded(b, (line) => io.stderr(`${line}\n`));
-  await runAndPrint({ ...b, prompt, maxTokens, ...(eos !== undefined ? { stopTokens: [eos] } : {}), ...(sampling ? { sampling } : {}) }, o.json, io);
+  await runAndPrint({ ...b, prompt, maxTokens, ...(stopTokens ? { stopTokens } : {}), ...(sampling ? { sampling } : {}) }, o.json, io);
 }
 
 /** `ternc targets`: every target with its options and the ops it compiles. */

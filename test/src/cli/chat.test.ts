@@ -76,6 +76,14 @@ describe("ternc chat", () => {
     expect(turns.map((t) => t.tokens)).toEqual([reference[0]!.tokens]);
     expect(turns[0]!.sampling.seed).toBe(7);
   });
+  it("--context N drops the oldest turns to fit, and says so", async () => {
+    const r = await cliWithInput(["hello there", "how are you", "hello"], "chat", example, "--json", "--context", "70", "--max-tokens", "6", "--seed", "1");
+    expect(r.code, r.stderr).toBe(0);
+    const turns = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Turn & { dropped: number });
+    expect(turns.map((t) => t.dropped)).toEqual([0, 0, 1]);
+    for (const t of turns) expect(t.promptTokens + 6).toBeLessThanOrEqual(70);
+    expect(r.stderr).toContain("(the 1 oldest turn(s) no longer fit the context of 70 tokens and were left out)");
+  });
   it("reads stdin in the built ternc, as a pipeline gives it", () => {
     const r = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "chat", example, "--json", ...sampling, "--seed", "7"], { input: `${conversation.join("\n")}\n`, encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);

@@ -30,6 +30,12 @@ describe("ternc run with sampling", () => {
   it.each(["c", "wgsl"])("gives the same tokens on the %s backend", (backend) => {
     expect(run([...hot, "--backend", backend]).generated).toEqual(reference);
   }, 300_000);
+  it.each(["interp", "c"])("--stop IDS ends generation at any of them (%s)", (backend) => {
+    const stop = reference[3]!;
+    const cut = reference.slice(0, reference.indexOf(stop) + 1);
+    const unused = [...Array(303).keys()].find((t) => !reference.includes(t))!;
+    expect(run([...hot, "--backend", backend, "--stop", `${unused},${stop}`]).generated).toEqual(cut);
+  }, 120_000);
   it("draws a seed when none is given and reports it, so the run can be repeated", () => {
     const first = run(["--temperature", "30", "--top-p", "1", "--min-p", "0"]);
     const seed = first.sampling!.seed;
