@@ -59,14 +59,14 @@ export class ChatSession {
   private messages: ChatMessage[] = [];
   private turns = 0;
   readonly stopTokens: number[];
-  /** The format's end-of-turn markers the vocabulary lacks as one control token: replies cannot stop at them. */
+  /** The format's end-of-turn markers the vocabulary lacks as one token: replies cannot stop at them. */
   readonly missingEndOfTurn: string[];
 
   constructor(private readonly o: ChatOptions) {
     if (o.system !== undefined) this.messages.push({ role: "system", content: o.system });
-    // A format's end-of-turn marker counts only where the vocabulary has it as one control token.
+    // A format's end-of-turn marker counts only where the vocabulary has it as one token (control or user-defined).
     const ids = o.format.endOfTurn.map((t) => o.tokenizer.encode(t, { bos: false, special: true }));
-    const single = (i: number): boolean => ids[i]!.length === 1 && o.tokenizer.decode(ids[i]!) === "";
+    const single = (i: number): boolean => ids[i]!.length === 1 && ["", o.format.endOfTurn[i]].includes(o.tokenizer.decode(ids[i]!));
     this.missingEndOfTurn = o.format.endOfTurn.filter((_, i) => !single(i));
     this.stopTokens = [...new Set([...(o.tokenizer.eosId !== undefined ? [o.tokenizer.eosId] : []), ...ids.filter((_, i) => single(i)).map((t) => t[0]!)])];
   }

@@ -44,6 +44,7 @@ export function ggufTokenizer(file: GgufFile): Tokenizer | undefined {
       tokens,
       merges: stringArray(meta("merges") ?? [], `${file.path}: tokenizer.ggml.merges`),
       control: new Set(types.flatMap((t, i) => (t === 3 ? [i] : []))),
+      userDefined: new Set(types.flatMap((t, i) => (t === 4 ? [i] : []))),
       bosId,
       eosId,
       addBos: meta("add_bos_token") === true,
@@ -107,9 +108,12 @@ export function hfTokenizer(dir: string, config: Record<string, unknown>): Token
   const tokens = new Array<string>(size).fill("");
   for (const [t, i] of vocab) tokens[i as number] = t;
   const control = new Set<number>();
+  // Added tokens are matched whole in text (tokenizers' AddedVocabulary); the special ones only as control tokens.
+  const userDefined = new Set<number>();
   for (const t of added) {
     tokens[t.id] = t.content;
     if (t.special) control.add(t.id);
+    else userDefined.add(t.id);
   }
   const rawMerges = json.model.merges ?? [];
   const isPair = (m: unknown): boolean => Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === "string");
@@ -122,5 +126,5 @@ export function hfTokenizer(dir: string, config: Record<string, unknown>): Token
     throw new UserError(`${path}: the pre_tokenizer's Split regex does not compile (${(e as Error).message})`);
   }
   const configId = (k: string): number | undefined => (config[k] === undefined ? undefined : id(config[k], `config.json's ${k}`, size));
-  return byteLevelBpe({ tokens, merges, control, bosId: configId("bos_token_id"), eosId: configId("eos_token_id"), addBos: config.bos_token_id !== undefined, pattern });
+  return byteLevelBpe({ tokens, merges, control, userDefined, bosId: configId("bos_token_id"), eosId: configId("eos_token_id"), addBos: config.bos_token_id !== undefined, pattern });
 }

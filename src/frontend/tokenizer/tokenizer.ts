@@ -38,12 +38,12 @@ export interface EncodeOptions {
 
 /** A tokenizer as data: written next to a compiled model as tokenizer.json. */
 export type TokenizerSpec =
-  | { format: "ternc-tokenizer"; kind: "byte-level BPE"; vocab: Omit<BpeVocab, "control"> & { control: number[] } }
+  | { format: "ternc-tokenizer"; kind: "byte-level BPE"; vocab: Omit<BpeVocab, "control" | "userDefined"> & { control: number[]; userDefined?: number[] } }
   | { format: "ternc-tokenizer"; kind: "SentencePiece"; vocab: SpmVocab };
 
 /** The tokenizer a spec describes (from tokenizer.json). */
 export function tokenizerFromSpec(spec: TokenizerSpec): Tokenizer {
-  if (spec.kind === "byte-level BPE") return byteLevelBpe({ ...spec.vocab, control: new Set(spec.vocab.control) });
+  if (spec.kind === "byte-level BPE") return byteLevelBpe({ ...spec.vocab, control: new Set(spec.vocab.control), userDefined: new Set(spec.vocab.userDefined ?? []) });
   return sentencePiece(spec.vocab);
 }
 
@@ -53,12 +53,14 @@ function bosPrefix(v: { addBos: boolean; bosId?: number }, options: EncodeOption
 }
 
 /**
- * Encodes `text` with `plain` between the control tokens it spells out (with `special`), the longest control token
- * first where two start at the same place. `plain` sees each stretch of text between them on its own.
+ * Encodes `text` with `plain` between the tokens it spells out whole, the longest first where two start at the same
+ * place: user-defined tokens always, control tokens with `special` (llama.cpp's tokenizer_st_partition). `plain` sees
+ * each stretch of text between them on its own.
  */
-function encodeWithSpecials(text: string, controls: ReadonlyMap<string, number>, options: EncodeOptions, prefix: number[], plain: (piece: string, out: number[]) => void): number[] {
+function encodeWithSpecials(text: string, whole: { controls: ReadonlyMap<string, number>; userDefined: ReadonlyMap<string, number> }, options: EncodeOptions, prefix: number[], plain: (piece: string, out: number[]) => void): number[] {
   const out = prefix;
-  if (!options.special || controls.size === 0) {
+  const controls = new Map([...whole.userDefined, ...(options.special ? whole.controls : [])]);
+  if (controls.size === 0) {
     plain(text, out);
     return out;
   }
@@ -122,8 +124,10 @@ export function compilePattern(pattern: string): RegExp {
 export interface BpeVocab {
   tokens: string[];
   merges: string[];
-  /** Token ids never produced from text (BOS, EOS, ...). */
+  /** Token ids never produced from plain text (BOS, EOS, ...): only by `special`, and left out when decoding. */
   control: Set<number>;
+  /** Token ids always produced from their text, whole (a vocabulary's added tokens); decoded as their text. */
+  userDefined?: Set<number>;
   bosId?: number;
   eosId?: number;
   addBos: boolean;
@@ -151,7 +155,7 @@ export function byteLevelBpe(v: BpeVocab): Tokenizer {
   const ids = new Map(v.tokens.map((t, i) => [t, i]));
   const ranks = new Map(v.merges.map((m, i) => [m, i]));
   const split = compilePattern(v.pattern);
-  const controls = new Map([...v.control].map((id) => [v.tokens[id] ?? "", id]));
+  const whole = { controls: new Map([...v.control].map((id) => [v.tokens[id] ?? "", id])), userDefined: new Map([...(v.userDefined ?? [])].map((id) => [v.tokens[id] ?? "", id])) };
   const plain = (text: string, out: number[]): void => {
     for (const piece of text.match(split) ?? []) {
       const chars = [...utf8(piece)].map((b) => BYTE_TO_CHAR[b]!);
@@ -165,16 +169,21 @@ export function byteLevelBpe(v: BpeVocab): Tokenizer {
   return {
     kind: "byte-level BPE",
     size: v.tokens.length,
-    spec: { format: "ternc-tokenizer", kind: "byte-level BPE", vocab: { ...v, control: [...v.control] } },
+    spec: { format: "ternc-tokenizer", kind: "byte-level BPE", vocab: { ...v, control: [...v.control], userDefined: [...(v.userDefined ?? [])] } },
     bosId: v.bosId,
     eosId: v.eosId,
     encode(text, options = {}) {
-      return encodeWithSpecials(text, controls, options, bosPrefix(v, options), plain);
+      return encodeWithSpecials(text, whole, options, bosPrefix(v, options), plain);
     },
     decode(list) {
       const bytes: number[] = [];
       for (const id of list) {
         if (v.control.has(id)) continue;
+        // An added token is stored as its text, not in GPT-2's byte alphabet.
+        if (v.userDefined?.has(id)) {
+          bytes.push(...utf8(v.tokens[id] ?? ""));
+          continue;
+        }
         for (const ch of v.tokens[id] ?? "") {
           const b = CHAR_TO_BYTE.get(ch);
           if (b !== undefined) bytes.push(b);
@@ -188,7 +197,7 @@ export function byteLevelBpe(v: BpeVocab): Tokenizer {
 export interface SpmVocab {
   tokens: string[];
   scores: number[];
-  /** llama.cpp token types: 1 normal, 2 unknown, 3 control, 6 byte. */
+  /** llama.cpp token types: 1 normal, 2 unknown, 3 control, 4 user-defined, 6 byte. */
   types: number[];
   bosId?: number;
   eosId?: number;
@@ -208,9 +217,10 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
     const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(t);
     if (m && v.types[i] === 6) byteIds.set(parseInt(m[1]!, 16), i);
   });
-  const controls = new Map<string, number>();
+  const whole = { controls: new Map<string, number>(), userDefined: new Map<string, number>() };
   v.tokens.forEach((t, i) => {
-    if (v.types[i] === 3) controls.set(t, i);
+    if (v.types[i] === 3) whole.controls.set(t, i);
+    if (v.types[i] === 4) whole.userDefined.set(t, i);
   });
   // Each stretch of text gets the leading space, after a control token too, as llama.cpp's SentencePiece does.
   const plain = (text: string, out: number[]): void => {
@@ -240,7 +250,7 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
     bosId: v.bosId,
     eosId: v.eosId,
     encode(text, options = {}) {
-      return encodeWithSpecials(text, controls, options, bosPrefix(v, options), plain);
+      return encodeWithSpecials(text, whole, options, bosPrefix(v, options), plain);
     },
     decode(list) {
       const bytes: number[] = [];

@@ -7,7 +7,7 @@ import { writeBitnetGguf } from "../../../../src/frontend/gguf/writeModel.js";
 import { writeBitnetHf } from "../../../../src/frontend/huggingface/writeModel.js";
 import { loadModel } from "../../../../src/frontend/loadModel.js";
 import { randomBitnetWeights, TINY_BITNET_2B4T_FORM } from "../../../../src/frontend/randomBitnet.js";
-import { byteLevelBpe, compilePattern, PRETOKENIZERS, sentencePiece } from "../../../../src/frontend/tokenizer/tokenizer.js";
+import { byteLevelBpe, compilePattern, PRETOKENIZERS, sentencePiece, tokenizerFromSpec } from "../../../../src/frontend/tokenizer/tokenizer.js";
 import { tokenizerJson, tokenizerKvs, trainByteLevelBpe, trainSentencePiece } from "../../../../src/frontend/tokenizer/train.js";
 import { cli } from "../../../helpers/cli.js";
 
@@ -35,6 +35,19 @@ describe("byte-level BPE", () => {
     const tokens = ["a", "<", ">", "<x>", "<x>>"];
     const t = byteLevelBpe({ tokens, merges: [], control: new Set([3, 4]), addBos: false, pattern: PRETOKENIZERS.gpt2! });
     expect(t.encode("a<x>>a<x>", { special: true })).toEqual([0, 4, 0, 3]);
+  });
+  it("matches user-defined (added) tokens whole in any text and decodes them as their text", () => {
+    const tokens = [...v.tokens, "<tool>", "<|turn|>"];
+    const tool = tokens.length - 2;
+    const turn = tokens.length - 1;
+    const t = byteLevelBpe({ tokens, merges: v.merges, control: new Set([turn]), userDefined: new Set([tool]), addBos: false, pattern: PRETOKENIZERS.gpt2! });
+    const ids = t.encode("the <tool> model<|turn|>");
+    expect(ids).toContain(tool);
+    expect(ids).not.toContain(turn);
+    expect(t.decode(ids)).toBe("the <tool> model<|turn|>");
+    expect(t.encode("<|turn|>", { special: true })).toEqual([turn]);
+    // The spec a build writes keeps them.
+    expect(tokenizerFromSpec(t.spec).encode("<tool>")).toEqual([tool]);
   });
   it("uses the learned merges: frequent words become few tokens", () => {
     expect(tok.encode("the the the", { bos: false }).length).toBeLessThanOrEqual(3);
@@ -74,6 +87,10 @@ describe("SentencePiece with byte fallback", () => {
     const tokens = ["<unk>", "<s>", "</s>", "\u2581", "a", "b", "\u2581a"];
     const t = sentencePiece({ tokens, scores: [0, 0, 0, -10, -10, -10, -1], types: [2, 3, 3, 1, 1, 1, 1], addBos: false });
     expect(t.encode("a</s>a", { special: true })).toEqual([6, 2, 6]);
+    // A user-defined token (type 4) is matched without special, and decodes as its text.
+    const u = sentencePiece({ tokens: [...tokens, "<u>"], scores: [0, 0, 0, -10, -10, -10, -1, 0], types: [2, 3, 3, 1, 1, 1, 1, 4], addBos: false });
+    expect(u.encode("a<u>a")).toEqual([6, 7, 6]);
+    expect(u.decode([6, 7])).toBe("a<u>");
   });
 });
 
