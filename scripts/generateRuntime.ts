@@ -3,6 +3,7 @@
 // `npm run generate` writes them; a test checks the committed ones are current.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { ROOT } from "./lib/root.js";
 
@@ -17,7 +18,7 @@ export function generatedRuntimeFiles(): Record<string, string> {
   return { "backends/wgsl/runtime/ternc_sampler.js": HEADER + js, "backends/wgsl/runtime/ternc_sampler.d.ts": HEADER + dts };
 }
 
-if (process.argv[1]?.endsWith("generateRuntime.js")) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const [path, text] of Object.entries(generatedRuntimeFiles())) {
     writeFileSync(join(ROOT, path), text);
     console.log(`wrote ${path}`);

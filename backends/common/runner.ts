@@ -36,10 +36,12 @@ function runnerResult(inv: RunnerInvocation, r: { status: number | null; signal:
 }
 
 const environment = (inv: RunnerInvocation): NodeJS.ProcessEnv => (inv.env ? { ...process.env, ...inv.env } : process.env);
+/** The runner's arguments after its program: its fixed ones, the protocol's, and --json. */
+const argumentsOf = (inv: RunnerInvocation): string[] => [...inv.command.slice(1), ...inv.args, "--json"];
 
 /** Runs a runner with --json and waits for it (graph builds). Returns the JSON line. */
 export function runRunner(inv: RunnerInvocation): Record<string, unknown> {
-  const r = spawnSync(inv.command[0]!, [...inv.command.slice(1), ...inv.args, "--json"], { encoding: "utf8", timeout: RUNNER_TIMEOUT_MS, maxBuffer: 1 << 26, env: environment(inv) });
+  const r = spawnSync(inv.command[0]!, argumentsOf(inv), { encoding: "utf8", timeout: RUNNER_TIMEOUT_MS, maxBuffer: 1 << 26, env: environment(inv) });
   return runnerResult(inv, { status: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "", ...(r.error ? { error: r.error } : {}) });
 }
 
@@ -49,7 +51,7 @@ export function runRunner(inv: RunnerInvocation): Record<string, unknown> {
  */
 export function runRunnerAsync(inv: RunnerInvocation, onLine?: (line: string) => void, timeoutMs = RUNNER_TIMEOUT_MS): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(inv.command[0]!, [...inv.command.slice(1), ...inv.args, "--json"], { timeout: timeoutMs, env: environment(inv), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(inv.command[0]!, argumentsOf(inv), { timeout: timeoutMs, env: environment(inv), stdio: ["ignore", "pipe", "pipe"] });
     const started = Date.now();
     let stdout = "";
     let stderr = "";

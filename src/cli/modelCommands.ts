@@ -149,6 +149,16 @@ export interface RunReport {
 const promptLine = (prompt: readonly number[]): string => `prompt:    ${prompt.join(" ")}\n`;
 
 /**
+ * A run's tokens on stdout as they come, the same for the interpreter and every target: the prompt, then each token;
+ * `end` closes the line. The JSON form streams nothing (printRun prints the whole run).
+ */
+export function tokenStream(io: CliIo, prompt: readonly number[], json: boolean | undefined): { streamed: boolean; onToken?: (token: number) => void; end(): void } {
+  if (json) return { streamed: false, end: () => {} };
+  io.stdout(`${promptLine(prompt)}generated:`);
+  return { streamed: true, onToken: (t) => io.stdout(` ${t}`), end: () => io.stdout("\n") };
+}
+
+/**
  * Prints a run: JSON (with `jsonExtra` fields) on stdout, or the tokens on stdout and the timings on stderr,
  * `context` before them and `engine` (which backend ran it) after.
  */
@@ -169,19 +179,18 @@ export function runModel(path: string, opts: RunModelOptions, io: CliIo): void {
   const { graph, blobs, model, tokenizer, prompt, maxTokens, sampling, stopTokens } = prepareModelRun(path, opts);
   // Tokens are printed as they come (the JSON form waits for the whole run); the prefill, before the first token,
   // shows as progress.
-  const streamed = !opts.json;
   const progress = progressFor(io, "run", opts.progress);
-  if (streamed) io.stdout(`${promptLine(prompt)}generated:`);
+  const stream = tokenStream(io, prompt, opts.json);
   const result = generate(graph, prompt, maxTokens, {
     blobs,
     stopTokens,
     sampling,
     onStep: (step) => (step === 0 ? progress?.update(`prefill of ${prompt.length} tokens`) : progress?.end()),
-    onToken: streamed ? (t) => io.stdout(` ${t}`) : undefined,
+    onToken: stream.onToken,
   });
   progress?.end();
-  if (streamed) io.stdout("\n");
+  stream.end();
   if (opts.logits) writeFileAtomic(opts.logits, encodeNpy(result.promptLogits));
   const context = `${model ? `${model.architecture}, ` : ""}logits ${formatType(graph.typeOf("logits")!)}; `;
-  printRun(io, { prompt, generated: result.generated, text: tokenizer?.decode(result.generated), prefillSeconds: result.prefillSeconds, decodeSeconds: result.decodeSeconds, sampling }, { json: opts.json, context, engine: "interpreter", streamed });
+  printRun(io, { prompt, generated: result.generated, text: tokenizer?.decode(result.generated), prefillSeconds: result.prefillSeconds, decodeSeconds: result.decodeSeconds, sampling }, { json: opts.json, context, engine: "interpreter", streamed: stream.streamed });
 }

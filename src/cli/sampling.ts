@@ -40,9 +40,9 @@ function number(text: string | undefined, flag: string): number | undefined {
  * decoding. Without --seed a random seed is drawn (the result carries it, so the run can be repeated).
  */
 export function samplingFromFlags(f: SamplingFlags, temperature: number, seed?: number): SamplingOptions | undefined {
-  const given = (key: keyof SamplingOptions): number | undefined => number(f[key], SAMPLING_FLAGS[key]);
-  const o: SamplingOptions = { ...SAMPLING_DEFAULTS, temperature, seed: seed ?? randomInt(0, 2 ** 32) };
-  for (const key of Object.keys(SAMPLING_FLAGS) as Array<keyof SamplingOptions>) o[key] = given(key) ?? o[key];
+  const o: SamplingOptions = { ...SAMPLING_DEFAULTS, temperature };
+  for (const key of Object.keys(SAMPLING_FLAGS) as Array<keyof SamplingOptions>) o[key] = number(f[key], SAMPLING_FLAGS[key]) ?? o[key];
+  if (f.seed === undefined) o.seed = seed ?? randomInt(0, 2 ** 32);
   const problem = samplingProblem(o);
   if (problem) throw new UserError(`--${problem}`);
   return o.temperature === 0 && o.repeatPenalty === 1 ? undefined : o;

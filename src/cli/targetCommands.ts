@@ -1,7 +1,7 @@
 // The CLI's compiled-target commands, written once for every target in the registry: `compile`, `validate`,
 // `run --backend T` and `targets`. Each target's declared options become flags here.
 import { Command, Option } from "commander";
-import { flagName, type OptionValue, readManifest, resolveOptions, type Target, type TargetOptions, type TargetOptionSpec } from "../../backends/common/index.js";
+import { flagName, type OptionValue, resolveOptions, type Target, type TargetOptions, type TargetOptionSpec } from "../../backends/common/index.js";
 import type { SamplingOptions } from "../../ir/index.js";
 import type { Tokenizer } from "../frontend/tokenizer/tokenizer.js";
 import { UserError } from "../errors.js";
@@ -15,7 +15,7 @@ import { buildFolderIfNeeded, cachedBuild, openBuildFolder } from "../targets/ru
 import { progressFor } from "./progress.js";
 import { type SamplingFlags, samplingFromFlags } from "./sampling.js";
 import { formatValidation, validateModel } from "../targets/validate.js";
-import { parseTokenList, prepareModelRun, printRun, promptFromOptions, type RunModelOptions, stopTokensOf, wholeNumber } from "./modelCommands.js";
+import { parseTokenList, prepareModelRun, printRun, promptFromOptions, type RunModelOptions, stopTokensOf, tokenStream, wholeNumber } from "./modelCommands.js";
 import type { CliIo } from "./io.js";
 
 /** Every option any target declares, once each, with the targets that declare it. */
@@ -154,7 +154,7 @@ interface BuiltModel {
  * (the JSON form waits for the whole run), then the text and timings.
  */
 async function runAndPrint(b: BuiltModel, json: boolean | undefined, io: CliIo): Promise<void> {
-  if (!json) io.stdout(`prompt:    ${b.prompt.join(" ")}\ngenerated:`);
+  const stream = tokenStream(io, b.prompt, json);
   const r = await b.target.runModel(
     b.dir,
     {
@@ -164,14 +164,14 @@ async function runAndPrint(b: BuiltModel, json: boolean | undefined, io: CliIo):
       ...(b.sampling ? { sampling: b.sampling } : {}),
       ...(b.context !== undefined ? { context: b.context } : {}),
       promptLogits: b.logitsFile !== undefined,
-      ...(json ? {} : { onToken: (t: number) => io.stdout(` ${t}`) }),
+      ...(stream.onToken ? { onToken: stream.onToken } : {}),
     },
     b.options,
   );
-  if (!json) io.stdout("\n");
+  stream.end();
   if (b.logitsFile && r.promptLogits) writeFileAtomic(b.logitsFile, encodeNpy(r.promptLogits));
   const report = { prompt: b.prompt, generated: r.generated, text: b.tokenizer?.decode(r.generated), prefillSeconds: r.prefillSeconds, decodeSeconds: r.decodeSeconds, sampling: b.sampling };
-  printRun(io, report, { json, jsonExtra: { backend: b.target.name, ...r.facts }, engine: r.engine, streamed: !json });
+  printRun(io, report, { json, jsonExtra: { backend: b.target.name, ...r.facts }, engine: r.engine, streamed: stream.streamed });
 }
 
 /** `ternc run MODEL --backend T`: compile once into the cache, build, and run, the tokens streamed as they come. */
@@ -190,9 +190,7 @@ export async function runOnBackend(path: string, backend: string, o: RunModelOpt
 
 /** `ternc run DIR`: a folder ternc compile wrote, run in place with its target (built first where it is not). */
 export async function runBuildFolderCommand(dir: string, backend: string, o: RunModelOptions & Record<string, unknown>, io: CliIo): Promise<void> {
-  const manifest = readManifest(dir);
-  const target = manifest && allTargets().find((t) => t.name === manifest.target);
-  const b = openBuildFolder(dir, target ? givenTargetOptions(target, o, "the build's target") : {});
+  const b = openBuildFolder(dir, (target) => givenTargetOptions(target, o, "the build's target"));
   if (backend !== "interp" && backend !== b.target.name) throw new UserError(`${dir} is a ${b.target.name} build: --backend ${backend} does not match (leave --backend out)`);
   if (o.logits !== undefined || o.actQuant !== undefined) throw new UserError(`${o.logits !== undefined ? "--logits" : "--act-quant"}: not for a compiled folder (run the model file with --backend ${b.target.name})`);
   const maxTokens = wholeNumber(o.maxTokens, "--max-tokens", 0);

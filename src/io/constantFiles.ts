@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type ConstDecl, tensorToBytes } from "../../ir/index.js";
+import { type ConstDecl, elementCountOf, tensorToBytes } from "../../ir/index.js";
 import { writeFileAtomic } from "./files.js";
 
 /** The folder, beside the IR, that holds its written-out constants. */
@@ -22,8 +22,7 @@ export function constantFiles(dir: string, above = WRITE_OUT_ABOVE): (c: ConstDe
     if (c.data.kind !== "inline") return undefined;
     const seen = written.get(c);
     if (seen) return { path: seen, offset: 0 };
-    const count = c.type.shape.reduce<number>((a, d) => a * (typeof d === "number" ? d : 1), 1);
-    if (count <= above) return undefined;
+    if (elementCountOf(c.data.tensor) <= above) return undefined;
     const bytes = tensorToBytes(c.data.tensor);
     const path = `${CONSTANTS_FOLDER}/${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}.bin`;
     if (!existsSync(join(dir, path))) writeFileAtomic(join(dir, path), bytes);

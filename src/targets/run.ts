@@ -63,8 +63,13 @@ export interface BuildFolder {
   tokenizer?: Tokenizer;
 }
 
-/** The model build in `dir` (a user error naming the folder when it is none); `runOptions` add the target's run options. */
-export function openBuildFolder(dir: string, runOptions: Readonly<Record<string, OptionValue | undefined>> = {}): BuildFolder {
+type RunOptions = Readonly<Record<string, OptionValue | undefined>>;
+
+/**
+ * The model build in `dir` (a user error naming the folder when it is none); `runOptions` add the target's run options
+ * (or say them once the build's target is known).
+ */
+export function openBuildFolder(dir: string, runOptionsOf: RunOptions | ((target: Target) => RunOptions) = {}): BuildFolder {
   const manifest = readManifest(dir);
   if (!manifest) throw new UserError(`${dir}: not a folder ternc compile wrote (no readable manifest.json)`);
   // Its runner speaks the protocol of the ternc that wrote it (another version's may lack a flag this one passes).
@@ -76,6 +81,7 @@ export function openBuildFolder(dir: string, runOptions: Readonly<Record<string,
     throw new UserError(`${dir}: a build for target '${manifest.target}', which this ternc does not have`);
   }
   if (manifest.abi?.kind !== "model") throw new UserError(`${dir}: a build of a plain graph; run it with its runner (see its manifest.json)`);
+  const runOptions = typeof runOptionsOf === "function" ? runOptionsOf(target) : runOptionsOf;
   const fixed = target.options.filter((o) => o.step !== "run" && runOptions[o.name] !== undefined).map((o) => o.flag.split(" ")[0]);
   if (fixed.length) throw new UserError(`${fixed.join(", ")}: fixed when ${dir} was compiled and built; compile it again to change them`);
   const options = resolveOptions(target, { ...(manifest.options as Record<string, OptionValue>), ...runOptions });
