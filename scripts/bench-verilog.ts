@@ -55,7 +55,7 @@ try {
     row(name, c, lanes, note);
     console.error(`${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   };
-  unit(`ternc_lane, S = ${LANES}`, "ternc_lane", `-set S ${LANES} -set OUT_W ${accumulatorBits(LANES)}`, LANES, "select/negate (XOR, AND) into a tree of carry-chain adders, combinational");
+  unit(`ternc_lane, S = ${LANES}`, "ternc_lane", `-set S ${LANES} -set OUT_W ${accumulatorBits(LANES)}`, LANES, "leaves of two weights (a LUT6 a bit for the sum's propagate, a LUT6_2 for two bits' generate) on carry chains, then three-input adders at one LUT6_2 a bit; combinational");
   // Random codes (00, 01, 11) for the unit's weight memory: 64 row folds x 4 input folds of 4 x 64 two-bit codes.
   const rng = new Rng(1);
   const word = (): string => Array.from({ length: 128 }, () => rng.pick(["0", "1", "3", "4", "5", "7", "c", "d", "f"])).join("");

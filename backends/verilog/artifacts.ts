@@ -12,7 +12,7 @@ import { verilogOptions } from "./options.js";
 import { verilogReport } from "./report.js";
 import { hardwiredSource } from "./hardwired.js";
 import { type RtlActQuant, rtlActQuants } from "./actQuant.js";
-import { generatedLine, hardwiredFile, makefileSource, perRowRequant, requantFile, RTL_FILES, rtlSources, testbenchSource, TOP_FILE, topSource, weightFile } from "./rtl.js";
+import { CELL_MODELS_FILE, generatedLine, hardwiredFile, makefileSource, perRowRequant, requantFile, RTL_FILES, rtlSources, testbenchSource, TOP_FILE, topSource, weightFile } from "./rtl.js";
 
 export { RTL_FILES, TOP_FILE };
 
@@ -47,7 +47,7 @@ export type ActQuantFacts = Omit<RtlActQuant, "unit">;
 /** Writes the Verilog build of `graph` into the empty folder `dir`. */
 export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitResult {
   const o = verilogOptions(ctx.options);
-  const layers = rtlLayers(graph, ctx.loadConst, { rows: o.rows, lanes: o.lanes });
+  const layers = rtlLayers(graph, ctx.loadConst, { rows: o.rows, lanes: o.lanes, weights: o.weights });
   const aq = rtlActQuants(graph, layers.length);
   const files: string[] = [];
   const put = (name: string, text: string | Uint8Array): void => {
@@ -59,7 +59,7 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
   const hasCore = layers.length + aq.nodes.length > 0;
   if (hasCore) {
     const src = rtlDir();
-    for (const f of RTL_FILES) put(`rtl/${f}`, readFileSync(join(src, f)));
+    for (const f of [...RTL_FILES, CELL_MODELS_FILE]) put(`rtl/${f}`, readFileSync(join(src, f)));
     put(TOP_FILE, topSource(layers, aq.units, ctx.banner));
     put(TESTBENCH_FILE, testbenchSource(layers, aq.units, ctx.banner));
     put("Makefile", makefileSource(ctx.banner, layers));

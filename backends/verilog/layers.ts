@@ -1,6 +1,7 @@
 // The layers the generated hardware computes: every ternary product of the lowered graph, with its folding, its
 // accumulator width and, where its only user is a fixed-point dequant with constant scales, that requant stage.
 import { type ConstDecl, type Graph, type OpNode, type Tensor, TernaryArray, withDefaults, getOp } from "../../ir/index.js";
+import type { WeightSource } from "./options.js";
 import { accumulatorBits, chooseFolding, cyclesPerToken, type DagShape, dagShape, type Folding, hardwiredCyclesPerToken } from "./fold.js";
 
 /** dequant_fixed's integer part in hardware: per output row (or one for all) a multiplier and a right shift d. */
@@ -23,8 +24,10 @@ export interface HardwiredNet extends DagShape {
 
 export interface RtlLayer {
   index: number;
-  /** A folded unit streaming its weights from memory, or a hardwired network of adders. */
+  /** A folded unit reading its weights, or a hardwired network of adders. */
   kind: "mvu" | "hardwired";
+  /** A folded unit's weights: its own memory, or the top's weight stream. */
+  weights?: WeightSource;
   net?: HardwiredNet;
   /** The product's result (its accumulators). */
   result: string;
@@ -80,7 +83,7 @@ function requantOf(graph: Graph, node: OpNode, accBits: number, loadConst: (c: C
 }
 
 /** The products the core computes, in graph order, folded per `given` (the user's --rows/--lanes) or the cost model. */
-export function rtlLayers(graph: Graph, loadConst: (c: ConstDecl) => Tensor, given: { rows?: number; lanes?: number }): RtlLayer[] {
+export function rtlLayers(graph: Graph, loadConst: (c: ConstDecl) => Tensor, given: { rows?: number; lanes?: number; weights?: WeightSource }): RtlLayer[] {
   const layers: RtlLayer[] = [];
   for (const node of graph.topologicalOrder() ?? graph.ops()) {
     if (!isProduct(node)) continue;
@@ -96,7 +99,7 @@ export function rtlLayers(graph: Graph, loadConst: (c: ConstDecl) => Tensor, giv
       layers.push({ ...common, kind: "hardwired", net, weight: node.operands[1]!, cyclesPerToken: hardwiredCyclesPerToken(k, n, fold, net.depth) });
     } else {
       const w = graph.definition(node.operands[1]!)!.entity as ConstDecl;
-      layers.push({ ...common, kind: "mvu", weight: w.name, cyclesPerToken: cyclesPerToken(k, n, fold) });
+      layers.push({ ...common, kind: "mvu", weights: given.weights ?? "memory", weight: w.name, cyclesPerToken: cyclesPerToken(k, n, fold) });
     }
   }
   return layers;
@@ -111,7 +114,8 @@ function hexWord(bits: Uint8Array, digits: number): string {
 
 /**
  * The weight memory of a layer as $readmemh lines: word nf * KF + kf holds rows nf*P .. nf*P+P-1 and inputs
- * kf*S .. kf*S+S-1, weight (p, s) at bits 2(S p + s): 00 = 0, 01 = +1, 11 = -1; rows and inputs past the matrix are 0.
+ * kf*S .. kf*S+S-1, weight (p, s) at bits 2(S p + s): 00 = 0, 01 = +1, 11 = -1 (the lane reads the high bit alone as
+ * -1); rows and inputs past the matrix are 0.
  */
 export function weightHex(layer: RtlLayer, w: Tensor): string {
   const trits = w.data as TernaryArray;

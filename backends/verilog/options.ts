@@ -5,11 +5,14 @@ import { MAX_FOLD } from "./fold.js";
 export const SIMULATORS = ["iverilog", "verilator"] as const;
 export type Simulator = (typeof SIMULATORS)[number];
 export type SimulatorChoice = Simulator | "auto";
+/** Where a folded unit takes its weights from: its own memory, or a ready/valid port on the top. */
+export type WeightSource = "memory" | "stream";
 
 export const VERILOG_OPTIONS: readonly TargetOptionSpec[] = [
   { name: "rows", flag: "--rows <n>", kind: "count", step: "compile", description: `output rows every ternary product computes per cycle (P, at most ${MAX_FOLD}; default: the cost model's choice per layer)` },
   { name: "lanes", flag: "--lanes <n>", kind: "count", step: "compile", description: `inputs every row takes per cycle (S, at most ${MAX_FOLD}; default: the cost model's choice per layer)` },
   { name: "hardwireBelow", flag: "--hardwire-below <weights>", kind: "count", step: "compile", description: "products with fewer weights than this become hardwired adder networks (constant weights, shared sums computed once) instead of folded units" },
+  { name: "weights", flag: "--weights <where>", kind: "choice", choices: ["memory", "stream"], default: "memory", step: "compile", description: "where the folded units take their weights from: memory (block RAM in the core, initialised from mem/*.hex) or stream (a ready/valid port on ternc_top, one word of P x S codes a cycle in mem/*.hex's order, fed by the memory the projection streams from; the testbench plays that memory)" },
   { name: "clockMhz", flag: "--clock-mhz <mhz>", kind: "number", default: 200, step: "compile", description: "clock for the tokens/s projected in report.json" },
   { name: "memGbps", flag: "--mem-gbps <gbps>", kind: "number", default: 19.2, step: "compile", description: "memory bandwidth the weights stream at, for report.json (19.2: one DDR4-2400 channel)" },
   { name: "synth", flag: "--synth", kind: "flag", default: false, step: "build", description: "also synthesize the core with yosys (synth_xilinx, xc7; minutes for a large core) and write per-module LUT, FF, CARRY4, DSP and BRAM counts to synthesis.json" },
@@ -20,6 +23,7 @@ export interface VerilogOptions {
   rows?: number;
   lanes?: number;
   hardwireBelow?: number;
+  weights: WeightSource;
   clockMhz: number;
   memGbps: number;
   simulator: SimulatorChoice;
@@ -35,6 +39,7 @@ export function verilogOptions(o: TargetOptions): VerilogOptions {
     rows: o.rows as number | undefined,
     lanes: o.lanes as number | undefined,
     hardwireBelow: o.hardwireBelow as number | undefined,
+    weights: (o.weights ?? "memory") as WeightSource,
     clockMhz: (o.clockMhz as number | undefined) ?? 200,
     memGbps: (o.memGbps as number | undefined) ?? 19.2,
     simulator: (o.simulator ?? "auto") as SimulatorChoice,

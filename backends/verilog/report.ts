@@ -54,6 +54,8 @@ function twoB4T(o: ProjectionOptions): Record<string, unknown> {
   return { products: shapes.length, weightsPerCycle: w, ...projection(fold(w), quantCycles, o) };
 }
 
+const weightWordsBits = (l: RtlLayer): number => Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes) * 2 * l.fold.rows * l.fold.lanes;
+
 export function verilogReport(layers: readonly RtlLayer[], actQuants: readonly RtlActQuant[], o: ProjectionOptions): Record<string, unknown> {
   return {
     clockMhz: o.clockMhz,
@@ -73,7 +75,10 @@ export function verilogReport(layers: readonly RtlLayer[], actQuants: readonly R
       lanes: l.fold.lanes,
       accumulatorBits: l.accBits,
       cyclesPerToken: l.cyclesPerToken,
-      weightMemoryBits: l.kind === "hardwired" ? 0 : Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes) * 2 * l.fold.rows * l.fold.lanes,
+      ...(l.kind === "mvu" ? { weights: l.weights } : {}),
+      // Bits the unit holds (memory) or streams a token (stream): NF * KF words of P x S two-bit codes.
+      weightMemoryBits: l.kind === "mvu" && l.weights === "memory" ? weightWordsBits(l) : 0,
+      ...(l.kind === "mvu" && l.weights === "stream" ? { weightStreamBitsPerToken: weightWordsBits(l) } : {}),
       requant: l.requant ? (l.requant.mult.length > 1 || l.requant.d.length > 1 ? "per row" : "one scale") : "host",
     })),
     activationQuantizers: actQuants.map((a) => ({ result: a.result, unit: a.unit, inputs: a.k, mantissaBits: a.bits, cyclesPerToken: a.cyclesPerToken })),

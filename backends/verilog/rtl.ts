@@ -6,7 +6,13 @@ import { hardwiredModule } from "./hardwired.js";
 import type { RtlLayer } from "./layers.js";
 
 /** The core's modules, copied unchanged into every output. */
-export const RTL_FILES = ["ternc_lane.sv", "ternc_lane_pair.sv", "ternc_lane_add.sv", "ternc_mvu.sv", "ternc_requant.sv", "ternc_act_quant.sv"] as const;
+export const RTL_FILES = ["ternc_lane.sv", "ternc_lane_leaf.sv", "ternc_lane_add3.sv", "ternc_lane_carry.sv", "ternc_mvu.sv", "ternc_requant.sv", "ternc_act_quant.sv"] as const;
+
+/**
+ * Simulation models of the Xilinx cells the lane's synthesis form instantiates: copied beside the RTL for the
+ * simulators and the linter, never given to synth_xilinx (which keeps the instances as the device's cells).
+ */
+export const CELL_MODELS_FILE = "ternc_xc7_cells.sv";
 
 /** Width of each accumulator and each requantized value on the top's result bus. */
 export const ACC_OUT_BITS = 32;
@@ -30,6 +36,8 @@ export interface TopShape {
   maxOutFolds: number;
   /** The most input beats of one command (the testbench's buffer). */
   maxInBeats: number;
+  /** Width of the weight stream (the widest streamed layer's P x S codes), 0 when every unit has its memory. */
+  weightBits: number;
 }
 
 export function topShape(layers: readonly RtlLayer[], units: readonly ActQuantUnit[]): TopShape {
@@ -45,8 +53,12 @@ export function topShape(layers: readonly RtlLayer[], units: readonly ActQuantUn
     maxInFolds,
     maxOutFolds: Math.max(1, ...layers.map((l) => Math.ceil(l.n / l.fold.rows))),
     maxInBeats: Math.max(maxInFolds, ...units.map((u) => u.kMax + 1)),
+    weightBits: Math.max(0, ...layers.filter(streamed).map((l) => 2 * l.fold.rows * l.fold.lanes)),
   };
 }
+
+/** Whether a layer takes its weights from the top's weight stream. */
+const streamed = (l: RtlLayer): boolean => l.kind === "mvu" && l.weights === "stream";
 
 export const weightFile = (l: RtlLayer): string => `mem/l${l.index}_w.hex`;
 export const requantFile = (l: RtlLayer): string => `mem/l${l.index}_rq.hex`;
@@ -63,10 +75,17 @@ function layerInstance(l: RtlLayer, s: TopShape): string[] {
     `  logic [${l.accBits * P - 1}:0] ${id}_y;`,
     `  logic [${ACC_OUT_BITS * s.maxRows - 1}:0] ${id}_acc;`,
     `  logic [${Q_OUT_BITS * s.maxRows - 1}:0] ${id}_q;`,
-    l.kind === "hardwired"
-      ? `  ${hardwiredModule(l)} u_${id} (`
-      : `  ternc_mvu #(.K(${l.k}), .N(${l.n}), .P(${P}), .S(${S}), .ACC_W(${l.accBits}), .WFILE("${weightFile(l)}")) u_${id} (`,
+    ...(l.kind === "hardwired"
+      ? [`  ${hardwiredModule(l)} u_${id} (`]
+      : streamed(l)
+        ? [`  logic ${id}_w_ready;`, `  ternc_mvu #(.K(${l.k}), .N(${l.n}), .P(${P}), .S(${S}), .ACC_W(${l.accBits}), .STREAM(1'b1)) u_${id} (`]
+        : [`  logic unused_${id}_w_ready;`, `  ternc_mvu #(.K(${l.k}), .N(${l.n}), .P(${P}), .S(${S}), .ACC_W(${l.accBits}), .WFILE("${weightFile(l)}")) u_${id} (`]),
     `    .clk, .rst, .x_valid(x_valid && busy && sel == ${s.layerBits}'d${l.index}), .x_data(x_data[${8 * S - 1}:0]), .x_ready(${id}_x_ready),`,
+    ...(l.kind === "hardwired"
+      ? []
+      : streamed(l)
+        ? [`    .w_valid(w_valid && busy && sel == ${s.layerBits}'d${l.index}), .w_data(w_data[${2 * P * S - 1}:0]), .w_ready(${id}_w_ready),`]
+        : [`    .w_valid(1'b0), .w_data(${2 * P * S}'d0), .w_ready(unused_${id}_w_ready),`]),
     `    .y_valid(${id}_y_valid), .y_data(${id}_y), .y_ready(y_ready && busy && sel == ${s.layerBits}'d${l.index}));`,
   ];
   if (P < s.maxRows) {
@@ -133,7 +152,8 @@ export function topSource(layers: readonly RtlLayer[], units: readonly ActQuantU
   const rowBits = bitsFor(maxRowsTotal);
   const mux = layers.map((l) => {
     const id = `l${l.index}`;
-    return `      ${s.layerBits}'d${l.index}: begin x_ready = ${id}_x_ready; y_valid = ${id}_y_valid; y_acc = ${id}_acc; y_q = ${id}_q; y_done = fold == ${foldBits}'d${Math.ceil(l.n / l.fold.rows) - 1}; step = ${rowBits}'d${l.fold.rows}; end`;
+    const w = streamed(l) ? ` w_ready = ${id}_w_ready;` : "";
+    return `      ${s.layerBits}'d${l.index}: begin x_ready = ${id}_x_ready;${w} y_valid = ${id}_y_valid; y_acc = ${id}_acc; y_q = ${id}_q; y_done = fold == ${foldBits}'d${Math.ceil(l.n / l.fold.rows) - 1}; step = ${rowBits}'d${l.fold.rows}; end`;
   });
   for (const u of units) {
     const id = `a${u.unit}`;
@@ -148,6 +168,12 @@ export function topSource(layers: readonly RtlLayer[], units: readonly ActQuantU
     "// in (x, S int8 a beat), and the layer's results stream out (y: P accumulators a beat, with their requantized",
     "// values where the layer has them). A quantizer's command takes the token's absmax floor, then one mantissa a beat",
     "// (x_last on the last), and returns one code a beat on y_acc, with the token's absmax on y_q.",
+    ...(s.weightBits
+      ? [
+          "// Layers built with --weights stream hold no weights: while one runs, it takes one word of its P x S two-bit",
+          "// codes a cycle on w (ready/valid), in the order of its mem/lN_w.hex, the whole matrix again for every token.",
+        ]
+      : []),
     "module ternc_top (",
     "  input  logic clk,",
     "  input  logic rst,",
@@ -158,6 +184,7 @@ export function topSource(layers: readonly RtlLayer[], units: readonly ActQuantU
     `  input  logic [${s.xBits - 1}:0] x_data,`,
     ...(units.length ? ["  input  logic x_last,"] : []),
     "  output logic x_ready,",
+    ...(s.weightBits ? ["  input  logic w_valid,", `  input  logic [${s.weightBits - 1}:0] w_data,`, "  output logic w_ready,"] : []),
     "  output logic y_valid,",
     `  output logic [${ACC_OUT_BITS * s.maxRows - 1}:0] y_acc,`,
     `  output logic [${Q_OUT_BITS * s.maxRows - 1}:0] y_q,`,
@@ -188,6 +215,7 @@ export function topSource(layers: readonly RtlLayer[], units: readonly ActQuantU
     ...units.flatMap((u) => unitInstance(u, s)),
     "  always_comb begin",
     "    x_ready = 1'b0;",
+    ...(s.weightBits ? ["    w_ready = 1'b0;"] : []),
     "    y_valid = 1'b0;",
     "    y_acc = '0;",
     "    y_q = '0;",
@@ -225,6 +253,26 @@ function table<E extends { index: number }>(name: string, entries: readonly E[],
  */
 export function testbenchSource(layers: readonly RtlLayer[], units: readonly ActQuantUnit[], banner: string): string {
   const s = topShape(layers, units);
+  const fed = layers.filter(streamed);
+  // With streamed layers the testbench is the memory they stream from: their mem/lN_w.hex, a word a cycle, in order.
+  const stream = fed.length
+    ? [
+        "  logic w_valid, w_ready;",
+        `  logic [${s.weightBits - 1}:0] w_data;`,
+        ...fed.flatMap((l) => [`  logic [${s.weightBits - 1}:0] wmem${l.index} [0:${Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes) - 1}];`, `  initial $readmemh("${weightFile(l)}", wmem${l.index});`]),
+        ...table("wwords_of", fed, (l) => Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes)),
+        `  function automatic logic [${s.weightBits - 1}:0] wword(input integer l, input integer i);`,
+        "    begin",
+        "      case (l)",
+        ...fed.map((l) => `        ${l.index}: wword = wmem${l.index}[i];`),
+        "        default: wword = '0;",
+        "      endcase",
+        "    end",
+        "  endfunction",
+        "  integer wpos, wcount;",
+        "  logic stall;",
+      ]
+    : [];
   return [
     generatedLine(banner),
     "// Usage: +cmd=FILE +out=FILE (see ternc's backends/verilog/rtl.ts for the protocol).",
@@ -236,6 +284,7 @@ export function testbenchSource(layers: readonly RtlLayer[], units: readonly Act
     `  logic [${ACC_OUT_BITS * s.maxRows - 1}:0] y_acc;`,
     `  logic [${Q_OUT_BITS * s.maxRows - 1}:0] y_q;`,
     `  logic [${s.xBits - 1}:0] xbuf [0:${s.maxInBeats - 1}];`,
+    ...stream,
     "  ternc_top dut (.*);",
     "  initial begin clk = 1'b0; forever #5 clk = ~clk; end",
     ...table("kf_of", layers, (l) => Math.ceil(l.k / l.fold.lanes)),
@@ -256,6 +305,7 @@ export function testbenchSource(layers: readonly RtlLayer[], units: readonly Act
     "    x_valid = 1'b0;",
     "    x_last = 1'b0;",
     "    y_ready = 1'b1;",
+    ...(fed.length ? ["    w_valid = 1'b0;", "    wcount = 0;"] : []),
     "    state = -2;",
     "    cycles = 0;",
     "  end",
@@ -272,6 +322,7 @@ export function testbenchSource(layers: readonly RtlLayer[], units: readonly Act
     '        $display("tb_ternc: cannot open %0s or %0s", cmd_path, out_path);',
     "        $finish;",
     "      end",
+    ...(fed.length ? ["      // +stall: the weight stream offers nothing in about a quarter of the cycles (the core must wait for it).", '      stall = $test$plusargs("stall");'] : []),
     "    end",
     "    state = state + 1;",
     "    if (state == 0) rst <= 1'b0;",
@@ -321,6 +372,7 @@ export function testbenchSource(layers: readonly RtlLayer[], units: readonly Act
     "        end",
     "        cmd_valid <= 1'b1;",
     `        cmd_layer <= layer[${s.layerBits - 1}:0];`,
+    ...(fed.length ? ["        wpos = 0;", "        wcount = wwords_of(layer);"] : []),
     "        cycles = 0;",
     "        sent = 0;",
     "        folds = 0;",
@@ -354,6 +406,20 @@ export function testbenchSource(layers: readonly RtlLayer[], units: readonly Act
     "        end",
     "      end",
     "    endcase",
+    ...(fed.length
+      ? [
+          "    // The weight stream: the next word is offered as soon as the last one is taken.",
+          "    if (state > 0) begin",
+          "      if (w_valid && w_ready) wpos = wpos + 1;",
+          "      if (!w_valid || w_ready) begin",
+          "        if (wpos < wcount && !(stall && $urandom % 4 == 0)) begin",
+          "          w_valid <= 1'b1;",
+          "          w_data <= wword(layer, wpos);",
+          "        end else w_valid <= 1'b0;",
+          "      end",
+          "    end",
+        ]
+      : []),
     "  end",
     "endmodule",
     "",
@@ -373,6 +439,7 @@ export function makefileSource(banner: string, layers: readonly RtlLayer[]): str
   return [
     generatedLine(banner, "#"),
     `RTL = ${rtlSources(layers).join(" ")}`,
+    `MODELS = rtl/${CELL_MODELS_FILE}`,
     "TB = tb/tb_ternc.sv",
     "",
     ".PHONY: all iverilog verilator lint synth",
@@ -382,11 +449,11 @@ export function makefileSource(banner: string, layers: readonly RtlLayer[]): str
     "",
     "sim/ternc.vvp: $(RTL) $(TB)",
     "\tmkdir -p sim",
-    "\tiverilog -g2012 -Wall -Wno-timescale -o $@ -s tb_ternc $(TB) $(RTL)",
+    "\tiverilog -g2012 -Wall -Wno-timescale -o $@ -s tb_ternc $(TB) $(RTL) $(MODELS)",
     "",
     "sim/obj/Vtb_ternc: $(RTL) $(TB)",
     "\tmkdir -p sim/obj",
-    "\tverilator --binary -j 0 --Mdir sim/obj --top-module tb_ternc -o Vtb_ternc $(TB) $(RTL)",
+    "\tverilator --binary -j 0 --Mdir sim/obj --top-module tb_ternc -o Vtb_ternc $(TB) $(RTL) $(MODELS)",
     "",
     "# Synthesis for the 7 series (yosys); ternc --synth turns the statistics into synthesis.json.",
     "synth: sim/synth.txt",
@@ -396,8 +463,8 @@ export function makefileSource(banner: string, layers: readonly RtlLayer[]): str
     "",
     "# The synthesizable part alone, every Verilator warning on, in its simulation and its synthesis form.",
     "lint:",
-    "\tverilator --lint-only -Wall --top-module ternc_top $(RTL)",
-    "\tverilator --lint-only -Wall -DSYNTHESIS --top-module ternc_top $(RTL)",
+    "\tverilator --lint-only -Wall --top-module ternc_top $(RTL) $(MODELS)",
+    "\tverilator --lint-only -Wall -DSYNTHESIS --top-module ternc_top $(RTL) $(MODELS)",
     "",
   ].join("\n");
 }

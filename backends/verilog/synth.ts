@@ -24,7 +24,8 @@ function counts(block: string): CellCounts {
   const c: CellCounts = { luts: 0, flipFlops: 0, carry4: 0, dsp48: 0, bram36: 0, bram18: 0, lutRam: 0, sliceMuxes: 0 };
   for (const m of block.matchAll(/^\s+(\S+)\s+(\d+)$/gm)) {
     const [cell, n] = [m[1]!, Number(m[2])];
-    if (/^LUT\d$/.test(cell)) c.luts += n;
+    // LUT6_2 is one LUT6 with both of its outputs used.
+    if (/^LUT\d(_2)?$/.test(cell)) c.luts += n;
     else if (/^FD[RSCP]E$/.test(cell)) c.flipFlops += n;
     else if (cell === "CARRY4") c.carry4 += n;
     else if (/^DSP48/.test(cell)) c.dsp48 += n;

@@ -1,7 +1,9 @@
 // ternc's matrix-vector unit: y[o] = sum_i W[o, i] * x[i] for a ternary W[N, K] and int8 x[K], folded FINN-style:
-// P rows x S lanes per cycle. Weights sit in a memory of NF * KF words (row fold major, P*S two-bit codes a word,
-// rows and columns past N and K zero), initialised from WFILE. One token: KF beats of S activations in (LOAD), then
-// NF * KF cycles of products (RUN), each row fold leaving as one beat of P accumulators.
+// P rows x S lanes per cycle. The weights are NF * KF words (row fold major, P*S two-bit codes a word, rows and
+// columns past N and K zero): in a memory initialised from WFILE, or, with STREAM, taken from the w port (ready/valid)
+// in that order, all of them for every token. One token: KF beats of S activations in (LOAD), then NF * KF cycles
+// of products (RUN; a streamed word that is not there yet holds the step), each row fold leaving as one beat of P
+// accumulators.
 module ternc_mvu #(
   parameter int K = 64,
   parameter int N = 64,
@@ -9,13 +11,17 @@ module ternc_mvu #(
   parameter int S = 16,
   // At least 10 bits (the lane's 9-bit terms and its count of negated terms need room); ternc sizes it per layer.
   parameter int ACC_W = 24,
-  parameter WFILE = ""
+  parameter WFILE = "",
+  parameter bit STREAM = 1'b0
 ) (
   input  logic                 clk,
   input  logic                 rst,
   input  logic                 x_valid,
   input  logic [8*S-1:0]       x_data,
   output logic                 x_ready,
+  input  logic                 w_valid,
+  input  logic [2*S*P-1:0]     w_data,
+  output logic                 w_ready,
   output logic                 y_valid,
   output logic [ACC_W*P-1:0]   y_data,
   input  logic                 y_ready
@@ -26,11 +32,6 @@ module ternc_mvu #(
   localparam int NW = NF > 1 ? $clog2(NF) : 1;
   localparam int AW = NF * KF > 1 ? $clog2(NF * KF) : 1;
 
-  logic [2*S*P-1:0] wmem [0:NF*KF-1];
-  // No file by default, so a tool elaborating the module on its own (yosys' read_verilog) does not look for one.
-  if (WFILE != "") begin : g_init
-    initial $readmemh(WFILE, wmem);
-  end
   logic [8*S-1:0] xmem [0:KF-1];
 
   typedef enum logic [1:0] { LOAD, RUN, DRAIN } state_t;
@@ -53,7 +54,25 @@ module ternc_mvu #(
   assign adv = !(y_valid && !y_ready);
   assign x_ready = state == LOAD;
   logic issue;
-  assign issue = state == RUN && adv;
+  assign issue = state == RUN && adv && (!STREAM || w_valid);
+
+  if (STREAM) begin : g_stream
+    assign w_ready = state == RUN && adv;
+    always_ff @(posedge clk) if (issue) w1 <= w_data;
+    // The stream's order is the memory's: no address.
+    logic unused_addr;
+    assign unused_addr = ^addr;
+  end else begin : g_memory
+    logic [2*S*P-1:0] wmem [0:NF*KF-1];
+    // No file by default, so a tool elaborating the module on its own (yosys' read_verilog) does not look for one.
+    if (WFILE != "") begin : g_init
+      initial $readmemh(WFILE, wmem);
+    end
+    assign w_ready = 1'b0;
+    always_ff @(posedge clk) if (issue) w1 <= wmem[addr];
+    logic unused_w;
+    assign unused_w = ^{w_valid, w_data};
+  end
 
   for (genvar p = 0; p < P; p++) begin : g_lane
     ternc_lane #(.S(S), .OUT_W(ACC_W)) u_lane (.w(w1[2*S*p +: 2*S]), .x(x1), .sum(lane[p]));
@@ -78,7 +97,7 @@ module ternc_mvu #(
             state <= RUN;
           end else kf <= kf + 1'b1;
         end
-        RUN: if (adv) begin
+        RUN: if (issue) begin
           if (kf == KW'(KF - 1)) begin
             kf <= '0;
             if (nf == NW'(NF - 1)) begin
@@ -95,10 +114,7 @@ module ternc_mvu #(
         v1 <= issue;
         first1 <= kf == '0;
         last1 <= kf == KW'(KF - 1);
-        if (issue) begin
-          w1 <= wmem[addr];
-          x1 <= xmem[kf];
-        end
+        if (issue) x1 <= xmem[kf];
         v2 <= v1;
         first2 <= first1;
         last2 <= last1;
