@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { accumulatorBits } from "../backends/verilog/fold.js";
 import { RTL_FILES } from "../backends/verilog/rtl.js";
+import { DEFAULT_QUANT_LANES } from "../backends/verilog/actQuant.js";
 import { type CellCounts, parseYosysStat } from "../backends/verilog/synth.js";
 import { type ConstDecl, constTensor, loadTir, type Tensor } from "../ir/index.js";
 import { resolveOptions } from "../backends/common/index.js";
@@ -81,7 +82,13 @@ try {
     synthesizeFiles(`${k} x ${k} layer, ${name} (ternc_top)`, rtl, out, k * k, `${how}; ${layer.cyclesPerToken} cycles a token`);
   }
   unit("ternc_requant", "ternc_requant", `-set ACC_W ${accumulatorBits(256)} -set Q_W ${accumulatorBits(256) + 17}`, 0, "outside the ternary datapath: one multiplier");
-  unit("ternc_act_quant, k <= 2560, B = 24", "ternc_act_quant", "-set KMAX 2560 -set B 24", 0, "act_quant_fixed: absmax, an 18-step division a token, one multiplier (reciprocal) a code; the mantissa buffer in block RAM");
+  unit(
+    `ternc_act_quant, k <= 2560, B = 24, L = ${DEFAULT_QUANT_LANES}`,
+    "ternc_act_quant",
+    `-set KMAX 2560 -set B 24 -set L ${DEFAULT_QUANT_LANES}`,
+    0,
+    `act_quant_fixed: absmax over ${DEFAULT_QUANT_LANES} mantissas a beat, an 18-step division a token, ${DEFAULT_QUANT_LANES} codes a beat (a multiplier by the reciprocal each); the mantissa buffer in block RAM`,
+  );
 
   // The example model: compiled, built for verilator, four prompt tokens and eight decode steps simulated.
   const example = join(ROOT, "examples/tiny-bitnet.gguf");

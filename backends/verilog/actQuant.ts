@@ -6,6 +6,8 @@ import { type Graph, getOp, type OpNode, withDefaults } from "../../ir/index.js"
 export const ACT_QUANT_QUOTIENT_BITS = 18;
 /** The unit's EMIT pipeline: mantissa read, multiply, round. */
 const ACT_QUANT_PIPELINE_CYCLES = 3;
+/** Mantissas a quantizer takes (and codes it gives) a beat unless --quant-lanes says otherwise: one multiplier each. */
+export const DEFAULT_QUANT_LANES = 8;
 
 /** One act_quant_fixed node on a unit. */
 export interface RtlActQuant {
@@ -17,6 +19,8 @@ export interface RtlActQuant {
   scale: string;
   k: number;
   bits: number;
+  /** Mantissas a beat (the unit's L). */
+  lanes: number;
   cyclesPerToken: number;
 }
 
@@ -25,14 +29,17 @@ export interface ActQuantUnit {
   unit: number;
   bits: number;
   kMax: number;
+  lanes: number;
 }
 
 /**
- * Cycles ternc_act_quant takes for one token of k mantissas, from the command to the last code leaving: the command,
- * the floor and k beats in, the division, k codes out through the three-stage pipeline.
+ * Cycles ternc_act_quant takes for one token of k mantissas, L a beat, from the command to the last code leaving: the
+ * command, the floor and ceil(k / L) beats in, the division, as many beats of codes out through the three-stage
+ * pipeline.
  */
-export function actQuantCyclesPerToken(k: number): number {
-  return 1 + 1 + k + ACT_QUANT_QUOTIENT_BITS + k + ACT_QUANT_PIPELINE_CYCLES;
+export function actQuantCyclesPerToken(k: number, lanes: number): number {
+  const beats = Math.ceil(k / lanes);
+  return 1 + 1 + beats + ACT_QUANT_QUOTIENT_BITS + beats + ACT_QUANT_PIPELINE_CYCLES;
 }
 
 /** Why the hardware cannot quantize this node's activations, if it cannot. */
@@ -43,8 +50,8 @@ export function actQuantProblem(node: OpNode, graph: Graph): string | undefined 
 
 const bitsOf = (node: OpNode): number => withDefaults(getOp("act_quant_fixed")!, node.attrs).bits as number;
 
-/** The act_quant_fixed nodes in graph order, numbered from `firstCommand`, and the units they share. */
-export function rtlActQuants(graph: Graph, firstCommand: number): { nodes: RtlActQuant[]; units: ActQuantUnit[] } {
+/** The act_quant_fixed nodes in graph order, numbered from `firstCommand`, and the units (L lanes each) they share. */
+export function rtlActQuants(graph: Graph, firstCommand: number, lanes: number): { nodes: RtlActQuant[]; units: ActQuantUnit[] } {
   const units: ActQuantUnit[] = [];
   const nodes: RtlActQuant[] = [];
   for (const node of graph.topologicalOrder() ?? graph.ops()) {
@@ -52,9 +59,9 @@ export function rtlActQuants(graph: Graph, firstCommand: number): { nodes: RtlAc
     const k = graph.typeOf(node.operands[0]!)!.shape[1] as number;
     const bits = bitsOf(node);
     let unit = units.find((u) => u.bits === bits);
-    if (!unit) units.push((unit = { unit: units.length, bits, kMax: 0 }));
+    if (!unit) units.push((unit = { unit: units.length, bits, kMax: 0, lanes }));
     unit.kMax = Math.max(unit.kMax, k);
-    nodes.push({ command: 0, unit: unit.unit, result: node.results[0]!, scale: node.results[1]!, k, bits, cyclesPerToken: actQuantCyclesPerToken(k) });
+    nodes.push({ command: 0, unit: unit.unit, result: node.results[0]!, scale: node.results[1]!, k, bits, lanes, cyclesPerToken: actQuantCyclesPerToken(k, lanes) });
   }
   // A command per unit: a node names its unit's.
   for (const n of nodes) n.command = firstCommand + n.unit;

@@ -48,7 +48,7 @@ export type ActQuantFacts = Omit<RtlActQuant, "unit">;
 export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitResult {
   const o = verilogOptions(ctx.options);
   const layers = rtlLayers(graph, ctx.loadConst, { rows: o.rows, lanes: o.lanes, weights: o.weights });
-  const aq = rtlActQuants(graph, layers.length);
+  const aq = rtlActQuants(graph, layers.length, o.quantLanes);
   const files: string[] = [];
   const put = (name: string, text: string | Uint8Array): void => {
     mkdirSync(dirname(join(dir, name)), { recursive: true });

@@ -144,7 +144,13 @@ class Cosim {
         continue;
       }
       const hex = (v: number): string => ((v < 0 ? v + 2 ** a.bits : v) >>> 0).toString(16).padStart(digits, "0");
-      const answer = this.session.token(a.command, [String(k + 1), hex(block.floor), ...Array.from(block.mantissas, hex)]);
+      // L mantissas a word, lane 0 in the low digits; the last word padded with zeros.
+      const words = Array.from({ length: Math.ceil(k / a.lanes) }, (_, w) =>
+        Array.from({ length: a.lanes }, (_, l) => hex(block.mantissas[w * a.lanes + l] ?? 0))
+          .reverse()
+          .join(""),
+      );
+      const answer = this.session.token(a.command, [String(k + 1), hex(block.floor), ...words]);
       if (answer.rows.length !== k) throw new BackendError(this.dir, `the simulated quantizer returned ${answer.rows.length} codes for %${a.result}, not ${k}`);
       answer.rows.forEach(([code], i) => (xq[r * k + i] = Number(code)));
       scale[r] = actFixedScale(Number(answer.rows[0]![1]), block.shift);

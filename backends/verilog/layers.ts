@@ -40,6 +40,9 @@ export interface RtlLayer {
   requant?: Requant;
 }
 
+/** Words of a folded unit's weights: NF row folds x KF input folds, each P x S two-bit codes. */
+export const weightWords = (l: RtlLayer): number => Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes);
+
 /** Largest |d| the requant stage takes; a scale needing more stays with the host. */
 const MAX_SHIFT = 24;
 /** Widest requantized value the core hands the host (exact in a double). */

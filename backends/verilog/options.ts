@@ -1,5 +1,6 @@
 // The Verilog target's options, declared once: the CLI builds its flags from these and the library takes the same names.
 import { BackendError, type TargetOptions, type TargetOptionSpec } from "../common/index.js";
+import { DEFAULT_QUANT_LANES } from "./actQuant.js";
 import { MAX_FOLD } from "./fold.js";
 
 export const SIMULATORS = ["iverilog", "verilator"] as const;
@@ -12,6 +13,7 @@ export const VERILOG_OPTIONS: readonly TargetOptionSpec[] = [
   { name: "rows", flag: "--rows <n>", kind: "count", step: "compile", description: `output rows every ternary product computes per cycle (P, at most ${MAX_FOLD}; default: the cost model's choice per layer)` },
   { name: "lanes", flag: "--lanes <n>", kind: "count", step: "compile", description: `inputs every row takes per cycle (S, at most ${MAX_FOLD}; default: the cost model's choice per layer)` },
   { name: "hardwireBelow", flag: "--hardwire-below <weights>", kind: "count", step: "compile", description: "products with fewer weights than this become hardwired adder networks (constant weights, shared sums computed once) instead of folded units" },
+  { name: "quantLanes", flag: "--quant-lanes <n>", kind: "count", default: DEFAULT_QUANT_LANES, step: "compile", description: `mantissas each activation quantizer takes, and codes it gives, a cycle (L, at most ${MAX_FOLD}; one multiplier each)` },
   { name: "weights", flag: "--weights <where>", kind: "choice", choices: ["memory", "stream"], default: "memory", step: "compile", description: "where the folded units take their weights from: memory (block RAM in the core, initialised from mem/*.hex) or stream (a ready/valid port on ternc_top, one word of P x S codes a cycle in mem/*.hex's order, fed by the memory the projection streams from; the testbench plays that memory)" },
   { name: "clockMhz", flag: "--clock-mhz <mhz>", kind: "number", default: 200, step: "compile", description: "clock for the tokens/s projected in report.json" },
   { name: "memGbps", flag: "--mem-gbps <gbps>", kind: "number", default: 19.2, step: "compile", description: "memory bandwidth the weights stream at, for report.json (19.2: one DDR4-2400 channel)" },
@@ -23,6 +25,7 @@ export interface VerilogOptions {
   rows?: number;
   lanes?: number;
   hardwireBelow?: number;
+  quantLanes: number;
   weights: WeightSource;
   clockMhz: number;
   memGbps: number;
@@ -31,7 +34,7 @@ export interface VerilogOptions {
 }
 
 export function verilogOptions(o: TargetOptions): VerilogOptions {
-  for (const name of ["rows", "lanes"] as const) {
+  for (const name of ["rows", "lanes", "quantLanes"] as const) {
     const v = o[name];
     if (typeof v === "number" && v > MAX_FOLD) throw new BackendError(`--${name}`, `${v}: at most ${MAX_FOLD}`);
   }
@@ -39,6 +42,7 @@ export function verilogOptions(o: TargetOptions): VerilogOptions {
     rows: o.rows as number | undefined,
     lanes: o.lanes as number | undefined,
     hardwireBelow: o.hardwireBelow as number | undefined,
+    quantLanes: (o.quantLanes as number | undefined) ?? DEFAULT_QUANT_LANES,
     weights: (o.weights ?? "memory") as WeightSource,
     clockMhz: (o.clockMhz as number | undefined) ?? 200,
     memGbps: (o.memGbps as number | undefined) ?? 19.2,

@@ -5,11 +5,13 @@ import { actQuantWidths, BITNET_2B4T_DIMS, ternaryProductShapes } from "../../ir
 import { actQuantCyclesPerToken, type RtlActQuant } from "./actQuant.js";
 import { chooseFolding, cyclesPerToken, DEFAULT_WEIGHTS_PER_CYCLE, type Folding } from "./fold.js";
 import { SYNTHESIS_FILE } from "./synth.js";
-import type { RtlLayer } from "./layers.js";
+import { type RtlLayer, weightWords } from "./layers.js";
 
 export interface ProjectionOptions {
   clockMhz: number;
   memGbps: number;
+  /** The activation quantizers' mantissas a cycle. */
+  quantLanes: number;
 }
 
 /** Bits a streamed ternary weight takes (the 2-bit code ternc_mvu reads). */
@@ -47,14 +49,14 @@ function projection(products: ReadonlyArray<Product & { cyclesPerToken?: number 
 /** The 2B-4T shape folded with the fewest weights per cycle (a power of two) that keeps up with the memory. */
 function twoB4T(o: ProjectionOptions): Record<string, unknown> {
   const shapes = ternaryProductShapes(BITNET_2B4T_DIMS);
-  const quantCycles = actQuantWidths(BITNET_2B4T_DIMS).reduce((s, k) => s + actQuantCyclesPerToken(k), 0);
+  const quantCycles = actQuantWidths(BITNET_2B4T_DIMS).reduce((s, k) => s + actQuantCyclesPerToken(k, o.quantLanes), 0);
   const fold = (w: number): Product[] => shapes.map(([n, k]) => ({ n, k, fold: chooseFolding(k, n, {}, w) }));
   let w = DEFAULT_WEIGHTS_PER_CYCLE;
   while (w < 1 << 16 && projection(fold(w), quantCycles, o).shareOfMemoryBound! < 0.9) w *= 2;
   return { products: shapes.length, weightsPerCycle: w, ...projection(fold(w), quantCycles, o) };
 }
 
-const weightWordsBits = (l: RtlLayer): number => Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes) * 2 * l.fold.rows * l.fold.lanes;
+const weightWordsBits = (l: RtlLayer): number => weightWords(l) * 2 * l.fold.rows * l.fold.lanes;
 
 export function verilogReport(layers: readonly RtlLayer[], actQuants: readonly RtlActQuant[], o: ProjectionOptions): Record<string, unknown> {
   return {
@@ -81,7 +83,7 @@ export function verilogReport(layers: readonly RtlLayer[], actQuants: readonly R
       ...(l.kind === "mvu" && l.weights === "stream" ? { weightStreamBitsPerToken: weightWordsBits(l) } : {}),
       requant: l.requant ? (l.requant.mult.length > 1 || l.requant.d.length > 1 ? "per row" : "one scale") : "host",
     })),
-    activationQuantizers: actQuants.map((a) => ({ result: a.result, unit: a.unit, inputs: a.k, mantissaBits: a.bits, cyclesPerToken: a.cyclesPerToken })),
+    activationQuantizers: actQuants.map((a) => ({ result: a.result, unit: a.unit, inputs: a.k, mantissaBits: a.bits, lanes: a.lanes, cyclesPerToken: a.cyclesPerToken })),
     model: projection(layers, actQuants.reduce((s, a) => s + a.cyclesPerToken, 0), o),
     "bitnet-b1.58-2B-4T": twoB4T(o),
   };

@@ -3,7 +3,7 @@
 // in; accumulators or codes, and cycles out).
 import type { ActQuantUnit } from "./actQuant.js";
 import { hardwiredModule } from "./hardwired.js";
-import type { RtlLayer } from "./layers.js";
+import { type RtlLayer, weightWords } from "./layers.js";
 
 /** The core's modules, copied unchanged into every output. */
 export const RTL_FILES = ["ternc_lane.sv", "ternc_lane_leaf.sv", "ternc_lane_add3.sv", "ternc_lane_carry.sv", "ternc_mvu.sv", "ternc_requant.sv", "ternc_act_quant.sv"] as const;
@@ -28,10 +28,11 @@ export interface TopShape {
   /** Commands: one per layer, then one per activation quantizer unit. */
   commands: number;
   layerBits: number;
-  /** Width of the x bus: a layer's S int8 activations or a quantizer's mantissa, whichever is wider. */
+  /** Width of the x bus: a layer's S int8 activations or a quantizer's L mantissas, whichever is wider. */
   xBits: number;
   maxLanes: number;
-  maxRows: number;
+  /** The most results one beat of y carries: a layer's P rows or a quantizer's L codes. */
+  resultsPerBeat: number;
   maxInFolds: number;
   maxOutFolds: number;
   /** The most input beats of one command (the testbench's buffer). */
@@ -47,12 +48,12 @@ export function topShape(layers: readonly RtlLayer[], units: readonly ActQuantUn
     layers: layers.length,
     commands: layers.length + units.length,
     layerBits: bitsFor(layers.length + units.length),
-    xBits: Math.max(8 * maxLanes, ...units.map((u) => u.bits)),
+    xBits: Math.max(8 * maxLanes, ...units.map((u) => u.bits * u.lanes)),
     maxLanes,
-    maxRows: Math.max(1, ...layers.map((l) => l.fold.rows)),
+    resultsPerBeat: Math.max(1, ...layers.map((l) => l.fold.rows), ...units.map((u) => u.lanes)),
     maxInFolds,
     maxOutFolds: Math.max(1, ...layers.map((l) => Math.ceil(l.n / l.fold.rows))),
-    maxInBeats: Math.max(maxInFolds, ...units.map((u) => u.kMax + 1)),
+    maxInBeats: Math.max(maxInFolds, ...units.map((u) => 1 + Math.ceil(u.kMax / u.lanes))),
     weightBits: Math.max(0, ...layers.filter(streamed).map((l) => 2 * l.fold.rows * l.fold.lanes)),
   };
 }
@@ -73,8 +74,8 @@ function layerInstance(l: RtlLayer, s: TopShape): string[] {
     `  // layer ${l.index}: %${l.result} = ternary product of %${l.weight} [${l.n} x ${l.k}], ${l.kind === "hardwired" ? "hardwired" : `${P} rows x ${S} lanes`}, ${l.cyclesPerToken} cycles per token`,
     `  logic ${id}_x_ready, ${id}_y_valid;`,
     `  logic [${l.accBits * P - 1}:0] ${id}_y;`,
-    `  logic [${ACC_OUT_BITS * s.maxRows - 1}:0] ${id}_acc;`,
-    `  logic [${Q_OUT_BITS * s.maxRows - 1}:0] ${id}_q;`,
+    `  logic [${ACC_OUT_BITS * s.resultsPerBeat - 1}:0] ${id}_acc;`,
+    `  logic [${Q_OUT_BITS * s.resultsPerBeat - 1}:0] ${id}_q;`,
     ...(l.kind === "hardwired"
       ? [`  ${hardwiredModule(l)} u_${id} (`]
       : streamed(l)
@@ -88,9 +89,9 @@ function layerInstance(l: RtlLayer, s: TopShape): string[] {
         : [`    .w_valid(1'b0), .w_data(${2 * P * S}'d0), .w_ready(unused_${id}_w_ready),`]),
     `    .y_valid(${id}_y_valid), .y_data(${id}_y), .y_ready(y_ready && busy && sel == ${s.layerBits}'d${l.index}));`,
   ];
-  if (P < s.maxRows) {
-    lines.push(`  assign ${id}_acc[${ACC_OUT_BITS * s.maxRows - 1}:${ACC_OUT_BITS * P}] = '0;`);
-    lines.push(`  assign ${id}_q[${Q_OUT_BITS * s.maxRows - 1}:${Q_OUT_BITS * P}] = '0;`);
+  if (P < s.resultsPerBeat) {
+    lines.push(`  assign ${id}_acc[${ACC_OUT_BITS * s.resultsPerBeat - 1}:${ACC_OUT_BITS * P}] = '0;`);
+    lines.push(`  assign ${id}_q[${Q_OUT_BITS * s.resultsPerBeat - 1}:${Q_OUT_BITS * P}] = '0;`);
   }
   const rq = l.requant;
   const rowBits = bitsFor(nf * P);
@@ -129,19 +130,29 @@ function layerInstance(l: RtlLayer, s: TopShape): string[] {
 function unitInstance(u: ActQuantUnit, s: TopShape): string[] {
   const id = `a${u.unit}`;
   const command = s.layers + u.unit;
-  return [
-    `  // activation quantizer ${u.unit}: ${u.bits}-bit mantissas, up to ${u.kMax} a token (command ${command})`,
+  const lines = [
+    `  // activation quantizer ${u.unit}: ${u.bits}-bit mantissas, ${u.lanes} a beat, up to ${u.kMax} a token (command ${command})`,
     `  logic ${id}_x_ready, ${id}_y_valid, ${id}_y_last;`,
-    `  logic [7:0] ${id}_y;`,
+    `  logic [${8 * u.lanes - 1}:0] ${id}_y;`,
     `  logic [${u.bits - 1}:0] ${id}_m;`,
-    `  ternc_act_quant #(.KMAX(${u.kMax}), .B(${u.bits})) u_${id} (`,
-    `    .clk, .rst, .x_valid(x_valid && busy && sel == ${s.layerBits}'d${command}), .x_data(x_data[${u.bits - 1}:0]), .x_last, .x_ready(${id}_x_ready),`,
+    `  ternc_act_quant #(.KMAX(${u.kMax}), .B(${u.bits}), .L(${u.lanes})) u_${id} (`,
+    `    .clk, .rst, .x_valid(x_valid && busy && sel == ${s.layerBits}'d${command}), .x_data(x_data[${u.bits * u.lanes - 1}:0]), .x_last, .x_ready(${id}_x_ready),`,
     `    .y_valid(${id}_y_valid), .y_data(${id}_y), .y_absmax(${id}_m), .y_last(${id}_y_last), .y_ready(y_ready && busy && sel == ${s.layerBits}'d${command}));`,
-    `  logic [${ACC_OUT_BITS * s.maxRows - 1}:0] ${id}_acc;`,
-    `  logic [${Q_OUT_BITS * s.maxRows - 1}:0] ${id}_q;`,
-    `  assign ${id}_acc = {{${ACC_OUT_BITS * s.maxRows - 8}{${id}_y[7]}}, ${id}_y};`,
-    `  assign ${id}_q = {${Q_OUT_BITS * s.maxRows - u.bits}'d0, ${id}_m};`,
+    `  logic [${ACC_OUT_BITS * s.resultsPerBeat - 1}:0] ${id}_acc;`,
+    `  logic [${Q_OUT_BITS * s.resultsPerBeat - 1}:0] ${id}_q;`,
   ];
+  // Code l in result slot l, each with the token's absmax beside it.
+  for (let l = 0; l < u.lanes; l++) {
+    lines.push(
+      `  assign ${id}_acc[${ACC_OUT_BITS * (l + 1) - 1}:${ACC_OUT_BITS * l}] = {{${ACC_OUT_BITS - 8}{${id}_y[${8 * l + 7}]}}, ${id}_y[${8 * l + 7}:${8 * l}]};`,
+      `  assign ${id}_q[${Q_OUT_BITS * (l + 1) - 1}:${Q_OUT_BITS * l}] = {${Q_OUT_BITS - u.bits}'d0, ${id}_m};`,
+    );
+  }
+  if (u.lanes < s.resultsPerBeat) {
+    lines.push(`  assign ${id}_acc[${ACC_OUT_BITS * s.resultsPerBeat - 1}:${ACC_OUT_BITS * u.lanes}] = '0;`);
+    lines.push(`  assign ${id}_q[${Q_OUT_BITS * s.resultsPerBeat - 1}:${Q_OUT_BITS * u.lanes}] = '0;`);
+  }
+  return lines;
 }
 
 /** ternc_top.sv: the layers behind one command port (pick a layer, stream a token's activations, take its results). */
@@ -166,8 +177,8 @@ export function topSource(layers: readonly RtlLayer[], units: readonly ActQuantU
     "// The model's ternary core: one ternc_mvu per ternary product (layer), each with its own weight memory and folding,",
     "// and the activation quantizers, behind one command port: a command picks a layer, the token's activations stream",
     "// in (x, S int8 a beat), and the layer's results stream out (y: P accumulators a beat, with their requantized",
-    "// values where the layer has them). A quantizer's command takes the token's absmax floor, then one mantissa a beat",
-    "// (x_last on the last), and returns one code a beat on y_acc, with the token's absmax on y_q.",
+    "// values where the layer has them). A quantizer's command takes the token's absmax floor, then L mantissas a beat",
+    "// (x_last on the last), and returns L codes a beat on y_acc, each with the token's absmax on y_q.",
     ...(s.weightBits
       ? [
           "// Layers built with --weights stream hold no weights: while one runs, it takes one word of its P x S two-bit",
@@ -186,8 +197,8 @@ export function topSource(layers: readonly RtlLayer[], units: readonly ActQuantU
     "  output logic x_ready,",
     ...(s.weightBits ? ["  input  logic w_valid,", `  input  logic [${s.weightBits - 1}:0] w_data,`, "  output logic w_ready,"] : []),
     "  output logic y_valid,",
-    `  output logic [${ACC_OUT_BITS * s.maxRows - 1}:0] y_acc,`,
-    `  output logic [${Q_OUT_BITS * s.maxRows - 1}:0] y_q,`,
+    `  output logic [${ACC_OUT_BITS * s.resultsPerBeat - 1}:0] y_acc,`,
+    `  output logic [${Q_OUT_BITS * s.resultsPerBeat - 1}:0] y_q,`,
     "  input  logic y_ready",
     ");",
     "  logic busy;",
@@ -247,7 +258,8 @@ function table<E extends { index: number }>(name: string, entries: readonly E[],
 /**
  * tb_ternc.sv: serves commands to a host through two files (FIFOs in a co-simulation). A product's command is its
  * layer number and its KF activation words (hex, lane 0 in the low byte), one a line; a quantizer's is its command
- * number, k + 1 for a token of k, the absmax floor and the k mantissas (hex, two's complement). -1 ends the run. The answer is one line per
+ * number, k + 1 for a token of k, the absmax floor, and the k mantissas in words of L (hex, two's complement, lane 0 in
+ * the low digits, the last word padded with zeros). -1 ends the run. The answer is one line per
  * result, `acc q` for a product's output rows, `code absmax` for a quantizer's codes, then `c CYCLES`: the clock cycles
  * from the command to the last result. Every step is clocked, so iverilog and verilator (--binary) run it alike.
  */
@@ -259,8 +271,8 @@ export function testbenchSource(layers: readonly RtlLayer[], units: readonly Act
     ? [
         "  logic w_valid, w_ready;",
         `  logic [${s.weightBits - 1}:0] w_data;`,
-        ...fed.flatMap((l) => [`  logic [${s.weightBits - 1}:0] wmem${l.index} [0:${Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes) - 1}];`, `  initial $readmemh("${weightFile(l)}", wmem${l.index});`]),
-        ...table("wwords_of", fed, (l) => Math.ceil(l.n / l.fold.rows) * Math.ceil(l.k / l.fold.lanes)),
+        ...fed.flatMap((l) => [`  logic [${s.weightBits - 1}:0] wmem${l.index} [0:${weightWords(l) - 1}];`, `  initial $readmemh("${weightFile(l)}", wmem${l.index});`]),
+        ...table("wwords_of", fed, weightWords),
         `  function automatic logic [${s.weightBits - 1}:0] wword(input integer l, input integer i);`,
         "    begin",
         "      case (l)",
@@ -281,8 +293,8 @@ export function testbenchSource(layers: readonly RtlLayer[], units: readonly Act
     "  logic cmd_valid, cmd_ready, x_valid, x_last, x_ready, y_valid, y_ready;",
     `  logic [${s.layerBits - 1}:0] cmd_layer;`,
     `  logic [${s.xBits - 1}:0] x_data, xword;`,
-    `  logic [${ACC_OUT_BITS * s.maxRows - 1}:0] y_acc;`,
-    `  logic [${Q_OUT_BITS * s.maxRows - 1}:0] y_q;`,
+    `  logic [${ACC_OUT_BITS * s.resultsPerBeat - 1}:0] y_acc;`,
+    `  logic [${Q_OUT_BITS * s.resultsPerBeat - 1}:0] y_q;`,
     `  logic [${s.xBits - 1}:0] xbuf [0:${s.maxInBeats - 1}];`,
     ...stream,
     "  ternc_top dut (.*);",
@@ -294,6 +306,11 @@ export function testbenchSource(layers: readonly RtlLayer[], units: readonly Act
     ...table(
       "kmax_of",
       units.map((u) => ({ index: s.layers + u.unit, value: u.kMax })),
+      (u) => u.value,
+    ),
+    ...table(
+      "lanes_of",
+      units.map((u) => ({ index: s.layers + u.unit, value: u.lanes })),
       (u) => u.value,
     ),
     "  reg [8*1024-1:0] cmd_path, out_path;",
@@ -343,14 +360,16 @@ export function testbenchSource(layers: readonly RtlLayer[], units: readonly Act
     '          end else if (r == 1 || !$feof(cmd_fd)) $display("tb_ternc: expected a command number");',
     "          bad = 1'b1;",
     `        end else if (layer >= ${s.layers}) begin`,
-    '          r = $fscanf(cmd_fd, "%d", in_beats);',
-    "          if (r != 1 || ^in_beats === 1'bx || in_beats < 2 || in_beats > kmax_of(layer) + 1) begin",
-    '            $display("tb_ternc: command %0d: a floor and 1 to %0d mantissas, not %0d beats", layer, kmax_of(layer), in_beats);',
+    "          // The count of values (k + 1: the floor and k mantissas); they come as a floor beat and L mantissas a beat.",
+    '          r = $fscanf(cmd_fd, "%d", total);',
+    "          if (r != 1 || ^total === 1'bx || total < 2 || total > kmax_of(layer) + 1) begin",
+    '            $display("tb_ternc: command %0d: a floor and 1 to %0d mantissas, not %0d values", layer, kmax_of(layer), total);',
     "            bad = 1'b1;",
     "          end",
-    "          out_beats = in_beats - 1;",
-    "          per_beat = 1;",
-    "          total = in_beats - 1;",
+    "          total = total - 1;",
+    "          per_beat = lanes_of(layer);",
+    "          out_beats = (total + per_beat - 1) / per_beat;",
+    "          in_beats = out_beats + 1;",
     "        end else begin",
     "          in_beats = kf_of(layer);",
     "          out_beats = nf_of(layer);",

@@ -202,6 +202,20 @@ describe("the activation quantizer in the RTL", () => {
   output %xq, %xs
 }`;
 
+  it.each([1, 3, 8, 64])("takes %i mantissas a beat: codes and absmax bit-exact, cycles as modelled (40 a token: a partial last beat but for 1 and 8)", (lanes) => {
+    const rng = new Rng(20 + lanes);
+    const g = loadTir(graph);
+    // Row 0 has its absmax in the last mantissa (the padded beat); row 1 below the floor.
+    const x = Array.from({ length: 120 }, (_, i) => (i < 40 ? (i === 39 ? -50 : rng.normal()) : i < 80 ? rng.normal() * 1e-7 : rng.normal() * 3));
+    const given = { x: tensorFromValues("f32", [3, 40], x) };
+    const keep = join(work, `quant-lanes-${lanes}`);
+    const r = validateGraph(g, given, { target: "verilog", options: { quantLanes: lanes }, loadConst, source: "quant.tir", keepDir: keep });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const report = JSON.parse(readFileSync(join(keep, "graph/report.json"), "utf8"));
+    const beats = Math.ceil(40 / lanes);
+    expect(report.activationQuantizers[0]).toMatchObject({ lanes, cyclesPerToken: 1 + 1 + beats + 18 + beats + 3 });
+  });
+
   it("quantizes in the RTL: a wrong numerator in ternc_act_quant's division changes the codes", () => {
     const rng = new Rng(8);
     const g = loadTir(graph);
@@ -249,8 +263,9 @@ describe("synthesis (yosys, xc7)", () => {
     expect(mvu).toMatch(/LUT\d/);
     const requant = stat("ternc_requant", "-set ACC_W 14 -set Q_W 40");
     expect(requant).toMatch(/DSP48E1/);
-    // The activation quantizer: its one multiplier (mantissa x reciprocal) in one DSP48, the division in LUTs.
+    // The activation quantizer: one multiplier a lane (mantissa x reciprocal) in one DSP48 each, the division in LUTs.
     expect(parseYosysStat(stat("ternc_act_quant", "-set KMAX 256 -set B 24")).total.dsp48).toBe(1);
+    expect(parseYosysStat(stat("ternc_act_quant", "-set KMAX 256 -set B 24 -set L 4")).total.dsp48).toBe(4);
   });
 
   it("--synth writes synthesis.json: per module and in total, LUTs, FFs, carry chains, DSPs, BRAMs", () => {

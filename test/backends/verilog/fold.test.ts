@@ -30,12 +30,15 @@ describe("report.json", () => {
   it("projects the 2B-4T shape at >= 90% of what the memory allows, and the compiled layers from their cycles", () => {
     const r = verilogReport(
       [{ index: 0, kind: "mvu", result: "acc", weight: "w", k: 256, n: 256, fold: { rows: 1, lanes: 64 }, accBits: 17, cyclesPerToken: 1032 }],
-      [{ command: 1, unit: 0, result: "xq", scale: "xs", k: 256, bits: 24, cyclesPerToken: actQuantCyclesPerToken(256) }],
-      { clockMhz: 200, memGbps: 19.2 },
+      [{ command: 1, unit: 0, result: "xq", scale: "xs", k: 256, bits: 24, lanes: 8, cyclesPerToken: actQuantCyclesPerToken(256, 8) }],
+      { clockMhz: 200, memGbps: 19.2, quantLanes: 8 },
     );
     const model = r.model as Record<string, number>;
-    // The quantizer's cycles count (command, floor, 256 in, division, 256 out, pipeline): it runs before the product.
-    expect(model.activationQuantCyclesPerToken).toBe(1 + 1 + 256 + 18 + 256 + 3);
+    // The quantizer's cycles count (command, floor, 256 in 8 a beat, division, 32 beats out, pipeline): it runs
+    // before the product.
+    expect(model.activationQuantCyclesPerToken).toBe(1 + 1 + 32 + 18 + 32 + 3);
+    expect(actQuantCyclesPerToken(257, 8)).toBe(1 + 1 + 33 + 18 + 33 + 3);
+    expect(actQuantCyclesPerToken(256, 1)).toBe(1 + 1 + 256 + 18 + 256 + 3);
     expect(model.cyclesPerToken).toBe(1032 + model.activationQuantCyclesPerToken!);
     expect(model.tokensPerSecondOnChip).toBeCloseTo(200e6 / model.cyclesPerToken!);
     expect(model.weightBytesPerToken).toBe((256 * 256) / 4);
