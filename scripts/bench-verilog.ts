@@ -68,7 +68,7 @@ try {
   const trits = Array.from({ length: k }, () => JSON.stringify(Array.from({ length: k }, () => rng.pick(["+", "-", "0"])).join("")));
   const tir = join(work, "layer.tir");
   writeFileSync(tir, `graph @layer {\n  input %x : i8[T, ${k}]\n  const %w : ternary[${k}, ${k}] = trits<${trits.join(", ")}>\n  %acc = ternary_matmul(%x, %w)\n  output %acc\n}\n`);
-  for (const [name, options] of [["streaming", {}], ["hardwired", { hardwireBelow: k * k + 1 }]] as const) {
+  for (const [name, options] of [["folded", {}], ["hardwired", { hardwireBelow: k * k + 1 }]] as const) {
     const out = join(layerDir, name);
     // A plain graph (not a model): lowered and emitted as validate does with one.
     const graph = loadTir(readFileSync(tir, "utf8"), tir);
@@ -106,7 +106,7 @@ try {
 
   console.log(
     [
-      `Verilog backend, ${date}; ${tools}; synthesis: yosys synth_xilinx -family xc7 (LUTs counted as LUT1-LUT6; MUXF7/F8 are slice muxes, not LUTs)`,
+      `Verilog backend, ${date}; ${tools}; synthesis: yosys synth_xilinx -family xc7 (LUTs counted as LUT1-LUT6 and LUT6_2; MUXF7/F8 are slice muxes, not LUTs)`,
       "",
       "| unit | LUTs | LUTs per lane (per weight for a layer) | CARRY4 | MUXF7/8 | FFs | BRAM36 / 18 | DSP48 | what it is |",
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -61,9 +61,16 @@ export function rtlActQuants(graph: Graph, firstCommand: number, lanes: number):
     let unit = units.find((u) => u.bits === bits);
     if (!unit) units.push((unit = { unit: units.length, bits, kMax: 0, lanes }));
     unit.kMax = Math.max(unit.kMax, k);
-    nodes.push({ command: 0, unit: unit.unit, result: node.results[0]!, scale: node.results[1]!, k, bits, lanes, cyclesPerToken: actQuantCyclesPerToken(k, lanes) });
+    nodes.push({ command: 0, unit: unit.unit, result: node.results[0]!, scale: node.results[1]!, k, bits, lanes, cyclesPerToken: 0 });
   }
-  // A command per unit: a node names its unit's.
-  for (const n of nodes) n.command = firstCommand + n.unit;
+  // No unit is wider than its widest token (lanes past it would only multiply padding).
+  for (const u of units) u.lanes = Math.min(lanes, u.kMax);
+  // A command per unit: a node names its unit's, and takes its width.
+  for (const n of nodes) {
+    const u = units[n.unit]!;
+    n.command = firstCommand + n.unit;
+    n.lanes = u.lanes;
+    n.cyclesPerToken = actQuantCyclesPerToken(n.k, u.lanes);
+  }
   return { nodes, units };
 }

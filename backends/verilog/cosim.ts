@@ -144,12 +144,13 @@ class Cosim {
         continue;
       }
       const hex = (v: number): string => ((v < 0 ? v + 2 ** a.bits : v) >>> 0).toString(16).padStart(digits, "0");
-      // L mantissas a word, lane 0 in the low digits; the last word padded with zeros.
-      const words = Array.from({ length: Math.ceil(k / a.lanes) }, (_, w) =>
-        Array.from({ length: a.lanes }, (_, l) => hex(block.mantissas[w * a.lanes + l] ?? 0))
-          .reverse()
-          .join(""),
-      );
+      // L mantissas a word, lane l at bits B l (lane 0 lowest; B need not be a multiple of 4); the last word padded
+      // with zeros.
+      const words = Array.from({ length: Math.ceil(k / a.lanes) }, (_, w) => {
+        let word = 0n;
+        for (let l = a.lanes - 1; l >= 0; l--) word = (word << BigInt(a.bits)) | BigInt.asUintN(a.bits, BigInt(block.mantissas[w * a.lanes + l] ?? 0));
+        return word.toString(16);
+      });
       const answer = this.session.token(a.command, [String(k + 1), hex(block.floor), ...words]);
       if (answer.rows.length !== k) throw new BackendError(this.dir, `the simulated quantizer returned ${answer.rows.length} codes for %${a.result}, not ${k}`);
       answer.rows.forEach(([code], i) => (xq[r * k + i] = Number(code)));

@@ -36,7 +36,8 @@ export interface VerilogOptions {
 export function verilogOptions(o: TargetOptions): VerilogOptions {
   for (const name of ["rows", "lanes", "quantLanes"] as const) {
     const v = o[name];
-    if (typeof v === "number" && v > MAX_FOLD) throw new BackendError(`--${name}`, `${v}: at most ${MAX_FOLD}`);
+    const flag = VERILOG_OPTIONS.find((spec) => spec.name === name)!.flag.split(" ")[0]!;
+    if (typeof v === "number" && v > MAX_FOLD) throw new BackendError(flag, `${v}: at most ${MAX_FOLD}`);
   }
   return {
     rows: o.rows as number | undefined,

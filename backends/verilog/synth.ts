@@ -37,7 +37,7 @@ function counts(block: string): CellCounts {
   return c;
 }
 
-/** A module's readable name: `$paramod$<hash>\\ternc_mvu` and `$paramod\\ternc_lane_add\\W=...` lose their decoration. */
+/** A module's readable name: `$paramod$<hash>\\ternc_mvu` and `$paramod\\ternc_lane_add3\\WI=...` lose their decoration. */
 const moduleName = (raw: string): string => raw.replace(/^\$paramod(\$[0-9a-f]+)?\\/, "").split("\\")[0]!;
 
 /** Instances of each module definition in the whole design, from the indented `design hierarchy` tree of counts. */

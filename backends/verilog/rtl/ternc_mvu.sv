@@ -40,7 +40,8 @@ module ternc_mvu #(
   logic [NW-1:0] nf;
   logic [AW-1:0] addr;
 
-  // Stage 1: the memories' outputs; stage 2: the lane sums; each with its valid and first/last column tags.
+  // Stage 1: the weight word (from the memory or the stream) and the activations; stage 2: the lane sums; each with
+  // its valid and first/last column tags.
   logic [2*S*P-1:0] w1;
   logic [8*S-1:0] x1;
   logic v1, first1, last1, v2, first2, last2;

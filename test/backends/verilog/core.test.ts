@@ -152,6 +152,13 @@ describe("weights streamed through the top's ready/valid port (--weights stream)
     expect(cycles(steady)[0]).toBe(cycles(steady)[1]);
     for (const [i, c] of cycles(stalled).entries()) expect(c).toBeGreaterThan(cycles(steady)[i]!);
   });
+
+  it("builds and runs in verilator too (its testbench compiles with the stream's plusarg)", { timeout: 180_000 }, () => {
+    const rng = new Rng(13);
+    const g = loadTir(productGraph(rng, 37, 11, true));
+    const result = validateGraph(g, inputs(rng, 2, 37), { target: "verilog", options: { rows: 2, lanes: 8, weights: "stream", simulator: "verilator" }, loadConst, source: "product.tir" });
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+  });
 });
 
 describe("the testbench's command file", () => {
@@ -202,18 +209,28 @@ describe("the activation quantizer in the RTL", () => {
   output %xq, %xs
 }`;
 
-  it.each([1, 3, 8, 64])("takes %i mantissas a beat: codes and absmax bit-exact, cycles as modelled (40 a token: a partial last beat but for 1 and 8)", (lanes) => {
-    const rng = new Rng(20 + lanes);
-    const g = loadTir(graph);
+  it.each([
+    [1, 24],
+    [3, 24],
+    [8, 24],
+    [64, 24],
+    [3, 13],
+    [8, 10],
+  ])("takes %i mantissas of %i bits a beat: codes and absmax bit-exact, cycles as modelled", (lanes, bits) => {
+    const rng = new Rng(20 + lanes + bits);
+    // 40 a token: a partial last beat for 3 (and 64, which the unit narrows to 40); 13 and 10 bits do not fill hex
+    // digits, so the lanes of a word are not digit-aligned.
+    const g = loadTir(graph.replace("act_quant_fixed(%x)", `act_quant_fixed(%x) {bits = ${bits}}`));
     // Row 0 has its absmax in the last mantissa (the padded beat); row 1 below the floor.
     const x = Array.from({ length: 120 }, (_, i) => (i < 40 ? (i === 39 ? -50 : rng.normal()) : i < 80 ? rng.normal() * 1e-7 : rng.normal() * 3));
     const given = { x: tensorFromValues("f32", [3, 40], x) };
-    const keep = join(work, `quant-lanes-${lanes}`);
+    const keep = join(work, `quant-lanes-${lanes}-${bits}`);
     const r = validateGraph(g, given, { target: "verilog", options: { quantLanes: lanes }, loadConst, source: "quant.tir", keepDir: keep });
     expect(r.ok, JSON.stringify(r)).toBe(true);
     const report = JSON.parse(readFileSync(join(keep, "graph/report.json"), "utf8"));
-    const beats = Math.ceil(40 / lanes);
-    expect(report.activationQuantizers[0]).toMatchObject({ lanes, cyclesPerToken: 1 + 1 + beats + 18 + beats + 3 });
+    const width = Math.min(lanes, 40);
+    const beats = Math.ceil(40 / width);
+    expect(report.activationQuantizers[0]).toMatchObject({ lanes: width, mantissaBits: bits, cyclesPerToken: 1 + 1 + beats + 18 + beats + 3 });
   });
 
   it("quantizes in the RTL: a wrong numerator in ternc_act_quant's division changes the codes", () => {
