@@ -68,8 +68,13 @@ try {
   const trits = Array.from({ length: k }, () => JSON.stringify(Array.from({ length: k }, () => rng.pick(["+", "-", "0"])).join("")));
   const tir = join(work, "layer.tir");
   writeFileSync(tir, `graph @layer {\n  input %x : i8[T, ${k}]\n  const %w : ternary[${k}, ${k}] = trits<${trits.join(", ")}>\n  %acc = ternary_matmul(%x, %w)\n  output %acc\n}\n`);
-  for (const [name, options] of [["folded", {}], ["hardwired", { hardwireBelow: k * k + 1 }]] as const) {
-    const out = join(layerDir, name);
+  const forms = [
+    ["folded", {}],
+    ["folded, weights streamed", { weights: "stream" }],
+    ["hardwired", { hardwireBelow: k * k + 1 }],
+  ] as const;
+  for (const [name, options] of forms) {
+    const out = join(layerDir, name.replace(/\W+/g, "-"));
     // A plain graph (not a model): lowered and emitted as validate does with one.
     const graph = loadTir(readFileSync(tir, "utf8"), tir);
     const loadConst = (c: ConstDecl): Tensor => constTensor(c, undefined);
@@ -78,7 +83,7 @@ try {
     emitToFolder(graph, out, { target, options: resolved, loadConst, lowered, source: tir, sourceHash: "-", defaultContext: 1 });
     const rtl = readFileSync(join(out, "Makefile"), "utf8").match(/^RTL = (.*)$/m)![1]!.split(" ").map((f) => join(out, f));
     const layer = JSON.parse(readFileSync(join(out, "report.json"), "utf8")).layers[0];
-    const how = name === "hardwired" ? `${layer.adders} adders (shared sums once), ${layer.depth} levels` : `${layer.rows} x ${layer.lanes} folding, weights in memory`;
+    const how = name === "hardwired" ? `${layer.adders} adders (shared sums once), ${layer.depth} levels` : `${layer.rows} x ${layer.lanes} folding, weights ${layer.weights === "stream" ? "through the w port" : "in memory"}`;
     synthesizeFiles(`${k} x ${k} layer, ${name} (ternc_top)`, rtl, out, k * k, `${how}; ${layer.cyclesPerToken} cycles a token`);
   }
   unit("ternc_requant", "ternc_requant", `-set ACC_W ${accumulatorBits(256)} -set Q_W ${accumulatorBits(256) + 17}`, 0, "outside the ternary datapath: one multiplier");
