@@ -28,6 +28,12 @@ export interface GenerateResult {
   decodeSeconds: number;
 }
 
+/** The last row of [rows, vocab] logits: the next token's. */
+export function lastRow(logits: Tensor): Float32Array {
+  const [rows, vocab] = logits.shape as [number, number];
+  return (logits.data as Float32Array).subarray((rows - 1) * vocab, rows * vocab);
+}
+
 const ids = (v: number[]): Tensor => tensorFromValues("i32", [v.length], v);
 const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
 
@@ -51,8 +57,7 @@ export function generateTokens(graph: Graph, prompt: readonly number[], maxToken
   const sampler = new Sampler(options.sampling ?? GREEDY);
   for (const t of prompt) sampler.accept(t);
   const choose = (logits: Tensor): number => {
-    const [rows, vocab] = logits.shape as [number, number];
-    const next = sampler.sample((logits.data as Float32Array).subarray((rows - 1) * vocab, rows * vocab));
+    const next = sampler.sample(lastRow(logits));
     sampler.accept(next);
     return next;
   };

@@ -1,9 +1,8 @@
 // `ternc run MODEL --backend T` for a compiled target: compile and build once into a cache folder, keyed on
 // everything that decides the build (ternc's version and code, the model file, the target's options), then run.
 import { createHash } from "node:crypto";
-import { mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { existsSync } from "node:fs";
 import { buildAffectingOptions, cacheRoot, type Manifest, type ModelRunRequest, type ModelRunResult, type OptionValue, readManifest, resolveOptions, type Target, type TargetOptions } from "../../backends/common/index.js";
 import { UserError } from "../errors.js";
 import { type Tokenizer, tokenizerFromSpec, type TokenizerSpec } from "../frontend/tokenizer/tokenizer.js";

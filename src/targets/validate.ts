@@ -6,7 +6,7 @@
 // reference is the interpreter running the graph the target's pipeline lowered, so a target whose pipeline is
 // approximate (fixed-point requantization) is judged against the arithmetic it was asked to do.
 import { join } from "node:path";
-import { type ConstDecl, type Graph, getOp, interpret, LOGITS, type ModelAbi, type OpNode, POSITIONS, Sampler, type SamplingOptions, type Tensor, tensorFromValues, TOKENS, withDefaults, zeros } from "../../ir/index.js";
+import { type ConstDecl, type Graph, getOp, interpret, lastRow, LOGITS, type ModelAbi, type OpNode, POSITIONS, Sampler, type SamplingOptions, type Tensor, tensorFromValues, TOKENS, withDefaults, zeros } from "../../ir/index.js";
 import { type OptionValue, type PipelineEntry, resolveOptions, type Target, type TargetCheck, type TargetOptions, type Tolerance, type TraceRecord, withTempDir } from "../../backends/common/index.js";
 import { UserError } from "../errors.js";
 import { generate, samplingText } from "../generate.js";
@@ -250,8 +250,7 @@ export function replaySampler(sampling: SamplingOptions, prompt: readonly number
   for (let step = 0; step < generated.length; step++) {
     const logits = trace.find((r) => r.step === step && r.name === LOGITS)?.tensor;
     if (!logits) break;
-    const [rows, vocab] = logits.shape as [number, number];
-    const choice = sampler.sample((logits.data as Float32Array).subarray((rows - 1) * vocab, rows * vocab));
+    const choice = sampler.sample(lastRow(logits));
     checked++;
     if (choice !== generated[step]) firstDifferent ??= `step ${step}: the target chose ${generated[step]}, ternc's sampler ${choice} on the same logits`;
     sampler.accept(generated[step]!);

@@ -52,36 +52,48 @@ function bosPrefix(v: { addBos: boolean; bosId?: number }, options: EncodeOption
   return v.addBos && options.bos !== false && v.bosId !== undefined ? [v.bosId] : [];
 }
 
+/** Token texts to their ids, and the texts longest first (the order they are looked for in). */
+interface WholeTokens {
+  ids: ReadonlyMap<string, number>;
+  names: readonly string[];
+}
+
 /**
- * Encodes `text` with `plain` between the tokens it spells out whole, the longest first where two start at the same
- * place: user-defined tokens always, control tokens with `special` (llama.cpp's tokenizer_st_partition). `plain` sees
- * each stretch of text between them on its own.
+ * An encoder that runs `plain` between the tokens the text spells out whole, the longest first where two start at the
+ * same place: user-defined tokens always, control tokens with `special` (llama.cpp's tokenizer_st_partition). `plain`
+ * sees each stretch of text between them on its own. The two tables are built once, here.
  */
-function encodeWithSpecials(text: string, whole: { controls: ReadonlyMap<string, number>; userDefined: ReadonlyMap<string, number> }, options: EncodeOptions, prefix: number[], plain: (piece: string, out: number[]) => void): number[] {
-  const out = prefix;
-  const controls = new Map([...whole.userDefined, ...(options.special ? whole.controls : [])]);
-  if (controls.size === 0) {
-    plain(text, out);
+function wholeTokenEncoder(whole: { controls: ReadonlyMap<string, number>; userDefined: ReadonlyMap<string, number> }, plain: (piece: string, out: number[]) => void): (text: string, options: EncodeOptions, prefix: number[]) => number[] {
+  const table = (special: boolean): WholeTokens => {
+    const ids = new Map([...whole.userDefined, ...(special ? whole.controls : [])]);
+    return { ids, names: [...ids.keys()].filter((n) => n !== "").sort((a, b) => b.length - a.length) };
+  };
+  const [plainOnly, withSpecial] = [table(false), table(true)];
+  return (text, options, prefix) => {
+    const out = prefix;
+    const { ids, names } = options.special ? withSpecial : plainOnly;
+    if (ids.size === 0) {
+      plain(text, out);
+      return out;
+    }
+    let from = 0;
+    while (from <= text.length) {
+      let at = -1;
+      let name = "";
+      for (const n of names) {
+        const i = text.indexOf(n, from);
+        if (i >= 0 && (at < 0 || i < at)) [at, name] = [i, n];
+      }
+      if (at < 0) {
+        if (from < text.length) plain(text.slice(from), out);
+        break;
+      }
+      if (at > from) plain(text.slice(from, at), out);
+      out.push(ids.get(name)!);
+      from = at + name.length;
+    }
     return out;
-  }
-  const names = [...controls.keys()].filter((n) => n !== "").sort((a, b) => b.length - a.length);
-  let from = 0;
-  while (from <= text.length) {
-    let at = -1;
-    let name = "";
-    for (const n of names) {
-      const i = text.indexOf(n, from);
-      if (i >= 0 && (at < 0 || i < at)) [at, name] = [i, n];
-    }
-    if (at < 0) {
-      if (from < text.length) plain(text.slice(from), out);
-      break;
-    }
-    if (at > from) plain(text.slice(from, at), out);
-    out.push(controls.get(name)!);
-    from = at + name.length;
-  }
-  return out;
+  };
 }
 
 /** GPT-2's map from bytes to printable characters, so every byte sequence is a string of "characters". */
@@ -166,6 +178,7 @@ export function byteLevelBpe(v: BpeVocab): Tokenizer {
       }
     }
   };
+  const encodeWhole = wholeTokenEncoder(whole, plain);
   return {
     kind: "byte-level BPE",
     size: v.tokens.length,
@@ -173,7 +186,7 @@ export function byteLevelBpe(v: BpeVocab): Tokenizer {
     bosId: v.bosId,
     eosId: v.eosId,
     encode(text, options = {}) {
-      return encodeWithSpecials(text, whole, options, bosPrefix(v, options), plain);
+      return encodeWhole(text, options, bosPrefix(v, options));
     },
     decode(list) {
       const bytes: number[] = [];
@@ -243,6 +256,7 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
       }
     }
   };
+  const encodeWhole = wholeTokenEncoder(whole, plain);
   return {
     kind: "SentencePiece",
     size: v.tokens.length,
@@ -250,7 +264,7 @@ export function sentencePiece(v: SpmVocab): Tokenizer {
     bosId: v.bosId,
     eosId: v.eosId,
     encode(text, options = {}) {
-      return encodeWithSpecials(text, whole, options, bosPrefix(v, options), plain);
+      return encodeWhole(text, options, bosPrefix(v, options));
     },
     decode(list) {
       const bytes: number[] = [];
