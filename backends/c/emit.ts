@@ -1,9 +1,9 @@
 // The C code generator: an L2 graph (after the `c` pipeline) becomes the generated part of model.c, a straight-line
 // forward function that calls the runtime's kernels on planned buffers, plus the plan of weights.bin. A model graph
 // gets the token interface (ternc_model_eval); any other graph gets ternc_graph_eval over its named inputs.
-import { type Abi, type ConstDecl, type Graph, type Tensor, LOGITS } from "../../ir/index.js";
+import { type Abi, type ConstDecl, type Graph, type OpNode, type Tensor, LOGITS } from "../../ir/index.js";
 import { BackendError, type BlobPlan, linearInT, type SpecialTokens } from "../common/index.js";
-import { C_TYPE, CEmitter, cString, elemBytes, type ValueDType } from "./emitter.js";
+import { C_TYPE, CEmitter, cString, elemBytes, type OfferMode, type ValueDType } from "./emitter.js";
 import { planConstants } from "./layout.js";
 import { emitOp, layoutRequests } from "./ops.js";
 
@@ -23,6 +23,12 @@ export interface CGenerateOptions {
   banner: string;
   defaultContext: number;
   specialTokens?: SpecialTokens;
+  /**
+   * Which ops the forward function offers to the model's op hook (ternc_model_set_op_hook): `optional` ones keep their
+   * kernel for when the hook declines; `required` ones have none (the hook must compute them), and the weights only
+   * they read are left out of the blob.
+   */
+  offer?: (node: OpNode) => OfferMode | undefined;
 }
 
 /** A C comment that stays one comment whatever the text holds. */
@@ -48,8 +54,14 @@ function badDim(name: string): never {
 /** Compiles a verified, legal L2 graph with planned buffers to the generated part of model.c. */
 export function generateC(graph: Graph, opts: CGenerateOptions): CProgram {
   const { abi } = opts;
-  const { blob, layouts } = planConstants(graph.consts(), layoutRequests(graph), opts.loadConst);
-  const e = new CEmitter(graph, abi, blob, layouts);
+  const offer = opts.offer ?? (() => undefined);
+  const computed = (node: OpNode): boolean => offer(node) !== "required";
+  // A constant only hook-computed ops read has no kernel to read it: the blob leaves it out.
+  const users = new Map<string, OpNode[]>();
+  for (const node of graph.ops()) for (const o of node.operands) users.set(o, [...(users.get(o) ?? []), node]);
+  const placed = graph.consts().filter((c) => (users.get(c.name) ?? []).some(computed) || !users.has(c.name));
+  const { blob, layouts } = planConstants(placed, layoutRequests(graph, computed), opts.loadConst);
+  const e = new CEmitter(graph, abi, blob, layouts, offer);
   for (const node of graph.topologicalOrder()!) emitOp(e, node);
   const slots = [...new Set(e.caches.values())].sort((a, b) => a.index - b.index);
   const list = (xs: readonly (number | string)[]): string => xs.join(", ") || "0";

@@ -14,9 +14,19 @@ export const FMAT_TYPE: Partial<Record<DType, string>> = { f32: "TC_F32", f16: "
 /** Bytes of one element of a value. */
 export const elemBytes = (d: DType): number => storageBytes(d, 1);
 
+/** A C string literal of `s`: printable ASCII as it is (quote, backslash and ? escaped: -std=c11 reads trigraphs), every
+ * other byte of its UTF-8 as an octal escape. */
 export function cString(s: string): string {
-  return JSON.stringify(s);
+  let out = "";
+  for (const byte of Buffer.from(s, "utf8")) {
+    const c = String.fromCharCode(byte);
+    out += byte >= 0x20 && byte < 0x7f ? ('"\\?'.includes(c) ? `\\${c}` : c) : `\\${byte.toString(8).padStart(3, "0")}`;
+  }
+  return `"${out}"`;
 }
+
+/** How an op is offered to the model's op hook: with its kernel for when the hook declines, or without one. */
+export type OfferMode = "optional" | "required";
 
 /** A KV cache as the C model keeps it: keys stored transposed. */
 export interface CCacheSlot extends CacheSlot {
@@ -41,6 +51,7 @@ export class CEmitter {
     readonly abi: Abi,
     readonly blob: BlobPlan,
     readonly layouts: ReadonlyMap<string, LayoutRequest>,
+    readonly offer: (node: OpNode) => OfferMode | undefined = () => undefined,
   ) {
     this.inputIndex = new Map(abi.kind === "graph" ? abi.inputs.map((v, i) => [v.name, i]) : []);
     // One slot object per cache, under both its input and its appended value (the emitter counts slots by identity).

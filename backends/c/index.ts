@@ -1,8 +1,10 @@
 // The C target: C11 with SIMD kernels (AVX-512 VNNI, AVX2, NEON, portable), a weight blob, a runner and build files.
 import { manifestVocab, type PipelineEntry, type Target, type TargetOptions, ternaryPipeline } from "../common/index.js";
 import { emitC } from "./artifacts.js";
+import { CHECK_CFLAGS, C_TOLERANCE } from "./host.js";
 import { cOptions, C_OPTIONS } from "./options.js";
 import { C_OP_RULES } from "./ops.js";
+export { cHost } from "./host.js";
 import { buildC, C_BUILD_OUTPUTS, isBuiltC, runGraphC, runModelC } from "./toolchain.js";
 
 /**
@@ -21,12 +23,11 @@ export const cTarget: Target = {
   options: C_OPTIONS,
   pipeline,
   ops: C_OP_RULES,
-  // The kernels keep the interpreter's float operation order; the tolerance covers libm's exp/sqrt differences.
-  tolerance: { op: { abs: 1e-6, rel: 1e-5 }, logitsRel: 1e-3 },
+  tolerance: C_TOLERANCE,
   emit: emitC,
   build: (dir, options, mode) => {
     const o = cOptions(options);
-    buildC(dir, { ...o, cflags: o.cflags ?? (mode === "check" ? "-O2 -Wall -Wextra -Werror" : undefined) });
+    buildC(dir, { ...o, cflags: o.cflags ?? (mode === "check" ? CHECK_CFLAGS : undefined) });
   },
   buildOutputs: C_BUILD_OUTPUTS,
   isBuilt: isBuiltC,

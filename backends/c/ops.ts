@@ -267,10 +267,14 @@ export const C_OP_RULES: Readonly<Record<string, OpRule>> = Object.fromEntries(
   Object.entries(C_OPS).map(([op, c]) => [op, { note: c.rule?.note, check: (node: OpNode, graph: Graph) => plannableResults(node) ?? c.rule?.check?.(node, graph) }]),
 );
 
-/** Each constant's layout, from how the kernels of its users read it; a constant read in two layouts is an error. */
-export function layoutRequests(graph: Graph): Map<string, LayoutRequest> {
+/**
+ * Each constant's layout, from how the kernels of its users read it (the ops `hasKernel` accepts); a constant read in
+ * two layouts is an error.
+ */
+export function layoutRequests(graph: Graph, hasKernel: (node: OpNode) => boolean = () => true): Map<string, LayoutRequest> {
   const requests = new Map<string, LayoutRequest>();
   for (const node of graph.ops()) {
+    if (!hasKernel(node)) continue;
     const wanted = C_OPS[node.op]?.layouts?.(node, graph, withDefaults(getOp(node.op)!, node.attrs)) ?? {};
     const ops = operandsOf(node);
     for (const [operandName, req] of Object.entries(wanted)) {
@@ -280,8 +284,40 @@ export function layoutRequests(graph: Graph): Map<string, LayoutRequest> {
       requests.set(v, req);
     }
   }
-  for (const c of graph.consts()) if (c.type.dtype === "ternary" && !requests.has(c.name)) throw new BackendError(`%${c.name}`, "a ternary constant outside a lowered product (run the c pipeline first)");
+  const kernelRead = new Set(graph.ops().filter(hasKernel).flatMap((n) => n.operands));
+  for (const c of graph.consts()) if (c.type.dtype === "ternary" && kernelRead.has(c.name) && !requests.has(c.name)) throw new BackendError(`%${c.name}`, "a ternary constant outside a lowered product (run the c pipeline first)");
   return requests;
+}
+
+/** The ternc_tensor initializer of an operand or result offered to the op hook. */
+function tensorView(e: CEmitter, name: string, where: string): string {
+  if (e.caches.has(name)) throw new BackendError(where, `%${name} is a KV cache, which an op hook cannot be given`);
+  const t = e.type(name);
+  if (t.shape.length > 8) throw new BackendError(where, `%${name}: an op hook takes tensors of rank 8 at most`);
+  const def = e.graph.definition(name)?.entity;
+  const readable = (t.dtype as string) in C_TYPE;
+  const data = def?.kind === "const" && !e.blob.get(name) ? "NULL" : `(void *)${e.ref(name, readable ? C_TYPE[t.dtype as ValueDType] : "uint8_t")}`;
+  return `{${readable ? `TERNC_${t.dtype.toUpperCase()}` : "TERNC_OPAQUE"}, ${t.shape.length}, {${t.shape.map((d) => e.dim(d, where)).join(", ") || "0"}}, ${data}}`;
+}
+
+/** Offers an op to the model's hook; where it declines, `kernel` runs, or (none) the eval fails. */
+function emitOffer(e: CEmitter, node: OpNode, attrs: Attrs, kernel: (() => void) | undefined, where: string): void {
+  const list = (names: readonly string[]): string => names.map((v) => tensorView(e, v, where)).join(", ");
+  e.emit(`ternc_tensor tc_in[${Math.max(node.operands.length, 1)}] = {${list(node.operands) || "{0}"}};`);
+  e.emit(`ternc_tensor tc_out[${node.results.length}] = {${list(node.results)}};`);
+  // The op's own attributes: a pass's annotations (plan.buffer) are namespaced, and no business of the hook.
+  const own = Object.fromEntries(Object.entries(attrs).filter(([k]) => !k.includes(".")));
+  e.emit(`const ternc_op_call tc_call = {${cString(node.op)}, ${cString(node.results[0]!)}, ${cString(JSON.stringify(own))}, ${node.operands.length}, ${node.results.length}, tc_in, tc_out};`);
+  e.emit("const int tc_h = tc_offer(m, &tc_call);");
+  e.emit("if (tc_h < 0) return TERNC_ERR_HOOK;");
+  if (kernel) {
+    e.emit("if (tc_h == 0) {");
+    kernel();
+    e.emit("}");
+    return;
+  }
+  e.kernels[node.results[0]!] = "op hook";
+  e.emit(`if (tc_h == 0) return tc_fail(m, TERNC_ERR_HOOK, "%s", ${cString(`%${node.results[0]} (${node.op}): this build leaves it to an op hook, and none computed it`)});`);
 }
 
 /** Emits one op and, when tracing, its results. */
@@ -292,7 +328,11 @@ export function emitOp(e: CEmitter, node: OpNode): void {
   e.emit(`/* ${node.results.map((r) => `%${r}`).join(", ")} = ${node.op}(${node.operands.map((o) => `%${o}`).join(", ")}) */`);
   // Timed per op kind while profiling (ternc_model_profile_start): wall time, so a parallel op counts once.
   e.emit("{", "const double tc_t0 = m->profile ? tc_now() : 0.0;");
-  op.emit(e, node, operandsOf(node), withDefaults(getOp(node.op)!, node.attrs), where);
+  const attrs = withDefaults(getOp(node.op)!, node.attrs);
+  const kernel = (): void => op.emit(e, node, operandsOf(node), attrs, where);
+  const offer = e.offer(node);
+  if (offer) emitOffer(e, node, attrs, offer === "optional" ? kernel : undefined, where);
+  else kernel();
   e.emit(`if (m->profile) m->profile[${e.opKind(node.op)}] += tc_now() - tc_t0;`, "}");
   node.results.forEach((r, i) => {
     const cache = e.caches.get(r);

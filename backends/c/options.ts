@@ -1,6 +1,7 @@
 // The C target's options, declared once: the CLI builds its flags from these and the library takes the same names.
 import { BackendError, type TargetOptions, type TargetOptionSpec } from "../common/index.js";
 import { MAX_THREADS } from "./config.js";
+import { C_OPS } from "./ops.js";
 
 export const C_KERNELS = ["auto", "i2", "tq1", "lut"] as const;
 export type CKernel = (typeof C_KERNELS)[number];
@@ -16,6 +17,7 @@ export const C_OPTIONS: readonly TargetOptionSpec[] = [
   { name: "head", flag: "--head <form>", kind: "choice", choices: C_HEADS, default: "integer", step: "compile", description: "a q8_0/q6_k LM head: integer (its input quantized to int8 per block, integer dot products, as llama.cpp) or exact (f32 products summed in index order)" },
   { name: "int8Head", flag: "--int8-head", kind: "flag", default: false, step: "compile", description: "opt-in, LOSSY: store the LM head (and a tied embedding) as q8_0, int8 with a scale per 32 weights" },
   { name: "prefix", flag: "--prefix <name>", kind: "string", default: "ternc", step: "compile", description: "the name of the build's C symbols and CMake target (NAME_model_open, NAME_model), so several models link into one program" },
+  { name: "opHooks", flag: "--op-hooks <ops>", kind: "string", step: "compile", description: "ops (IR op names, comma-separated: ternary_matmul_packed,rmsnorm) the model offers to an op hook installed with ternc_model_set_op_hook before running its own kernel, so a program computes them itself (an accelerator)" },
   { name: "isa", flag: "--isa <isa>", kind: "choice", choices: C_ISAS, default: "native", step: "build", description: "kernels to build: native, avx2, avx512 (with VNNI), portable, or neon / neon-nodot (cross-compiled, run under qemu-aarch64)" },
   { name: "cc", flag: "--cc <compiler>", kind: "string", step: "build", description: "C compiler (default cc, or aarch64-linux-gnu-gcc for neon)" },
   { name: "cflags", flag: "--cflags <flags>", kind: "string", step: "build", description: "C compiler flags instead of the Makefile's -O3" },
@@ -36,6 +38,20 @@ export interface COptions {
   ldflags?: string;
   threads?: number;
   mmap: boolean;
+  /** Op names offered to the op hook. */
+  opHooks: ReadonlySet<string>;
+}
+
+/** Ops that read or append a KV cache: a hook would have to keep the cache in the runtime's layout, so none is offered. */
+const UNHOOKABLE = new Set(["concat", "attention"]);
+
+function opHookList(text: string | undefined): Set<string> {
+  const ops = new Set((text ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+  for (const op of ops) {
+    if (!(op in C_OPS)) throw new BackendError("--op-hooks", `'${op}': not an op the C backend compiles (${Object.keys(C_OPS).filter((o) => !UNHOOKABLE.has(o)).join(", ")})`);
+    if (UNHOOKABLE.has(op)) throw new BackendError("--op-hooks", `'${op}': reads the KV cache, which an op hook is not given`);
+  }
+  return ops;
 }
 
 export function cOptions(o: TargetOptions): COptions {
@@ -57,5 +73,6 @@ export function cOptions(o: TargetOptions): COptions {
     ldflags: o.ldflags as string | undefined,
     threads: o.threads as number | undefined,
     mmap: o.mmap === true,
+    opHooks: opHookList(o.opHooks as string | undefined),
   };
 }

@@ -54,25 +54,30 @@ export function runnerCommand(binary: string, isa: CIsa): string[] {
 
 /** True if `dir` holds a finished C build: its manifest, weights and runner. */
 export function isBuiltC(dir: string): boolean {
-  return readManifest(dir)?.target === "c" && existsSync(join(dir, WEIGHTS_FILE)) && existsSync(join(dir, RUNNER));
+  return readManifest(dir)?.target === "c" && hasRunner(dir);
 }
 
-/** The runner with the protocol's `args` plus the run options. */
-function runnerOf(dir: string, o: COptions, args: string[]): RunnerInvocation {
+/** True if `dir` holds weights and a built runner (a C build, or a host program inside another target's build). */
+export function hasRunner(dir: string): boolean {
+  return existsSync(join(dir, WEIGHTS_FILE)) && existsSync(join(dir, RUNNER));
+}
+
+/** The runner with the protocol's `args` plus the run options, `env` added to its environment. */
+function runnerOf(dir: string, o: COptions, args: string[], env?: NodeJS.ProcessEnv): RunnerInvocation {
   const all = ["--weights", join(dir, WEIGHTS_FILE), ...args];
   if (o.threads !== undefined) all.push("--threads", String(o.threads));
   if (o.mmap) all.push("--mmap");
-  return { dir, command: runnerCommand(join(dir, RUNNER), o.isa), args: all };
+  return { dir, command: runnerCommand(join(dir, RUNNER), o.isa), args: all, ...(env ? { env } : {}) };
 }
 
 const engineOf = (isa: unknown, threads: unknown): string => `C, ${String(isa)}, ${String(threads)} thread(s)`;
 
-export async function runModelC(dir: string, req: ModelRunRequest, o: COptions, vocab: number): Promise<ModelRunResult> {
-  const r = await runModelWithRunner(req, vocab, (args) => runnerOf(dir, o, args));
+export async function runModelC(dir: string, req: ModelRunRequest, o: COptions, vocab: number, env?: NodeJS.ProcessEnv): Promise<ModelRunResult> {
+  const r = await runModelWithRunner(req, vocab, (args) => runnerOf(dir, o, args, env));
   return modelRunResult(r, engineOf(r.json.isa, r.json.threads), { isa: r.json.isa as string, threads: r.json.threads as number });
 }
 
-export function runGraphC(dir: string, req: GraphRunRequest, o: COptions): GraphRunResult {
-  const r = runGraphWithRunner(req, (args) => runnerOf(dir, o, args));
+export function runGraphC(dir: string, req: GraphRunRequest, o: COptions, env?: NodeJS.ProcessEnv): GraphRunResult {
+  const r = runGraphWithRunner(req, (args) => runnerOf(dir, o, args, env));
   return { outputs: r.outputs, ...(r.trace ? { trace: r.trace } : {}), engine: engineOf(r.json.isa, r.json.threads) };
 }

@@ -4,6 +4,7 @@ export * from "./cache.js";
 export * from "./buffers.js";
 export * from "./elementwise.js";
 export * from "./errors.js";
+export * from "./host.js";
 export * from "./manifest.js";
 export * from "./ops.js";
 export * from "./options.js";

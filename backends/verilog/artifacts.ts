@@ -1,12 +1,14 @@
 // The files of a Verilog build: the core's RTL (ternc_lane, ternc_mvu, ternc_requant copied unchanged; ternc_top
 // generated per model), the weight memories as $readmemh files, the co-simulation testbench and its Makefile,
-// report.json, and the host's half of the model (host.tir over weights.bin: the graph with every op the core does
-// not compute, run by ternc's interpreter).
+// report.json, and the host's half of the model: with --host c, a program compiled by the C backend (host/) whose
+// op hook sends the core's ops to the simulator; with --host interpreter, host.tir over weights.bin (the graph, run by
+// ternc's interpreter, which sends the same ops to the simulator itself).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Graph, printGraph, storageBytes, tensorToBytes, elementCount } from "../../ir/index.js";
-import { BlobPlan, type EmitContext, type EmitResult, writeBlob } from "../common/index.js";
+import { BlobPlan, type CHost, type EmitContext, type EmitResult, writeBlob } from "../common/index.js";
+import { coreHostClient, HOST_PROGRAM_DIR } from "./hostClient.js";
 import { requantHex, rtlLayers, weightHex } from "./layers.js";
 import { verilogOptions } from "./options.js";
 import { verilogReport } from "./report.js";
@@ -44,8 +46,8 @@ export interface LayerFacts {
 /** The activation quantizers as manifest.json and the co-simulation host read them. */
 export type ActQuantFacts = Omit<RtlActQuant, "unit">;
 
-/** Writes the Verilog build of `graph` into the empty folder `dir`. */
-export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitResult {
+/** Writes the Verilog build of `graph` into the empty folder `dir`; `host` compiles its C host program. */
+export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext, host: CHost): EmitResult {
   const o = verilogOptions(ctx.options);
   const layers = rtlLayers(graph, ctx.loadConst, { rows: o.rows, lanes: o.lanes, weights: o.weights });
   const aq = rtlActQuants(graph, layers.length, o.quantLanes);
@@ -71,13 +73,6 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
     if (perRowRequant(l)) put(requantFile(l), requantHex(l));
   }
 
-  // The host's graph: every constant moves into weights.bin; the text names it by offset.
-  const plan = new BlobPlan();
-  for (const c of graph.consts()) plan.add(c.name, "raw", storageBytes(c.type.dtype, elementCount(c.type.shape as number[])), () => tensorToBytes(ctx.loadConst(c)));
-  writeBlob(join(dir, HOST_WEIGHTS_FILE), plan);
-  files.push(HOST_WEIGHTS_FILE);
-  put(HOST_GRAPH_FILE, `${generatedLine(ctx.banner)}\n${printGraph(graph, { blobOf: (c) => ({ path: HOST_WEIGHTS_FILE, offset: plan.get(c.name)!.offset }) })}`);
-
   const report = verilogReport(layers, aq.nodes, o);
   put(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`);
   const facts: LayerFacts[] = layers.map((l) => ({
@@ -91,6 +86,21 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
     cyclesPerToken: l.cyclesPerToken,
   }));
   const actQuants: ActQuantFacts[] = aq.nodes.map(({ unit: _unit, ...facts }) => facts);
+  let hostFacts: Record<string, string>;
+  if (o.host === "c") {
+    mkdirSync(join(dir, HOST_PROGRAM_DIR));
+    const written = host.emit(graph, join(dir, HOST_PROGRAM_DIR), ctx, coreHostClient(facts, actQuants, ctx.banner));
+    files.push(...written.map((f) => `${HOST_PROGRAM_DIR}/${f}`));
+    hostFacts = { kind: "c", program: HOST_PROGRAM_DIR };
+  } else {
+    // The host's graph: every constant moves into weights.bin; the text names it by offset.
+    const plan = new BlobPlan();
+    for (const c of graph.consts()) plan.add(c.name, "raw", storageBytes(c.type.dtype, elementCount(c.type.shape as number[])), () => tensorToBytes(ctx.loadConst(c)));
+    writeBlob(join(dir, HOST_WEIGHTS_FILE), plan);
+    files.push(HOST_WEIGHTS_FILE);
+    put(HOST_GRAPH_FILE, `${generatedLine(ctx.banner)}\n${printGraph(graph, { blobOf: (c) => ({ path: HOST_WEIGHTS_FILE, offset: plan.get(c.name)!.offset }) })}`);
+    hostFacts = { kind: "interpreter", graph: HOST_GRAPH_FILE, weights: HOST_WEIGHTS_FILE };
+  }
   const kernels: Record<string, string> = {};
   for (const a of aq.nodes) kernels[a.result] = `rtl act_quant (unit ${a.unit})`;
   for (const l of layers) {
@@ -100,7 +110,7 @@ export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext): EmitRe
   const model = report.model as Record<string, number>;
   return {
     files,
-    manifest: { top: "ternc_top", rtl: hasCore ? rtlSources(layers) : [], testbench: TESTBENCH_FILE, host: { graph: HOST_GRAPH_FILE, weights: HOST_WEIGHTS_FILE }, report: REPORT_FILE, layers: facts, actQuants, kernels },
+    manifest: { top: "ternc_top", rtl: hasCore ? rtlSources(layers) : [], testbench: TESTBENCH_FILE, host: hostFacts, report: REPORT_FILE, layers: facts, actQuants, kernels },
     summary: !hasCore ? ["no ternary products or activation quantizers: no RTL; the host runs every op"] : [
       `${layers.length} ternary products and ${aq.nodes.length} activation quantizers in RTL; ${model.cyclesPerToken} cycles per token (cycle model): ${model.tokensPerSecondOnChip!.toFixed(1)} tokens/s at ${o.clockMhz} MHz with the weights on chip, ${model.tokensPerSecondStreamed!.toFixed(1)} streamed at ${o.memGbps} GB/s (${REPORT_FILE})`,
       "simulate: make -C {out} iverilog (or verilator); run: ternc run {out} --backend verilog --tokens 1,2,3",

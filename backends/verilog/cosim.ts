@@ -1,13 +1,16 @@
-// Running a Verilog build: ternc's interpreter runs host.tir, and every ternary product the core computes (with its
-// requant stage) is served by the simulated RTL instead, token by token. What validation judges is therefore the
-// RTL's accumulators and requantized values; the cycles each product took are checked against the cycle model.
+// Running a Verilog build: the host runs the ops the core does not, and every ternary product the core computes (with
+// its requant stage) and every activation quantizer is served by the simulated RTL, token by token. The host is the C
+// program in host/ (its client talks to the simulator; backends/verilog/host/core_client.c) or ternc's interpreter
+// on host.tir (the Cosim class below talks to it). What validation judges is therefore the RTL's accumulators,
+// requantized values and codes; the cycles each command took are checked against the cycle model.
 import { closeSync, existsSync, openSync, readFileSync, fstatSync } from "node:fs";
 import { join } from "node:path";
 import { actFixedScale, type BlobReader, blockFixedRow, f32, generateTokens, type Graph, interpret, loadTir, type OpNode, type Tensor } from "../../ir/index.js";
-import { BackendError, readAt, type GraphRunRequest, type GraphRunResult, type ModelRunRequest, type ModelRunResult, readManifest, type TargetCheck, type TraceRecord } from "../common/index.js";
+import { BackendError, type CHost, type GraphRunRequest, type GraphRunResult, type HostEnvironment, manifestVocab, type ModelRunRequest, type ModelRunResult, readAt, readManifest, type TargetCheck, type TraceRecord } from "../common/index.js";
+import { CORE_ENV, HOST_PROGRAM_DIR } from "./hostClient.js";
 import { type ActQuantFacts, HOST_GRAPH_FILE, HOST_WEIGHTS_FILE, type LayerFacts } from "./artifacts.js";
 import type { Simulator, SimulatorChoice } from "./options.js";
-import { SIM_BINARY, SimSession } from "./sim.js";
+import { SIM_BINARY, SimProcess, SimSession } from "./sim.js";
 
 /** Simulated cycles may differ from the cycle model by this share (as FINN's tests compare rtlsim with estimates). */
 export const CYCLE_TOLERANCE = 0.05;
@@ -23,10 +26,16 @@ export function simulatorFor(dir: string, choice: SimulatorChoice): Simulator {
   return builtSimulators(dir)[0] ?? (coreOf(dir).layers.reduce((s, l) => s + l.k * l.n, 0) <= AUTO_IVERILOG_WEIGHTS ? "iverilog" : "verilator");
 }
 
-/** A finished build: the host's files and, when there is a core, a simulator of it. */
-export function isBuiltVerilog(dir: string): boolean {
+/** Whether a build's host is a C program (host/) rather than ternc's interpreter (host.tir). */
+export function hostedInC(dir: string): boolean {
+  return (readManifest(dir)?.details as { host?: { kind?: string } } | undefined)?.host?.kind === "c";
+}
+
+/** A finished build: the host (its files, or its program built) and, when there is a core, a simulator of it. */
+export function isBuiltVerilog(dir: string, host: CHost): boolean {
   if (readManifest(dir)?.target !== "verilog") return false;
-  return [HOST_GRAPH_FILE, HOST_WEIGHTS_FILE].every((f) => existsSync(join(dir, f))) && (!hasCore(dir) || builtSimulators(dir).length > 0);
+  const hostReady = hostedInC(dir) ? host.isBuilt(join(dir, HOST_PROGRAM_DIR)) : [HOST_GRAPH_FILE, HOST_WEIGHTS_FILE].every((f) => existsSync(join(dir, f)));
+  return hostReady && (!hasCore(dir) || builtSimulators(dir).length > 0);
 }
 
 /** The products and activation quantizers a build's core computes (none: nothing to build or simulate). */
@@ -61,6 +70,39 @@ function blobReader(dir: string): BlobReader {
   };
 }
 
+/** Simulated cycles of every command against the cycle model, keeping the worst deviation. */
+class CycleCheck {
+  commands = 0;
+  cycles = 0;
+  private worstDeviation = 0;
+  private worstAt = "";
+
+  count(cycles: number, modelled: number, what: string): void {
+    this.commands++;
+    this.cycles += cycles;
+    const deviation = Math.abs(cycles - modelled) / modelled;
+    if (deviation > this.worstDeviation || !this.worstAt) {
+      this.worstDeviation = Math.max(this.worstDeviation, deviation);
+      this.worstAt = `${what}: ${cycles} simulated, ${modelled} modelled`;
+    }
+  }
+
+  checks(): TargetCheck[] {
+    if (this.commands === 0) return [];
+    const ok = this.worstDeviation <= CYCLE_TOLERANCE;
+    return [
+      {
+        what: "cycles",
+        ok,
+        detail: `${this.commands} commands (products, quantizations) simulated in ${this.cycles} cycles; largest deviation from the cycle model ${(this.worstDeviation * 100).toFixed(2)}% (tolerance ${CYCLE_TOLERANCE * 100}%)${this.worstAt ? `, ${this.worstAt}` : ""}`,
+      },
+    ];
+  }
+}
+
+const layerName = (index: number, l: LayerFacts): string => `layer ${index} (%${l.result})`;
+const quantName = (a: ActQuantFacts): string => `quantizer (%${a.result})`;
+
 /** The host's side of a run: the graph, and an evaluator that sends products to the simulated core. */
 class Cosim {
   readonly graph: Graph;
@@ -70,10 +112,7 @@ class Cosim {
   private readonly actQuants = new Map<string, ActQuantFacts>();
   /** Requantized values of a product, waiting for their dequant_fixed. */
   private readonly waiting = new Map<string, { q: Float64Array; fracBits: number }>();
-  commands = 0;
-  cycles = 0;
-  worstDeviation = 0;
-  worstAt = "";
+  readonly cycles = new CycleCheck();
 
   constructor(
     readonly dir: string,
@@ -117,17 +156,6 @@ class Cosim {
     return undefined;
   };
 
-  /** Simulated cycles against the model, keeping the worst deviation. */
-  private count(cycles: number, modelled: number, what: string): void {
-    this.commands++;
-    this.cycles += cycles;
-    const deviation = Math.abs(cycles - modelled) / modelled;
-    if (deviation > this.worstDeviation || !this.worstAt) {
-      this.worstDeviation = Math.max(this.worstDeviation, deviation);
-      this.worstAt = `${what}: ${cycles} simulated, ${modelled} modelled`;
-    }
-  }
-
   /**
    * act_quant_fixed on the core: the host forms each token's block fixed-point mantissas and absmax floor (the op's
    * first, exact step), the quantizer returns the codes and the absmax, and the host forms the scale from it.
@@ -155,7 +183,7 @@ class Cosim {
       if (answer.rows.length !== k) throw new BackendError(this.dir, `the simulated quantizer returned ${answer.rows.length} codes for %${a.result}, not ${k}`);
       answer.rows.forEach(([code], i) => (xq[r * k + i] = Number(code)));
       scale[r] = actFixedScale(Number(answer.rows[0]![1]), block.shift);
-      this.count(answer.cycles, a.cyclesPerToken, `quantizer (%${a.result})`);
+      this.cycles.count(answer.cycles, a.cyclesPerToken, quantName(a));
     }
     return [
       { dtype: "i8", shape: [t, k], data: xq },
@@ -185,32 +213,22 @@ class Cosim {
         acc[r * layer.n + o] = Number(a);
         q[r * layer.n + o] = Number(v);
       });
-      this.count(answer.cycles, layer.cyclesPerToken, `layer ${index} (%${layer.result})`);
+      this.cycles.count(answer.cycles, layer.cyclesPerToken, layerName(index, layer));
     }
     if (layer.requant) this.waiting.set(layer.requant, { q, fracBits: layer.fracBits! });
     return { dtype: "i32", shape: [t, layer.n], data: acc };
   }
 
-  checks(): TargetCheck[] {
-    if (this.commands === 0) return [];
-    const ok = this.worstDeviation <= CYCLE_TOLERANCE;
-    return [
-      {
-        what: "cycles",
-        ok,
-        detail: `${this.commands} commands (products, quantizations) simulated in ${this.cycles} cycles; largest deviation from the cycle model ${(this.worstDeviation * 100).toFixed(2)}% (tolerance ${CYCLE_TOLERANCE * 100}%)${this.worstAt ? `, ${this.worstAt}` : ""}`,
-      },
-    ];
-  }
-
   engine(): string {
-    return `RTL in ${this.simulator} (${this.layers.size} ternary products, ${this.actQuants.size} activation quantizations), host ops in ternc's interpreter`;
+    return coreEngine(this.simulator, this.layers.size, this.actQuants.size, "ternc's interpreter");
   }
 
   close(): void {
     this.sessionOpen?.close();
   }
 }
+
+const coreEngine = (simulator: Simulator, layers: number, quants: number, host: string): string => `RTL in ${simulator} (${layers} ternary products, ${quants} activation quantizations), host ops in ${host}`;
 
 function withCosim<R>(dir: string, simulator: Simulator, f: (c: Cosim) => R): R {
   const c = new Cosim(dir, simulator);
@@ -222,8 +240,7 @@ function withCosim<R>(dir: string, simulator: Simulator, f: (c: Cosim) => R): R 
 }
 
 /** Runs a model on the simulated core, the host ops in the interpreter (synchronous inside: the simulator is driven step by step). */
-export async function runModelVerilog(dir: string, req: ModelRunRequest, choice: SimulatorChoice): Promise<ModelRunResult> {
-  const simulator = simulatorFor(dir, choice);
+async function runModelInterpreted(dir: string, req: ModelRunRequest, simulator: Simulator): Promise<ModelRunResult> {
   if (req.context !== undefined && req.tokens.length + req.maxTokens > req.context) throw new BackendError(dir, `${req.tokens.length} prompt tokens and ${req.maxTokens} more do not fit a context of ${req.context}`);
   return withCosim(dir, simulator, (c) => {
     const trace: TraceRecord[] = [];
@@ -244,20 +261,110 @@ export async function runModelVerilog(dir: string, req: ModelRunRequest, choice:
       prefillSeconds: r.prefillSeconds,
       decodeSeconds: r.decodeSeconds,
       engine: c.engine(),
-      facts: { simulator, commands: c.commands, simulatedCycles: c.cycles },
-      checks: c.checks(),
+      facts: { simulator, commands: c.cycles.commands, simulatedCycles: c.cycles.cycles },
+      checks: c.cycles.checks(),
       ...(req.promptLogits ? { promptLogits: r.promptLogits } : {}),
       ...(req.traceSteps ? { trace } : {}),
     };
   });
 }
 
-export function runGraphVerilog(dir: string, req: GraphRunRequest, choice: SimulatorChoice): GraphRunResult {
-  const simulator = simulatorFor(dir, choice);
+function runGraphInterpreted(dir: string, req: GraphRunRequest, simulator: Simulator): GraphRunResult {
   return withCosim(dir, simulator, (c) => {
     const trace: TraceRecord[] = [];
     const outputs = interpret(c.graph, req.inputs, { blobs: c.blobs, evaluate: c.evaluate, onValue: (name, tensor) => req.trace && trace.push({ name, step: 0, tensor }) });
-    return { outputs, engine: c.engine(), checks: c.checks(), ...(req.trace ? { trace } : {}) };
+    return { outputs, engine: c.engine(), checks: c.cycles.checks(), ...(req.trace ? { trace } : {}) };
   });
 }
 
+
+/**
+ * The C host's side of a run: the simulator started (when there is a core), the environment that tells the client
+ * where it is, and the cycles the client logged for each command (`L i`: layer i, `Q i`: quantizer i, then cycles).
+ */
+class HostedCore {
+  private readonly sim?: SimProcess;
+  private readonly statsFile?: string;
+  readonly env: HostEnvironment;
+
+  constructor(
+    readonly dir: string,
+    readonly simulator: Simulator,
+  ) {
+    if (!hasCore(dir)) {
+      this.env = {};
+      return;
+    }
+    this.sim = new SimProcess(dir, simulator);
+    this.statsFile = join(this.sim.work, "cycles");
+    this.env = { [CORE_ENV.cmd]: this.sim.cmd, [CORE_ENV.out]: this.sim.out, [CORE_ENV.pid]: String(this.sim.pid), [CORE_ENV.stats]: this.statsFile };
+  }
+
+  /** A failed run's error, with what the simulator printed when it has stopped (the host's message names the op). */
+  explain(e: unknown): unknown {
+    return this.sim && !this.sim.running() && e instanceof Error ? this.sim.failure(`ended under the C host (${e.message})`) : e;
+  }
+
+  cycles(): CycleCheck {
+    const check = new CycleCheck();
+    if (!this.statsFile || !existsSync(this.statsFile)) return check;
+    const { layers, actQuants } = coreOf(this.dir);
+    for (const line of readFileSync(this.statsFile, "utf8").split("\n")) {
+      const m = /^([LQ])(\d+) (\d+)$/.exec(line);
+      if (!m) continue;
+      const i = Number(m[2]);
+      const facts = m[1] === "L" ? layers[i] : actQuants[i];
+      if (!facts) throw new BackendError(this.dir, `the host's client logged a command of ${m[1]}${i}, which the core does not have`);
+      if (m[1] === "L") check.count(Number(m[3]), facts.cyclesPerToken, layerName(i, facts as LayerFacts));
+      else check.count(Number(m[3]), facts.cyclesPerToken, quantName(facts as ActQuantFacts));
+    }
+    return check;
+  }
+
+  engine(host: string): string {
+    const { layers, actQuants } = coreOf(this.dir);
+    return coreEngine(this.simulator, layers.length, actQuants.length, host);
+  }
+
+  /** The client stops the simulator as its runner exits; one it never reached is stopped here. */
+  close(): void {
+    this.sim?.close(this.statsFile && existsSync(this.statsFile) ? 5000 : 0);
+  }
+}
+
+async function runModelHosted(dir: string, req: ModelRunRequest, simulator: Simulator, host: CHost): Promise<ModelRunResult> {
+  const core = new HostedCore(dir, simulator);
+  try {
+    const r = await host.runModel(join(dir, HOST_PROGRAM_DIR), req, manifestVocab(dir), core.env);
+    const cycles = core.cycles();
+    return { ...r, engine: core.engine(r.engine), facts: { ...r.facts, simulator, commands: cycles.commands, simulatedCycles: cycles.cycles }, checks: [...(r.checks ?? []), ...cycles.checks()] };
+  } catch (e) {
+    throw core.explain(e);
+  } finally {
+    core.close();
+  }
+}
+
+function runGraphHosted(dir: string, req: GraphRunRequest, simulator: Simulator, host: CHost): GraphRunResult {
+  const core = new HostedCore(dir, simulator);
+  try {
+    const r = host.runGraph(join(dir, HOST_PROGRAM_DIR), req, core.env);
+    return { ...r, engine: core.engine(r.engine), checks: [...(r.checks ?? []), ...core.cycles().checks()] };
+  } catch (e) {
+    throw core.explain(e);
+  } finally {
+    core.close();
+  }
+}
+
+/** Runs a model on the simulated core, the host ops in the build's host (C, or ternc's interpreter). */
+export function runModelVerilog(dir: string, req: ModelRunRequest, choice: SimulatorChoice, host: CHost): Promise<ModelRunResult> {
+  const simulator = simulatorFor(dir, choice);
+  return hostedInC(dir) ? runModelHosted(dir, req, simulator, host) : runModelInterpreted(dir, req, simulator);
+}
+
+/** Runs a graph build once on the simulated core, the host ops in the build's host. */
+export function runGraphVerilog(dir: string, req: GraphRunRequest, choice: SimulatorChoice, host: CHost): GraphRunResult {
+  const simulator = simulatorFor(dir, choice);
+  return hostedInC(dir) ? runGraphHosted(dir, req, simulator, host) : runGraphInterpreted(dir, req, simulator);
+}

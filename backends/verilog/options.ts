@@ -6,6 +6,9 @@ import { MAX_FOLD } from "./fold.js";
 export const SIMULATORS = ["iverilog", "verilator"] as const;
 export type Simulator = (typeof SIMULATORS)[number];
 export type SimulatorChoice = Simulator | "auto";
+/** What runs the ops the core does not: a C program (the C backend's runtime) or ternc's interpreter. */
+export const HOSTS = ["c", "interpreter"] as const;
+export type Host = (typeof HOSTS)[number];
 /** Where a folded unit takes its weights from: its own memory, or a ready/valid port on the top. */
 export type WeightSource = "memory" | "stream";
 
@@ -17,6 +20,7 @@ export const VERILOG_OPTIONS: readonly TargetOptionSpec[] = [
   { name: "weights", flag: "--weights <where>", kind: "choice", choices: ["memory", "stream"], default: "memory", step: "compile", description: "where the folded units take their weights from: memory (block RAM in the core, initialised from mem/*.hex) or stream (a ready/valid port on ternc_top, one word of P x S codes a cycle in mem/*.hex's order, fed by the memory the projection streams from; the testbench plays that memory)" },
   { name: "clockMhz", flag: "--clock-mhz <mhz>", kind: "number", default: 200, step: "compile", description: "clock for the tokens/s projected in report.json" },
   { name: "memGbps", flag: "--mem-gbps <gbps>", kind: "number", default: 19.2, step: "compile", description: "memory bandwidth the weights stream at, for report.json (19.2: one DDR4-2400 channel)" },
+  { name: "host", flag: "--host <host>", kind: "choice", choices: HOSTS, default: "c", step: "compile", description: "what runs the ops the core does not (norms, attention, the head) in ternc run and validate: c (a program compiled by the C backend into host/, its ternary products and quantizers left to the simulated core through an op hook) or interpreter (ternc's interpreter)" },
   { name: "synth", flag: "--synth", kind: "flag", default: false, step: "build", description: "also synthesize the core with yosys (synth_xilinx, xc7; minutes for a large core) and write per-module LUT, FF, CARRY4, DSP and BRAM counts to synthesis.json" },
   { name: "simulator", flag: "--simulator <tool>", kind: "choice", choices: ["auto", ...SIMULATORS], default: "auto", step: "build", description: "simulator that runs the core: iverilog (builds at once, simulates ~250k weights a second), verilator (builds in ~15 s, simulates 100x faster), or auto: iverilog for cores of up to 100k weights a token" },
 ];
@@ -31,6 +35,7 @@ export interface VerilogOptions {
   memGbps: number;
   simulator: SimulatorChoice;
   synth: boolean;
+  host: Host;
 }
 
 export function verilogOptions(o: TargetOptions): VerilogOptions {
@@ -49,5 +54,6 @@ export function verilogOptions(o: TargetOptions): VerilogOptions {
     memGbps: (o.memGbps as number | undefined) ?? 19.2,
     simulator: (o.simulator ?? "auto") as SimulatorChoice,
     synth: o.synth === true,
+    host: (o.host ?? "c") as Host,
   };
 }

@@ -160,7 +160,8 @@ export function topSource(layers: readonly RtlLayer[], units: readonly ActQuantU
   const s = topShape(layers, units);
   const foldBits = bitsFor(s.maxOutFolds);
   const maxRowsTotal = Math.max(1, ...layers.map((l) => Math.ceil(l.n / l.fold.rows) * l.fold.rows));
-  const rowBits = bitsFor(maxRowsTotal);
+  // Values up to maxRowsTotal itself: a layer of one fold steps by all its rows.
+  const rowBits = bitsFor(maxRowsTotal + 1);
   const mux = layers.map((l) => {
     const id = `l${l.index}`;
     const w = streamed(l) ? ` w_ready = ${id}_w_ready;` : "";

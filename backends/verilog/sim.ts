@@ -53,38 +53,80 @@ function alive(pid: number): boolean {
   }
 }
 
-/** One simulator process serving products until closed. */
-export class SimSession {
-  private readonly work: string;
+/**
+ * A simulator process serving the testbench's two FIFOs, commands in and results out, to whoever talks to them: ternc
+ * itself (SimSession) or the C host's client (the paths go into its environment).
+ */
+export class SimProcess {
+  readonly work: string;
+  readonly cmd: string;
+  readonly out: string;
   private readonly child: ChildProcess;
-  private readonly outFd: number;
-  private cmdFd = -1;
-  private pending = "";
   private readonly log: string;
 
   constructor(
     private readonly dir: string,
     private readonly simulator: Simulator,
-    private readonly timeoutMs = 300_000,
   ) {
     const binary = join(dir, SIM_BINARY[simulator]);
     if (!existsSync(binary)) throw new BackendError(dir, `no ${simulator} build here (${SIM_BINARY[simulator]}); build it first (make -C ${dir} ${simulator})`);
     this.work = mkdtempSync(join(tmpdir(), "ternc-cosim-"));
-    const cmd = join(this.work, "cmd");
-    const out = join(this.work, "out");
+    this.cmd = join(this.work, "cmd");
+    this.out = join(this.work, "out");
     this.log = join(this.work, "log");
-    const made = spawnSync("mkfifo", [cmd, out]);
+    const made = spawnSync("mkfifo", [this.cmd, this.out]);
     if (made.status !== 0) throw new BackendError(this.work, `mkfifo failed: ${made.stderr?.toString() ?? ""}`);
-    // Our read end first: the testbench's open for writing then returns at once.
-    this.outFd = openSync(out, constants.O_RDONLY | constants.O_NONBLOCK);
     const logFd = openSync(this.log, "w");
-    const argv = simulator === "iverilog" ? ["vvp", ["-n", binary, `+cmd=${cmd}`, `+out=${out}`]] : [binary, [`+cmd=${cmd}`, `+out=${out}`]];
+    const argv = simulator === "iverilog" ? ["vvp", ["-n", binary, `+cmd=${this.cmd}`, `+out=${this.out}`]] : [binary, [`+cmd=${this.cmd}`, `+out=${this.out}`]];
     this.child = spawn(argv[0] as string, argv[1] as string[], { cwd: dir, stdio: ["ignore", logFd, logFd] });
     closeSync(logFd);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  running(): boolean {
+    return this.child.pid !== undefined && alive(this.child.pid);
+  }
+
+  /** An error about the simulation, with what the simulator printed. */
+  failure(what: string): BackendError {
+    const log = existsSync(this.log) ? readFileSync(this.log, "utf8").trim() : "";
+    return new BackendError(this.dir, `the ${this.simulator} simulation ${what}${log ? `:\n${log}` : ""}`);
+  }
+
+  /** Waits up to `waitMs` for the simulator to finish (it stops at command -1), then kills it and removes the FIFOs. */
+  close(waitMs: number): void {
+    try {
+      const deadline = Date.now() + waitMs;
+      while (this.running() && Date.now() < deadline) sleep(2);
+      if (this.running()) this.child.kill("SIGKILL");
+    } finally {
+      rmSync(this.work, { recursive: true, force: true });
+    }
+  }
+}
+
+/** ternc's end of a simulator: it writes commands and reads results itself, synchronously. */
+export class SimSession {
+  private readonly sim: SimProcess;
+  private readonly outFd: number;
+  private cmdFd = -1;
+  private pending = "";
+
+  constructor(
+    dir: string,
+    simulator: Simulator,
+    private readonly timeoutMs = 300_000,
+  ) {
+    this.sim = new SimProcess(dir, simulator);
+    // Ours without waiting (the testbench's open for writing then returns); the commands once the testbench reads them.
+    this.outFd = openSync(this.sim.out, constants.O_RDONLY | constants.O_NONBLOCK);
     const deadline = Date.now() + this.timeoutMs;
     while (this.cmdFd < 0) {
       try {
-        this.cmdFd = openSync(cmd, constants.O_WRONLY | constants.O_NONBLOCK);
+        this.cmdFd = openSync(this.sim.cmd, constants.O_WRONLY | constants.O_NONBLOCK);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENXIO") throw e;
         this.checkRunning(deadline, "starting");
@@ -93,14 +135,9 @@ export class SimSession {
     }
   }
 
-  private failure(what: string): BackendError {
-    const log = existsSync(this.log) ? readFileSync(this.log, "utf8").trim() : "";
-    return new BackendError(this.dir, `the ${this.simulator} simulation ${what}${log ? `:\n${log}` : ""}`);
-  }
-
   private checkRunning(deadline: number, doing: string): void {
-    if (this.child.pid === undefined || !alive(this.child.pid)) throw this.failure(`stopped while ${doing}`);
-    if (Date.now() > deadline) throw this.failure(`took more than ${this.timeoutMs / 1000} s ${doing}`);
+    if (!this.sim.running()) throw this.sim.failure(`stopped while ${doing}`);
+    if (Date.now() > deadline) throw this.sim.failure(`took more than ${this.timeoutMs / 1000} s ${doing}`);
   }
 
   private write(text: string): void {
@@ -112,7 +149,7 @@ export class SimSession {
         done += writeSync(this.cmdFd, bytes, done, bytes.length - done);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === "EPIPE") throw this.failure("stopped reading commands");
+        if (code === "EPIPE") throw this.sim.failure("stopped reading commands");
         if (code !== "EAGAIN") throw e;
         this.checkRunning(deadline, "taking a command");
         sleep(1);
@@ -167,12 +204,9 @@ export class SimSession {
         }
         closeSync(this.cmdFd);
       }
-      const deadline = Date.now() + 5000;
-      while (this.child.pid !== undefined && alive(this.child.pid) && Date.now() < deadline) sleep(2);
-      if (this.child.pid !== undefined && alive(this.child.pid)) this.child.kill("SIGKILL");
-      closeSync(this.outFd);
+      this.sim.close(5000);
     } finally {
-      rmSync(this.work, { recursive: true, force: true });
+      closeSync(this.outFd);
     }
   }
 }

@@ -1,11 +1,12 @@
 // The target registry: the one place that names the backends. Everything else finds a target here by name.
 import type { Target } from "../../backends/common/index.js";
-import { cTarget } from "../../backends/c/index.js";
+import { cHost, cTarget } from "../../backends/c/index.js";
 import { verilogTarget } from "../../backends/verilog/index.js";
 import { wgslTarget } from "../../backends/wgsl/index.js";
 import { UserError } from "../errors.js";
 
-const TARGETS: readonly Target[] = [cTarget, wgslTarget, verilogTarget];
+// The Verilog target's host programs are C programs: the C backend compiles them.
+const TARGETS: readonly Target[] = [cTarget, wgslTarget, verilogTarget(cHost)];
 
 export function allTargets(): readonly Target[] {
   return TARGETS;

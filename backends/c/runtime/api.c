@@ -302,6 +302,11 @@ const char *ternc_model_profile_kind(const ternc_model *m, int i, double *second
   return tc_desc.op_kinds[i];
 }
 
+void ternc_model_set_op_hook(ternc_model *m, ternc_op_hook hook, void *user) {
+  m->hook = hook;
+  m->hook_user = hook ? user : NULL;
+}
+
 void ternc_model_free(ternc_model *m) {
   if (!m) return;
   free(m->profile);

@@ -11,6 +11,14 @@ int tc_fail(ternc_model *m, int code, const char *fmt, ...) {
   return code;
 }
 
+int tc_offer(ternc_model *m, const ternc_op_call *call) {
+  if (!m->hook) return 0;
+  char err[200] = "";
+  const int r = m->hook(m->hook_user, call, err, sizeof err);
+  if (r < 0) return tc_fail(m, TERNC_ERR_HOOK, "%%%s (%s): the op hook failed: %s", call->result, call->op, err[0] ? err : "it gave no reason"), -1;
+  return r > 0;
+}
+
 void tc_copy_ranges(const uint8_t *x, uint8_t *y, int64_t outer, int64_t stride, int64_t start, int64_t size, int64_t inner) {
   for (int64_t o = 0; o < outer; o++) memcpy(y + o * size * inner, x + (o * stride + start) * inner, (size_t)(size * inner));
 }

@@ -48,37 +48,45 @@ void tc_act_quant(const float *x, int64_t T, int64_t k, int8_t *xq, float *scale
   }
 }
 
+int ternc_block_fixed_row(const float *x, int64_t k, int bits, int32_t *mantissas, int64_t *floor_out, int *shift) {
+  const int64_t limit = ((int64_t)1 << (bits - 1)) - 1;
+  float a = 1e-5f;
+  for (int64_t i = 0; i < k; i++) {
+    if (!isfinite(x[i])) return 0;
+    float v = fabsf(x[i]);
+    a = v > a ? v : a;
+  }
+  int e;
+  (void)frexp((double)a, &e); /* a = f 2^e, f in [0.5, 1): floor(log2 a) = e - 1 */
+  const int sh = bits - 2 - (e - 1);
+  const double fl = rint(ldexp((double)1e-5f, sh));
+  for (int64_t i = 0; i < k; i++) {
+    const double v = rint(ldexp((double)x[i], sh));
+    mantissas[i] = (int32_t)(v > (double)limit ? limit : v < -(double)limit ? -limit : (int64_t)v);
+  }
+  *floor_out = fl > (double)limit ? limit : (int64_t)fl;
+  *shift = sh;
+  return 1;
+}
+
+float ternc_act_fixed_scale(int64_t absmax, int shift) { return (float)(ldexp((double)absmax, -shift) / 127.0); }
+
 /* act_quant_fixed (see ternc's ir/ops/quant.ts): block fixed point of `bits` bits, integer absmax (floored at 1e-5
  * in the same fixed point), one integer division per token for the reciprocal, then round half to even; every step
  * exact, so it equals the interpreter. */
 void tc_act_quant_fixed(const float *x, int64_t T, int64_t k, int bits, int8_t *xq, float *scale, int32_t *mant) {
   const int recip_bits = bits + 8;
-  const int64_t limit = ((int64_t)1 << (bits - 1)) - 1;
   for (int64_t t = 0; t < T; t++) {
-    const float *xr = x + t * k;
     int8_t *qr = xq + t * k;
-    float a = 1e-5f;
-    int finite = 1;
-    for (int64_t i = 0; i < k; i++) {
-      if (!isfinite(xr[i])) finite = 0;
-      float v = fabsf(xr[i]);
-      a = v > a ? v : a;
-    }
-    if (!finite) {
+    int64_t m;
+    int sh;
+    if (!ternc_block_fixed_row(x + t * k, k, bits, mant, &m, &sh)) {
       memset(qr, 0, (size_t)k);
       scale[t] = NAN;
       continue;
     }
-    int e;
-    (void)frexp((double)a, &e); /* a = f 2^e, f in [0.5, 1): floor(log2 a) = e - 1 */
-    const int sh = bits - 2 - (e - 1);
-    double fl = rint(ldexp((double)1e-5f, sh));
-    int64_t m = fl > (double)limit ? limit : (int64_t)fl;
     for (int64_t i = 0; i < k; i++) {
-      double v = rint(ldexp((double)xr[i], sh));
-      int64_t xi = v > (double)limit ? limit : v < -(double)limit ? -limit : (int64_t)v;
-      mant[i] = (int32_t)xi;
-      int64_t ax = xi < 0 ? -xi : xi;
+      const int64_t ax = mant[i] < 0 ? -(int64_t)mant[i] : mant[i];
       m = ax > m ? ax : m;
     }
     const int64_t r = (((int64_t)127 << (recip_bits + 1)) / m + 1) >> 1;
@@ -86,7 +94,7 @@ void tc_act_quant_fixed(const float *x, int64_t T, int64_t k, int bits, int8_t *
       double q = rint(ldexp((double)((int64_t)mant[i] * r), -recip_bits)); /* exact: |mant * r| < 2^41 */
       qr[i] = (int8_t)(q > 127.0 ? 127 : q < -128.0 ? -128 : q);
     }
-    scale[t] = (float)(ldexp((double)m, -sh) / 127.0);
+    scale[t] = ternc_act_fixed_scale(m, sh);
   }
 }
 

@@ -23,6 +23,20 @@
 
 static const int elem_bytes[] = TERNC_DTYPE_BYTES;
 
+#ifdef TERNC_RUNNER_ATTACH
+/* A program built around this runner (make RUNNER_SOURCES=... RUNNER_ATTACH=fn; ternc's Verilog host) attaches its op
+ * hook to the model the runner opens: 0 on success, else a message in err. */
+int TERNC_RUNNER_ATTACH(ternc_model *m, char *err, size_t err_size);
+#endif
+
+static int open_model(ternc_model **m, const char *weights, const ternc_params *params, char *err, size_t err_size) {
+  int rc = ternc_model_open(m, weights, params, err, err_size);
+#ifdef TERNC_RUNNER_ATTACH
+  if (rc == TERNC_OK && TERNC_RUNNER_ATTACH(*m, err, err_size) != 0) rc = TERNC_ERR_HOOK;
+#endif
+  return rc;
+}
+
 typedef struct {
   FILE *f;
   uint32_t step;
@@ -124,7 +138,7 @@ static int run_graph(const char *weights, const char *in_path, const char *out_p
   params.n_batch = (int32_t)T;
   params.n_ctx = (int32_t)T;
   char err[512];
-  if (ternc_model_open(&m, weights, &params, err, sizeof err) != TERNC_OK) {
+  if (open_model(&m, weights, &params, err, sizeof err) != TERNC_OK) {
     fprintf(stderr, "ternc-run: %s\n", err);
     goto done;
   }
@@ -267,7 +281,7 @@ static int run_tokens(const char *weights, const char *tokens_text, ternc_params
   int status = 1;
   double prefill = 0, decode = 0;
   char err[512];
-  if (ternc_model_open(&m, weights, &params, err, sizeof err) != TERNC_OK) {
+  if (open_model(&m, weights, &params, err, sizeof err) != TERNC_OK) {
     fprintf(stderr, "ternc-run: %s\n", err);
     goto done;
   }

@@ -44,7 +44,8 @@ enum {
   TERNC_ERR_FORMAT = 2,  /* the weight blob is not the one this model.c was generated with, or is damaged */
   TERNC_ERR_MEMORY = 3,  /* an allocation failed */
   TERNC_ERR_INPUT = 4,   /* a token id outside the vocabulary, or a bad argument */
-  TERNC_ERR_CONTEXT = 5  /* the tokens do not fit in the context */
+  TERNC_ERR_CONTEXT = 5, /* the tokens do not fit in the context */
+  TERNC_ERR_HOOK = 6     /* an op hook failed, or none computed an op the build leaves to one */
 };
 #endif
 
@@ -143,6 +144,51 @@ const ternc_io *ternc_graph_io(int outputs, int i);
  * (row-major, its element type), outputs[i] receives output i. Returns TERNC_ERR_INPUT in a model build.
  */
 int ternc_graph_eval(ternc_model *m, int64_t T, const void *const *inputs, void *const *outputs);
+
+/* ---- Op hooks: the program computes chosen ops itself (an accelerator, a simulated core). ---- */
+
+/** Element type of an operand the hook cannot read: a weight in a kernel's own layout, or one the build leaves out. */
+#define TERNC_OPAQUE (-1)
+
+/** An operand or result of an op offered to a hook: element type (TERNC_F32 ... or TERNC_OPAQUE), shape, row-major
+ *  data (NULL for a weight the build leaves out). */
+typedef struct ternc_tensor {
+  int dtype;
+  int rank;
+  int64_t shape[8];
+  void *data;
+} ternc_tensor;
+
+/** An op offered to a hook. */
+typedef struct ternc_op_call {
+  const char *op;     /* the op's name in the IR: "ternary_matmul_packed", "rmsnorm", ... */
+  const char *result; /* its first result's name in the IR */
+  const char *attrs;  /* its attributes as a JSON object, defaults included: {"eps":0.000001} */
+  int n_in, n_out;
+  const ternc_tensor *in; /* its operands, in the op's order */
+  ternc_tensor *out;      /* its results, allocated, for the hook to fill */
+} ternc_op_call;
+
+/**
+ * Offered each op the build was compiled to offer (the C target's --op-hooks, or a build that leaves ops to a hook),
+ * before its kernel, on the thread that called eval. Returns 1 when it computed the results, 0 to let the kernel run
+ * (an op the build has no kernel for then fails the eval), or a negative value on failure, with a message in err:
+ * the eval then fails with TERNC_ERR_HOOK and ternc_model_error names the op and gives the message.
+ */
+typedef int (*ternc_op_hook)(void *user, const ternc_op_call *call, char *err, size_t err_size);
+
+/** Installs (or, with NULL, removes) the model's op hook. */
+void ternc_model_set_op_hook(ternc_model *m, ternc_op_hook hook, void *user);
+
+/**
+ * act_quant_fixed's exact first step for one token of k values (ternc's ir/ops/quant.ts, blockFixedRow): the values
+ * as mantissas of `bits` bits at 2^-*shift, and the absmax floor (1e-5) in the same fixed point. Returns 0, writing
+ * nothing, when x holds a NaN or an infinity (the op then gives zero codes and a NaN scale).
+ */
+int ternc_block_fixed_row(const float *x, int64_t k, int bits, int32_t *mantissas, int64_t *floor_out, int *shift);
+
+/** act_quant_fixed's scale from the token's absmax mantissa (at least the floor) and its shift: f32(M 2^-shift / 127). */
+float ternc_act_fixed_scale(int64_t absmax, int shift);
 
 /** Index of the largest value (the first on ties), as the interpreter's greedy decoding. */
 int32_t ternc_argmax(const float *v, int32_t n);

@@ -383,6 +383,8 @@ struct ternc_model {
   double *profile; /* seconds per op kind (tc_desc.op_kinds) while profiling, else NULL */
   ternc_trace_fn trace;
   void *trace_user;
+  ternc_op_hook hook; /* ternc_model_set_op_hook */
+  void *hook_user;
   char error[256];
 };
 
@@ -390,6 +392,9 @@ struct ternc_model {
 double tc_now(void);
 /** Records the message of a failed call (ternc_model_error) and returns code. */
 int tc_fail(ternc_model *m, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/** Offers an op to the model's hook: 1 when the hook computed it, 0 when the kernel is to run, -1 when the hook
+ *  failed (the model's error says why). */
+int tc_offer(ternc_model *m, const ternc_op_call *call);
 /** y = for each of `outer` blocks: the bytes [start, start + size) of a `stride`-byte row, `inner` elements wide. */
 void tc_copy_ranges(const uint8_t *x, uint8_t *y, int64_t outer, int64_t stride, int64_t start, int64_t size, int64_t inner);
 void tc_concat(const uint8_t *a, const uint8_t *b, uint8_t *y, int64_t outer, int64_t ia, int64_t ib);

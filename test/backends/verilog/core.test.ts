@@ -49,6 +49,8 @@ describe("the Verilog core in plain graphs", () => {
     ["one scale, 3 rows x 5 lanes (nothing divides)", 37, 11, false, { rows: 3, lanes: 5 }],
     ["per-row scales, one row and one lane a cycle", 9, 4, true, { rows: 1, lanes: 1 }],
     ["a long row (k = 700: 18-bit accumulators), 2 rows x 64 lanes", 700, 5, true, { rows: 2, lanes: 64 }],
+    // The top's row counter must hold the step of a layer's single fold (4 rows, not 0..3): Verilator's lint caught it.
+    ["one fold of 4 rows for 3 outputs", 12, 3, true, { rows: 4, lanes: 4 }],
   ] as const)("%s", (_, k, n, perRow, options) => {
     const rng = new Rng(k * 31 + n);
     const g = loadTir(productGraph(rng, k, n, perRow));
@@ -112,6 +114,29 @@ describe("the Verilog core in plain graphs", () => {
     const checks = checkOps(g, run.trace!, target.tolerance.op, (name) => given[name] ?? loadConst(g.definition(name)!.entity as ConstDecl));
     const bad = checks.find((c) => !c.ok)!;
     expect(describeOp(g, bad, target.tolerance.op, true)).toMatch(/^%acc = ternary_matmul_packed\(\.\.\.\) at step 0 \(prefill\).*: differs .*first at \[0, 0\] \(token 0, output 0\): -?\d+, the interpreter -?\d+$/);
+  });
+});
+
+describe("the C host program and the simulator", () => {
+  it("a simulator that stops while serving the host fails the run naming the op, with what the simulator said", () => {
+    const rng = new Rng(13);
+    const g = loadTir(productGraph(rng, 12, 3, false));
+    const given = inputs(rng, 2, 12);
+    const keep = join(work, "host-stop");
+    expect(validateGraph(g, given, { target: "verilog", options: { simulator: "iverilog" }, loadConst, source: "product.tir", keepDir: keep }).ok).toBe(true);
+    const out = join(keep, "graph");
+    const target = getTarget("verilog");
+    expect(Array.from(target.runGraph(out, { inputs: given }, { simulator: "iverilog" }).outputs.y!.data as Float32Array)).toEqual(Array.from(interpret(g, given).y!.data as Float32Array));
+    // The testbench now refuses every command, and ends.
+    const tb = join(out, "tb/tb_ternc.sv");
+    const source = readFileSync(tb, "utf8");
+    const refusal = /if \(r != 1 \|\| \^layer === 1'bx \|\| layer < 0 \|\| layer >= \d+\) begin/;
+    expect(source).toMatch(refusal);
+    writeFileSync(tb, source.replace(refusal, "if (r != 1 || ^layer === 1'bx || layer >= 0) begin"));
+    expect(spawnSync("make", ["-s", "-C", out, "iverilog"], { encoding: "utf8" }).status).toBe(0);
+    expect(() => target.runGraph(out, { inputs: given }, { simulator: "iverilog" })).toThrow(
+      /the iverilog simulation ended under the C host \(.*%acc \(ternary_matmul_packed\): the op hook failed: the simulator stopped while computing[^)]*\):\n.*tb_ternc: command 0 is not one of the core's commands/s,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 // End to end on simulated hardware: the Verilog build of both architectures, every ternary product computed by the
-// generated RTL in iverilog or verilator (the host ops in the interpreter), judged by `ternc validate`: the core's
+// generated RTL in iverilog or verilator (the host ops in the C host program, or in the interpreter with --host
+// interpreter), judged by `ternc validate`: the core's
 // accumulators and requantized values bit-exact, logits equal, 32 identical greedy tokens, and every product's
 // simulated cycles equal to the cycle model. iverilog is slow (about 250k weights a second here), so it runs the small
 // odd-shaped models and verilator the example GGUF and a Hugging Face folder.
@@ -23,6 +24,7 @@ const SMALL_LLAMA: BitnetHParams = { ...TINY_BITNET_LLAMA_FORM, hidden: 36, inte
 async function expectPass(model: string, options: Record<string, string | number>, promptLength = 5): Promise<ValidationReport> {
   const r = await validateModel(model, { target: "verilog", steps: 32, promptLength, seed: 4, options });
   expectModelPass(r);
+  expect(r.engine).toMatch(options.host === "interpreter" ? /host ops in ternc's interpreter$/ : /host ops in C, /);
   expect(r.targetChecks.map((c) => [c.what, c.ok])).toEqual([["cycles", true]]);
   expect(r.facts.simulator).toBe(options.simulator);
   expect(r.facts.commands).toBeGreaterThan(0);
@@ -42,6 +44,7 @@ describe("ternc validate --target verilog", () => {
     expect(new Set(Object.values(r.kernels))).toContain("rtl 3x5");
   });
   it("iverilog: a small LLaMA form (SiLU, hidden 36, FFN 76), one prompt token", async () => void (await expectPass(writeTirModel(dir, "small-llama", SMALL_LLAMA, 8, { tiedHead: false }), { simulator: "iverilog" }, 1)));
+  it("iverilog, the host in ternc's interpreter: the small LLaMA form", async () => void (await expectPass(writeTirModel(dir, "small-llama-interp", SMALL_LLAMA, 8, { tiedHead: false }), { simulator: "iverilog", host: "interpreter" })));
   // Verilator compiles the testbench to C++ first: 25 s alone, over 60 s beside another heavy test file on 2 cores.
   it("verilator: the example GGUF (2B4T form, TQ2_0)", { timeout: 180_000 }, async () => void (await expectPass(join(ROOT, "examples/tiny-bitnet.gguf"), { simulator: "verilator" })));
   it("verilator: a Hugging Face folder (LLaMA form, packed weights, hidden 256)", { timeout: 180_000 }, async () => void (await expectPass(writeHfLlama(dir, 5), { simulator: "verilator" })));
