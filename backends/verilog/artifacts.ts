@@ -13,7 +13,8 @@ import { requantHex, rtlLayers, weightHex } from "./layers.js";
 import { verilogOptions } from "./options.js";
 import { verilogReport } from "./report.js";
 import { hardwiredSource } from "./hardwired.js";
-import { type RtlActQuant, rtlActQuants } from "./actQuant.js";
+import { rtlActQuants } from "./actQuant.js";
+import type { ActQuantFacts, LayerFacts } from "./facts.js";
 import { CELL_MODELS_FILE, generatedLine, hardwiredFile, makefileSource, perRowRequant, requantFile, RTL_FILES, rtlSources, testbenchSource, TOP_FILE, topSource, weightFile } from "./rtl.js";
 
 export { RTL_FILES, TOP_FILE };
@@ -29,22 +30,6 @@ function rtlDir(): string {
   for (const dir of [join(here, "rtl"), resolve(here, "../../../backends/verilog/rtl")]) if (existsSync(join(dir, "ternc_mvu.sv"))) return dir;
   throw new Error(`internal: the Verilog RTL sources are missing (looked next to ${here})`);
 }
-
-/** The layers as manifest.json and the co-simulation host read them. */
-export interface LayerFacts {
-  result: string;
-  requant?: string;
-  fracBits?: number;
-  kind: "mvu" | "hardwired";
-  k: number;
-  n: number;
-  rows: number;
-  lanes: number;
-  cyclesPerToken: number;
-}
-
-/** The activation quantizers as manifest.json and the co-simulation host read them. */
-export type ActQuantFacts = Omit<RtlActQuant, "unit">;
 
 /** Writes the Verilog build of `graph` into the empty folder `dir`; `host` compiles its C host program. */
 export function emitVerilog(graph: Graph, dir: string, ctx: EmitContext, host: CHost): EmitResult {

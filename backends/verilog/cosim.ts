@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { actFixedScale, type BlobReader, blockFixedRow, f32, generateTokens, type Graph, interpret, loadTir, type OpNode, type Tensor } from "../../ir/index.js";
 import { BackendError, type CHost, type GraphRunRequest, type GraphRunResult, type HostEnvironment, manifestVocab, type ModelRunRequest, type ModelRunResult, readAt, readManifest, type TargetCheck, type TraceRecord } from "../common/index.js";
 import { CORE_ENV, HOST_PROGRAM_DIR } from "./hostClient.js";
-import { type ActQuantFacts, HOST_GRAPH_FILE, HOST_WEIGHTS_FILE, type LayerFacts } from "./artifacts.js";
+import { HOST_GRAPH_FILE, HOST_WEIGHTS_FILE } from "./artifacts.js";
+import type { ActQuantFacts, LayerFacts } from "./facts.js";
 import type { Simulator, SimulatorChoice } from "./options.js";
 import { SIM_BINARY, SimProcess, SimSession } from "./sim.js";
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HostClient } from "../common/index.js";
-import type { ActQuantFacts, LayerFacts } from "./artifacts.js";
+import type { ActQuantFacts, LayerFacts } from "./facts.js";
 import { generatedLine } from "./rtl.js";
 
 /** The environment variables a run tells the client its simulator by. */
