@@ -138,6 +138,13 @@ export class CEmitter {
     this.lines.push(...code.map((l) => `  ${l}`));
   }
 
+  /** A function at file scope, named uniquely from `base` (`lines` gets the name); returns the name. */
+  addFunction(base: string, lines: (name: string) => string[]): string {
+    const name = `${base}_${this.statics.length}`;
+    this.statics.push(lines(name).join("\n"));
+    return name;
+  }
+
   /** A line at file scope (a table), named uniquely; returns the name. */
   addStatic(ctype: string, base: string, values: readonly string[]): string {
     const name = `${base}_${this.statics.length}`;

@@ -28,7 +28,10 @@ const floatMatrix = (name: string): OpRule["check"] => (node, graph) => {
   return FMAT_TYPE[dtype] ? undefined : `a ${dtype} weight is not supported by the C kernel (f32, f16, bf16, q8_0, q6_k)`;
 };
 
-/** Elementwise code: one loop over the result, operands broadcast (backends/common/elementwise.ts). */
+/**
+ * Elementwise code: one loop over the result, operands broadcast (backends/common/elementwise.ts), in a task of its own
+ * that the thread pool splits by ranges of elements (an op narrower than TC_EW_GRAIN runs on the calling thread).
+ */
 function emitElementwise(e: CEmitter, node: OpNode, expr: string, where: string): void {
   const outT = node.resultTypes[0]!;
   const outDims = outT.shape.map((d) => e.dim(d, where));
@@ -38,17 +41,31 @@ function emitElementwise(e: CEmitter, node: OpNode, expr: string, where: string)
     { el: "el", one: "1", zero: "0" },
   );
   const { lines, result } = elementwiseStatements(expr, node.operands.length, { load: (v, i) => `float ${v} = in${i}[${index[i]}];`, unary: (op, v) => `${UNARY_C[op]!}(${v})` });
-  e.emit("{");
-  e.emit(...node.operands.map((o, i) => `  const float *in${i} = ${e.ref(o, "float")};`));
-  e.emit(`  float *yo = ${e.ref(node.results[0]!, "float")};`, `  for (int64_t el = 0; el < ${e.count(outT.shape, where)}; el++) {`);
+  const body: string[] = [];
   if (coords) {
     // The result's coordinates of element el, last dim fastest.
-    e.emit("    int64_t rest = el;");
-    for (let k = outDims.length - 1; k >= 0; k--) e.emit(`    const int64_t c${k} = rest % (${outDims[k]}); rest /= (${outDims[k]});`, `    TC_UNUSED(c${k});`);
-    e.emit("    TC_UNUSED(rest);");
+    body.push("    int64_t rest = el;");
+    for (let k = outDims.length - 1; k >= 0; k--) body.push(`    const int64_t c${k} = rest % (${outDims[k]}); rest /= (${outDims[k]});`, `    TC_UNUSED(c${k});`);
+    body.push("    TC_UNUSED(rest);");
   }
-  for (const l of lines) e.emit(`    ${l}`);
-  e.emit(`    yo[el] = ${result};`, "  }", "}");
+  const task = e.addFunction("tc_elementwise", (name) => [
+    `static void ${name}(void *ctxp, int64_t tc_b, int64_t tc_e, int thread) {`,
+    "  const tc_ew_ctx *c = (const tc_ew_ctx *)ctxp;",
+    "  const int64_t T = c->T, P = c->P;",
+    "  TC_UNUSED(thread);",
+    "  TC_UNUSED(T);",
+    "  TC_UNUSED(P);",
+    ...node.operands.map((_, i) => `  const float *in${i} = c->in[${i}];`),
+    "  float *yo = c->y;",
+    "  for (int64_t el = tc_b; el < tc_e; el++) {",
+    ...body,
+    ...lines.map((l) => `    ${l}`),
+    `    yo[el] = ${result};`,
+    "  }",
+    "}",
+  ]);
+  e.emit("{", `  const float *tc_ins[${node.operands.length}] = {${node.operands.map((o) => e.ref(o, "float")).join(", ")}};`);
+  e.emit(`  tc_ew_ctx tc_c = {tc_ins, ${e.ref(node.results[0]!, "float")}, T, P};`, `  tc_parallel(m->pool, ${e.count(outT.shape, where)}, TC_EW_GRAIN, ${task}, &tc_c);`, "}");
 }
 
 /** The runtime functions of the unary steps of an elementwise program. */

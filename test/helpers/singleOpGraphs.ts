@@ -510,6 +510,9 @@ const GENERATORS: Readonly<Record<string, () => Variant[]>> = {
         ["$0 silu", [5], 1, []],
         ["$0 $0 mul $1 add", [53], 2, []],
         ["$0 $1 add $2 mul relu2", [3, 7], 2, [2]],
+        // Wider than the C runtime's TC_EW_GRAIN: the thread pool splits them (broadcast coordinates included).
+        ["$0 silu $1 mul", [5000], 2, []],
+        ["$0 $1 add $2 mul relu2", [3, 1500], 2, [2]],
       ] as const
     ).map(([expr, rest, inputs, scalars]) => ({
       label: `"${expr}" [T, ${rest.join(", ")}]${scalars.length ? ` scalars=${scalars.map((i) => `$${i}`).join(",")}` : ""}`,

@@ -80,6 +80,16 @@ void tc_pool_free(tc_pool *p);
 /** Runs fn over [0, total) split into grain-aligned shares, one per thread; returns when all are done. */
 void tc_parallel(tc_pool *p, int64_t total, int64_t grain, tc_task_fn fn, void *ctx);
 
+/** An elementwise op's task (generated into model.c): its operands, its result, and the token counts its dims use. */
+typedef struct {
+  const float *const *in;
+  float *y;
+  int64_t T, P;
+} tc_ew_ctx;
+/* Elements below which an elementwise op stays on the calling thread: waking the pool costs about as much as a few
+ * thousand elements. */
+#define TC_EW_GRAIN 4096
+
 /* ---------------------------------------------------------------- numbers -------------------------- */
 
 static inline float tc_f16_to_f32(uint16_t h) {
