@@ -91,7 +91,7 @@ export const C_OPS: Readonly<Record<string, COp>> = {
   rmsnorm: {
     emit(e, node, { x, g }, a, where) {
       const [rows, d] = e.rowsAndWidth(x!, where);
-      e.emit(`tc_rmsnorm(${e.ref(x!, "float")}, ${e.ref(g!, "float")}, ${rows}, ${d}, ${cFloat(a.eps as number)}, ${e.ref(node.results[0]!, "float")});`);
+      e.emit(`tc_rmsnorm(m->pool, ${e.ref(x!, "float")}, ${e.ref(g!, "float")}, ${rows}, ${d}, ${cFloat(a.eps as number)}, ${e.ref(node.results[0]!, "float")});`);
     },
   },
   softmax: {
@@ -104,7 +104,7 @@ export const C_OPS: Readonly<Record<string, COp>> = {
   act_quant: {
     emit(e, node, { x }, _a, where) {
       const [rows, k] = e.rowsAndWidth(x!, where);
-      e.emit(`tc_act_quant(${e.ref(x!, "float")}, ${rows}, ${k}, ${e.ref(node.results[0]!, "int8_t")}, ${e.ref(node.results[1]!, "float")});`);
+      e.emit(`tc_act_quant(m->pool, ${e.ref(x!, "float")}, ${rows}, ${k}, ${e.ref(node.results[0]!, "int8_t")}, ${e.ref(node.results[1]!, "float")});`);
     },
   },
   act_quant_fixed: {
@@ -168,7 +168,7 @@ export const C_OPS: Readonly<Record<string, COp>> = {
       const groups = at.shape.length === 3 ? (at.shape[2] as number) : 1;
       const wsLen = elementCount(e.type(ws!).shape as number[]);
       const accArgs = at.dtype === "i32" ? `${e.ref(acc!, "int32_t")}, NULL` : `NULL, ${e.ref(acc!, "float")}`;
-      e.emit(`tc_dequant(${accArgs}, ${e.ref(ws!, "float")}, ${wsLen}, ${xs ? e.ref(xs, "float") : "NULL"}, ${e.dim(at.shape[0]!, where)}, ${n}, ${groups}, ${a.fused === true ? 1 : 0}, ${e.ref(node.results[0]!, "float")});`);
+      e.emit(`tc_dequant(m->pool, ${accArgs}, ${e.ref(ws!, "float")}, ${wsLen}, ${xs ? e.ref(xs, "float") : "NULL"}, ${e.dim(at.shape[0]!, where)}, ${n}, ${groups}, ${a.fused === true ? 1 : 0}, ${e.ref(node.results[0]!, "float")});`);
     },
   },
   dequant_fixed: {
@@ -209,7 +209,7 @@ export const C_OPS: Readonly<Record<string, COp>> = {
       const rot = (a.rot_dims as number | undefined) ?? hd;
       const inv = Array.from({ length: rot / 2 }, (_, i) => cFloat(Math.pow(a.base as number, -(2 * i) / rot)));
       const table = e.addStatic("float", "tc_rope_inv", inv);
-      e.emit(`tc_rope(${e.ref(x!, "float")}, ${e.ref(pos!, "int32_t")}, ${rows}, ${width}, ${hd}, ${rot}, ${a.style === "neox" ? 1 : 0}, ${table}, ${e.ref(node.results[0]!, "float")});`);
+      e.emit(`tc_rope(m->pool, ${e.ref(x!, "float")}, ${e.ref(pos!, "int32_t")}, ${rows}, ${width}, ${hd}, ${rot}, ${a.style === "neox" ? 1 : 0}, ${table}, ${e.ref(node.results[0]!, "float")});`);
     },
   },
   attention: {

@@ -243,6 +243,8 @@ const GENERATORS: Readonly<Record<string, () => Variant[]>> = {
         [[300], 1e-6],
         [[5], 0.5],
         [[3, 42], 1e-5],
+        // Rows wider than the C runtime's TC_EW_GRAIN: its thread pool splits the rows (also act_quant, dequant, rope).
+        [[4100], 1e-5],
       ] as const
     ).map(([rest, eps]) => ({
       label: `x=[T, ${rest.join(", ")}] eps=${eps}`,
@@ -252,7 +254,7 @@ const GENERATORS: Readonly<Record<string, () => Variant[]>> = {
   softmax: () => elementwiseUnary([[37], [5], [300], [1], [3, 11]]),
 
   act_quant: () => [
-    ...[37, 200, 5].map((k): Variant => ({ label: `k=${k}`, build: (b) => ({ operands: [b.f32Input("x", [k])] }) })),
+    ...[37, 200, 5, 4100].map((k): Variant => ({ label: `k=${k}`, build: (b) => ({ operands: [b.f32Input("x", [k])] }) })),
     // Rows whose max|x| is below 1e-5: the scale floor decides every code.
     { label: "k=37 tiny", build: (b) => ({ operands: [b.f32Input("x", [37], 1e-7)] }) },
     { label: "k=53 large", build: (b) => ({ operands: [b.f32Input("x", [53], 1000)] }) },
@@ -341,6 +343,7 @@ const GENERATORS: Readonly<Record<string, () => Variant[]>> = {
       label: "acc=i32 grouped groups=5 xs n=37",
       build: (b) => ({ operands: [b.accInput("acc", [37, 5]), b.constant("ws", tensorFromValues("f32", [37, 5], b.positive(185, 0.2, 2))), b.xsInput()] }),
     },
+    { label: "acc=i32 ws=per-row xs n=4100", build: (b) => ({ operands: [b.accInput("acc", [4100]), b.constant("ws", tensorFromValues("f32", [4100], b.positive(4100, 0.2, 2))), b.xsInput()] }) },
     {
       label: "acc=f32 grouped groups=3 no-xs n=7",
       build: (b) => ({ operands: [b.f32Input("acc", [7, 3], 50), b.constant("ws", tensorFromValues("f32", [7, 3], b.positive(21, 0.2, 2)))] }),
@@ -422,6 +425,7 @@ const GENERATORS: Readonly<Record<string, () => Variant[]>> = {
         ["interleaved", 7, 8, undefined, undefined, 0],
         ["neox", 3, 9, 6, 10000.5, 3],
         ["interleaved", 2, 5, 2, undefined, 1000],
+        ["neox", 41, 100, undefined, undefined, 7],
       ] as const
     ).map(([style, heads, hd, rot, base, offset]) => ({
       label: `${style} heads=${heads} head_dim=${hd}${rot === undefined ? "" : ` rot_dims=${rot}`}${base === undefined ? "" : ` base=${base}`} pos=${offset}..`,

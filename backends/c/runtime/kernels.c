@@ -10,15 +10,48 @@ int64_t tc_embedding(const tc_fmat *table, const int32_t *ids, int64_t T, float 
   return 0;
 }
 
-void tc_rmsnorm(const float *x, const float *g, int64_t T, int64_t d, float eps, float *y) {
-  for (int64_t t = 0; t < T; t++) {
-    const float *xr = x + t * d;
+/* Row-wise kernels (each row of a [T, width] value on its own) run on the pool in ranges of rows; a range holds at
+ * least TC_EW_GRAIN elements, so a decode step's single row stays on the calling thread. */
+typedef void (*tc_rows_fn)(const void *args, int64_t t0, int64_t t1);
+typedef struct {
+  tc_rows_fn fn;
+  const void *args;
+} tc_rows_ctx;
+
+static void tc_rows_task(void *ctxp, int64_t b, int64_t e, int thread) {
+  const tc_rows_ctx *c = (const tc_rows_ctx *)ctxp;
+  TC_UNUSED(thread);
+  c->fn(c->args, b, e);
+}
+
+static void tc_parallel_rows(tc_pool *pool, int64_t T, int64_t width, tc_rows_fn fn, const void *args) {
+  tc_rows_ctx c = {fn, args};
+  tc_parallel(pool, T, width >= TC_EW_GRAIN ? 1 : TC_EW_GRAIN / (width > 0 ? width : 1), tc_rows_task, &c);
+}
+
+typedef struct {
+  const float *x, *g;
+  int64_t d;
+  float eps;
+  float *y;
+} tc_rmsnorm_args;
+
+static void tc_rmsnorm_rows(const void *args, int64_t t0, int64_t t1) {
+  const tc_rmsnorm_args *a = (const tc_rmsnorm_args *)args;
+  const int64_t d = a->d;
+  for (int64_t t = t0; t < t1; t++) {
+    const float *xr = a->x + t * d;
     float sum = 0.0f;
     for (int64_t i = 0; i < d; i++) sum = sum + xr[i] * xr[i];
     float mean = sum / (float)d;
-    float r = 1.0f / (float)sqrt((double)(mean + eps));
-    for (int64_t i = 0; i < d; i++) y[t * d + i] = (xr[i] * r) * g[i];
+    float r = 1.0f / (float)sqrt((double)(mean + a->eps));
+    for (int64_t i = 0; i < d; i++) a->y[t * d + i] = (xr[i] * r) * a->g[i];
   }
+}
+
+void tc_rmsnorm(tc_pool *pool, const float *x, const float *g, int64_t T, int64_t d, float eps, float *y) {
+  const tc_rmsnorm_args a = {x, g, d, eps, y};
+  tc_parallel_rows(pool, T, d, tc_rmsnorm_rows, &a);
 }
 
 void tc_softmax_row(float *v, int64_t n) {
@@ -32,20 +65,34 @@ void tc_softmax_row(float *v, int64_t n) {
   for (int64_t i = 0; i < n; i++) v[i] = v[i] / sum;
 }
 
-/* Per-token absmax quantization (act_quant). */
-void tc_act_quant(const float *x, int64_t T, int64_t k, int8_t *xq, float *scale) {
-  for (int64_t t = 0; t < T; t++) {
-    const float *xr = x + t * k;
+typedef struct {
+  const float *x;
+  int64_t k;
+  int8_t *xq;
+  float *scale;
+} tc_act_quant_args;
+
+static void tc_act_quant_rows(const void *args, int64_t t0, int64_t t1) {
+  const tc_act_quant_args *a = (const tc_act_quant_args *)args;
+  const int64_t k = a->k;
+  for (int64_t t = t0; t < t1; t++) {
+    const float *xr = a->x + t * k;
     float m = 0.0f;
     for (int64_t i = 0; i < k; i++) {
-      float a = fabsf(xr[i]);
-      m = a > m ? a : m;
+      float v = fabsf(xr[i]);
+      m = v > m ? v : m;
     }
     if (m < 1e-5f) m = 1e-5f;
     float q = 127.0f / m;
-    for (int64_t i = 0; i < k; i++) xq[t * k + i] = (int8_t)tc_clamp_round(xr[i] * q, -128, 127);
-    scale[t] = m / 127.0f;
+    for (int64_t i = 0; i < k; i++) a->xq[t * k + i] = (int8_t)tc_clamp_round(xr[i] * q, -128, 127);
+    a->scale[t] = m / 127.0f;
   }
+}
+
+/* Per-token absmax quantization (act_quant). */
+void tc_act_quant(tc_pool *pool, const float *x, int64_t T, int64_t k, int8_t *xq, float *scale) {
+  const tc_act_quant_args a = {x, k, xq, scale};
+  tc_parallel_rows(pool, T, k, tc_act_quant_rows, &a);
 }
 
 int ternc_block_fixed_row(const float *x, int64_t k, int bits, int32_t *mantissas, int64_t *floor_out, int *shift) {
@@ -99,22 +146,39 @@ void tc_act_quant_fixed(const float *x, int64_t T, int64_t k, int bits, int8_t *
 }
 
 /* Rotary embedding; inv[i] = f32(base^(-2i/rot)) is precomputed per op. */
-void tc_rope(const float *x, const int32_t *pos, int64_t T, int64_t width, int64_t hd, int64_t rot, int neox, const float *inv, float *y) {
-  int64_t half = rot / 2;
-  if (y != x) memcpy(y, x, (size_t)(T * width) * sizeof(float));
-  for (int64_t t = 0; t < T; t++) {
+typedef struct {
+  const float *x;
+  const int32_t *pos;
+  int64_t width, hd, rot;
+  int neox;
+  const float *inv;
+  float *y;
+} tc_rope_args;
+
+static void tc_rope_rows(const void *args, int64_t t0, int64_t t1) {
+  const tc_rope_args *a = (const tc_rope_args *)args;
+  const int64_t half = a->rot / 2, width = a->width, hd = a->hd;
+  const float *x = a->x;
+  float *y = a->y;
+  if (y != x) memcpy(y + t0 * width, x + t0 * width, (size_t)((t1 - t0) * width) * sizeof(float));
+  for (int64_t t = t0; t < t1; t++) {
     for (int64_t i = 0; i < half; i++) {
-      float a = (float)pos[t] * inv[i];
-      float c = (float)cos((double)a), s = (float)sin((double)a);
+      float ang = (float)a->pos[t] * a->inv[i];
+      float c = (float)cos((double)ang), s = (float)sin((double)ang);
       for (int64_t h = 0; h * hd < width; h++) {
         int64_t b = t * width + h * hd;
-        int64_t i0 = b + (neox ? i : 2 * i), i1 = b + (neox ? i + half : 2 * i + 1);
+        int64_t i0 = b + (a->neox ? i : 2 * i), i1 = b + (a->neox ? i + half : 2 * i + 1);
         float x0 = x[i0], x1 = x[i1];
         y[i0] = x0 * c - x1 * s;
         y[i1] = x0 * s + x1 * c;
       }
     }
   }
+}
+
+void tc_rope(tc_pool *pool, const float *x, const int32_t *pos, int64_t T, int64_t width, int64_t hd, int64_t rot, int neox, const float *inv, float *y) {
+  const tc_rope_args a = {x, pos, width, hd, rot, neox, inv, y};
+  tc_parallel_rows(pool, T, width, tc_rope_rows, &a);
 }
 
 void tc_matmul(tc_pool *pool, const float *x, int64_t T, const tc_fmat *w, float *y) {
@@ -160,7 +224,7 @@ void tc_matmul_q8(tc_pool *pool, const float *x, int64_t T, const tc_fmat *w, fl
   int8_t *xq = (int8_t *)tc_align64(scratch);
   float *xs = (float *)tc_align64(xq + T * K);
   int16_t *bsum = (int16_t *)tc_align64(xs + T * (K / G));
-  tc_act_quant(x, T * (K / G), G, xq, xs); /* act_quant's rows are the blocks */
+  tc_act_quant(pool, x, T * (K / G), G, xq, xs); /* act_quant's rows are the blocks */
   for (int64_t s = 0; s < T * K / TC_BLOCK_SUB; s++) {
     int32_t v = 0;
     for (int i = 0; i < TC_BLOCK_SUB; i++) v += xq[s * TC_BLOCK_SUB + i];
@@ -342,10 +406,25 @@ void tc_addsub_network(const int8_t *x, int64_t T, int64_t k, const int32_t *pro
 }
 
 /* ---- dequant: y = f32(f32(acc) * ws) * xs, grouped sums in order of g; fused multiplies the scales first. */
-void tc_dequant(const int32_t *acc, const float *facc, const float *ws, int64_t ws_len, const float *xs, int64_t T, int64_t n, int64_t groups, int fused, float *y) {
-  const int per_tensor = ws_len == 1 && groups == 1;
-  for (int64_t t = 0; t < T; t++) {
-    if (fused) {
+typedef struct {
+  const int32_t *acc;
+  const float *facc, *ws;
+  int64_t ws_len;
+  const float *xs;
+  int64_t n, groups;
+  int fused;
+  float *y;
+} tc_dequant_args;
+
+static void tc_dequant_rows(const void *args, int64_t t0, int64_t t1) {
+  const tc_dequant_args *a = (const tc_dequant_args *)args;
+  const int64_t n = a->n, groups = a->groups;
+  const int32_t *acc = a->acc;
+  const float *facc = a->facc, *ws = a->ws, *xs = a->xs;
+  float *y = a->y;
+  const int per_tensor = a->ws_len == 1 && groups == 1;
+  for (int64_t t = t0; t < t1; t++) {
+    if (a->fused) {
       const float token = per_tensor ? ws[0] * xs[t] : 0.0f;
       for (int64_t o = 0; o < n; o++) y[t * n + o] = (float)acc[t * n + o] * (per_tensor ? token : ws[o] * xs[t]);
       continue;
@@ -357,6 +436,11 @@ void tc_dequant(const int32_t *acc, const float *facc, const float *ws, int64_t 
       y[t * n + o] = xs ? v * xs[t] : v;
     }
   }
+}
+
+void tc_dequant(tc_pool *pool, const int32_t *acc, const float *facc, const float *ws, int64_t ws_len, const float *xs, int64_t T, int64_t n, int64_t groups, int fused, float *y) {
+  const tc_dequant_args a = {acc, facc, ws, ws_len, xs, n, groups, fused, y};
+  tc_parallel_rows(pool, T, n * groups, tc_dequant_rows, &a);
 }
 
 void tc_dequant_fixed(const int32_t *acc, const int32_t *mult, int64_t mult_len, const int32_t *shift, int64_t shift_len, const float *xs, int64_t T, int64_t n, int frac, float *y) {

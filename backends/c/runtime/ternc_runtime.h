@@ -86,8 +86,8 @@ typedef struct {
   float *y;
   int64_t T, P;
 } tc_ew_ctx;
-/* Elements below which an elementwise op stays on the calling thread: waking the pool costs about as much as a few
- * thousand elements. */
+/* Elements below which an elementwise op, or a row-wise kernel's range of rows (rmsnorm, act_quant, dequant, rope),
+ * stays on the calling thread: waking the pool costs about as much as a few thousand elements. */
 #define TC_EW_GRAIN 4096
 
 /* ---------------------------------------------------------------- numbers -------------------------- */
@@ -305,14 +305,14 @@ typedef struct {
 
 /** y[t, :] = table[ids[t], :]; returns the index of the first bad id plus one, or 0. */
 int64_t tc_embedding(const tc_fmat *table, const int32_t *ids, int64_t T, float *y);
-void tc_rmsnorm(const float *x, const float *g, int64_t T, int64_t d, float eps, float *y);
+void tc_rmsnorm(tc_pool *pool, const float *x, const float *g, int64_t T, int64_t d, float eps, float *y);
 void tc_softmax_row(float *v, int64_t n);
 /** Per-token absmax quantization (act_quant). */
-void tc_act_quant(const float *x, int64_t T, int64_t k, int8_t *xq, float *scale);
+void tc_act_quant(tc_pool *pool, const float *x, int64_t T, int64_t k, int8_t *xq, float *scale);
 /** act_quant_fixed: per-token absmax quantization in exact integer arithmetic; mant holds k int32 of scratch. */
 void tc_act_quant_fixed(const float *x, int64_t T, int64_t k, int bits, int8_t *xq, float *scale, int32_t *mant);
 /** Rotary embedding; inv[i] = f32(base^(-2i/rot)) is precomputed per op. */
-void tc_rope(const float *x, const int32_t *pos, int64_t T, int64_t width, int64_t hd, int64_t rot, int neox, const float *inv, float *y);
+void tc_rope(tc_pool *pool, const float *x, const int32_t *pos, int64_t T, int64_t width, int64_t hd, int64_t rot, int neox, const float *inv, float *y);
 /** y[t, o] = sum_i x[t, i] w[o, i] (w interleaved by 8 rows), each sum in index order. */
 void tc_matmul(tc_pool *pool, const float *x, int64_t T, const tc_fmat *w, float *y);
 /** matmul_q8: y[t, o] on a TC_Q8_0 / TC_Q6_K weight in integer arithmetic (see ternc's ops: matmul_q8); scratch as
@@ -332,7 +332,7 @@ void tc_lut_matmul(tc_pool *pool, const int32_t *table, int64_t T, int64_t group
 /** An explicit add/sub network; regs is scratch of k + m int32 (see addSubScratchBytes in config.ts). */
 void tc_addsub_network(const int8_t *x, int64_t T, int64_t k, const int32_t *program, int64_t m, const int32_t *outputs, int64_t n, int32_t *acc, int32_t *regs);
 /** y = f32(f32(acc) * ws) * xs, grouped sums in order of g; fused multiplies the scales first. */
-void tc_dequant(const int32_t *acc, const float *facc, const float *ws, int64_t ws_len, const float *xs, int64_t T, int64_t n, int64_t groups, int fused, float *y);
+void tc_dequant(tc_pool *pool, const int32_t *acc, const float *facc, const float *ws, int64_t ws_len, const float *xs, int64_t T, int64_t n, int64_t groups, int fused, float *y);
 void tc_dequant_fixed(const int32_t *acc, const int32_t *mult, int64_t mult_len, const int32_t *shift, int64_t shift_len, const float *xs, int64_t T, int64_t n, int frac, float *y);
 
 /* ---------------------------------------------------------------- the ISA file's kernels ----------- */
