@@ -124,14 +124,21 @@ export class SimSession {
     // Ours without waiting (the testbench's open for writing then returns); the commands once the testbench reads them.
     this.outFd = openSync(this.sim.out, constants.O_RDONLY | constants.O_NONBLOCK);
     const deadline = Date.now() + this.timeoutMs;
-    while (this.cmdFd < 0) {
-      try {
-        this.cmdFd = openSync(this.sim.cmd, constants.O_WRONLY | constants.O_NONBLOCK);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENXIO") throw e;
-        this.checkRunning(deadline, "starting");
-        sleep(1);
+    try {
+      while (this.cmdFd < 0) {
+        try {
+          this.cmdFd = openSync(this.sim.cmd, constants.O_WRONLY | constants.O_NONBLOCK);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "ENXIO") throw e;
+          this.checkRunning(deadline, "starting");
+          sleep(1);
+        }
       }
+    } catch (e) {
+      // A simulator that never took commands: nothing of it stays behind (the process, the FIFOs).
+      closeSync(this.outFd);
+      this.sim.close(0);
+      throw e;
     }
   }
 
