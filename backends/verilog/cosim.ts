@@ -301,9 +301,12 @@ class HostedCore {
     this.env = { [CORE_ENV.cmd]: this.sim.cmd, [CORE_ENV.out]: this.sim.out, [CORE_ENV.pid]: String(this.sim.pid), [CORE_ENV.stats]: this.statsFile };
   }
 
-  /** A failed run's error, with what the simulator printed when it has stopped (the host's message names the op). */
+  /**
+   * A failed run's error, with what the simulator printed when it has stopped (the host's message names the op). The
+   * host sees the end of the simulator's results as it closes them, a moment before the process is gone: give it 2 s.
+   */
   explain(e: unknown): unknown {
-    return this.sim && !this.sim.running() && e instanceof Error ? this.sim.failure(`ended under the C host (${e.message})`) : e;
+    return this.sim && e instanceof Error && this.sim.exited(2000) ? this.sim.failure(`ended under the C host (${e.message})`) : e;
   }
 
   cycles(): CycleCheck {

@@ -96,12 +96,17 @@ export class SimProcess {
     return new BackendError(this.dir, `the ${this.simulator} simulation ${what}${log ? `:\n${log}` : ""}`);
   }
 
+  /** Waits up to `waitMs` for the simulator to exit; true when it has. */
+  exited(waitMs: number): boolean {
+    const deadline = Date.now() + waitMs;
+    while (this.running() && Date.now() < deadline) sleep(2);
+    return !this.running();
+  }
+
   /** Waits up to `waitMs` for the simulator to finish (it stops at command -1), then kills it and removes the FIFOs. */
   close(waitMs: number): void {
     try {
-      const deadline = Date.now() + waitMs;
-      while (this.running() && Date.now() < deadline) sleep(2);
-      if (this.running()) this.child.kill("SIGKILL");
+      if (!this.exited(waitMs)) this.child.kill("SIGKILL");
     } finally {
       rmSync(this.work, { recursive: true, force: true });
     }
