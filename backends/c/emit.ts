@@ -57,9 +57,9 @@ export function generateC(graph: Graph, opts: CGenerateOptions): CProgram {
   const offer = opts.offer ?? (() => undefined);
   const computed = (node: OpNode): boolean => offer(node) !== "required";
   // A constant only hook-computed ops read has no kernel to read it: the blob leaves it out.
-  const users = new Map<string, OpNode[]>();
-  for (const node of graph.ops()) for (const o of node.operands) users.set(o, [...(users.get(o) ?? []), node]);
-  const placed = graph.consts().filter((c) => (users.get(c.name) ?? []).some(computed) || !users.has(c.name));
+  const kernelRead = new Set(graph.ops().filter(computed).flatMap((n) => n.operands));
+  const hookOnly = new Set(graph.ops().filter((n) => !computed(n)).flatMap((n) => n.operands).filter((v) => !kernelRead.has(v)));
+  const placed = graph.consts().filter((c) => !hookOnly.has(c.name));
   const { blob, layouts } = planConstants(placed, layoutRequests(graph, computed), opts.loadConst);
   const e = new CEmitter(graph, abi, blob, layouts, offer);
   for (const node of graph.topologicalOrder()!) emitOp(e, node);

@@ -138,17 +138,15 @@ export class CEmitter {
     this.lines.push(...code.map((l) => `  ${l}`));
   }
 
-  /** A function at file scope, named uniquely from `base` (`lines` gets the name); returns the name. */
-  addFunction(base: string, lines: (name: string) => string[]): string {
+  /** A definition at file scope (a table, a task function), named uniquely from `base` (`lines` gets the name); returns the name. */
+  addDefinition(base: string, lines: (name: string) => string[]): string {
     const name = `${base}_${this.statics.length}`;
     this.statics.push(lines(name).join("\n"));
     return name;
   }
 
-  /** A line at file scope (a table), named uniquely; returns the name. */
+  /** A table at file scope, named uniquely; returns the name. */
   addStatic(ctype: string, base: string, values: readonly string[]): string {
-    const name = `${base}_${this.statics.length}`;
-    this.statics.push(`static const ${ctype} ${name}[${values.length}] = {${values.join(", ")}};`);
-    return name;
+    return this.addDefinition(base, (name) => [`static const ${ctype} ${name}[${values.length}] = {${values.join(", ")}};`]);
   }
 }

@@ -48,7 +48,7 @@ function emitElementwise(e: CEmitter, node: OpNode, expr: string, where: string)
     for (let k = outDims.length - 1; k >= 0; k--) body.push(`    const int64_t c${k} = rest % (${outDims[k]}); rest /= (${outDims[k]});`, `    TC_UNUSED(c${k});`);
     body.push("    TC_UNUSED(rest);");
   }
-  const task = e.addFunction("tc_elementwise", (name) => [
+  const task = e.addDefinition("tc_elementwise", (name) => [
     `static void ${name}(void *ctxp, int64_t tc_b, int64_t tc_e, int thread) {`,
     "  const tc_ew_ctx *c = (const tc_ew_ctx *)ctxp;",
     "  const int64_t T = c->T, P = c->P;",
@@ -286,9 +286,9 @@ export const C_OP_RULES: Readonly<Record<string, OpRule>> = Object.fromEntries(
 
 /**
  * Each constant's layout, from how the kernels of its users read it (the ops `hasKernel` accepts); a constant read in
- * two layouts is an error.
+ * two layouts is an error, and so is a ternary one a kernel reads without asking a layout of it.
  */
-export function layoutRequests(graph: Graph, hasKernel: (node: OpNode) => boolean = () => true): Map<string, LayoutRequest> {
+export function layoutRequests(graph: Graph, hasKernel: (node: OpNode) => boolean): Map<string, LayoutRequest> {
   const requests = new Map<string, LayoutRequest>();
   for (const node of graph.ops()) {
     if (!hasKernel(node)) continue;

@@ -48,9 +48,10 @@ export function coreOf(dir: string): { layers: LayerFacts[]; actQuants: ActQuant
 
 /** Whether a build has a core to build and simulate. */
 export function hasCore(dir: string): boolean {
-  const c = coreOf(dir);
-  return c.layers.length + c.actQuants.length > 0;
+  return coreHasWork(coreOf(dir));
 }
+
+const coreHasWork = (c: { layers: readonly LayerFacts[]; actQuants: readonly ActQuantFacts[] }): boolean => c.layers.length + c.actQuants.length > 0;
 
 /** Reads host.tir's constants from weights.bin. */
 function blobReader(dir: string): BlobReader {
@@ -286,13 +287,15 @@ function runGraphInterpreted(dir: string, req: GraphRunRequest, simulator: Simul
 class HostedCore {
   private readonly sim?: SimProcess;
   private readonly statsFile?: string;
+  private readonly core: { layers: LayerFacts[]; actQuants: ActQuantFacts[] };
   readonly env: HostEnvironment;
 
   constructor(
     readonly dir: string,
     readonly simulator: Simulator,
   ) {
-    if (!hasCore(dir)) {
+    this.core = coreOf(dir);
+    if (!coreHasWork(this.core)) {
       this.env = {};
       return;
     }
@@ -312,7 +315,7 @@ class HostedCore {
   cycles(): CycleCheck {
     const check = new CycleCheck();
     if (!this.statsFile || !existsSync(this.statsFile)) return check;
-    const { layers, actQuants } = coreOf(this.dir);
+    const { layers, actQuants } = this.core;
     for (const line of readFileSync(this.statsFile, "utf8").split("\n")) {
       const m = /^([LQ])(\d+) (\d+)$/.exec(line);
       if (!m) continue;
@@ -326,8 +329,7 @@ class HostedCore {
   }
 
   engine(host: string): string {
-    const { layers, actQuants } = coreOf(this.dir);
-    return coreEngine(this.simulator, layers.length, actQuants.length, host);
+    return coreEngine(this.simulator, this.core.layers.length, this.core.actQuants.length, host);
   }
 
   /** The client stops the simulator as its runner exits; one it never reached is stopped here. */

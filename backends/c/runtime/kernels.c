@@ -12,21 +12,8 @@ int64_t tc_embedding(const tc_fmat *table, const int32_t *ids, int64_t T, float 
 
 /* Row-wise kernels (each row of a [T, width] value on its own) run on the pool in ranges of rows; a range holds at
  * least TC_EW_GRAIN elements, so a decode step's single row stays on the calling thread. */
-typedef void (*tc_rows_fn)(const void *args, int64_t t0, int64_t t1);
-typedef struct {
-  tc_rows_fn fn;
-  const void *args;
-} tc_rows_ctx;
-
-static void tc_rows_task(void *ctxp, int64_t b, int64_t e, int thread) {
-  const tc_rows_ctx *c = (const tc_rows_ctx *)ctxp;
-  TC_UNUSED(thread);
-  c->fn(c->args, b, e);
-}
-
-static void tc_parallel_rows(tc_pool *pool, int64_t T, int64_t width, tc_rows_fn fn, const void *args) {
-  tc_rows_ctx c = {fn, args};
-  tc_parallel(pool, T, width >= TC_EW_GRAIN ? 1 : TC_EW_GRAIN / (width > 0 ? width : 1), tc_rows_task, &c);
+static void tc_parallel_rows(tc_pool *pool, int64_t T, int64_t width, tc_task_fn rows, void *args) {
+  tc_parallel(pool, T, width >= TC_EW_GRAIN ? 1 : TC_EW_GRAIN / (width > 0 ? width : 1), rows, args);
 }
 
 typedef struct {
@@ -36,8 +23,9 @@ typedef struct {
   float *y;
 } tc_rmsnorm_args;
 
-static void tc_rmsnorm_rows(const void *args, int64_t t0, int64_t t1) {
+static void tc_rmsnorm_rows(void *args, int64_t t0, int64_t t1, int thread) {
   const tc_rmsnorm_args *a = (const tc_rmsnorm_args *)args;
+  TC_UNUSED(thread);
   const int64_t d = a->d;
   for (int64_t t = t0; t < t1; t++) {
     const float *xr = a->x + t * d;
@@ -50,7 +38,7 @@ static void tc_rmsnorm_rows(const void *args, int64_t t0, int64_t t1) {
 }
 
 void tc_rmsnorm(tc_pool *pool, const float *x, const float *g, int64_t T, int64_t d, float eps, float *y) {
-  const tc_rmsnorm_args a = {x, g, d, eps, y};
+  tc_rmsnorm_args a = {x, g, d, eps, y};
   tc_parallel_rows(pool, T, d, tc_rmsnorm_rows, &a);
 }
 
@@ -72,8 +60,9 @@ typedef struct {
   float *scale;
 } tc_act_quant_args;
 
-static void tc_act_quant_rows(const void *args, int64_t t0, int64_t t1) {
+static void tc_act_quant_rows(void *args, int64_t t0, int64_t t1, int thread) {
   const tc_act_quant_args *a = (const tc_act_quant_args *)args;
+  TC_UNUSED(thread);
   const int64_t k = a->k;
   for (int64_t t = t0; t < t1; t++) {
     const float *xr = a->x + t * k;
@@ -91,7 +80,7 @@ static void tc_act_quant_rows(const void *args, int64_t t0, int64_t t1) {
 
 /* Per-token absmax quantization (act_quant). */
 void tc_act_quant(tc_pool *pool, const float *x, int64_t T, int64_t k, int8_t *xq, float *scale) {
-  const tc_act_quant_args a = {x, k, xq, scale};
+  tc_act_quant_args a = {x, k, xq, scale};
   tc_parallel_rows(pool, T, k, tc_act_quant_rows, &a);
 }
 
@@ -155,8 +144,9 @@ typedef struct {
   float *y;
 } tc_rope_args;
 
-static void tc_rope_rows(const void *args, int64_t t0, int64_t t1) {
+static void tc_rope_rows(void *args, int64_t t0, int64_t t1, int thread) {
   const tc_rope_args *a = (const tc_rope_args *)args;
+  TC_UNUSED(thread);
   const int64_t half = a->rot / 2, width = a->width, hd = a->hd;
   const float *x = a->x;
   float *y = a->y;
@@ -177,7 +167,7 @@ static void tc_rope_rows(const void *args, int64_t t0, int64_t t1) {
 }
 
 void tc_rope(tc_pool *pool, const float *x, const int32_t *pos, int64_t T, int64_t width, int64_t hd, int64_t rot, int neox, const float *inv, float *y) {
-  const tc_rope_args a = {x, pos, width, hd, rot, neox, inv, y};
+  tc_rope_args a = {x, pos, width, hd, rot, neox, inv, y};
   tc_parallel_rows(pool, T, width, tc_rope_rows, &a);
 }
 
@@ -416,8 +406,9 @@ typedef struct {
   float *y;
 } tc_dequant_args;
 
-static void tc_dequant_rows(const void *args, int64_t t0, int64_t t1) {
+static void tc_dequant_rows(void *args, int64_t t0, int64_t t1, int thread) {
   const tc_dequant_args *a = (const tc_dequant_args *)args;
+  TC_UNUSED(thread);
   const int64_t n = a->n, groups = a->groups;
   const int32_t *acc = a->acc;
   const float *facc = a->facc, *ws = a->ws, *xs = a->xs;
@@ -439,7 +430,7 @@ static void tc_dequant_rows(const void *args, int64_t t0, int64_t t1) {
 }
 
 void tc_dequant(tc_pool *pool, const int32_t *acc, const float *facc, const float *ws, int64_t ws_len, const float *xs, int64_t T, int64_t n, int64_t groups, int fused, float *y) {
-  const tc_dequant_args a = {acc, facc, ws, ws_len, xs, n, groups, fused, y};
+  tc_dequant_args a = {acc, facc, ws, ws_len, xs, n, groups, fused, y};
   tc_parallel_rows(pool, T, n * groups, tc_dequant_rows, &a);
 }
 
