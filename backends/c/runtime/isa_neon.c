@@ -97,8 +97,8 @@ int32_t tc_isa_dot_codes(const uint8_t *row, int format, const int8_t *x, int64_
   return vaddvq_s32(acc);
 }
 
-tc_task_fn tc_isa_packed_kernel(const tc_packed_ctx *c, int8_t *x, int64_t blocks) {
-  TC_UNUSED(c), TC_UNUSED(x), TC_UNUSED(blocks);
+tc_task_fn tc_isa_packed_kernel(const tc_packed_ctx *c) {
+  TC_UNUSED(c);
   return NULL;
 }
 

@@ -309,7 +309,7 @@ void tc_ternary_packed(tc_pool *pool, const int8_t *x, int64_t T, int64_t k, con
   c.x = xp;
   c.xsum = xsum;
   c.group_blocks = group > 0 ? group / bs : blocks;
-  tc_task_fn isa = tc_isa_packed_kernel(&c, xp, blocks);
+  tc_task_fn isa = tc_isa_packed_kernel(&c);
   tc_parallel(pool, n, 8, isa ? isa : tc_packed_task, &c);
 }
 

@@ -43,7 +43,7 @@
 #endif
 
 #if defined(TC_AVX2) && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VNNI__)
-#define TC_AVX512 1 /* AVX2 kernels plus 512-bit VNNI dot products for the i2 form */
+#define TC_AVX512 1 /* AVX2 kernels plus VNNI dot products (the i2 form, the Q6_K head) and 512-bit float matmul tiles */
 #endif
 
 #if defined(TC_AVX512)
@@ -343,9 +343,9 @@ void tc_isa_matmul_task(void *ctxp, int64_t b, int64_t e, int thread);
 tc_task_fn tc_isa_matmul_q8_kernel(const tc_q8_ctx *c);
 /** sum(code * x) over blocks [b0, b1) of one packed row (x already offset to the row's start). */
 int32_t tc_isa_dot_codes(const uint8_t *row, int format, const int8_t *x, int64_t b0, int64_t b1);
-/** A faster task for this block-aligned product (rows [b, e)), after restaging c->x in place if it needs to;
- *  NULL when the ISA has none and the row-by-row kernel over tc_isa_dot_codes runs. */
-tc_task_fn tc_isa_packed_kernel(const tc_packed_ctx *c, int8_t *x, int64_t blocks);
+/** A faster task for this block-aligned product (rows [b, e)); NULL when the ISA has none and the row-by-row
+ *  kernel over tc_isa_dot_codes runs. */
+tc_task_fn tc_isa_packed_kernel(const tc_packed_ctx *c);
 
 /* ---------------------------------------------------------------- the model (core.c, api.c) -------- */
 
