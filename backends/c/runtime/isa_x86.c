@@ -8,6 +8,16 @@
 
 /* ---------------------------------------------------------------- float matmul --------------------- */
 
+/* A tile reads its nb blocks of 8 rows as nb streams side by side, which the hardware prefetchers follow late: ask
+ * for each block's next line 2 KB ahead into L2 as a line begins (F32, F16, BF16). The head of bitnet_b1_58-large
+ * (F16) on one AMD EPYC (Zen 4) thread: 22 GB/s without, 29-31 so; into L1 instead, or 8 KB ahead, did worse. */
+TC_INLINE void tc_matmul_prefetch(const tc_matmul_ctx *c, int64_t blk, int nb, int64_t i, int type) {
+  if (type == TC_Q8R) return;
+  const int64_t bytes = type == TC_F32 ? 32 : 16; /* a column of a block */
+  if ((i * bytes) % 64) return;
+  for (int b = 0; b < nb; b++) _mm_prefetch((const char *)c->w->data + ((blk + b) * c->w->cols + i) * bytes + 2048, _MM_HINT_T1);
+}
+
 /* nb row blocks x nt tokens from (blk, t0): nb * nt independent sums in flight. */
 TC_INLINE void tc_matmul_tile(const tc_matmul_ctx *c, int64_t blk, int nb, int64_t t0, int nt, int type) {
   const int64_t K = c->w->cols, G = type == TC_Q8R ? c->w->group : K;
@@ -20,6 +30,7 @@ TC_INLINE void tc_matmul_tile(const tc_matmul_ctx *c, int64_t blk, int nb, int64
       for (int b = 0; b < nb; b++) mult[b] = _mm256_loadu_ps(tc_q8r_mults(c->w, blk + b, j0 / G));
     for (int64_t i = j0; i < j0 + G; i++) {
       __m256 w[TC_MM_CHAINS];
+      tc_matmul_prefetch(c, blk, nb, i, type);
       for (int b = 0; b < nb; b++) {
         int64_t at = ((blk + b) * K + i) * 8;
         if (type == TC_F16) w[b] = _mm256_cvtph_ps(_mm_load_si128((const __m128i *)((const uint16_t *)c->w->data + at)));
@@ -67,6 +78,7 @@ TC_INLINE void tc_matmul_pairs512(const tc_matmul_ctx *c, int64_t blk, int np, i
       for (int p = 0; p < np; p++) mult[p] = _mm512_loadu_ps(tc_q8r_mults(c->w, blk + 2 * p, j0 / G));
     for (int64_t i = j0; i < j0 + G; i++) {
       __m512 w[TC_MM_CHAINS];
+      tc_matmul_prefetch(c, blk, 2 * np, i, type);
       for (int p = 0; p < np; p++) w[p] = tc_matmul_w16(c, blk + 2 * p, i, j0, type, mult[p]);
       for (int t = 0; t < nt; t++) {
         __m512 xv = _mm512_set1_ps(x[t * K + i]);
@@ -165,11 +177,13 @@ TC_INLINE void tc_i2_step(const tc_packed_ctx *c, __m256i *acc, int64_t o0, int 
     for (int n = 0; n < 4; n++) xv[t][n] = _mm256_loadu_si256((const __m256i *)(c->x + (t0 + t) * c->kpad + b * 128 + n * 32));
   /* The tile's R rows are one contiguous region, which it reads as R short streams side by side, a pattern the
    * hardware prefetchers follow late (and prefetching each row ahead on its own did worse still). So ask for the
-   * region ahead as one stream, in address order, R blocks a step, a region plus 4 KB ahead: the rest of this
-   * tile's rows and the next tile's region arrive before their steps read them. (One AMD EPYC thread streaming
-   * the 2B-4T shapes: 9-11 GB/s with a prefetch per row 8 KB ahead of that row, 14-16 GB/s (Zen 3) and 26-28
-   * (Zen 4) so; a fixed 8 KB ahead fell to 13 GB/s on the 6912-wide rows, whose region is wider than that.) */
+   * region ahead as one stream, in address order, R blocks a step: into L1 a region plus 4 KB ahead, so the rest of
+   * this tile's rows and the next tile's region arrive before their steps read them, and into L2 8 KB further.
+   * One AMD EPYC thread streaming these products: 9-11 GB/s with a prefetch per row 8 KB ahead of that row, 14-16
+   * (Zen 3) with one stream 8 KB ahead; on Zen 4 17-23 GB/s with the L1 stream alone (18 on the 1536-wide rows, 20
+   * on the 6912-wide) and 25-29 with both, on rows 1536 to 6912 wide. */
   const char *ahead = (const char *)(c->w + o0 * c->row_bytes) + b * 32 * R + R * c->row_bytes + 4096;
+  for (int l = 0; l < 32 * R; l += 64) _mm_prefetch(ahead + 8192 + l, _MM_HINT_T1);
   for (int l = 0; l < 32 * R; l += 64) _mm_prefetch(ahead + l, _MM_HINT_T0);
   for (int r = 0; r < R; r++) {
     const __m256i v = _mm256_loadu_si256((const __m256i *)(c->w + (o0 + r) * c->row_bytes + b * 32));
@@ -305,10 +319,12 @@ TC_INLINE void tc_q8_rows(const tc_q8_ctx *c, int64_t o, int R, int64_t t, int q
   float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
   for (int64_t j = 0; j < nb; j++) {
     /* The R rows are one contiguous region read as R streams side by side, which the hardware prefetchers follow
-     * late: ask for the region 8 KB ahead as one stream, R blocks a step (the head ran at 5 GB/s without a prefetch,
-     * 14 GB/s with one per row 16 KB ahead of it, 15 GB/s so, streaming the 2B-4T shape's on one Zen 3 thread; a
-     * region plus 4 KB ahead, as the i2 tiles do, was a little slower here). */
+     * late: ask for the region 8 KB ahead as one stream into L1 and 8 KB further into L2, R blocks a step (the head
+     * ran at 5 GB/s without a prefetch, 14 GB/s with one per row 16 KB ahead of it, 15 GB/s with the L1 stream,
+     * streaming the 2B-4T shape's on one Zen 3 thread; on Zen 4 the L2 stream added about 5%, and a region plus
+     * 4 KB ahead, as the i2 tiles do, was a little slower). */
     const char *ahead = (const char *)c->w->data + (o * nb + j * R) * bytes + 8192;
+    for (int64_t l = 0; l < R * bytes; l += 64) _mm_prefetch(ahead + 8192 + l, _MM_HINT_T1);
     for (int64_t l = 0; l < R * bytes; l += 64) _mm_prefetch(ahead + l, _MM_HINT_T0);
     for (int r = 0; r < R; r++) {
       const uint8_t *blk = (const uint8_t *)c->w->data + ((o + r) * nb + j) * bytes;
