@@ -151,6 +151,9 @@ int32_t tc_isa_dot_codes(const uint8_t *row, int format, const int8_t *x, int64_
 #if defined(TC_AVX512)
 /* 32 registers: the accumulators of 8 rows, the activations and the planes all fit */
 #define TC_I2_DECODE_ROWS 8
+/* A second prefetch stream into L2 (see tc_i2_step): these kernels and the integer head wait on memory, not on
+ * their arithmetic, and streamed 10-30% faster with it (AMD EPYC, Zen 4, one thread). */
+#define TC_L2_STREAM 1
 #define TC_I2_PREFILL_ROWS 2 /* rows of a prefill tile (x 4 tokens) */
 static inline __m256i tc_i2_dot4(__m256i acc, const __m256i p[4], const __m256i *x) {
   acc = _mm256_dpbusd_epi32(acc, p[0], x[0]);
@@ -163,6 +166,9 @@ static inline __m256i tc_i2_dot4(__m256i acc, const __m256i p[4], const __m256i 
  * shapes' weights, and prefill tiles of 1 row x 4 tokens ran a few percent faster than 2 x 4 (AMD EPYC, Zen 3). */
 #define TC_I2_DECODE_ROWS 4
 #define TC_I2_PREFILL_ROWS 1
+/* No L2 stream: the AVX2 kernels are bound by their arithmetic (maddubs), and on Zen 4 the extra prefetches made the
+ * i2 tiles and the head 5-20% slower. */
+#define TC_L2_STREAM 0
 static inline __m256i tc_i2_dot4(__m256i acc, const __m256i p[4], const __m256i *x) {
   __m256i s = _mm256_add_epi16(_mm256_maddubs_epi16(p[0], x[0]), _mm256_maddubs_epi16(p[1], x[1]));
   s = _mm256_add_epi16(s, _mm256_add_epi16(_mm256_maddubs_epi16(p[2], x[2]), _mm256_maddubs_epi16(p[3], x[3])));
@@ -178,12 +184,14 @@ TC_INLINE void tc_i2_step(const tc_packed_ctx *c, __m256i *acc, int64_t o0, int 
   /* The tile's R rows are one contiguous region, which it reads as R short streams side by side, a pattern the
    * hardware prefetchers follow late (and prefetching each row ahead on its own did worse still). So ask for the
    * region ahead as one stream, in address order, R blocks a step: into L1 a region plus 4 KB ahead, so the rest of
-   * this tile's rows and the next tile's region arrive before their steps read them, and into L2 8 KB further.
-   * One AMD EPYC thread streaming these products: 9-11 GB/s with a prefetch per row 8 KB ahead of that row, 14-16
-   * (Zen 3) with one stream 8 KB ahead; on Zen 4 17-23 GB/s with the L1 stream alone (18 on the 1536-wide rows, 20
-   * on the 6912-wide) and 25-29 with both, on rows 1536 to 6912 wide. */
+   * this tile's rows and the next tile's region arrive before their steps read them, and (TC_L2_STREAM) into L2
+   * 8 KB further. One AMD EPYC thread streaming these products: 9-11 GB/s with a prefetch per row 8 KB ahead of that
+   * row, 14-16 (Zen 3) with one stream 8 KB ahead; with VNNI on Zen 4 17-23 GB/s with the L1 stream alone (18 on the
+   * 1536-wide rows, 20 on the 6912-wide: a fixed 8 KB fell behind on those) and 25-29 with both, on rows 1536 to
+   * 6912 wide. */
   const char *ahead = (const char *)(c->w + o0 * c->row_bytes) + b * 32 * R + R * c->row_bytes + 4096;
-  for (int l = 0; l < 32 * R; l += 64) _mm_prefetch(ahead + 8192 + l, _MM_HINT_T1);
+  if (TC_L2_STREAM)
+    for (int l = 0; l < 32 * R; l += 64) _mm_prefetch(ahead + 8192 + l, _MM_HINT_T1);
   for (int l = 0; l < 32 * R; l += 64) _mm_prefetch(ahead + l, _MM_HINT_T0);
   for (int r = 0; r < R; r++) {
     const __m256i v = _mm256_loadu_si256((const __m256i *)(c->w + (o0 + r) * c->row_bytes + b * 32));
@@ -319,12 +327,13 @@ TC_INLINE void tc_q8_rows(const tc_q8_ctx *c, int64_t o, int R, int64_t t, int q
   float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
   for (int64_t j = 0; j < nb; j++) {
     /* The R rows are one contiguous region read as R streams side by side, which the hardware prefetchers follow
-     * late: ask for the region 8 KB ahead as one stream into L1 and 8 KB further into L2, R blocks a step (the head
-     * ran at 5 GB/s without a prefetch, 14 GB/s with one per row 16 KB ahead of it, 15 GB/s with the L1 stream,
-     * streaming the 2B-4T shape's on one Zen 3 thread; on Zen 4 the L2 stream added about 5%, and a region plus
-     * 4 KB ahead, as the i2 tiles do, was a little slower). */
+     * late: ask for the region 8 KB ahead as one stream into L1 and (TC_L2_STREAM) 8 KB further into L2, R blocks
+     * a step (the head ran at 5 GB/s without a prefetch, 14 GB/s with one per row 16 KB ahead of it, 15 GB/s with
+     * the L1 stream, streaming the 2B-4T shape's on one Zen 3 thread; on Zen 4 the L2 stream added about 5% to the
+     * VNNI form, and a region plus 4 KB ahead, as the i2 tiles do, was a little slower). */
     const char *ahead = (const char *)c->w->data + (o * nb + j * R) * bytes + 8192;
-    for (int64_t l = 0; l < R * bytes; l += 64) _mm_prefetch(ahead + 8192 + l, _MM_HINT_T1);
+    if (TC_L2_STREAM)
+      for (int64_t l = 0; l < R * bytes; l += 64) _mm_prefetch(ahead + 8192 + l, _MM_HINT_T1);
     for (int64_t l = 0; l < R * bytes; l += 64) _mm_prefetch(ahead + l, _MM_HINT_T0);
     for (int r = 0; r < R; r++) {
       const uint8_t *blk = (const uint8_t *)c->w->data + ((o + r) * nb + j) * bytes;
