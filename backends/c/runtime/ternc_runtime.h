@@ -131,17 +131,22 @@ static inline int32_t tc_clamp_round(float v, int32_t lo, int32_t hi) {
 static inline float tc_expf(float x) {
   static const float c[] = TC_EXPF_COEFFICIENTS;
   const int n = (int)(sizeof c / sizeof c[0]);
-  if (x != x) return x;
-  if (!(x >= TC_EXPF_MIN)) return 0.0f;
-  if (x > TC_EXPF_MAX) return INFINITY;
-  const float k = floorf(x * TC_EXPF_LOG2E + 0.5f);
-  const float r = (x - k * TC_EXPF_LN2_HI) - k * TC_EXPF_LN2_LO;
+  /* Without branches or floorf, so that loops over it (silu, softmax) vectorize (with trapping math on, GCC keeps
+   * a branch around any float op that only one side of a ?: computes): the polynomial runs on x clamped to
+   * [MIN, MAX] (NaN to MIN), which leaves every x in that range as it was, and the special cases are picked last;
+   * v lies within (-126, 128) there, so adding and taking away 1.5 * 2^23 rounds it to an integer exactly, and the
+   * floor is that, less one where it rounded up (a float-to-int conversion also kept GCC from vectorizing). */
+  const float xc = !(x >= TC_EXPF_MIN) ? TC_EXPF_MIN : x > TC_EXPF_MAX ? TC_EXPF_MAX : x;
+  const float v = xc * TC_EXPF_LOG2E + 0.5f, t = (v + 12582912.0f) - 12582912.0f;
+  const float k = t > v ? t - 1.0f : t;
+  const float r = (xc - k * TC_EXPF_LN2_HI) - k * TC_EXPF_LN2_LO;
   float p = c[n - 1];
   for (int i = n - 2; i >= 0; i--) p = p * r + c[i];
   const uint32_t bits = (uint32_t)((int32_t)k + 127) << 23;
   float scale;
   memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
+  const float e = p * scale, y = x > TC_EXPF_MAX ? INFINITY : !(x >= TC_EXPF_MIN) ? 0.0f : e;
+  return x != x ? x : y;
 }
 
 static inline float tc_silu(float x) { return x / (1.0f + tc_expf(-x)); }
