@@ -176,6 +176,14 @@ static inline __m256i tc_i2_dot4(__m256i acc, const __m256i p[4], const __m256i 
 }
 #endif
 
+/* Asks for `bytes` bytes from `ahead` into L1 and, with TC_L2_STREAM, the same span 8 KB further into L2: one step of
+ * the prefetch streams of the i2 tiles and the integer head (see tc_i2_step). */
+TC_INLINE void tc_prefetch_stream(const char *ahead, int64_t bytes) {
+  if (TC_L2_STREAM)
+    for (int64_t l = 0; l < bytes; l += 64) _mm_prefetch(ahead + 8192 + l, _MM_HINT_T1);
+  for (int64_t l = 0; l < bytes; l += 64) _mm_prefetch(ahead + l, _MM_HINT_T0);
+}
+
 /* One block (from block b) of an R x NT tile. */
 TC_INLINE void tc_i2_step(const tc_packed_ctx *c, __m256i *acc, int64_t o0, int R, int64_t t0, int NT, int64_t b) {
   __m256i xv[4][4];
@@ -190,10 +198,7 @@ TC_INLINE void tc_i2_step(const tc_packed_ctx *c, __m256i *acc, int64_t o0, int 
    * 1536-wide rows, 20 on the 6912-wide: a fixed 8 KB fell behind on those) and 25-29 with both, on rows 1536 to
    * 6912 wide. With several groups (a scale per block of weights) a tile reads one group's blocks of each row, and
    * the stream runs over rows that the tiles of the next group read. */
-  const char *ahead = (const char *)(c->w + o0 * c->row_bytes) + b * 32 * R + R * c->row_bytes + 4096;
-  if (TC_L2_STREAM)
-    for (int l = 0; l < 32 * R; l += 64) _mm_prefetch(ahead + 8192 + l, _MM_HINT_T1);
-  for (int l = 0; l < 32 * R; l += 64) _mm_prefetch(ahead + l, _MM_HINT_T0);
+  tc_prefetch_stream((const char *)(c->w + o0 * c->row_bytes) + b * 32 * R + R * c->row_bytes + 4096, 32 * R);
   for (int r = 0; r < R; r++) {
     const __m256i v = _mm256_loadu_si256((const __m256i *)(c->w + (o0 + r) * c->row_bytes + b * 32));
     __m256i p[4];
@@ -332,15 +337,12 @@ TC_INLINE void tc_q8_rows(const tc_q8_ctx *c, int64_t o, int R, int64_t t, int q
      * a step (the head ran at 5 GB/s without a prefetch, 14 GB/s with one per row 16 KB ahead of it, 15 GB/s with
      * the L1 stream, streaming the 2B-4T shape's on one Zen 3 thread; on Zen 4 the L2 stream added about 5% to the
      * VNNI form, and a region plus 4 KB ahead, as the i2 tiles do, was a little slower). */
-    const char *ahead = (const char *)c->w->data + (o * nb + j * R) * bytes + 8192;
-    if (TC_L2_STREAM)
-      for (int64_t l = 0; l < R * bytes; l += 64) _mm_prefetch(ahead + 8192 + l, _MM_HINT_T1);
-    for (int64_t l = 0; l < R * bytes; l += 64) _mm_prefetch(ahead + l, _MM_HINT_T0);
+    tc_prefetch_stream((const char *)c->w->data + (o * nb + j * R) * bytes + 8192, R * bytes);
     for (int r = 0; r < R; r++) {
       const uint8_t *blk = (const uint8_t *)c->w->data + ((o + r) * nb + j) * bytes;
       const int32_t isum = q6k ? tc_q6k_isum(blk, xq + j * G, bs + j * (G / TC_BLOCK_SUB)) : tc_q80_isum(blk, xq + j * G);
       /* F16C's conversion: exact like tc_qblock_d's, without its branches (the head took 10-20% longer with those) */
-      acc[r] = acc[r] + (_cvtsh_ss(tc_u16_at(blk + (q6k ? 208 : 0))) * xs[j]) * (float)isum;
+      acc[r] = acc[r] + (_cvtsh_ss(tc_qblock_d_bits(q6k ? TC_Q6_K : TC_Q8_0, blk)) * xs[j]) * (float)isum;
     }
   }
   for (int r = 0; r < R; r++) c->y[t * c->ystride + o + r] = acc[r];

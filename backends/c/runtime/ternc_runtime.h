@@ -205,7 +205,8 @@ static inline uint16_t tc_u16_at(const uint8_t *p) { return (uint16_t)(p[0] | p[
 /* Elements and bytes of one TC_Q8_0 / TC_Q6_K block, and the block's scale d. */
 static inline int64_t tc_qblock_elems(int type) { return type == TC_Q6_K ? TC_Q6_K_BLOCK : 32; }
 static inline int64_t tc_qblock_bytes(int type) { return type == TC_Q6_K ? TC_Q6_K_BYTES : TC_Q8_0_BYTES; }
-static inline float tc_qblock_d(int type, const uint8_t *blk) { return tc_f16_to_f32(tc_u16_at(blk + (type == TC_Q6_K ? 208 : 0))); }
+static inline uint16_t tc_qblock_d_bits(int type, const uint8_t *blk) { return tc_u16_at(blk + (type == TC_Q6_K ? 208 : 0)); }
+static inline float tc_qblock_d(int type, const uint8_t *blk) { return tc_f16_to_f32(tc_qblock_d_bits(type, blk)); }
 
 /* The block of a TC_Q8_0 / TC_Q6_K matrix that holds (r, c), and c's place in it. */
 static inline const uint8_t *tc_qblock(const tc_fmat *m, int64_t r, int64_t c, int64_t *e) {
